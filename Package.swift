@@ -1,0 +1,108 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "tokenize-action",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tokenize-action", targets: ["tokenize-action"]),
+        .executable(name: "mock-kafka-broker", targets: ["mock-kafka-broker"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+    ],
+    targets: [
+        // C shims
+        .systemLibrary(
+            name: "CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CAvro", pkgConfig: "avro-c",
+            providers: [.apt(["libavro-dev"])]),
+
+        // Kafka: owned librdkafka consumer/producer and the mock cluster.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // MCL decoding: Confluent framing, schema registry, avro-c, trigger detection.
+        .target(
+            name: "MCL",
+            dependencies: [
+                "CAvro",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Token schemes (pure).
+        .target(name: "Tokenization"),
+        // The warehouse abstraction shared by Postgres (and later Databricks).
+        .target(name: "WarehouseKit"),
+        // PostgreSQL warehouse: catalog checks, batched push-down updates.
+        .target(
+            name: "PostgresWarehouse",
+            dependencies: [
+                "Tokenization", "WarehouseKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // DataHub GraphQL client and write-back logic.
+        .target(
+            name: "DataHubClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Runs: run records, RunManager actor, column resolution.
+        .target(
+            name: "Runs",
+            dependencies: [
+                "Tokenization", "WarehouseKit", "DataHubClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]),
+        // The application: configuration, services, HTTP API.
+        .target(
+            name: "TokenizeActionCore",
+            dependencies: [
+                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DataHubClient", "WarehouseKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        .executableTarget(
+            name: "tokenize-action",
+            dependencies: [
+                "TokenizeActionCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "mock-kafka-broker", dependencies: ["CRdKafka"]),
+
+        .testTarget(name: "MCLTests", dependencies: ["MCL"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient"]),
+        .testTarget(
+            name: "DataHubClientTests",
+            dependencies: ["DataHubClient", .product(name: "GraphQL", package: "GraphQL")]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "Tokenization", "Runs", "WarehouseKit",
+            ]),
+    ]
+)

@@ -1,0 +1,63 @@
+import DataHubClient
+import WarehouseKit
+
+/// Chooses the columns a run tokenizes. Pure: no I/O.
+///
+/// Order of precedence: fields carrying the trigger tag, then columns named in the request; a
+/// dataset-level trigger adds the fields tagged as PII in DataHub, or, when none is, the text columns
+/// whose names look like personal data. Every chosen name must exist in the warehouse catalog.
+public struct ColumnResolver: Sendable {
+    /// Column-name fragments that suggest personal data (matched case-insensitively).
+    public static let piiNameFragments = [
+        "email", "e_mail", "phone", "mobile", "ssn", "social_security", "tax_id", "passport", "first_name",
+        "last_name", "full_name", "surname", "address", "street", "birth", "dob", "iban", "credit_card",
+        "card_number", "ip_address",
+    ]
+
+    public init() {}
+
+    /// The column name a DataHub field path refers to (`[version=2.0].[type=string].email` → `email`).
+    public static func columnName(fieldPath: String) -> String {
+        guard fieldPath.hasPrefix("[version=") else { return fieldPath }
+        return fieldPath.split(separator: ".").last { !$0.hasPrefix("[") }.map(String.init) ?? fieldPath
+    }
+
+    /// Whether a tag URN marks personal data: `pii`, or `pii` followed by `/`, `:` or `.` and a qualifier.
+    public static func isPIITag(_ tagURN: String) -> Bool {
+        let name = tagURN.hasPrefix("urn:li:tag:") ? String(tagURN.dropFirst("urn:li:tag:".count)) : tagURN
+        let lowered = name.lowercased()
+        return lowered == "pii" || ["pii/", "pii:", "pii."].contains { lowered.hasPrefix($0) }
+    }
+
+    /// Whether a column name looks like personal data.
+    public static func looksPersonal(_ columnName: String) -> Bool {
+        let lowered = columnName.lowercased()
+        return piiNameFragments.contains { lowered.contains($0) }
+    }
+
+    /// The columns to tokenize, in table order.
+    /// - Throws: `RunError` naming an unknown column, or saying how to choose columns when none is found.
+    public func resolve(scope: RunScope, snapshot: DatasetSnapshot?, table: TableDescription) throws(RunError) -> [String] {
+        var chosen = Set(scope.triggerFields.map(Self.columnName)).union(scope.explicitColumns)
+        if scope.datasetLevel {
+            let tagged = (snapshot?.fields ?? []).filter { $0.tagURNs.contains(where: Self.isPIITag) }.map { Self.columnName(fieldPath: $0.fieldPath) }
+            if !tagged.isEmpty {
+                chosen.formUnion(tagged)
+            } else {
+                chosen.formUnion(table.columns.filter { $0.isText && Self.looksPersonal($0.name) }.map(\.name))
+            }
+        }
+        let known = Set(table.columns.map(\.name))
+        if let unknown = chosen.subtracting(known).sorted().first {
+            throw RunError(
+                .unknownColumn,
+                "column '\(unknown)' does not exist in \(table.table); the table has: \(table.columns.map(\.name).joined(separator: ", "))")
+        }
+        guard !chosen.isEmpty else {
+            throw RunError(
+                .noColumns,
+                "no PII columns found in \(table.table): tag the columns 'pii' or 'tokenize/run' in DataHub, or name them in the request")
+        }
+        return table.columns.map(\.name).filter(chosen.contains)
+    }
+}

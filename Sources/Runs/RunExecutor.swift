@@ -1,0 +1,102 @@
+import DataHubClient
+import Foundation
+import Logging
+import Metrics
+import WarehouseKit
+
+/// Carries out one run: reads the dataset from DataHub, resolves columns against the warehouse catalog,
+/// tokenizes in place, and writes the outcome back to DataHub. Never throws: every failure becomes a
+/// FAILED record whose details say what went wrong.
+public struct RunExecutor: Sendable {
+    /// Warehouses by DataHub platform name (`postgres`, `databricks`).
+    private let warehouses: [String: any Warehouse]
+    private let datahub: DataHubOperations
+    private let policy: WriteBackPolicy
+    private let resolver = ColumnResolver()
+    private let logger: Logger
+
+    public init(warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, logger: Logger) {
+        self.warehouses = warehouses
+        self.datahub = datahub
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// Runs `scope` on `dataset` and returns the finished record.
+    public func execute(runID: String, dataset: DatasetURN, scope: RunScope) async -> RunRecord {
+        let started = Date()
+        var logger = self.logger
+        logger[metadataKey: "run_id"] = "\(runID)"
+        logger[metadataKey: "dataset"] = "\(dataset)"
+        logger.info("run started")
+        var columns: [String] = []
+        var snapshot: DatasetSnapshot?
+        var record: RunRecord
+        do {
+            guard let warehouse = warehouses[dataset.platform] else {
+                throw RunError(
+                    .unsupportedPlatform,
+                    "platform '\(dataset.platform)' is not supported; supported: \(warehouses.keys.sorted().joined(separator: ", "))")
+            }
+            let table = try dataset.tableReference()
+            snapshot = try await datahub.dataset(dataset.description)
+            let description = try await warehouse.describe(table)
+            columns = try resolver.resolve(scope: scope, snapshot: snapshot, table: description)
+            logger.info("tokenizing", metadata: ["columns": "\(columns.joined(separator: ","))"])
+            let outcome = try await warehouse.tokenize(description, columns: columns)
+            record = RunRecord(
+                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: outcome.rowsUpdated, status: .success,
+                details: "tokenized \(columns.count) column(s) in \(outcome.batches) batch(es)", startedAt: started, finishedAt: Date())
+        } catch let error as WarehouseError where error.code == .notConfigured {
+            record = RunRecord(
+                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: 0, status: .skipped,
+                details: error.message, startedAt: started, finishedAt: Date())
+        } catch {
+            record = RunRecord(
+                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: 0, status: .failed,
+                details: "\(error)", startedAt: started, finishedAt: Date())
+        }
+        logger.info(
+            "run finished",
+            metadata: ["status": "\(record.status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(record.details)"])
+        Counter(label: "tokenize_runs_total", dimensions: [("status", record.status.rawValue)]).increment()
+        Counter(label: "tokenize_rows_updated_total").increment(by: record.rowsUpdated)
+        do {
+            try await publish(record, scope: scope, snapshot: snapshot)
+        } catch {
+            logger.error("DataHub write-back failed", metadata: ["error": "\(error)"])
+            record.details += "; DataHub write-back failed: \(error)"
+        }
+        return record
+    }
+
+    /// Writes tags, the documentation section and the run property.
+    private func publish(_ record: RunRecord, scope: RunScope, snapshot: DatasetSnapshot?) async throws(DataHubError) {
+        guard let snapshot else {
+            logger.warning("dataset is not in DataHub; nothing written back", metadata: ["dataset": "\(record.dataset)"])
+            return
+        }
+        try await datahub.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
+        var targets: [DataHubOperations.TagTarget] = scope.triggerFields.sorted().map {
+            .init(datasetURN: record.dataset, fieldPath: $0)
+        }
+        if scope.datasetLevel || !scope.explicitColumns.isEmpty || targets.isEmpty {
+            targets.append(.init(datasetURN: record.dataset, fieldPath: nil))
+        }
+        let changes = policy.tagChanges(for: record.status)
+        // Add first, then remove: the trigger is removed last so a crash in between never loses the request.
+        try await datahub.addTags(changes.add, to: targets)
+        try await datahub.removeTags(changes.remove, from: targets)
+
+        let base = snapshot.editableDescription ?? snapshot.ingestedDescription
+        let description = policy.mergeDocumentation(existing: base, section: policy.documentationSection(for: record))
+        if description != snapshot.editableDescription {
+            try await datahub.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+        }
+        try await datahub.ensureStructuredProperty(
+            id: WriteBackPolicy.runPropertyID, displayName: "Last tokenization run",
+            description: "The record of the latest tokenize-action run on this dataset (JSON).")
+        try await datahub.setStructuredProperty(
+            datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.jsonString())
+    }
+}

@@ -1,0 +1,96 @@
+/// A table a run works on, named as the warehouse names it.
+public struct TableReference: Sendable, Hashable, CustomStringConvertible {
+    /// Database (Postgres) or catalog (Databricks).
+    public var database: String
+    public var schema: String
+    public var table: String
+
+    public init(database: String, schema: String, table: String) {
+        self.database = database
+        self.schema = schema
+        self.table = table
+    }
+
+    public var description: String { "\(database).\(schema).\(table)" }
+}
+
+/// A column as the warehouse catalog describes it.
+public struct ColumnDescription: Sendable, Hashable {
+    public var name: String
+    /// The catalog's type name, e.g. `character varying(255)`.
+    public var dataType: String
+    /// Whether the column holds text, so a token can be stored in it.
+    public var isText: Bool
+
+    public init(name: String, dataType: String, isText: Bool) {
+        self.name = name
+        self.dataType = dataType
+        self.isText = isText
+    }
+}
+
+/// A table's catalog entry: its columns in ordinal order.
+public struct TableDescription: Sendable, Hashable {
+    public var table: TableReference
+    public var columns: [ColumnDescription]
+
+    public init(table: TableReference, columns: [ColumnDescription]) {
+        self.table = table
+        self.columns = columns
+    }
+
+    public func column(named name: String) -> ColumnDescription? {
+        columns.first { $0.name == name }
+    }
+}
+
+/// The outcome of tokenizing a table.
+public struct TokenizationOutcome: Sendable, Equatable {
+    /// Rows changed (a row with several tokenized columns counts once).
+    public var rowsUpdated: Int
+    /// Batches (transactions) the work was split into.
+    public var batches: Int
+
+    public init(rowsUpdated: Int, batches: Int) {
+        self.rowsUpdated = rowsUpdated
+        self.batches = batches
+    }
+}
+
+/// A source system whose tables can be tokenized in place.
+public protocol Warehouse: Sendable {
+    /// The table's columns from the catalog.
+    /// - Throws: `WarehouseError` with `.tableNotFound` when the catalog has no such table.
+    func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription
+    /// Replaces every non-empty, not-yet-tokenized value of `columns` with its token.
+    /// `columns` must have been checked against `describe`.
+    func tokenize(_ table: TableDescription, columns: [String]) async throws(WarehouseError) -> TokenizationOutcome
+    /// Whether the warehouse answers.
+    func ping() async -> Bool
+}
+
+/// A failure talking to a warehouse, with a message that says what to do.
+public struct WarehouseError: Error, CustomStringConvertible, Sendable {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        public let name: String
+        public static let tableNotFound = Code(name: "table_not_found")
+        public static let columnNotFound = Code(name: "column_not_found")
+        public static let columnNotText = Code(name: "column_not_text")
+        public static let connection = Code(name: "connection")
+        public static let statement = Code(name: "statement")
+        public static let notConfigured = Code(name: "not_configured")
+        public var description: String { name }
+    }
+
+    public var code: Code
+    public var message: String
+    public var table: TableReference?
+
+    public init(_ code: Code, _ message: String, table: TableReference? = nil) {
+        self.code = code
+        self.message = message
+        self.table = table
+    }
+
+    public var description: String { message }
+}
