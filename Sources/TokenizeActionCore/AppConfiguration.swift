@@ -1,0 +1,131 @@
+import Foundation
+
+/// A setting that is missing or malformed; the message names the variable and what to set.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var variable: String
+    public var message: String
+    public var description: String { "configuration: \(variable): \(message)" }
+}
+
+/// The service's configuration, loaded from environment variables (see `.env.example`).
+///
+/// Secrets (`DATAHUB_TOKEN`, `POSTGRES_PASSWORD`) may instead be read from a file named by `NAME_FILE`.
+public struct AppConfiguration: Sendable {
+    /// `KAFKA_BOOTSTRAP_SERVERS` (required for `serve`).
+    public var kafkaBootstrapServers: String?
+    /// `KAFKA_GROUP_ID`, default `tokenize-action`.
+    public var kafkaGroupID: String
+    /// `KAFKA_MCL_TOPIC`, default `MetadataChangeLog_Versioned_v1`.
+    public var kafkaTopic: String
+    /// `KAFKA_EXTRA_CONFIG`: comma-separated librdkafka `key=value` pairs.
+    public var kafkaExtraConfig: [String: String]
+    /// `DATAHUB_GMS_URL`, default `http://localhost:8080`.
+    public var datahubGMSURL: String
+    /// `DATAHUB_TOKEN` (secret, optional).
+    public var datahubToken: String?
+    /// `SCHEMA_REGISTRY_URL`, default `{DATAHUB_GMS_URL}/schema-registry/api`.
+    public var schemaRegistryURL: String
+    /// `POSTGRES_HOST` (required), `POSTGRES_PORT` (5432), `POSTGRES_USER` (required), `POSTGRES_PASSWORD` (secret).
+    public var postgresHost: String
+    public var postgresPort: Int
+    public var postgresUser: String
+    public var postgresPassword: String?
+    /// `POSTGRES_BATCH_SIZE`, rows per transaction, default 20000.
+    public var postgresBatchSize: Int
+    /// `TRIGGER_TAG`, default `tokenize/run`.
+    public var triggerTag: String
+    /// `HTTP_HOST` (0.0.0.0) and `HTTP_PORT` (8081).
+    public var httpHost: String
+    public var httpPort: Int
+    /// `LOG_LEVEL`, default `info`.
+    public var logLevel: String
+
+    /// Loads and checks every setting.
+    /// - Parameter requireKafka: whether `KAFKA_BOOTSTRAP_SERVERS` must be set (`serve`), or not (`run`).
+    public static func load(from environment: [String: String] = ProcessInfo.processInfo.environment, requireKafka: Bool) throws(ConfigurationError) -> AppConfiguration {
+        let env = Environment(values: environment)
+        let gms = env["DATAHUB_GMS_URL"] ?? "http://localhost:8080"
+        let trimmedGMS = gms.hasSuffix("/") ? String(gms.dropLast()) : gms
+        let bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+        if requireKafka, bootstrap == nil {
+            throw ConfigurationError(variable: "KAFKA_BOOTSTRAP_SERVERS", message: "is required, e.g. broker:29092")
+        }
+        guard let postgresHost = env["POSTGRES_HOST"] else {
+            throw ConfigurationError(variable: "POSTGRES_HOST", message: "is required, e.g. localhost")
+        }
+        guard let postgresUser = env["POSTGRES_USER"] else {
+            throw ConfigurationError(variable: "POSTGRES_USER", message: "is required, e.g. postgres")
+        }
+        return AppConfiguration(
+            kafkaBootstrapServers: bootstrap,
+            kafkaGroupID: env["KAFKA_GROUP_ID"] ?? "tokenize-action",
+            kafkaTopic: env["KAFKA_MCL_TOPIC"] ?? "MetadataChangeLog_Versioned_v1",
+            kafkaExtraConfig: try parseExtraConfig(env["KAFKA_EXTRA_CONFIG"]),
+            datahubGMSURL: trimmedGMS,
+            datahubToken: try env.secret("DATAHUB_TOKEN"),
+            schemaRegistryURL: env["SCHEMA_REGISTRY_URL"] ?? "\(trimmedGMS)/schema-registry/api",
+            postgresHost: postgresHost,
+            postgresPort: try env.integer("POSTGRES_PORT", default: 5432, range: 1...65535),
+            postgresUser: postgresUser,
+            postgresPassword: try env.secret("POSTGRES_PASSWORD"),
+            postgresBatchSize: try env.integer("POSTGRES_BATCH_SIZE", default: 20_000, range: 1...10_000_000),
+            triggerTag: env["TRIGGER_TAG"] ?? "tokenize/run",
+            httpHost: env["HTTP_HOST"] ?? "0.0.0.0",
+            httpPort: try env.integer("HTTP_PORT", default: 8081, range: 0...65535),
+            logLevel: env["LOG_LEVEL"] ?? "info")
+    }
+
+    /// Parses `key=value,key=value`.
+    static func parseExtraConfig(_ text: String?) throws(ConfigurationError) -> [String: String] {
+        guard let text else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let trimmed = pair.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard let equals = trimmed.firstIndex(of: "="), equals != trimmed.startIndex else {
+                throw ConfigurationError(variable: "KAFKA_EXTRA_CONFIG", message: "'\(trimmed)' is not key=value")
+            }
+            result[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        return result
+    }
+
+    /// Settings safe to log (secrets shown only as set/unset).
+    public var redactedSummary: String {
+        [
+            "kafka=\(kafkaBootstrapServers ?? "-")", "topic=\(kafkaTopic)", "group=\(kafkaGroupID)",
+            "gms=\(datahubGMSURL)", "registry=\(schemaRegistryURL)", "datahub_token=\(datahubToken == nil ? "unset" : "set")",
+            "postgres=\(postgresUser)@\(postgresHost):\(postgresPort)", "postgres_password=\(postgresPassword == nil ? "unset" : "set")",
+            "trigger=\(triggerTag)", "http=\(httpHost):\(httpPort)",
+        ].joined(separator: " ")
+    }
+}
+
+/// Environment lookups: empty values count as unset.
+struct Environment {
+    var values: [String: String]
+
+    subscript(name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `NAME`, or the contents of the file named by `NAME_FILE` (trailing newline removed).
+    func secret(_ name: String) throws(ConfigurationError) -> String? {
+        if let direct = self[name] { return direct }
+        guard let path = self["\(name)_FILE"] else { return nil }
+        guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError(variable: "\(name)_FILE", message: "cannot read \(path)")
+        }
+        let trimmed = contents.trimmingCharacters(in: .newlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    func integer(_ name: String, default value: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = self[name] else { return value }
+        guard let parsed = Int(text), range.contains(parsed) else {
+            throw ConfigurationError(variable: name, message: "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return parsed
+    }
+}

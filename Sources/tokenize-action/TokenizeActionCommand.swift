@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Runs
+import TokenizeActionCore
+
+@main
+struct TokenizeActionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize-action",
+        abstract: "Tokenizes PII columns tagged in DataHub, in place in the source system.",
+        subcommands: [Serve.self, Run.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Bootstraps logging once, at the level from LOG_LEVEL.
+func makeLogger() -> Logger {
+    let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: "tokenize-action")
+}
+
+/// Loads configuration or exits with one line naming the missing setting.
+func loadConfiguration(requireKafka: Bool) throws -> AppConfiguration {
+    do {
+        return try AppConfiguration.load(requireKafka: requireKafka)
+    } catch {
+        FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+        throw ExitCode(78)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Consume DataHub's MetadataChangeLog and serve the HTTP API.")
+
+    func run() async throws {
+        let configuration = try loadConfiguration(requireKafka: true)
+        try await TokenizeActionApp.serve(configuration: configuration, logger: makeLogger())
+    }
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Tokenize one dataset now, without Kafka, and write the result back to DataHub.")
+
+    @Option(name: .long, help: "Dataset URN, e.g. urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
+    var dataset: String
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Columns to tokenize (default: PII columns found automatically).")
+    var columns: [String] = []
+
+    func run() async throws {
+        let configuration = try loadConfiguration(requireKafka: false)
+        let urn: DatasetURN
+        do {
+            urn = try DatasetURN(dataset)
+            _ = try urn.tableReference()
+        } catch {
+            throw ValidationError(error.message)
+        }
+        let record = try await TokenizeActionApp.runOnce(
+            configuration: configuration, dataset: urn, columns: columns.isEmpty ? nil : columns, logger: makeLogger())
+        print(record.jsonString())
+        if record.status == .failed { throw ExitCode(1) }
+    }
+}
