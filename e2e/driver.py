@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""End-to-end driver for tokenize-action, shared by the local stack (DataHub stand-in) and `make e2e`
+(real DataHub in Docker): the only difference is the endpoints.
+
+It acts as a data steward would: it registers datasets the way ingestion does (REST ingestProposal),
+tags them through DataHub's GraphQL exactly as the UI does (batchAddTags), waits for the service to
+flip the tags, and checks the rows in PostgreSQL. Each scenario prints PASS/FAIL; the last line is
+"N passed, M failed". Exit status 1 when any scenario failed.
+"""
+import argparse
+import base64
+import json
+import re
+import shlex
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+TOKEN_RE = re.compile(r"^tok_[A-Za-z0-9+/=]+_poc$")
+ROWS = [
+    ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0958", "078-05-1120", "London"),
+    ("Grace", "Hopper", "grace@example.com", "+1 212 555 0199", "219-09-9999", "New York"),
+    ("Zoë", "Müller-Łukasiewicz", "zoë.müller@exämple.de" * 3, None, "", "Kraków"),
+    ("Alan", "Turing", None, "+44 161 496 0000", "457-55-5462", "Manchester"),
+]
+COLUMNS = ["first_name", "last_name", "email", "phone", "ssn", "city"]
+PII = ["first_name", "last_name", "email", "phone", "ssn"]
+
+
+def poc_token(value):
+    return "tok_" + base64.b64encode(value.encode()).decode() + "_poc"
+
+
+class Failure(Exception):
+    pass
+
+
+class Env:
+    def __init__(self, args):
+        self.gms = args.gms.rstrip("/")
+        self.token = args.token
+        self.service = args.service.rstrip("/") if args.service else None
+        self.psql = shlex.split(args.psql)
+        self.database = args.database
+        self.kafka = args.kafka_bootstrap
+        self.topic = args.topic
+        self.timeout = args.timeout
+        self.prefix = f"e2e_{int(time.time())}"
+
+    # --- HTTP ---------------------------------------------------------------------------------
+    def http(self, method, url, body=None, headers=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def graphql(self, query, variables=None):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        status, body = self.http("POST", f"{self.gms}/api/graphql", {"query": query, "variables": variables or {}}, headers)
+        if status != 200 or body.get("errors"):
+            raise Failure(f"GraphQL failed ({status}): {body}")
+        return body["data"]
+
+    def ingest(self, urn, aspect_name, value):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        proposal = {"entityType": "dataset", "entityUrn": urn, "changeType": "UPSERT", "aspectName": aspect_name,
+                    "aspect": {"value": json.dumps(value), "contentType": "application/json"}}
+        status, body = self.http("POST", f"{self.gms}/aspects?action=ingestProposal", {"proposal": proposal}, headers)
+        if status != 200:
+            raise Failure(f"ingestProposal {aspect_name} failed ({status}): {body}")
+
+    # --- SQL ------------------------------------------------------------------------------------
+    def sql(self, statement):
+        result = subprocess.run(self.psql + ["-d", self.database, "-X", "-q", "-t", "-A", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", statement],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise Failure(f"psql failed: {result.stderr.strip()}")
+        return [line.split("\x1f") for line in result.stdout.splitlines() if line]
+
+    # --- DataHub helpers --------------------------------------------------------------------------
+    def urn(self, table):
+        return f"urn:li:dataset:(urn:li:dataPlatform:postgres,{self.database}.public.{table},PROD)"
+
+    def create_table(self, table):
+        self.sql(f"CREATE TABLE public.{table} (id bigserial PRIMARY KEY, first_name text, last_name text, email text, "
+                 f"phone varchar(255), ssn text, city text)")
+        for row in ROWS:
+            values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in row)
+            self.sql(f"INSERT INTO public.{table} (first_name, last_name, email, phone, ssn, city) VALUES ({values})")
+
+    def register_dataset(self, table, description="Customer master data, owned by the CRM team."):
+        urn = self.urn(table)
+        fields = [{"fieldPath": c, "nativeDataType": "text", "type": {"type": {"com.linkedin.schema.StringType": {}}},
+                   "nullable": True, "recursive": False, "isPartOfKey": False} for c in ["id"] + COLUMNS]
+        self.ingest(urn, "schemaMetadata", {
+            "schemaName": f"public.{table}", "platform": "urn:li:dataPlatform:postgres", "version": 0,
+            "created": {"time": 0, "actor": "urn:li:corpuser:unknown"}, "lastModified": {"time": 0, "actor": "urn:li:corpuser:unknown"},
+            "hash": "", "platformSchema": {"com.linkedin.schema.MySqlDDL": {"tableSchema": ""}}, "fields": fields})
+        self.ingest(urn, "datasetProperties", {"name": table, "description": description, "customProperties": {}})
+        return urn
+
+    def ensure_tag(self, name):
+        urn = f"urn:li:tag:{name}"
+        if not self.graphql("query q($urn: String!) { entityExists(urn: $urn) }", {"urn": urn})["entityExists"]:
+            self.graphql("mutation m($input: CreateTagInput!) { createTag(input: $input) }", {"input": {"id": name, "name": name}})
+        return urn
+
+    def add_tag(self, urn, tag, field=None):
+        resource = {"resourceUrn": urn}
+        if field:
+            resource.update({"subResourceType": "DATASET_FIELD", "subResource": field})
+        self.graphql("mutation m($input: BatchAddTagsInput!) { batchAddTags(input: $input) }",
+                     {"input": {"tagUrns": [self.ensure_tag(tag)], "resources": [resource]}})
+
+    def dataset(self, urn):
+        return self.graphql("""query d($urn: String!) { dataset(urn: $urn) {
+            tags { tags { tag { urn } } }
+            editableProperties { description }
+            editableSchemaMetadata { editableSchemaFieldInfo { fieldPath tags { tags { tag { urn } } } } }
+            structuredProperties { properties { structuredProperty { urn } values { ... on StringValue { stringValue } } } } } }""",
+                            {"urn": urn})["dataset"]
+
+    @staticmethod
+    def tag_set(holder):
+        return {t["tag"]["urn"] for t in ((holder or {}).get("tags") or [])}
+
+    def field_tags(self, dataset, field):
+        infos = ((dataset.get("editableSchemaMetadata") or {}).get("editableSchemaFieldInfo") or [])
+        return set().union(*[self.tag_set(i.get("tags")) for i in infos if i["fieldPath"] == field])
+
+    def last_run(self, dataset):
+        for entry in ((dataset.get("structuredProperties") or {}).get("properties") or []):
+            if entry["structuredProperty"]["urn"] == "urn:li:structuredProperty:last_tokenization_run":
+                return json.loads(entry["values"][0]["stringValue"])
+        return None
+
+    def wait_for(self, what, predicate):
+        deadline = time.time() + self.timeout
+        last = None
+        while time.time() < deadline:
+            last = predicate()
+            if last:
+                return last
+            time.sleep(0.5)
+        raise Failure(f"timed out after {self.timeout}s waiting for {what}; check the service log")
+
+    def wait_for_run(self, urn, previous_run_id=None):
+        def finished():
+            dataset = self.dataset(urn)
+            run = self.last_run(dataset)
+            return (dataset, run) if run and run["run_id"] != previous_run_id else None
+        return self.wait_for(f"a new last_tokenization_run on {urn}", finished)
+
+    def rows(self, table):
+        return self.sql(f"SELECT {', '.join(COLUMNS)} FROM public.{table} ORDER BY id")
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def check_tokenized(env, table, tokenized):
+    for original, row in zip(ROWS, env.rows(table)):
+        for column, before, after in zip(COLUMNS, original, row):
+            before = before if before is not None else ""  # psql prints NULL as empty
+            if column in tokenized and before:
+                expect(after == poc_token(before), f"{table}.{column}: expected the token of {before!r}, got {after!r}")
+            else:
+                expect(after == before, f"{table}.{column}: expected {before!r} unchanged, got {after!r}")
+
+
+# --- scenarios ----------------------------------------------------------------------------------
+def scenario_dataset_tag(env, state):
+    table = f"{env.prefix}_customers"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/run")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS", f"run failed: {run}")
+    expect(sorted(run["columns"]) == sorted(PII), f"columns {run['columns']} != {PII}")
+    expect(run["rows_updated"] == 4, f"rows_updated {run['rows_updated']} != 4")
+    check_tokenized(env, table, PII)
+    tags = env.tag_set(dataset["tags"])
+    expect("urn:li:tag:tokenize/run" not in tags, f"trigger tag still present: {tags}")
+    expect({"urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"} <= tags, f"tags not flipped: {tags}")
+    doc = dataset["editableProperties"]["description"]
+    expect("Customer master data" in doc, "the user's description was lost")
+    expect(doc.count("<!-- tokenize-action:begin -->") == 1 and run["run_id"] in doc, f"doc section missing: {doc}")
+    state["customers"] = (table, urn, run["run_id"])
+
+
+def scenario_retrigger_is_idempotent(env, state):
+    table, urn, run_id = state["customers"]
+    env.add_tag(urn, "tokenize/run")
+    dataset, run = env.wait_for_run(urn, previous_run_id=run_id)
+    expect(run["status"] == "SUCCESS" and run["rows_updated"] == 0, f"second run should update 0 rows: {run}")
+    check_tokenized(env, table, PII)
+    doc = dataset["editableProperties"]["description"]
+    expect(doc.count("<!-- tokenize-action:begin -->") == 1, "doc section duplicated")
+    expect(doc.count("Customer master data") == 1, "user text duplicated")
+    expect(run["run_id"] in doc and run_id not in doc, "doc section was not replaced by the newer run")
+
+
+def scenario_field_tag(env, state):
+    table = f"{env.prefix}_fields"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/run", field="email")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["columns"] == ["email"], f"unexpected run: {run}")
+    expect(run["rows_updated"] == 3, f"rows_updated {run['rows_updated']} != 3")
+    check_tokenized(env, table, ["email"])
+    tags = env.field_tags(dataset, "email")
+    expect("urn:li:tag:tokenize/run" not in tags and {"urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"} <= tags,
+           f"field tags not flipped: {tags}")
+
+
+def scenario_missing_table(env, state):
+    table = f"{env.prefix}_missing"
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/run")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "FAILED", f"expected FAILED: {run}")
+    tags = env.tag_set(dataset["tags"])
+    expect({"urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED"} <= tags, f"expected trigger + FAILED tags: {tags}")
+    doc = dataset["editableProperties"]["description"]
+    expect("FAILED" in doc and "not found" in doc, f"error missing from the doc: {doc}")
+
+
+def scenario_undecodable_message(env, state):
+    if not env.kafka:
+        raise Failure("--kafka-bootstrap is required for this scenario")
+    from confluent_kafka import Producer
+    producer = Producer({"bootstrap.servers": env.kafka})
+    for garbage in (b"not avro at all", b"\x00\x00\x00\x00\x13\xff\xff\xff", b"\x00\x00\x00\x03\xe7abc"):
+        producer.produce(env.topic, key=b"garbage", value=garbage)
+    producer.flush(10)
+    table = f"{env.prefix}_after_garbage"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/run")
+    _, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["rows_updated"] == 4, f"the good message after garbage was not handled: {run}")
+
+
+def scenario_http_api(env, state):
+    if not env.service:
+        raise Failure("--service is required for this scenario")
+    table, urn, _ = state["customers"]
+    status, record = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["email"]})
+    expect(status == 200 and record["status"] == "SUCCESS" and record["rows_updated"] == 0, f"POST /trigger: {status} {record}")
+    status, fetched = env.http("GET", f"{env.service}/runs/{record['run_id']}")
+    expect(status == 200 and fetched == record, f"GET /runs: {status} {fetched}")
+    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": "not-a-urn"})
+    expect(status == 400 and "dataset URN" in error["error"], f"bad request: {status} {error}")
+    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["no_such_column"]})
+    expect(status == 200 and error["status"] == "FAILED" and "no_such_column" in error["details"], f"unknown column: {error}")
+    status, ready = env.http("GET", f"{env.service}/readyz")
+    expect(status == 200, f"/readyz: {status} {ready}")
+
+
+SCENARIOS = [
+    ("dataset-level tag tokenizes all PII columns and flips tags", scenario_dataset_tag),
+    ("second trigger updates 0 rows without doc churn", scenario_retrigger_is_idempotent),
+    ("field-level tag on email tokenizes only email", scenario_field_tag),
+    ("missing table gives FAILED with the trigger kept", scenario_missing_table),
+    ("undecodable messages do not stop the next good one", scenario_undecodable_message),
+    ("HTTP API: trigger, run lookup, bad requests", scenario_http_api),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gms", required=True, help="DataHub GMS URL (stand-in or real)")
+    parser.add_argument("--token", default=None, help="DataHub personal access token")
+    parser.add_argument("--service", help="tokenize-action URL, e.g. http://localhost:8081")
+    parser.add_argument("--psql", required=True, help="psql command prefix, e.g. 'psql -h 127.0.0.1 -p 5432 -U postgres'")
+    parser.add_argument("--database", default="shop")
+    parser.add_argument("--kafka-bootstrap", help="Kafka bootstrap servers (for the undecodable-message scenario)")
+    parser.add_argument("--topic", default="MetadataChangeLog_Versioned_v1")
+    parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--only", help="run only scenarios whose name contains this text")
+    args = parser.parse_args()
+    env = Env(args)
+    state = {}
+    passed = failed = 0
+    for name, scenario in SCENARIOS:
+        if args.only and args.only not in name:
+            continue
+        started = time.time()
+        try:
+            scenario(env, state)
+            passed += 1
+            print(f"PASS {name} ({time.time() - started:.1f}s)", flush=True)
+        except Exception as error:  # noqa: BLE001 - every failure is reported, then the next scenario runs
+            failed += 1
+            print(f"FAIL {name}: {error}", flush=True)
+            if not isinstance(error, Failure):
+                traceback.print_exc()
+    print(f"e2e: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

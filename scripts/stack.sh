@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The local stack without Docker: a real PostgreSQL (Debian's server, temp dir, free loopback port),
+# a Kafka-protocol broker (librdkafka's mock cluster), and the DataHub stand-in emitting MCLs to it.
+#   scripts/stack.sh up     start everything; writes .stack/env (source it for the service and tests)
+#   scripts/stack.sh down   stop everything and remove .stack/
+#   scripts/stack.sh status print what runs
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dir="$root/.stack"
+topic="${KAFKA_MCL_TOPIC:-MetadataChangeLog_Versioned_v1}"
+python="${PYTHON:-$root/.venv/bin/python}"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+pg_bin() {
+  local candidate
+  for candidate in /usr/lib/postgresql/*/bin; do [ -x "$candidate/initdb" ] && { echo "$candidate"; return; }; done
+  echo "PostgreSQL server binaries not found: apt-get install postgresql" >&2; exit 1
+}
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+wait_for_file() {
+  local file=$1 what=$2 i
+  for i in $(seq 1 150); do [ -s "$file" ] && return 0; sleep 0.2; done
+  echo "timed out waiting for $what; see $dir/*.log" >&2; exit 1
+}
+
+up() {
+  [ -f "$dir/env" ] && { echo "stack already up ($dir/env); run: $0 down" >&2; exit 1; }
+  mkdir -p "$dir"
+  [ -x "$root/.build/debug/mock-kafka-broker" ] || (cd "$root" && swift build --product mock-kafka-broker)
+  [ -x "$python" ] || { echo "missing $python: run 'make venv'" >&2; exit 1; }
+
+  # PostgreSQL
+  local bin pg_port
+  bin=$(pg_bin)
+  pg_port=$(free_port)
+  mkdir -p "$dir/pg"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir/pg" && chmod 755 "$dir"
+  as_pg "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
+  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
+    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  psql -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shop" >/dev/null
+  psql -h 127.0.0.1 -p "$pg_port" -U postgres -d shop -q -v ON_ERROR_STOP=1 -f "$root/ingestion/demo-seed.sql" >/dev/null
+
+  # Kafka-protocol broker
+  "$root/.build/debug/mock-kafka-broker" --topic "$topic:1" --bootstrap-file "$dir/kafka.bootstrap" >"$dir/kafka.log" 2>&1 &
+  echo $! >"$dir/kafka.pid"
+  wait_for_file "$dir/kafka.bootstrap" "the mock Kafka broker"
+  local bootstrap
+  bootstrap=$(cat "$dir/kafka.bootstrap")
+
+  # DataHub stand-in
+  local gms_port
+  gms_port=$(free_port)
+  "$python" "$root/standins/datahub/standin.py" --port "$gms_port" --kafka-bootstrap "$bootstrap" --topic "$topic" \
+    --port-file "$dir/gms.port" >"$dir/datahub-standin.log" 2>&1 &
+  echo $! >"$dir/gms.pid"
+  wait_for_file "$dir/gms.port" "the DataHub stand-in"
+
+  local http_port
+  http_port=$(free_port)
+  cat >"$dir/env" <<ENV
+export KAFKA_BOOTSTRAP_SERVERS=$bootstrap
+export KAFKA_MCL_TOPIC=$topic
+export KAFKA_EXTRA_CONFIG=session.timeout.ms=6000,heartbeat.interval.ms=500
+export DATAHUB_GMS_URL=http://127.0.0.1:$gms_port
+export POSTGRES_HOST=127.0.0.1
+export POSTGRES_PORT=$pg_port
+export POSTGRES_USER=postgres
+export POSTGRES_PASSWORD=
+export HTTP_PORT=$http_port
+export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
+ENV
+  echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port"
+  echo "environment: source $dir/env"
+}
+
+down() {
+  [ -d "$dir" ] || return 0
+  local name
+  for name in service gms kafka; do
+    if [ -f "$dir/$name.pid" ]; then kill "$(cat "$dir/$name.pid")" 2>/dev/null || true; fi
+  done
+  if [ -d "$dir/pg/data" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  sleep 0.3
+  rm -rf "$dir"
+  echo "stack down"
+}
+
+status() {
+  [ -f "$dir/env" ] || { echo "stack is down"; return 0; }
+  cat "$dir/env"
+  local name
+  for name in service gms kafka; do
+    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then echo "$name: running"; else echo "$name: not running"; fi
+  done
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 64 ;;
+esac

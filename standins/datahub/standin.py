@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""DataHub GMS stand-in for local runs and tests.
+
+Serves what tokenize-action and its tests use of GMS 1.7:
+  POST /api/graphql                         GraphQL (schema.graphql, a subset of GMS's real SDL)
+  GET  /schema-registry/api/schemas/ids/N   GMS's internal schema registry (MCL ids 2/3/11/12/18/19)
+  GET  /schema-registry/api/subjects        registry subjects
+  POST /aspects?action=ingestProposal       the REST ingestion endpoint (MCP JSON), as `datahub ingest` uses
+  GET  /health                              liveness
+and, whenever an aspect changes, emits the MetadataChangeLog a real GMS would: Kafka key = entity URN,
+value = Confluent framing (0x00, schema id) + Avro, with previousAspectValue and systemMetadata.
+"""
+import argparse
+import io
+import json
+import os
+import re
+import struct
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import fastavro
+from graphql import build_schema, graphql_sync
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcl_schemas import CURRENT, SCHEMAS_BY_ID, V1  # noqa: E402
+
+ACTOR = "urn:li:corpuser:datahub"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def entity_type_of(urn):
+    match = re.match(r"^urn:li:([A-Za-z]+):", urn)
+    if not match:
+        raise ValueError(f"not a URN: {urn}")
+    return match.group(1)
+
+
+class MCLEmitter:
+    """Produces MCLs to Kafka, Avro-encoded with the layout of the configured schema id."""
+
+    def __init__(self, bootstrap, topic, schema_id):
+        self.topic = topic
+        self.schema_id = schema_id
+        self.schema = fastavro.parse_schema(SCHEMAS_BY_ID[schema_id])
+        self.producer = None
+        if bootstrap:
+            from confluent_kafka import Producer
+            self.producer = Producer({"bootstrap.servers": bootstrap, "client.id": "datahub-standin", "linger.ms": 0})
+
+    def encode(self, record):
+        buffer = io.BytesIO()
+        buffer.write(b"\x00" + struct.pack(">I", self.schema_id))
+        fastavro.schemaless_writer(buffer, self.schema, record)
+        return buffer.getvalue()
+
+    def emit(self, urn, aspect_name, new, previous):
+        system = {"lastObserved": now_ms(), "runId": "no-run-id-provided", "lastRunId": "no-run-id-provided",
+                  "pipelineName": None, "registryName": None, "registryVersion": None, "properties": None, "version": "1"}
+        if SCHEMAS_BY_ID[self.schema_id] is CURRENT:
+            system.update({"schemaVersion": None, "aspectCreated": None, "aspectModified": None})
+        def generic(value):
+            return None if value is None else {"value": json.dumps(value, separators=(",", ":")).encode(), "contentType": "application/json"}
+        record = {
+            "auditHeader": None, "entityType": entity_type_of(urn), "entityUrn": urn, "entityKeyAspect": None,
+            "changeType": "UPSERT", "aspectName": aspect_name, "aspect": generic(new), "systemMetadata": system,
+            "headers": None, "previousAspectValue": generic(previous),
+            "previousSystemMetadata": dict(system) if previous is not None else None,
+            "created": {"time": now_ms(), "actor": ACTOR, "impersonator": None, "message": None},
+        }
+        if self.producer is None:
+            return
+        self.producer.produce(self.topic, key=urn.encode(), value=self.encode(record))
+        self.producer.flush(10)
+
+
+class Store:
+    """In-memory aspects by entity URN, in DataHub's (Pegasus) JSON shapes."""
+
+    def __init__(self, emitter):
+        self.lock = threading.RLock()
+        self.aspects = {}
+        self.emitter = emitter
+
+    def get(self, urn, name):
+        return self.aspects.get(urn, {}).get(name)
+
+    def exists(self, urn):
+        return bool(self.aspects.get(urn))
+
+    def put(self, urn, name, value):
+        with self.lock:
+            previous = self.get(urn, name)
+            if previous == value:
+                return
+            self.aspects.setdefault(urn, {})[name] = value
+            self.emitter.emit(urn, name, value, previous)
+
+    # --- tags -----------------------------------------------------------------------------------
+    def _tag_list(self, holder):
+        return [t["tag"] for t in (holder or {}).get("tags", [])]
+
+    def change_tags(self, tag_urns, resource_urn, sub_resource_type, sub_resource, add):
+        for tag in tag_urns:
+            if add and not self.exists(tag):
+                raise GraphQLFailure(f"Failed to update Resource with urn {resource_urn}. Tag {tag} does not exist.")
+        if not self.exists(resource_urn):
+            raise GraphQLFailure(f"Failed to update Resource with urn {resource_urn}. Entity does not exist.")
+        with self.lock:
+            if sub_resource_type == "DATASET_FIELD":
+                current = self.get(resource_urn, "editableSchemaMetadata") or {
+                    "editableSchemaFieldInfo": [], "created": {"actor": ACTOR, "time": now_ms()}}
+                updated = json.loads(json.dumps(current))
+                infos = updated["editableSchemaFieldInfo"]
+                info = next((i for i in infos if i["fieldPath"] == sub_resource), None)
+                if info is None:
+                    if not add:
+                        return
+                    info = {"fieldPath": sub_resource}
+                    infos.append(info)
+                tags = self._tag_list(info.get("globalTags"))
+                info["globalTags"] = {"tags": [{"tag": t} for t in self._apply(tags, tag_urns, add)]}
+                updated["lastModified"] = {"actor": ACTOR, "time": now_ms()}
+                if current.get("editableSchemaFieldInfo") != infos:
+                    self.put(resource_urn, "editableSchemaMetadata", updated)
+            else:
+                tags = self._tag_list(self.get(resource_urn, "globalTags"))
+                new_tags = self._apply(tags, tag_urns, add)
+                if new_tags != tags or self.get(resource_urn, "globalTags") is None:
+                    self.put(resource_urn, "globalTags", {"tags": [{"tag": t} for t in new_tags]})
+
+    @staticmethod
+    def _apply(tags, changes, add):
+        if add:
+            return tags + [t for t in changes if t not in tags]
+        return [t for t in tags if t not in changes]
+
+
+class GraphQLFailure(Exception):
+    pass
+
+
+def tag_view(store, urn):
+    props = store.get(urn, "tagProperties") or {}
+    name = props.get("name") or urn.split(":", 3)[-1]
+    return {"urn": urn, "name": name, "properties": {"name": name, "description": props.get("description")}}
+
+
+def tags_view(store, holder):
+    if holder is None:
+        return None
+    return {"tags": [{"tag": tag_view(store, t["tag"]), "associatedUrn": ""} for t in holder.get("tags", [])]}
+
+
+def dataset_view(store, urn):
+    props = store.get(urn, "datasetProperties")
+    editable = store.get(urn, "editableDatasetProperties")
+    schema = store.get(urn, "schemaMetadata")
+    editable_schema = store.get(urn, "editableSchemaMetadata")
+    structured = store.get(urn, "structuredProperties")
+    name = (props or {}).get("name") or urn
+    view = {
+        "urn": urn, "name": name, "exists": store.exists(urn),
+        "properties": None if props is None else {"name": name, "description": props.get("description")},
+        "editableProperties": None if editable is None else {"description": editable.get("description"), "name": editable.get("name")},
+        "tags": tags_view(store, store.get(urn, "globalTags")),
+        "schemaMetadata": None if schema is None else {
+            "name": schema.get("schemaName", name),
+            "fields": [{"fieldPath": f["fieldPath"], "nativeDataType": f.get("nativeDataType"), "nullable": f.get("nullable", False),
+                        "description": f.get("description"), "globalTags": tags_view(store, f.get("globalTags")),
+                        "tags": tags_view(store, f.get("globalTags"))} for f in schema.get("fields", [])]},
+        "editableSchemaMetadata": None if editable_schema is None else {
+            "editableSchemaFieldInfo": [{"fieldPath": i["fieldPath"], "description": i.get("description"),
+                                         "globalTags": tags_view(store, i.get("globalTags")),
+                                         "tags": tags_view(store, i.get("globalTags"))} for i in editable_schema.get("editableSchemaFieldInfo", [])]},
+        "structuredProperties": structured_view(store, urn),
+    }
+    return view
+
+
+def structured_view(store, urn):
+    structured = store.get(urn, "structuredProperties")
+    if structured is None:
+        return None
+    entries = []
+    for prop in structured.get("properties", []):
+        values = []
+        for value in prop.get("values", []):
+            if "string" in value:
+                values.append({"__typename": "StringValue", "stringValue": value["string"]})
+            else:
+                values.append({"__typename": "NumberValue", "numberValue": value["double"]})
+        entries.append({"structuredProperty": {"urn": prop["propertyUrn"], "exists": store.exists(prop["propertyUrn"])},
+                        "values": values, "associatedUrn": urn})
+    return {"properties": entries}
+
+
+class Root:
+    """GraphQL resolvers: graphql-core calls root attributes with (info, **args)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def entityExists(self, info, urn):
+        return self.store.exists(urn)
+
+    def dataset(self, info, urn):
+        return dataset_view(self.store, urn)
+
+    def tag(self, info, urn):
+        return tag_view(self.store, urn)
+
+    def createTag(self, info, input):
+        tag_id = input.get("id") or input["name"]
+        urn = f"urn:li:tag:{tag_id}"
+        self.store.put(urn, "tagKey", {"name": tag_id})
+        self.store.put(urn, "tagProperties", {k: v for k, v in {"name": input["name"], "description": input.get("description")}.items() if v is not None})
+        return urn
+
+    def addTag(self, info, input):
+        self.store.change_tags([input["tagUrn"]], input["resourceUrn"], input.get("subResourceType"), input.get("subResource"), True)
+        return True
+
+    def removeTag(self, info, input):
+        self.store.change_tags([input["tagUrn"]], input["resourceUrn"], input.get("subResourceType"), input.get("subResource"), False)
+        return True
+
+    def batchAddTags(self, info, input):
+        for resource in input["resources"]:
+            self.store.change_tags(input["tagUrns"], resource["resourceUrn"], resource.get("subResourceType"), resource.get("subResource"), True)
+        return True
+
+    def batchRemoveTags(self, info, input):
+        for resource in input["resources"]:
+            if resource is not None:
+                self.store.change_tags(input["tagUrns"], resource["resourceUrn"], resource.get("subResourceType"), resource.get("subResource"), False)
+        return True
+
+    def updateDataset(self, info, urn, input):
+        if not self.store.exists(urn):
+            raise GraphQLFailure(f"Failed to update {urn}. Entity does not exist.")
+        editable = input.get("editableProperties")
+        if editable is not None:
+            value = {"description": editable["description"], "created": {"actor": ACTOR, "time": now_ms()},
+                     "lastModified": {"actor": ACTOR, "time": now_ms()}}
+            if editable.get("name") is not None:
+                value["name"] = editable["name"]
+            previous = self.store.get(urn, "editableDatasetProperties") or {}
+            if {k: previous.get(k) for k in ("description", "name")} != {k: value.get(k) for k in ("description", "name")}:
+                self.store.put(urn, "editableDatasetProperties", value)
+        return dataset_view(self.store, urn)
+
+    def createStructuredProperty(self, info, input):
+        qualified = input.get("qualifiedName") or input.get("id")
+        urn = f"urn:li:structuredProperty:{input.get('id') or qualified}"
+        self.store.put(urn, "propertyDefinition", {
+            "qualifiedName": qualified, "displayName": input.get("displayName"), "valueType": input["valueType"],
+            "entityTypes": input["entityTypes"], "cardinality": input.get("cardinality") or "SINGLE",
+            "description": input.get("description")})
+        return {"urn": urn, "exists": True}
+
+    def upsertStructuredProperties(self, info, input):
+        urn = input["assetUrn"]
+        if not self.store.exists(urn):
+            raise GraphQLFailure(f"Unable to upsert structured properties: {urn} does not exist")
+        current = json.loads(json.dumps(self.store.get(urn, "structuredProperties") or {"properties": []}))
+        for param in input["structuredPropertyInputParams"]:
+            prop_urn = param["structuredPropertyUrn"]
+            if not self.store.exists(prop_urn):
+                raise GraphQLFailure(f"Structured property {prop_urn} does not exist")
+            values = [{"string": v["stringValue"]} if v.get("stringValue") is not None else {"double": v["numberValue"]} for v in param["values"]]
+            current["properties"] = [p for p in current["properties"] if p["propertyUrn"] != prop_urn]
+            current["properties"].append({"propertyUrn": prop_urn, "values": values})
+        self.store.put(urn, "structuredProperties", current)
+        return structured_view(self.store, urn)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "datahub-standin/1.0"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("STANDIN_VERBOSE"):
+            super().log_message(fmt, *args)
+
+    def _send(self, status, body, content_type="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return json.loads(self.rfile.read(length) or b"{}")
+
+    def do_GET(self):
+        path = urlparse(self.path).path
+        if path in ("/health", "/health/"):
+            return self._send(200, b"GOOD", "text/plain")
+        match = re.match(r"^/schema-registry/api/schemas/ids/(\d+)/?$", path)
+        if match:
+            schema = SCHEMAS_BY_ID.get(int(match.group(1)))
+            if schema is None:
+                return self._send(404, {"error_code": 40403, "message": "Schema not found"})
+            return self._send(200, {"schema": json.dumps(schema)}, "application/vnd.schemaregistry.v1+json")
+        if path.rstrip("/") == "/schema-registry/api/subjects":
+            return self._send(200, [f"{self.server.topic}-value"], "application/vnd.schemaregistry.v1+json")
+        self._send(404, {"error": f"no route {path}"})
+
+    def do_POST(self):
+        parsed = urlparse(self.path)
+        store = self.server.store
+        token = self.server.required_token
+        if token and self.headers.get("Authorization") != f"Bearer {token}":
+            return self._send(401, {"error": "Unauthorized"})
+        try:
+            body = self._body()
+        except ValueError:
+            return self._send(400, {"error": "body is not JSON"})
+        if parsed.path == "/api/graphql":
+            result = graphql_sync(self.server.schema, body.get("query", ""), root_value=Root(store),
+                                  variable_values=body.get("variables"), operation_name=body.get("operationName"))
+            response = {"data": result.data}
+            if result.errors:
+                response["errors"] = [{"message": e.message, "path": e.path} for e in result.errors]
+            return self._send(200, response)
+        if parsed.path == "/aspects" and parse_qs(parsed.query).get("action") == ["ingestProposal"]:
+            proposal = body.get("proposal") or {}
+            try:
+                urn = proposal["entityUrn"]
+                aspect_name = proposal["aspectName"]
+                aspect = proposal["aspect"]
+                value = json.loads(aspect["value"]) if isinstance(aspect["value"], str) else aspect["value"]
+            except (KeyError, TypeError, ValueError) as error:
+                return self._send(400, {"message": f"bad proposal: {error}"})
+            if proposal.get("changeType", "UPSERT") not in ("UPSERT", "CREATE"):
+                return self._send(400, {"message": "only UPSERT/CREATE proposals are supported by the stand-in"})
+            store.put(urn, aspect_name, value)
+            return self._send(200, {"value": urn})
+        if parsed.path == "/standin/reset":
+            with store.lock:
+                store.aspects.clear()
+            return self._send(200, {"ok": True})
+        self._send(404, {"error": f"no route {parsed.path}"})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--kafka-bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
+    parser.add_argument("--topic", default="MetadataChangeLog_Versioned_v1")
+    parser.add_argument("--schema-id", type=int, default=19, choices=sorted(SCHEMAS_BY_ID),
+                        help="registry id put on emitted MCLs (18/19 current layout, 2/3/11/12 v1 layout)")
+    parser.add_argument("--token", default=os.environ.get("STANDIN_REQUIRED_TOKEN"), help="require this bearer token")
+    parser.add_argument("--port-file", help="write the bound port here once listening")
+    args = parser.parse_args()
+
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")) as handle:
+        schema = build_schema(handle.read())
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    server.schema = schema
+    server.topic = args.topic
+    server.required_token = args.token
+    server.store = Store(MCLEmitter(args.kafka_bootstrap, args.topic, args.schema_id))
+    port = server.server_address[1]
+    print(f"datahub-standin listening on http://{args.host}:{port} (kafka={args.kafka_bootstrap or 'off'}, schema id {args.schema_id})", flush=True)
+    if args.port_file:
+        with open(args.port_file + ".tmp", "w") as handle:
+            handle.write(str(port))
+        os.replace(args.port_file + ".tmp", args.port_file)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
