@@ -91,17 +91,20 @@ let package = Package(
             ]),
         .executableTarget(name: "mock-kafka-broker", dependencies: ["CRdKafka"]),
 
-        .testTarget(name: "MCLTests", dependencies: ["MCL"]),
+        // Test helpers: locating ../shared and the CI policy (never skip under CI=true).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "MCLTests", dependencies: ["MCL", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient"]),
         .testTarget(
             name: "DataHubClientTests",
-            dependencies: ["DataHubClient", .product(name: "GraphQL", package: "GraphQL")]),
+            dependencies: ["DataHubClient", "TestSupport", .product(name: "GraphQL", package: "GraphQL")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "Tokenization", "Runs", "WarehouseKit",
+                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ]
 )

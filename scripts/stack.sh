@@ -36,11 +36,15 @@ up() {
   local bin pg_port
   bin=$(pg_bin)
   pg_port=$(free_port)
-  mkdir -p "$dir/pg"
-  [ "$(id -u)" = 0 ] && chown postgres "$dir/pg" && chmod 755 "$dir"
-  as_pg "$bin/initdb" -D "$dir/pg/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
-  as_pg "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/server.log" -w -t 30 \
-    -o "-p $pg_port -k $dir/pg -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  # The data directory lives outside the checkout: as root, the server runs as the postgres user, which
+  # may not be able to enter the checkout's parent folders.
+  local pgroot
+  pgroot=$(mktemp -d "${TMPDIR:-/tmp}/tokenize-action-pg.XXXXXX")
+  echo "$pgroot" >"$dir/pgroot"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$pgroot"; fi
+  as_pg "$bin/initdb" -D "$pgroot/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
+  as_pg "$bin/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 30 \
+    -o "-p $pg_port -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shop" >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -d shop -q -v ON_ERROR_STOP=1 -f "$root/ingestion/demo-seed.sql" >/dev/null
 
@@ -83,7 +87,12 @@ down() {
   for name in service gms kafka; do
     if [ -f "$dir/$name.pid" ]; then kill "$(cat "$dir/$name.pid")" 2>/dev/null || true; fi
   done
-  if [ -d "$dir/pg/data" ]; then as_pg "$(pg_bin)/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
+  if [ -f "$dir/pgroot" ]; then
+    local pgroot
+    pgroot=$(cat "$dir/pgroot")
+    as_pg "$(pg_bin)/pg_ctl" -D "$pgroot/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$pgroot"
+  fi
   sleep 0.3
   rm -rf "$dir"
   echo "stack down"

@@ -7,6 +7,12 @@ public struct DatasetSnapshot: Sendable, Equatable {
         /// Tags from ingestion (`schemaMetadata`) and the UI (`editableSchemaMetadata`) together.
         public var tagURNs: Set<String>
         public var nativeDataType: String?
+
+        public init(fieldPath: String, tagURNs: Set<String>, nativeDataType: String?) {
+            self.fieldPath = fieldPath
+            self.tagURNs = tagURNs
+            self.nativeDataType = nativeDataType
+        }
     }
 
     public var urn: String
@@ -18,6 +24,17 @@ public struct DatasetSnapshot: Sendable, Equatable {
     public var editableName: String?
     /// The ingested description (`datasetProperties`).
     public var ingestedDescription: String?
+
+    public init(
+        urn: String, tagURNs: Set<String>, fields: [Field], editableDescription: String?, editableName: String?, ingestedDescription: String?
+    ) {
+        self.urn = urn
+        self.tagURNs = tagURNs
+        self.fields = fields
+        self.editableDescription = editableDescription
+        self.editableName = editableName
+        self.ingestedDescription = ingestedDescription
+    }
 }
 
 /// The DataHub operations a run uses, typed.

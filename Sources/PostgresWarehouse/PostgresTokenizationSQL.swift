@@ -90,6 +90,9 @@ public enum PostgresTokenizationSQL {
         WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
         """
 
+    /// Whether a database (`$1`) exists.
+    public static let databaseExists = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1)"
+
     /// The table's size in pages (`$1` schema, `$2` table).
     public static let pageCount = """
         SELECT (pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint

@@ -36,6 +36,21 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
+        // Checked through the maintenance database first: a pool for a missing database would retry
+        // its connection for a long time instead of failing.
+        let maintenance = databases.client(database: settings.maintenanceDatabase)
+        let databaseExists = try await Self.collect(table) {
+            var binds = PostgresBindings()
+            binds.append(table.database)
+            let rows = try await maintenance.query(PostgresQuery(unsafeSQL: PostgresTokenizationSQL.databaseExists, binds: binds), logger: logger)
+            return try await Self.single(Bool.self, rows) ?? false
+        }
+        guard databaseExists else {
+            throw WarehouseError(
+                .tableNotFound,
+                "database \(table.database) does not exist on the Postgres server at \(settings.host):\(settings.port); check the dataset name in DataHub matches <database>.<schema>.<table>",
+                table: table)
+        }
         let client = databases.client(database: table.database)
         let columns = try await Self.collect(table) {
             var binds = PostgresBindings()

@@ -1,0 +1,74 @@
+import MCL
+import Testing
+
+private let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+private let detector = TriggerDetector(triggerTag: "tokenize/run")
+
+private func event(
+    _ aspectName: String, _ json: String?, previous: String? = nil, changeType: String = "UPSERT", entityType: String = "dataset"
+) -> MetadataChangeLog {
+    MetadataChangeLog(
+        entityType: entityType, entityURN: urn, changeType: changeType, aspectName: aspectName,
+        aspect: json.map { .init(value: Array($0.utf8), contentType: "application/json") },
+        previousAspectValue: previous.map { .init(value: Array($0.utf8), contentType: "application/json") })
+}
+
+private let tagged = #"{"tags":[{"tag":"urn:li:tag:pii"},{"tag":"urn:li:tag:tokenize/run"}]}"#
+private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
+
+@Suite struct TriggerDetectorTests {
+    @Test func datasetTagAddedTriggers() throws {
+        #expect(try detector.trigger(in: event("globalTags", tagged, previous: untagged))?.scope == .dataset)
+    }
+
+    @Test func missingPreviousCountsAsEmpty() throws {
+        #expect(try detector.trigger(in: event("globalTags", tagged))?.scope == .dataset)
+    }
+
+    @Test func tagAlreadyPresentDoesNotTrigger() throws {
+        // e.g. the service's FAILED write-back adds a status tag and keeps the trigger.
+        let failedWriteBack = #"{"tags":[{"tag":"urn:li:tag:tokenize/run"},{"tag":"urn:li:tag:tokenize/status:FAILED"}]}"#
+        #expect(try detector.trigger(in: event("globalTags", failedWriteBack, previous: tagged)) == nil)
+    }
+
+    @Test func successWriteBackRemovingTheTriggerDoesNotTrigger() throws {
+        let done = #"{"tags":[{"tag":"urn:li:tag:tokenize/done"},{"tag":"urn:li:tag:tokenize/status:SUCCESS"}]}"#
+        #expect(try detector.trigger(in: event("globalTags", done, previous: tagged)) == nil)
+    }
+
+    @Test(arguments: ["RESTATE", "DELETE", "PATCH"]) func otherChangeTypesAreIgnored(changeType: String) throws {
+        #expect(try detector.trigger(in: event("globalTags", tagged, changeType: changeType)) == nil)
+    }
+
+    @Test func otherEntitiesAndAspectsAreIgnored() throws {
+        #expect(try detector.trigger(in: event("globalTags", tagged, entityType: "chart")) == nil)
+        #expect(try detector.trigger(in: event("datasetProperties", #"{"name":"x"}"#)) == nil)
+    }
+
+    @Test func fieldTagFromTheUITriggersOnlyThatField() throws {
+        let now = #"{"editableSchemaFieldInfo":[{"fieldPath":"email","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"phone","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}}]}"#
+        let before = #"{"editableSchemaFieldInfo":[{"fieldPath":"phone","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}}]}"#
+        #expect(try detector.trigger(in: event("editableSchemaMetadata", now, previous: before))?.scope == .fields(["email"]))
+    }
+
+    @Test func fieldTagFromIngestionTriggers() throws {
+        let now = #"{"schemaName":"t","fields":[{"fieldPath":"ssn","nativeDataType":"text","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"id","nativeDataType":"int"}]}"#
+        #expect(try detector.trigger(in: event("schemaMetadata", now))?.scope == .fields(["ssn"]))
+    }
+
+    @Test func customTriggerTag() throws {
+        let custom = TriggerDetector(triggerTag: "urn:li:tag:protect")
+        #expect(try custom.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:protect"}]}"#)) != nil)
+        #expect(try custom.trigger(in: event("globalTags", tagged)) == nil)
+    }
+
+    @Test func malformedAspectJSONIsAnError() {
+        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: event("globalTags", "{not json")) }
+    }
+
+    @Test func nonJSONContentTypeIsAnError() {
+        var avroAspect = event("globalTags", tagged)
+        avroAspect.aspect?.contentType = "application/avro"
+        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: avroAspect) }
+    }
+}

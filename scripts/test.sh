@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test command: builds, starts the local stack (real PostgreSQL, mock Kafka, DataHub stand-in), runs
+# the Swift tests (unit + integration) against it, then the service and the end-to-end driver.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+[ -x .venv/bin/python ] || make venv
+swift build --build-tests
+scripts/stack.sh down >/dev/null
+scripts/stack.sh up
+trap 'status=$?; [ $status -ne 0 ] && { echo "--- service log (tail) ---"; tail -50 .stack/service.log 2>/dev/null; echo "--- stand-in log (tail) ---"; tail -20 .stack/datahub-standin.log 2>/dev/null; }; scripts/stack.sh down; exit $status' EXIT
+# shellcheck disable=SC1091
+source .stack/env
+
+swift_status=0
+swift test --skip-build || swift_status=$?
+
+.build/debug/tokenize-action serve >.stack/service.log 2>&1 &
+echo $! >.stack/service.pid
+for _ in $(seq 1 100); do
+  curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null || { echo "tokenize-action did not become ready"; exit 1; }
+
+e2e_status=0
+.venv/bin/python e2e/driver.py --gms "$DATAHUB_GMS_URL" --service "$TOKENIZE_ACTION_URL" \
+  --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
+  --topic "$KAFKA_MCL_TOPIC" || e2e_status=$?
+
+# Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
+kill -TERM "$(cat .stack/service.pid)"
+for _ in $(seq 1 50); do kill -0 "$(cat .stack/service.pid)" 2>/dev/null || break; sleep 0.2; done
+if kill -0 "$(cat .stack/service.pid)" 2>/dev/null; then echo "service did not stop on SIGTERM"; e2e_status=1; fi
+
+[ $swift_status -eq 0 ] || echo "swift test failed"
+[ $e2e_status -eq 0 ] || echo "e2e failed"
+[ $swift_status -eq 0 ] && [ $e2e_status -eq 0 ]
