@@ -95,6 +95,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MCLTests", dependencies: ["MCL", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "AppTests", dependencies: ["TokenizeActionCore", "Runs"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient"]),
         .testTarget(
