@@ -53,10 +53,7 @@ public struct PostgresWarehouse: Warehouse {
         }
         let client = databases.client(database: table.database)
         let columns = try await Self.collect(table) {
-            var binds = PostgresBindings()
-            binds.append(table.schema)
-            binds.append(table.table)
-            let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresTokenizationSQL.describeColumns, binds: binds), logger: logger)
+            let rows = try await client.query(Self.catalogQuery(PostgresTokenizationSQL.describeColumns, table), logger: logger)
             var columns: [ColumnDescription] = []
             for try await (name, type, isText) in rows.decode((String, String, Bool).self) {
                 columns.append(ColumnDescription(name: name, dataType: type, isText: isText))
@@ -84,10 +81,7 @@ public struct PostgresWarehouse: Warehouse {
         }
         let client = databases.client(database: table.database)
         let keys = try await Self.collect(table) {
-            var binds = PostgresBindings()
-            binds.append(table.schema)
-            binds.append(table.table)
-            let rows = try await client.query(PostgresQuery(unsafeSQL: PostgresTokenizationSQL.primaryKeyColumns, binds: binds), logger: logger)
+            let rows = try await client.query(Self.catalogQuery(PostgresTokenizationSQL.primaryKeyColumns, table), logger: logger)
             var keys: [(String, String)] = []
             for try await key in rows.decode((String, String).self) { keys.append(key) }
             return keys
@@ -125,10 +119,7 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     private func tokenizeByPages(client: PostgresClient, table: TableReference, columns: [String]) async throws -> TokenizationOutcome {
-        var binds = PostgresBindings()
-        binds.append(table.schema)
-        binds.append(table.table)
-        let pages = try await Self.single(Int64.self, client.query(PostgresQuery(unsafeSQL: PostgresTokenizationSQL.pageCount, binds: binds), logger: logger)) ?? 0
+        let pages = try await Self.single(Int64.self, client.query(Self.catalogQuery(PostgresTokenizationSQL.pageCount, table), logger: logger)) ?? 0
         var outcome = TokenizationOutcome(rowsUpdated: 0, batches: 0)
         var start: Int64 = 0
         let sql = PostgresTokenizationSQL.updateBatch(table: table, columns: columns, range: .pages)
@@ -145,6 +136,14 @@ public struct PostgresWarehouse: Warehouse {
             start = end
         } while start < pages
         return outcome
+    }
+
+    /// A catalog query taking the table's schema (`$1`) and name (`$2`).
+    private static func catalogQuery(_ sql: String, _ table: TableReference) -> PostgresQuery {
+        var binds = PostgresBindings()
+        binds.append(table.schema)
+        binds.append(table.table)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
     private static func single<T: PostgresDecodable>(_ type: T.Type, _ rows: PostgresRowSequence) async throws -> T? {
