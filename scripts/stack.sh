@@ -49,7 +49,8 @@ up() {
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -d shop -q -v ON_ERROR_STOP=1 -f "$root/ingestion/demo-seed.sql" >/dev/null
 
   # Kafka-protocol broker
-  "$root/.build/debug/mock-kafka-broker" --topic "$topic:1" --bootstrap-file "$dir/kafka.bootstrap" >"$dir/kafka.log" 2>&1 &
+  # setsid: a Ctrl-C at the terminal reaches only the service, which drains before the stack goes down.
+  setsid "$root/.build/debug/mock-kafka-broker" --topic "$topic:1" --bootstrap-file "$dir/kafka.bootstrap" >"$dir/kafka.log" 2>&1 &
   echo $! >"$dir/kafka.pid"
   wait_for_file "$dir/kafka.bootstrap" "the mock Kafka broker"
   local bootstrap
@@ -58,7 +59,7 @@ up() {
   # DataHub stand-in
   local gms_port
   gms_port=$(free_port)
-  "$python" "$root/standins/datahub/standin.py" --port "$gms_port" --kafka-bootstrap "$bootstrap" --topic "$topic" \
+  setsid "$python" "$root/standins/datahub/standin.py" --port "$gms_port" --kafka-bootstrap "$bootstrap" --topic "$topic" \
     --port-file "$dir/gms.port" >"$dir/datahub-standin.log" 2>&1 &
   echo $! >"$dir/gms.pid"
   wait_for_file "$dir/gms.port" "the DataHub stand-in"
