@@ -42,7 +42,7 @@ public actor RunManager {
     /// Runs (or joins a run of) `scope` on `dataset` and returns the record of the run that covered it.
     public func submit(dataset: DatasetURN, scope: RunScope) async -> RunRecord {
         let key = dataset.description
-        var ticket: Ticket
+        let ticket: Ticket
         if var slot = slots[key] {
             if slot.followUpScope == nil, slot.runningScope.covers(scope) {
                 ticket = await withCheckedContinuation { continuation in
@@ -60,13 +60,14 @@ public actor RunManager {
             slots[key] = Slot(runningScope: scope)
             ticket = .execute(runID: UUID().uuidString.lowercased(), scope: scope)
         }
-        guard case .execute(let runID, let runScope) = ticket else {
-            guard case .finished(let record) = ticket else { fatalError("unreachable") }
+        switch ticket {
+        case .finished(let record):
+            return record
+        case .execute(let runID, let runScope):
+            let record = await executor(runID, dataset, runScope)
+            finish(key: key, record: record)
             return record
         }
-        let record = await executor(runID, dataset, runScope)
-        finish(key: key, record: record)
-        return record
     }
 
     /// A finished run's record, while it is in the history.

@@ -17,6 +17,7 @@ public enum TokenizeActionApp {
     struct Components {
         let httpClient: HTTPClient
         let databases: PostgresDatabases
+        let postgres: PostgresWarehouse
         let warehouses: [String: any Warehouse]
         let datahub: DataHubOperations
         let runs: RunManager
@@ -27,10 +28,9 @@ public enum TokenizeActionApp {
                 host: configuration.postgresHost, port: configuration.postgresPort, username: configuration.postgresUser,
                 password: configuration.postgresPassword)
             databases = PostgresDatabases(settings: postgresSettings, logger: logger)
-            warehouses = [
-                "postgres": PostgresWarehouse(
-                    databases: databases, settings: postgresSettings, batchSize: configuration.postgresBatchSize, logger: logger)
-            ]
+            postgres = PostgresWarehouse(
+                databases: databases, settings: postgresSettings, batchSize: configuration.postgresBatchSize, logger: logger)
+            warehouses = ["postgres": postgres]
             datahub = DataHubOperations(
                 client: DataHubGraphQLClient(
                     settings: DataHubSettings(gmsURL: configuration.datahubGMSURL, token: configuration.datahubToken),
@@ -60,7 +60,7 @@ public enum TokenizeActionApp {
         ) { message in
             await handler.handle(message)
         }
-        let postgres = components.warehouses["postgres"]!
+        let postgres = components.postgres
         let datahub = components.datahub
         let readiness = ReadinessChecks(checks: [
             ("kafka", { await consumer.brokerReachable() }),
