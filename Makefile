@@ -1,34 +1,63 @@
 # tokenize-action: common tasks. `make help` lists them.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+COMPOSE := docker compose
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-build: ## Debug build of the service and the mock broker
+# --- Docker: the real stack beside DataHub ---------------------------------------------------------
+.env:
+	cp .env.example .env
+
+build: .env ## Build the tokenize-action container image
+	$(COMPOSE) build tokenize-action
+
+up: .env ## Start DataHub, the demo Postgres and tokenize-action; wait until healthy
+	$(COMPOSE) up -d --wait --wait-timeout 900
+
+ingest: .env ## Catalogue the demo Postgres in DataHub (ingestion/postgres.yml, adds tokenize/run)
+	set -a && source .env && set +a && \
+	  POSTGRES_HOST_PORT=localhost:$${DEMO_POSTGRES_PORT:-5433} DATAHUB_GMS_URL=http://localhost:$${DATAHUB_MAPPED_GMS_PORT:-8080} \
+	  scripts/datahub-cli.sh ingest -c ingestion/postgres.yml
+
+e2e: .env venv ## build, up, ingest, tag through GraphQL, verify tokens and a 0-row re-run
+	scripts/e2e-docker.sh
+
+logs: ## Follow tokenize-action's log in the Docker stack
+	$(COMPOSE) logs -f tokenize-action
+
+down: ## Stop the Docker stack and remove its volumes
+	$(COMPOSE) down -v
+
+compose-check: ## Validate docker-compose.yml with .env.example
+	scripts/compose-check.sh
+
+# --- Without Docker: real PostgreSQL, mock Kafka, DataHub stand-in -------------------------------
+swift-build: ## Debug build of the service and the mock broker
 	swift build --product tokenize-action
 	swift build --product mock-kafka-broker
 
-release: ## Release build
+release: ## Release build of the service
 	swift build -c release --product tokenize-action
 
 venv: ## Python environment for the stand-ins and the e2e driver (pinned, from PyPI)
-	python3 -m venv .venv
-	.venv/bin/pip install -q -r standins/requirements.txt
+	@[ -x .venv/bin/python ] || python3 -m venv .venv
+	@.venv/bin/pip install -q -r standins/requirements.txt
 
 local: venv ## Start PostgreSQL, mock Kafka, the DataHub stand-in and the service (foreground)
 	scripts/local.sh
 
-stack-up: venv build ## Start only the local stack (writes .stack/env)
+stack-up: venv swift-build ## Start only the local stack (writes .stack/env)
 	scripts/stack.sh up
 
 stack-down: ## Stop the local stack
 	scripts/stack.sh down
 
-test: ## Unit, integration and end-to-end tests against the local stack
+test: ## Every test: unit, integration, e2e against the local stack, compose and ingestion checks
 	scripts/test.sh
 
 unit: ## Unit tests only (no services needed)
 	swift test --skip IntegrationTests
 
-.PHONY: help build release venv local stack-up stack-down test unit
+.PHONY: help build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit

@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "TokenizeActionCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .executableTarget(name: "mock-kafka-broker", dependencies: ["CRdKafka"]),
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: builds, starts the local stack (real PostgreSQL, mock Kafka, DataHub stand-in), runs
-# the Swift tests (unit + integration) against it, then the service and the end-to-end driver.
+# the Swift tests (unit + integration) against it, then the service and the end-to-end driver, then checks
+# the compose file and the ingestion recipe.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -26,13 +27,20 @@ curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null || { echo "tokenize-action di
 e2e_status=0
 .venv/bin/python e2e/driver.py --gms "$DATAHUB_GMS_URL" --service "$TOKENIZE_ACTION_URL" \
   --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
-  --topic "$KAFKA_MCL_TOPIC" || e2e_status=$?
+  --topic "$KAFKA_MCL_TOPIC" --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"
 for _ in $(seq 1 50); do kill -0 "$(cat .stack/service.pid)" 2>/dev/null || break; sleep 0.2; done
 if kill -0 "$(cat .stack/service.pid)" 2>/dev/null; then echo "service did not stop on SIGTERM"; e2e_status=1; fi
 
+# The Docker path, as far as this machine can prove it: the compose file, and the real DataHub CLI on the
+# ingestion recipe (file sink) against this stack's PostgreSQL and stand-in.
+stack_status=0
+scripts/compose-check.sh || stack_status=$?
+scripts/ingest-check.sh || stack_status=$?
+
 [ $swift_status -eq 0 ] || echo "swift test failed"
 [ $e2e_status -eq 0 ] || echo "e2e failed"
-[ $swift_status -eq 0 ] && [ $e2e_status -eq 0 ]
+[ $stack_status -eq 0 ] || echo "compose or ingestion check failed"
+[ $swift_status -eq 0 ] && [ $e2e_status -eq 0 ] && [ $stack_status -eq 0 ]

@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import fastavro
 from graphql import build_schema, graphql_sync
@@ -29,6 +29,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcl_schemas import CURRENT, SCHEMAS_BY_ID, V1  # noqa: E402
 
 ACTOR = "urn:li:corpuser:datahub"
+
+
+# Aspect names and the Pegasus class names GMS keys them by in Rest.li aspect responses.
+ASPECT_CLASSES = {
+    "globalTags": "com.linkedin.common.GlobalTags",
+    "glossaryTerms": "com.linkedin.common.GlossaryTerms",
+    "ownership": "com.linkedin.common.Ownership",
+    "editableSchemaMetadata": "com.linkedin.schema.EditableSchemaMetadata",
+    "editableDatasetProperties": "com.linkedin.dataset.EditableDatasetProperties",
+    "datasetProperties": "com.linkedin.dataset.DatasetProperties",
+}
 
 
 def now_ms():
@@ -312,6 +323,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"schema": json.dumps(schema)}, "application/vnd.schemaregistry.v1+json")
         if path.rstrip("/") == "/schema-registry/api/subjects":
             return self._send(200, [f"{self.server.topic}-value"], "application/vnd.schemaregistry.v1+json")
+        if path.rstrip("/") == "/config":
+            # What the DataHub CLI's DataHubGraph checks before it talks to GMS.
+            return self._send(200, {"noCode": "true", "versions": {"acryldata/datahub": {"version": "v1.7.0"}}})
+        match = re.match(r"^/aspects/([^/]+)$", path)
+        if match:
+            # Rest.li aspect read, as DataHubGraph.get_aspect does it (PATCH transformers read current tags).
+            urn = unquote(match.group(1))
+            name = (parse_qs(urlparse(self.path).query).get("aspect") or [""])[0]
+            value = self.server.store.get(urn, name)
+            if value is None or name not in ASPECT_CLASSES:
+                return self._send(404, {"message": f"no aspect {name} for {urn}"})
+            return self._send(200, {"aspect": {ASPECT_CLASSES[name]: value}, "version": 0})
         self._send(404, {"error": f"no route {path}"})
 
     def do_POST(self):
