@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // C shims
@@ -44,8 +45,13 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // Token schemes (pure).
-        .target(name: "Tokenization"),
+        // Token schemes (pure): poc, hmac, AES-SIV (RFC 5297), FF1 (NIST SP 800-38G), the key ring.
+        .target(
+            name: "Tokenization",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
         // The warehouse abstraction shared by Postgres (and later Databricks).
         .target(name: "WarehouseKit"),
         // PostgreSQL warehouse: catalog checks, batched push-down updates.
@@ -97,7 +103,9 @@ let package = Package(
         .testTarget(name: "MCLTests", dependencies: ["MCL", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "AppTests", dependencies: ["TokenizeActionCore", "Runs"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(
+            name: "TokenizationTests",
+            dependencies: ["Tokenization", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient"]),
         .testTarget(
             name: "DataHubClientTests",

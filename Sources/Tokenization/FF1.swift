@@ -1,0 +1,181 @@
+import Crypto
+import CryptoExtras
+import Foundation
+
+/// NIST SP 800-38G FF1 format-preserving encryption over numerals `0..<radix`, built on swift-crypto's
+/// single-block AES (`AES.permute`). Big-number steps use only small-divisor arithmetic: the numbers FF1
+/// reduces modulo radix^m are converted to radix digits directly.
+public struct FF1: Sendable {
+    public let radix: Int
+    private let key: SymmetricKey
+
+    /// The minimum domain NIST requires: radix^length ≥ 1,000,000.
+    public static let minimumDomainSize = 1_000_000
+
+    /// - Parameters:
+    ///   - key: an AES-128, -192 or -256 key.
+    ///   - radix: 2...65536.
+    public init(key: SymmetricKey, radix: Int) {
+        precondition((2...65_536).contains(radix), "FF1 radix must be 2...65536")
+        precondition([16, 24, 32].contains(key.bitCount / 8), "FF1 keys are AES-128, -192 or -256")
+        self.key = key
+        self.radix = radix
+    }
+
+    /// Whether `length` numerals meet the minimum domain size (radix^length ≥ 1,000,000).
+    public func meetsMinimumDomain(length: Int) -> Bool {
+        var size = 1
+        for _ in 0..<length {
+            size *= radix
+            if size >= Self.minimumDomainSize { return true }
+        }
+        return size >= Self.minimumDomainSize
+    }
+
+    public func encrypt(_ numerals: [Int], tweak: [UInt8] = []) -> [Int] {
+        feistel(numerals, tweak: tweak, decrypting: false)
+    }
+
+    public func decrypt(_ numerals: [Int], tweak: [UInt8] = []) -> [Int] {
+        feistel(numerals, tweak: tweak, decrypting: true)
+    }
+
+    private func feistel(_ x: [Int], tweak: [UInt8], decrypting: Bool) -> [Int] {
+        let n = x.count
+        precondition(n >= 2, "FF1 needs at least 2 numerals")
+        let u = n / 2
+        let v = n - u
+        var a = Array(x[..<u])
+        var b = Array(x[u...])
+        let byteCount = Self.byteLength(numerals: v, radix: radix)
+        let d = 4 * ((byteCount + 3) / 4) + 4
+        let t = tweak.count
+        var p: [UInt8] = [1, 2, 1]
+        p += [UInt8((radix >> 16) & 0xff), UInt8((radix >> 8) & 0xff), UInt8(radix & 0xff)]
+        p += [10, UInt8(u % 256)]
+        p += Self.bigEndian(UInt32(n)) + Self.bigEndian(UInt32(t))
+        let zeroPad = ((-t - byteCount - 1) % 16 + 16) % 16
+
+        for step in 0..<10 {
+            let i = decrypting ? 9 - step : step
+            let m = i % 2 == 0 ? u : v
+            // Round input: B when encrypting, A when decrypting.
+            let roundInput = decrypting ? a : b
+            var q = tweak + [UInt8](repeating: 0, count: zeroPad) + [UInt8(i)]
+            q += Self.numeralsToBytes(roundInput, radix: radix, byteCount: byteCount)
+            let r = prf(p + q)
+            var s = r
+            var block: UInt8 = 1
+            while s.count < d {
+                var input = r
+                input[15] ^= block  // [j]^16 for j < 256 touches only the last byte
+                s += cipher(input)
+                block += 1
+            }
+            let yDigits = Self.lowDigits(ofBigEndian: Array(s[..<d]), radix: radix, count: m)
+            if decrypting {
+                let c = Self.subtract(b, yDigits, radix: radix)
+                b = a
+                a = c
+            } else {
+                let c = Self.add(a, yDigits, radix: radix)
+                a = b
+                b = c
+            }
+        }
+        return a + b
+    }
+
+    /// CBC-MAC with a zero IV over whole blocks: the last ciphertext block.
+    private func prf(_ data: [UInt8]) -> [UInt8] {
+        var y = [UInt8](repeating: 0, count: 16)
+        var offset = 0
+        while offset < data.count {
+            for index in 0..<16 { y[index] ^= data[offset + index] }
+            y = cipher(y)
+            offset += 16
+        }
+        return y
+    }
+
+    private func cipher(_ block: [UInt8]) -> [UInt8] {
+        var block = block
+        try! AES.permute(&block, key: key)  // key size checked in init
+        return block
+    }
+
+    /// b = ceil(ceil(v · log2(radix)) / 8).
+    static func byteLength(numerals v: Int, radix: Int) -> Int {
+        let bits: Int
+        if radix & (radix - 1) == 0 {
+            bits = v * radix.trailingZeroBitCount
+        } else {
+            bits = Int((Double(v) * log2(Double(radix))).rounded(.up))
+        }
+        return (bits + 7) / 8
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(value >> 24), UInt8((value >> 16) & 0xff), UInt8((value >> 8) & 0xff), UInt8(value & 0xff)]
+    }
+
+    /// [NUM_radix(X)]^b: the numerals' value as `byteCount` big-endian bytes.
+    static func numeralsToBytes(_ numerals: [Int], radix: Int, byteCount: Int) -> [UInt8] {
+        // Little-endian base-256 limbs; multiply by radix and add each numeral.
+        var limbs = [UInt32](repeating: 0, count: byteCount + 4)
+        for numeral in numerals {
+            var carry = UInt64(numeral)
+            for index in limbs.indices {
+                let value = UInt64(limbs[index]) * UInt64(radix) + carry
+                limbs[index] = UInt32(value & 0xff)
+                carry = value >> 8
+            }
+        }
+        return limbs[..<byteCount].reversed().map { UInt8($0) }
+    }
+
+    /// The `count` lowest base-`radix` digits (most significant first) of a big-endian number:
+    /// STR^m_radix(NUM(S) mod radix^m).
+    static func lowDigits(ofBigEndian bytes: [UInt8], radix: Int, count: Int) -> [Int] {
+        var number = bytes.map { UInt32($0) }  // big-endian base-256
+        var digits = [Int](repeating: 0, count: count)
+        for position in stride(from: count - 1, through: 0, by: -1) {
+            var remainder: UInt64 = 0
+            for index in number.indices {
+                let value = (remainder << 8) | UInt64(number[index])
+                number[index] = UInt32(value / UInt64(radix))
+                remainder = value % UInt64(radix)
+            }
+            digits[position] = Int(remainder)
+        }
+        return digits
+    }
+
+    /// (x + y) mod radix^m, digit by digit (most significant first).
+    static func add(_ x: [Int], _ y: [Int], radix: Int) -> [Int] {
+        var result = [Int](repeating: 0, count: x.count)
+        var carry = 0
+        for index in stride(from: x.count - 1, through: 0, by: -1) {
+            let sum = x[index] + y[index] + carry
+            result[index] = sum % radix
+            carry = sum / radix
+        }
+        return result
+    }
+
+    /// (x − y) mod radix^m, digit by digit.
+    static func subtract(_ x: [Int], _ y: [Int], radix: Int) -> [Int] {
+        var result = [Int](repeating: 0, count: x.count)
+        var borrow = 0
+        for index in stride(from: x.count - 1, through: 0, by: -1) {
+            var difference = x[index] - y[index] - borrow
+            borrow = 0
+            if difference < 0 {
+                difference += radix
+                borrow = 1
+            }
+            result[index] = difference
+        }
+        return result
+    }
+}
