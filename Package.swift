@@ -53,7 +53,7 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
         // The warehouse abstraction shared by Postgres (and later Databricks).
-        .target(name: "WarehouseKit"),
+        .target(name: "WarehouseKit", dependencies: ["Tokenization"]),
         // PostgreSQL warehouse: catalog checks, batched push-down updates.
         .target(
             name: "PostgresWarehouse",
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "TokenizeActionCore",
             dependencies: [
-                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DataHubClient", "WarehouseKit",
+                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DataHubClient", "WarehouseKit", "Tokenization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "TokenizeActionCore",
+                "TokenizeActionCore", "Tokenization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),

@@ -19,8 +19,14 @@ public enum PostgresTokenizationSQL {
         "'tok_' || translate(encode(convert_to(\(quote(column)), 'UTF8'), 'base64'), E'\\n', '') || '_poc'"
     }
 
+    /// The SQL expression computing the `hmac` token of a text column, byte-identical to the Swift token:
+    /// HMAC-SHA256 from `sha256` and the key's pads, `'tkh_' || key id || '_' || base64url(mac)` without padding.
+    public static func hmacToken(_ column: String, keyID: String, inner: String, outer: String) -> String {
+        "'tkh_' || \(keyID) || '_' || rtrim(translate(encode(sha256(\(outer) || sha256(\(inner) || convert_to(\(quote(column)), 'UTF8'))), 'base64'), '+/', '-_'), '=')"
+    }
+
     /// True when the column holds something to protect that is not yet a token.
-    /// `patternParameter` is the placeholder bound to `PocTokenScheme.tokenPattern`.
+    /// `patternParameter` is the placeholder bound to the scheme's token pattern.
     public static func needsToken(_ column: String, patternParameter: String) -> String {
         let q = quote(column)
         return "(\(q) IS NOT NULL AND \(q) <> '' AND \(q) !~ \(patternParameter))"
@@ -34,30 +40,147 @@ public enum PostgresTokenizationSQL {
         case pages
     }
 
-    /// An UPDATE over one batch that returns the number of rows it changed as its one row.
-    ///
-    /// Parameters: `$1` the token pattern, then the range bounds (`$2`, `$3`).
-    public static func updateBatch(table: TableReference, columns: [String], range: BatchRange) -> String {
-        let pattern = "$1"
-        let assignments = columns.map { column in
-            "\(quote(column)) = CASE WHEN \(needsToken(column, patternParameter: pattern)) THEN \(pocToken(column)) ELSE \(quote(column)) END"
-        }.joined(separator: ", ")
-        let anyNeeds = columns.map { needsToken($0, patternParameter: pattern) }.joined(separator: " OR ")
+    /// A value a push-down statement binds, in the order `PushDownStatement.parameters` lists them.
+    public enum PushDownParameter: Sendable, Equatable {
+        case pocPattern, hmacPattern, hmacKeyID, hmacInnerPad, hmacOuterPad, lowerBound, upperBound
+    }
+
+    /// SQL text and the values it binds, in order.
+    public struct PushDownStatement: Sendable {
+        public var sql: String
+        public var parameters: [PushDownParameter]
+    }
+
+    /// An UPDATE over one batch that computes `poc` and `hmac` tokens in SQL and returns the number of rows it
+    /// changed as its one row. Only push-down schemes are allowed.
+    public static func updateBatch(table: TableReference, columns: [ColumnPlan], range: BatchRange) -> PushDownStatement {
+        var parameters: [PushDownParameter] = []
+        func placeholder(_ parameter: PushDownParameter) -> String {
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        var assignments: [String] = []
+        var needs: [String] = []
+        for column in columns {
+            let need: String
+            let token: String
+            switch column.scheme {
+            case .poc:
+                need = needsToken(column.name, patternParameter: placeholder(.pocPattern))
+                token = pocToken(column.name)
+            case .hmac:
+                need = needsToken(column.name, patternParameter: placeholder(.hmacPattern))
+                token = hmacToken(
+                    column.name, keyID: placeholder(.hmacKeyID) + "::text", inner: placeholder(.hmacInnerPad) + "::bytea",
+                    outer: placeholder(.hmacOuterPad) + "::bytea")
+            case .siv, .ff1:
+                preconditionFailure("\(column.scheme) tokens cannot be computed in SQL")
+            }
+            assignments.append("\(quote(column.name)) = CASE WHEN \(need) THEN \(token) ELSE \(quote(column.name)) END")
+            needs.append(need)
+        }
         let rangePredicate: String
         switch range {
         case .primaryKey(let column, let castType, let hasLowerBound):
             let key = quote(column)
             rangePredicate = hasLowerBound
-                ? "\(key) > $2::text::\(castType) AND \(key) <= $3::text::\(castType)"
-                : "\(key) <= $2::text::\(castType)"
+                ? "\(key) > \(placeholder(.lowerBound))::text::\(castType) AND \(key) <= \(placeholder(.upperBound))::text::\(castType)"
+                : "\(key) <= \(placeholder(.upperBound))::text::\(castType)"
         case .pages:
-            rangePredicate = "ctid >= $2::text::tid AND ctid < $3::text::tid"
+            rangePredicate = "ctid >= \(placeholder(.lowerBound))::text::tid AND ctid < \(placeholder(.upperBound))::text::tid"
         }
-        return """
-            WITH changed AS (UPDATE \(qualifiedName(table)) SET \(assignments) \
-            WHERE \(rangePredicate) AND (\(anyNeeds)) RETURNING 1) \
+        let sql = """
+            WITH changed AS (UPDATE \(qualifiedName(table)) SET \(assignments.joined(separator: ", ")) \
+            WHERE \(rangePredicate) AND (\(needs.joined(separator: " OR "))) RETURNING 1) \
             SELECT count(*)::bigint FROM changed
             """
+        return PushDownStatement(sql: sql, parameters: parameters)
+    }
+
+    // MARK: - Service-side tokens (siv, ff1, rekey): keyset reads, COPY into a temp table, UPDATE … FROM
+
+    /// The ledger that records which ff1 cells hold tokens (ff1 tokens look like plaintext).
+    public static let ledgerTable = "tokenize_action.ff1_ledger"
+
+    /// Creates the ledger schema and table when missing.
+    public static let createLedger = [
+        "CREATE SCHEMA IF NOT EXISTS tokenize_action",
+        """
+        CREATE TABLE IF NOT EXISTS tokenize_action.ff1_ledger (
+            relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
+            key_id text NOT NULL, token_digest bytea NOT NULL,
+            PRIMARY KEY (relation, column_name, row_key))
+        """,
+    ]
+
+    /// Reads the next batch of rows after `$lower` (first batch: from the start), locking them for the batch's
+    /// transaction, with each ff1 column's ledger entry (key id and hex digest).
+    ///
+    /// Parameters: `$1` the relation name (`schema.table`) when there are ff1 columns, then one column name per
+    /// ff1 column, then the lower bound (if any), then the batch size.
+    public static func selectBatch(
+        table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], ledgerColumns: [String], hasLowerBound: Bool
+    ) -> String {
+        var next = ledgerColumns.isEmpty ? 1 : 2
+        var selected = ["t.\(quote(keyColumn))::text"] + columns.map { "t.\(quote($0.name))::text" }
+        var joins: [String] = []
+        for (index, _) in ledgerColumns.enumerated() {
+            selected += ["l\(index).key_id", "encode(l\(index).token_digest, 'hex')"]
+            joins.append(
+                "LEFT JOIN \(ledgerTable) l\(index) ON l\(index).relation = $1 AND l\(index).column_name = $\(next) AND l\(index).row_key = t.\(quote(keyColumn))::text")
+            next += 1
+        }
+        var predicate = ""
+        if hasLowerBound {
+            predicate = "WHERE t.\(quote(keyColumn)) > $\(next)::text::\(keyType)"
+            next += 1
+        }
+        return "SELECT \(selected.joined(separator: ", ")) FROM \(qualifiedName(table)) t \(joins.joined(separator: " ")) \(predicate) ORDER BY t.\(quote(keyColumn)) LIMIT $\(next) FOR UPDATE OF t"
+    }
+
+    /// The temp table a batch's new values are copied into: `k` the key as text, `c0…` one per column.
+    public static let batchTable = "tokenize_action_batch"
+
+    public static func createBatchTable(columnCount: Int) -> String {
+        let columns = (0..<columnCount).map { "c\($0) text" }.joined(separator: ", ")
+        return "CREATE TEMP TABLE \(batchTable) (k text PRIMARY KEY, \(columns)) ON COMMIT DROP"
+    }
+
+    /// Applies the copied values (NULL means "leave as is") and returns the number of rows changed.
+    public static func applyBatch(table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan]) -> String {
+        let assignments = columns.enumerated().map { index, column in
+            "\(quote(column.name)) = COALESCE(b.c\(index), t.\(quote(column.name)))"
+        }.joined(separator: ", ")
+        return """
+            WITH changed AS (UPDATE \(qualifiedName(table)) t SET \(assignments) FROM \(batchTable) b \
+            WHERE t.\(quote(keyColumn)) = b.k::\(keyType) RETURNING 1) SELECT count(*)::bigint FROM changed
+            """
+    }
+
+    /// Records ff1 tokens: `$1` relation, then arrays of column names, row keys, key ids and hex digests.
+    public static let upsertLedger = """
+        INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest)
+        SELECT $1, c, k, i, decode(d, 'hex') FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u(c, k, i, d)
+        ON CONFLICT (relation, column_name, row_key) DO UPDATE SET key_id = EXCLUDED.key_id, token_digest = EXCLUDED.token_digest
+        """
+
+    /// One row of COPY text format: tab-separated, `\N` for NULL, backslash escapes for the rest.
+    public static func copyTextRow(_ fields: [String?]) -> String {
+        fields.map { field in
+            guard let field else { return "\\N" }
+            var escaped = ""
+            for scalar in field.unicodeScalars {
+                switch scalar {
+                case "\\": escaped += "\\\\"
+                case "\t": escaped += "\\t"
+                case "\n": escaped += "\\n"
+                case "\r": escaped += "\\r"
+                default: escaped.unicodeScalars.append(scalar)
+                }
+            }
+            return escaped
+        }.joined(separator: "\t") + "\n"
     }
 
     /// The upper key of the next batch of at most `$2` rows after `$1` (or from the start), as text.

@@ -1,4 +1,5 @@
 import DataHubClient
+import Tokenization
 import WarehouseKit
 
 /// Chooses the columns a run tokenizes. Pure: no I/O.
@@ -59,5 +60,18 @@ public struct ColumnResolver: Sendable {
                 "no PII columns found in \(table.table): tag the columns 'pii' or 'tokenize/run' in DataHub, or name them in the request")
         }
         return table.columns.map(\.name).filter(chosen.contains)
+    }
+
+    /// The scheme of each column: a `tokenize/scheme:<name>` tag on the field, else one on the dataset, else
+    /// `defaultScheme` (`TOKEN_SCHEME`).
+    public func schemes(for columns: [String], snapshot: DatasetSnapshot?, defaultScheme: TokenSchemeName) -> [ColumnPlan] {
+        let datasetScheme = snapshot?.tagURNs.sorted().lazy.compactMap(TokenSchemeName.fromTag).first
+        var fieldSchemes: [String: TokenSchemeName] = [:]
+        for field in snapshot?.fields ?? [] {
+            if let scheme = field.tagURNs.sorted().lazy.compactMap(TokenSchemeName.fromTag).first {
+                fieldSchemes[Self.columnName(fieldPath: field.fieldPath)] = scheme
+            }
+        }
+        return columns.map { ColumnPlan(name: $0, scheme: fieldSchemes[$0] ?? datasetScheme ?? defaultScheme) }
     }
 }

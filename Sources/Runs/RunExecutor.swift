@@ -2,6 +2,7 @@ import DataHubClient
 import Foundation
 import Logging
 import Metrics
+import Tokenization
 import WarehouseKit
 
 /// Carries out one run: reads the dataset from DataHub, resolves columns against the warehouse catalog,
@@ -12,13 +13,19 @@ public struct RunExecutor: Sendable {
     private let warehouses: [String: any Warehouse]
     private let datahub: DataHubOperations
     private let policy: WriteBackPolicy
+    private let defaultScheme: TokenSchemeName
     private let resolver = ColumnResolver()
     private let logger: Logger
 
-    public init(warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, logger: Logger) {
+    /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
+    public init(
+        warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, defaultScheme: TokenSchemeName = .poc,
+        logger: Logger
+    ) {
         self.warehouses = warehouses
         self.datahub = datahub
         self.policy = policy
+        self.defaultScheme = defaultScheme
         self.logger = logger
     }
 
@@ -30,6 +37,8 @@ public struct RunExecutor: Sendable {
         logger[metadataKey: "dataset"] = "\(dataset)"
         logger.info("run started")
         var columns: [String] = []
+        var schemes: [String: String] = [:]
+        let mode: TokenizationMode = scope.rekey ? .rekey : .tokenize
         var snapshot: DatasetSnapshot?
         var record: RunRecord
         do {
@@ -42,19 +51,24 @@ public struct RunExecutor: Sendable {
             snapshot = try await datahub.dataset(dataset.description)
             let description = try await warehouse.describe(table)
             columns = try resolver.resolve(scope: scope, snapshot: snapshot, table: description)
-            logger.info("tokenizing", metadata: ["columns": "\(columns.joined(separator: ","))"])
-            let outcome = try await warehouse.tokenize(description, columns: columns)
+            let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
+            schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme.rawValue) })
+            logger.info("tokenizing", metadata: ["columns": "\(plans.map(\.description).joined(separator: ", "))", "mode": "\(mode.rawValue)"])
+            let outcome = try await warehouse.tokenize(description, columns: plans, mode: mode)
+            let verb = mode == .rekey ? "rekeyed" : "tokenized"
+            let place = outcome.pushedDown ? "in the database" : "in the service"
             record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: outcome.rowsUpdated, status: .success,
-                details: "tokenized \(columns.count) column(s) in \(outcome.batches) batch(es)", startedAt: started, finishedAt: Date())
+                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: outcome.rowsUpdated,
+                status: .success, details: "\(verb) \(columns.count) column(s) \(place) in \(outcome.batches) batch(es)", startedAt: started,
+                finishedAt: Date())
         } catch let error as WarehouseError where error.code == .notConfigured {
             record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: 0, status: .skipped,
-                details: error.message, startedAt: started, finishedAt: Date())
+                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: 0,
+                status: .skipped, details: error.message, startedAt: started, finishedAt: Date())
         } catch {
             record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, rowsUpdated: 0, status: .failed,
-                details: "\(error)", startedAt: started, finishedAt: Date())
+                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: 0,
+                status: .failed, details: "\(error)", startedAt: started, finishedAt: Date())
         }
         logger.info(
             "run finished",

@@ -13,6 +13,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var runID: String
     public var dataset: String
     public var columns: [String]
+    /// The token scheme of each column (`{"email": "siv"}`).
+    public var schemes: [String: String]
+    /// `tokenize`, or `rekey` for a run that also moved tokens to the newest key.
+    public var mode: String
     public var rowsUpdated: Int
     public var status: RunStatus
     public var details: String
@@ -21,17 +25,22 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id"
-        case dataset, columns
+        case dataset, columns, schemes, mode
         case rowsUpdated = "rows_updated"
         case status, details
         case startedAt = "started_at"
         case finishedAt = "finished_at"
     }
 
-    public init(runID: String, dataset: String, columns: [String], rowsUpdated: Int, status: RunStatus, details: String, startedAt: Date, finishedAt: Date) {
+    public init(
+        runID: String, dataset: String, columns: [String], schemes: [String: String] = [:], mode: String = "tokenize", rowsUpdated: Int,
+        status: RunStatus, details: String, startedAt: Date, finishedAt: Date
+    ) {
         self.runID = runID
         self.dataset = dataset
         self.columns = columns
+        self.schemes = schemes
+        self.mode = mode
         self.rowsUpdated = rowsUpdated
         self.status = status
         self.details = details

@@ -7,17 +7,20 @@ public struct RunScope: Sendable, Equatable {
     public var triggerFields: Set<String>
     /// Columns named in an HTTP or CLI request.
     public var explicitColumns: Set<String>
+    /// Also move siv and ff1 tokens of older keys to the newest key.
+    public var rekey: Bool
 
-    public init(datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = []) {
+    public init(datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false) {
         self.datasetLevel = datasetLevel
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
+        self.rekey = rekey
     }
 
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").
-    public static func request(columns: [String]?) -> RunScope {
-        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true) }
-        return RunScope(explicitColumns: Set(columns))
+    public static func request(columns: [String]?, rekey: Bool = false) -> RunScope {
+        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey) }
+        return RunScope(explicitColumns: Set(columns), rekey: rekey)
     }
 
     /// The union of two scopes.
@@ -25,12 +28,13 @@ public struct RunScope: Sendable, Equatable {
         RunScope(
             datasetLevel: datasetLevel || other.datasetLevel,
             triggerFields: triggerFields.union(other.triggerFields),
-            explicitColumns: explicitColumns.union(other.explicitColumns))
+            explicitColumns: explicitColumns.union(other.explicitColumns),
+            rekey: rekey || other.rekey)
     }
 
     /// Whether running `self` does everything `other` asks for.
     public func covers(_ other: RunScope) -> Bool {
         (datasetLevel || !other.datasetLevel) && other.triggerFields.isSubset(of: triggerFields)
-            && other.explicitColumns.isSubset(of: explicitColumns)
+            && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 
 /// A setting that is missing or malformed; the message names the variable and what to set.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
@@ -39,6 +40,8 @@ public struct AppConfiguration: Sendable {
     public var httpPort: Int
     /// `LOG_LEVEL`, default `info`.
     public var logLevel: String
+    /// `TOKEN_SCHEME` and `TOKEN_KEYS_FILE`.
+    public var tokens: TokenConfiguration
 
     /// Loads and checks every setting.
     /// - Parameter requireKafka: whether `KAFKA_BOOTSTRAP_SERVERS` must be set (`serve`), or not (`run`).
@@ -72,7 +75,8 @@ public struct AppConfiguration: Sendable {
             triggerTag: env["TRIGGER_TAG"] ?? "tokenize/run",
             httpHost: env["HTTP_HOST"] ?? "0.0.0.0",
             httpPort: try env.integer("HTTP_PORT", default: 8081, range: 0...65535),
-            logLevel: env["LOG_LEVEL"] ?? "info")
+            logLevel: env["LOG_LEVEL"] ?? "info",
+            tokens: try TokenConfiguration.load(from: environment))
     }
 
     /// Parses `key=value,key=value`.
@@ -96,7 +100,8 @@ public struct AppConfiguration: Sendable {
             "kafka=\(kafkaBootstrapServers ?? "-")", "topic=\(kafkaTopic)", "group=\(kafkaGroupID)",
             "gms=\(datahubGMSURL)", "registry=\(schemaRegistryURL)", "datahub_token=\(datahubToken == nil ? "unset" : "set")",
             "postgres=\(postgresUser)@\(postgresHost):\(postgresPort)", "postgres_password=\(postgresPassword == nil ? "unset" : "set")",
-            "trigger=\(triggerTag)", "http=\(httpHost):\(httpPort)",
+            "trigger=\(triggerTag)", "http=\(httpHost):\(httpPort)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
         ].joined(separator: " ")
     }
 }
@@ -127,5 +132,39 @@ struct Environment {
             throw ConfigurationError(variable: name, message: "'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
         }
         return parsed
+    }
+}
+
+/// Token settings, shared by `serve`, `run` and the `tokenize`/`detokenize` commands.
+public struct TokenConfiguration: Sendable {
+    /// `TOKEN_SCHEME`: the scheme of columns without a `tokenize/scheme:<name>` tag. Default `hmac`.
+    public var defaultScheme: TokenSchemeName
+    /// The keys from `TOKEN_KEYS_FILE` (one `KEY_ID=BASE64_SECRET` per line, the last is the newest), if set.
+    public var keyring: TokenKeyring?
+
+    public var tokenizer: Tokenizer { Tokenizer(keyring: keyring) }
+
+    /// Loads and checks the keys: a missing, malformed or short key stops startup with a message naming the line.
+    public static func load(from environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> TokenConfiguration {
+        let env = Environment(values: environment)
+        let schemeName = env["TOKEN_SCHEME"] ?? "hmac"
+        guard let scheme = TokenSchemeName(rawValue: schemeName.lowercased()) else {
+            throw ConfigurationError(
+                variable: "TOKEN_SCHEME", message: "'\(schemeName)' is not a scheme; use one of \(TokenSchemeName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var keyring: TokenKeyring? = nil
+        if let path = env["TOKEN_KEYS_FILE"] {
+            do {
+                keyring = try TokenKeyring.load(path: path)
+            } catch {
+                throw ConfigurationError(variable: "TOKEN_KEYS_FILE", message: error.message)
+            }
+        }
+        if scheme != .poc, keyring == nil {
+            throw ConfigurationError(
+                variable: "TOKEN_KEYS_FILE",
+                message: "is required for TOKEN_SCHEME=\(scheme.rawValue): create a file with a line like k1=<output of `openssl rand -base64 32`> and point TOKEN_KEYS_FILE at it (or set TOKEN_SCHEME=poc, which is not secure)")
+        }
+        return TokenConfiguration(defaultScheme: scheme, keyring: keyring)
     }
 }

@@ -70,7 +70,7 @@ public enum HTTPAPI {
         return router
     }
 
-    /// Validates a `POST /trigger` body: `{"dataset": URN, "columns": [names]}` (columns optional).
+    /// Validates a `POST /trigger` body: `{"dataset": URN, "columns": [names], "rekey": bool}` (columns and rekey optional).
     static func parseTrigger(_ body: Data, supportedPlatforms: Set<String>) throws(RunError) -> (DatasetURN, RunScope) {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
             throw RunError(.invalidRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}")
@@ -85,9 +85,16 @@ public enum HTTPAPI {
             }
             columns = list.compactMap { $0 as? String }
         }
-        let unknown = Set(object.keys).subtracting(["dataset", "columns"])
+        var rekey = false
+        if let raw = object["rekey"], !(raw is NSNull) {
+            guard let flag = raw as? Bool else {
+                throw RunError(.invalidRequest, "\"rekey\" must be true or false")
+            }
+            rekey = flag
+        }
+        let unknown = Set(object.keys).subtracting(["dataset", "columns", "rekey"])
         if let first = unknown.sorted().first {
-            throw RunError(.invalidRequest, "unknown field \"\(first)\"; allowed: dataset, columns")
+            throw RunError(.invalidRequest, "unknown field \"\(first)\"; allowed: dataset, columns, rekey")
         }
         let dataset = try DatasetURN(urn)
         guard supportedPlatforms.contains(dataset.platform) else {
@@ -96,7 +103,7 @@ public enum HTTPAPI {
                 "platform '\(dataset.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))")
         }
         _ = try dataset.tableReference()
-        return (dataset, RunScope.request(columns: columns))
+        return (dataset, RunScope.request(columns: columns, rekey: rekey))
     }
 
     private static func recordResponse(_ record: RunRecord) -> Response {

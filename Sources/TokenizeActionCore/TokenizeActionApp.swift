@@ -29,14 +29,16 @@ public enum TokenizeActionApp {
                 password: configuration.postgresPassword)
             databases = PostgresDatabases(settings: postgresSettings, logger: logger)
             postgres = PostgresWarehouse(
-                databases: databases, settings: postgresSettings, batchSize: configuration.postgresBatchSize, logger: logger)
+                databases: databases, settings: postgresSettings, tokenizer: configuration.tokens.tokenizer,
+                batchSize: configuration.postgresBatchSize, logger: logger)
             warehouses = ["postgres": postgres]
             datahub = DataHubOperations(
                 client: DataHubGraphQLClient(
                     settings: DataHubSettings(gmsURL: configuration.datahubGMSURL, token: configuration.datahubToken),
                     httpClient: httpClient, logger: logger))
             let executor = RunExecutor(
-                warehouses: warehouses, datahub: datahub, policy: WriteBackPolicy(triggerTag: configuration.triggerTag), logger: logger)
+                warehouses: warehouses, datahub: datahub, policy: WriteBackPolicy(triggerTag: configuration.triggerTag),
+                defaultScheme: configuration.tokens.defaultScheme, logger: logger)
             runs = RunManager(executor: executor)
         }
     }
@@ -90,11 +92,13 @@ public enum TokenizeActionApp {
     }
 
     /// One run for a dataset without Kafka, through the same RunManager and executor as a triggered run.
-    public static func runOnce(configuration: AppConfiguration, dataset: DatasetURN, columns: [String]?, logger: Logger) async throws -> RunRecord {
+    public static func runOnce(
+        configuration: AppConfiguration, dataset: DatasetURN, columns: [String]?, rekey: Bool = false, logger: Logger
+    ) async throws -> RunRecord {
         let components = Components(configuration: configuration, logger: logger)
         let record = await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await components.databases.run() }
-            let record = await components.runs.submit(dataset: dataset, scope: .request(columns: columns))
+            let record = await components.runs.submit(dataset: dataset, scope: .request(columns: columns, rekey: rekey))
             group.cancelAll()
             return record
         }

@@ -1,3 +1,18 @@
+import Tokenization
+
+/// A column to tokenize and the scheme its tokens use.
+public struct ColumnPlan: Sendable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var scheme: TokenSchemeName
+
+    public init(name: String, scheme: TokenSchemeName) {
+        self.name = name
+        self.scheme = scheme
+    }
+
+    public var description: String { "\(name) (\(scheme.rawValue))" }
+}
+
 /// A table a run works on, named as the warehouse names it.
 public struct TableReference: Sendable, Hashable, CustomStringConvertible {
     /// Database (Postgres) or catalog (Databricks).
@@ -50,10 +65,13 @@ public struct TokenizationOutcome: Sendable, Equatable {
     public var rowsUpdated: Int
     /// Batches (transactions) the work was split into.
     public var batches: Int
+    /// Whether tokens were computed in the database (no row left it) or in the service.
+    public var pushedDown: Bool
 
-    public init(rowsUpdated: Int, batches: Int) {
+    public init(rowsUpdated: Int, batches: Int, pushedDown: Bool = true) {
         self.rowsUpdated = rowsUpdated
         self.batches = batches
+        self.pushedDown = pushedDown
     }
 }
 
@@ -62,9 +80,10 @@ public protocol Warehouse: Sendable {
     /// The table's columns from the catalog.
     /// - Throws: `WarehouseError` with `.tableNotFound` when the catalog has no such table.
     func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription
-    /// Replaces every non-empty, not-yet-tokenized value of `columns` with its token.
+    /// Replaces every non-empty, not-yet-tokenized value of `columns` with its token under the column's scheme
+    /// (in `.rekey` mode, also moves siv and ff1 tokens of older keys to the newest key).
     /// `columns` must have been checked against `describe`.
-    func tokenize(_ table: TableDescription, columns: [String]) async throws(WarehouseError) -> TokenizationOutcome
+    func tokenize(_ table: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome
     /// Whether the warehouse answers.
     func ping() async -> Bool
 }
@@ -79,6 +98,8 @@ public struct WarehouseError: Error, CustomStringConvertible, Sendable {
         public static let connection = Code(name: "connection")
         public static let statement = Code(name: "statement")
         public static let notConfigured = Code(name: "not_configured")
+        public static let unsupported = Code(name: "unsupported")
+        public static let tokenization = Code(name: "tokenization")
         public var description: String { name }
     }
 

@@ -4,13 +4,14 @@ import Foundation
 import Logging
 import Runs
 import TokenizeActionCore
+import Tokenization
 
 @main
 struct TokenizeActionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize-action",
         abstract: "Tokenizes PII columns tagged in DataHub, in place in the source system.",
-        subcommands: [Serve.self, Run.self, HealthCheck.self],
+        subcommands: [Serve.self, Run.self, Tokenize.self, Detokenize.self, HealthCheck.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -54,6 +55,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Columns to tokenize (default: PII columns found automatically).")
     var columns: [String] = []
 
+    @Flag(name: .long, help: "Also move siv and ff1 tokens of older keys to the newest key in TOKEN_KEYS_FILE.")
+    var rekey = false
+
     func run() async throws {
         let configuration = try loadConfiguration(requireKafka: false)
         let urn: DatasetURN
@@ -64,11 +68,74 @@ struct Run: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         let record = try await TokenizeActionApp.runOnce(
-            configuration: configuration, dataset: urn, columns: columns.isEmpty ? nil : columns, logger: makeLogger())
+            configuration: configuration, dataset: urn, columns: columns.isEmpty ? nil : columns, rekey: rekey, logger: makeLogger())
         print(record.jsonString())
         if record.status == .failed { throw ExitCode(1) }
     }
 }
+
+/// Loads TOKEN_SCHEME and TOKEN_KEYS_FILE or exits 78 with one line naming the problem.
+func loadTokenConfiguration() throws -> TokenConfiguration {
+    do {
+        return try TokenConfiguration.load()
+    } catch {
+        FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+        throw ExitCode(78)
+    }
+}
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the token of each value (one per line), with the keys from TOKEN_KEYS_FILE.")
+
+    @Option(name: .long, help: "poc, hmac, siv or ff1 (default: TOKEN_SCHEME, else hmac).")
+    var scheme: TokenSchemeName?
+
+    @Argument(help: "Values to tokenize.")
+    var values: [String]
+
+    func run() throws {
+        let tokens = try loadTokenConfiguration()
+        let tokenizer = tokens.tokenizer
+        for value in values {
+            do {
+                print(try tokenizer.token(for: value, scheme: scheme ?? tokens.defaultScheme))
+            } catch {
+                FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Detokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the plaintext of siv and ff1 tokens (one per line). hmac and poc tokens are refused.",
+        discussion: "siv tokens (tks_…) carry their key id. ff1 tokens carry none: the newest key is used unless --key-id names another.")
+
+    @Option(name: .long, help: "siv or ff1 (default: siv for tks_ tokens, ff1 otherwise).")
+    var scheme: TokenSchemeName?
+
+    @Option(name: .long, help: "The key an ff1 token was written with (default: the newest).")
+    var keyID: String?
+
+    @Argument(help: "Tokens to reverse.")
+    var tokens: [String]
+
+    func run() throws {
+        let tokenizer = try loadTokenConfiguration().tokenizer
+        for token in tokens {
+            do {
+                print(try tokenizer.detokenize(token, scheme: scheme, ff1KeyID: keyID))
+            } catch {
+                FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension TokenSchemeName: ExpressibleByArgument {}
 
 /// The container's HEALTHCHECK: asks the running service's `/healthz` (no curl in the image).
 struct HealthCheck: AsyncParsableCommand {

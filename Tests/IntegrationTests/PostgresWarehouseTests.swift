@@ -8,7 +8,18 @@ import Tokenization
 import WarehouseKit
 
 /// Runs `body` with a warehouse on the local stack's PostgreSQL (POSTGRES_HOST/PORT/USER from `.stack/env`).
-private func withWarehouse(batchSize: Int = 7, _ body: (PostgresWarehouse, PostgresClient, String) async throws -> Void) async throws {
+/// Keys for the tests: `k1` alone, or `k1` then the newer `k2`.
+let oldKeys = try! TokenKeyring.parse("k1=\(Data(repeating: 1, count: 32).base64EncodedString())")
+let rotatedKeys = try! TokenKeyring.parse(
+    "k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=\(Data(repeating: 2, count: 64).base64EncodedString())")
+
+private func plans(_ scheme: TokenSchemeName, _ names: String...) -> [ColumnPlan] {
+    names.map { ColumnPlan(name: $0, scheme: scheme) }
+}
+
+private func withWarehouse(
+    batchSize: Int = 7, keys: TokenKeyring = oldKeys, _ body: (PostgresWarehouse, PostgresClient, String) async throws -> Void
+) async throws {
     let env = ProcessInfo.processInfo.environment
     let port = try #require(env["POSTGRES_PORT"].flatMap(Int.init), "POSTGRES_PORT is not set: start the stack (make stack-up) and source .stack/env")
     let settings = PostgresSettings(
@@ -16,7 +27,8 @@ private func withWarehouse(batchSize: Int = 7, _ body: (PostgresWarehouse, Postg
         password: env["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 })
     let logger = Logger(label: "test")
     let databases = PostgresDatabases(settings: settings, logger: logger)
-    let warehouse = PostgresWarehouse(databases: databases, settings: settings, batchSize: batchSize, pagesPerBatch: 1, logger: logger)
+    let warehouse = PostgresWarehouse(
+        databases: databases, settings: settings, tokenizer: Tokenizer(keyring: keys), batchSize: batchSize, pagesPerBatch: 1, logger: logger)
     let database = env["POSTGRES_TEST_DATABASE"] ?? "shop"
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await databases.run() }
@@ -66,10 +78,10 @@ private func uniqueTable(_ stem: String) -> String {
             #expect(description.columns.map(\.name) == ["id", "email", "note", "n"])
             #expect(description.column(named: "n")?.isText == false)
 
-            let first = try await warehouse.tokenize(description, columns: ["email"])
+            let first = try await warehouse.tokenize(description, columns: plans(.poc, "email"), mode: .tokenize)
             #expect(first.rowsUpdated == 80)  // NULLs and empty strings are left alone
             #expect(first.batches == 15)  // ceil(100 / 7)
-            let again = try await warehouse.tokenize(description, columns: ["email"])
+            let again = try await warehouse.tokenize(description, columns: plans(.poc, "email"), mode: .tokenize)
             #expect(again.rowsUpdated == 0)
 
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, email, note FROM public.\(table) ORDER BY id"))
@@ -91,10 +103,10 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (ssn text, padding text)")
             try await execute(client, "INSERT INTO public.\(table) SELECT 'ssn-' || g, repeat('p', 500) FROM generate_series(1, 300) g")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
-            let outcome = try await warehouse.tokenize(description, columns: ["ssn"])
+            let outcome = try await warehouse.tokenize(description, columns: plans(.poc, "ssn"), mode: .tokenize)
             #expect(outcome.rowsUpdated == 300)
             #expect(outcome.batches > 1)
-            #expect(try await warehouse.tokenize(description, columns: ["ssn"]).rowsUpdated == 0)
+            #expect(try await warehouse.tokenize(description, columns: plans(.poc, "ssn"), mode: .tokenize).rowsUpdated == 0)
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
@@ -106,7 +118,7 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(quoted) (\"Key\" text PRIMARY KEY, \"E-Mail; DROP\" text)")
             try await execute(client, "INSERT INTO public.\(quoted) VALUES ('b', 'x@y'), ('a', 'z@y')")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
-            #expect(try await warehouse.tokenize(description, columns: ["E-Mail; DROP"]).rowsUpdated == 2)
+            #expect(try await warehouse.tokenize(description, columns: plans(.hmac, "E-Mail; DROP"), mode: .tokenize).rowsUpdated == 2)
             try await execute(client, "DROP TABLE public.\(quoted)")
         }
     }
@@ -127,11 +139,162 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (id int PRIMARY KEY, n int)")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             await #expect {
-                try await warehouse.tokenize(description, columns: ["n"])
+                try await warehouse.tokenize(description, columns: plans(.poc, "n"), mode: .tokenize)
             } throws: { error in
                 (error as? WarehouseError)?.code == .columnNotText
             }
             try await execute(client, "DROP TABLE public.\(table)")
         }
+    }
+
+    @Test func sqlHMACTokensAreByteIdenticalToSwift() async throws {
+        try await withWarehouse { _, client, _ in
+            let tokenizer = Tokenizer(keyring: oldKeys)
+            let pads = try tokenizer.hmacPads()
+            var binds = PostgresBindings()
+            binds.append(Self.samples)
+            binds.append(pads.keyID)
+            binds.append(ByteBuffer(bytes: pads.inner))
+            binds.append(ByteBuffer(bytes: pads.outer))
+            let expression = PostgresTokenizationSQL.hmacToken("v", keyID: "$2::text", inner: "$3::bytea", outer: "$4::bytea")
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT v, \(expression) FROM unnest($1::text[]) AS t(v)", binds: binds))
+            var checked = 0
+            for try await (value, token) in rows.decode((String, String).self) {
+                #expect(token == (try tokenizer.token(for: value, scheme: .hmac)), "\(value)")
+                checked += 1
+            }
+            #expect(checked == Self.samples.count)
+        }
+    }
+
+    @Test func hmacIsPushedDownAndReRunsUpdateNothing() async throws {
+        try await withWarehouse(batchSize: 7) { warehouse, client, database in
+            let table = uniqueTable("hmac")
+            try await execute(client, "CREATE TABLE public.\(table) (id bigint PRIMARY KEY, email text, phone varchar(50), short varchar(40))")
+            try await execute(
+                client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'u' || g || '@x.org' END, '+1 555 ' || g FROM generate_series(1, 50) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            await #expect {
+                try await warehouse.tokenize(description, columns: plans(.hmac, "short"), mode: .tokenize)
+            } throws: { error in
+                "\(error)".contains("character varying(40) but hmac tokens are 50 characters")
+            }
+            let first = try await warehouse.tokenize(description, columns: plans(.hmac, "email", "phone"), mode: .tokenize)
+            #expect(first.rowsUpdated == 50 && first.pushedDown)
+            #expect(try await warehouse.tokenize(description, columns: plans(.hmac, "email", "phone"), mode: .tokenize).rowsUpdated == 0)
+            let tokenizer = Tokenizer(keyring: oldKeys)
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, email, phone FROM public.\(table) ORDER BY id"))
+            for try await (id, email, phone) in rows.decode((Int, String?, String).self) {
+                #expect(email == (id % 5 == 0 ? nil : try tokenizer.token(for: "u\(id)@x.org", scheme: .hmac)))
+                #expect(phone == (try tokenizer.token(for: "+1 555 \(id)", scheme: .hmac)))
+            }
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
+    /// siv and ff1 run in the service: COPY into a temp table, UPDATE … FROM, and the ff1 ledger.
+    @Test func sivAndFF1AreComputedInTheServiceAndReRunsUpdateNothing() async throws {
+        try await withWarehouse(batchSize: 4) { warehouse, client, database in
+            let table = uniqueTable("fpe")
+            try await execute(client, "CREATE TABLE public.\(table) (id text PRIMARY KEY, email text, phone varchar(20), code text)")
+            try await execute(
+                client,
+                """
+                INSERT INTO public.\(table) VALUES
+                ('a', 'ada@example.com', '+44 20 7946 0958', '12'), ('b', E'tab\\tnew\\nline\\\\', '555-0199-123', 'ABCD-1234'),
+                ('c', NULL, '', NULL), ('d', 'zoë@exämple.de', '0800 123 456', 'x'), ('e', '', '1234567', 'Z9'),
+                ('f', 'f@example.com', '+1 212 555 0199', 'long-id-9000'), ('g', 'g@example.com', NULL, 'abcdef')
+                """)
+            let before = try await contents(client, table)
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let columns = plans(.siv, "email") + plans(.ff1, "phone", "code")
+            let first = try await warehouse.tokenize(description, columns: columns, mode: .tokenize)
+            #expect(first.rowsUpdated == 6 && !first.pushedDown)  // row c holds nothing to protect
+            #expect(first.batches == 2)
+            let tokenizer = Tokenizer(keyring: oldKeys)
+            let after = try await contents(client, table)
+            for (key, old) in before {
+                let new = try #require(after[key])
+                #expect(new.email == (try old.email.map { $0.isEmpty ? $0 : try tokenizer.token(for: $0, scheme: .siv) }))
+                if let email = new.email, !email.isEmpty { #expect(try tokenizer.detokenize(email) == old.email) }
+                for (oldValue, newValue) in [(old.phone, new.phone), (old.code, new.code)] {
+                    guard let oldValue, !oldValue.isEmpty else {
+                        #expect(newValue == oldValue)
+                        continue
+                    }
+                    let token = try #require(newValue)
+                    #expect(try tokenizer.detokenize(token, scheme: .ff1) == oldValue)
+                    if !token.hasPrefix("tks_") { #expect(token.count == oldValue.count && token != oldValue) }
+                }
+            }
+            #expect(after["a"]?.phone?.hasPrefix("+") == true && after["a"]?.phone?.count == 16)
+            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
+            #expect(try await contents(client, table) == after)
+            let ledger = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM tokenize_action.ff1_ledger WHERE relation = 'public.\(table)'"))
+            var ledgerRows: Int64 = 0
+            for try await count in ledger.decode(Int64.self) { ledgerRows = count }
+            #expect(ledgerRows == 8)  // ff1 tokens only: the short values got siv tokens instead
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
+    @Test func rekeyMovesSIVAndFF1TokensToTheNewestKey() async throws {
+        let table = uniqueTable("rekey")
+        var database = ""
+        let columns = plans(.siv, "email") + plans(.ff1, "phone")
+        try await withWarehouse(keys: oldKeys) { warehouse, client, name in
+            database = name
+            try await execute(client, "CREATE TABLE public.\(table) (id int PRIMARY KEY, email text, phone text)")
+            try await execute(
+                client, "INSERT INTO public.\(table) SELECT g, 'p' || g || '@example.com', '+49 30 ' || (1000000 + g) FROM generate_series(1, 20) g")
+            let description = try await warehouse.describe(TableReference(database: name, schema: "public", table: table))
+            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 20)
+        }
+        try await withWarehouse(keys: rotatedKeys) { warehouse, client, _ in
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            // A plain run with the new key leaves old-key tokens alone: every configured key still recognises.
+            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
+            #expect(try await warehouse.tokenize(description, columns: columns, mode: .rekey).rowsUpdated == 20)
+            #expect(try await warehouse.tokenize(description, columns: columns, mode: .rekey).rowsUpdated == 0)
+            let tokenizer = Tokenizer(keyring: rotatedKeys)
+            for (key, row) in try await contents(client, table) {
+                let email = try #require(row.email)
+                #expect(email.hasPrefix("tks_k2_"))
+                #expect(try tokenizer.detokenize(email) == "p\(key)@example.com")
+                #expect(try tokenizer.detokenize(try #require(row.phone), scheme: .ff1, ff1KeyID: "k2") == "+49 30 \(1000000 + Int(key)!)")
+            }
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
+    @Test func serviceSideSchemesNeedAPrimaryKey() async throws {
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("nokey_siv")
+            try await execute(client, "CREATE TABLE public.\(table) (email text)")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            await #expect {
+                try await warehouse.tokenize(description, columns: plans(.siv, "email"), mode: .tokenize)
+            } throws: { error in
+                (error as? WarehouseError)?.code == .unsupported && "\(error)".contains("primary key")
+            }
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
+    struct Row: Equatable {
+        var email: String?
+        var phone: String?
+        var code: String?
+    }
+
+    private func contents(_ client: PostgresClient, _ table: String) async throws -> [String: Row] {
+        let hasCode = table.contains("fpe")
+        let sql = "SELECT id::text, email, phone, \(hasCode ? "code" : "NULL::text") FROM public.\(table)"
+        var result: [String: Row] = [:]
+        for try await (id, email, phone, code) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((String, String?, String?, String?).self) {
+            result[id] = Row(email: email, phone: phone, code: code)
+        }
+        return result
     }
 }
