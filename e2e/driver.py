@@ -9,6 +9,8 @@ flip the tags, and checks the rows in PostgreSQL. Each scenario prints PASS/FAIL
 """
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import re
 import shlex
@@ -41,6 +43,31 @@ def poc_token(value):
     return "tok_" + base64.b64encode(value.encode()).decode() + "_poc"
 
 
+def hkdf_sha256(ikm, salt, info, length):
+    """RFC 5869, written here independently of the service, so the e2e check proves the Swift and SQL tokens."""
+    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
+    okm, block, counter = b"", b"", 1
+    while len(okm) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        okm += block
+        counter += 1
+    return okm[:length]
+
+
+def hmac_token(value, key_id, secret):
+    subkey = hkdf_sha256(secret, b"tokenize-action", b"v1 hmac-sha256", 32)
+    digest = hmac.new(subkey, value.encode(), hashlib.sha256).digest()
+    return f"tkh_{key_id}_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def newest_key(path):
+    """The last KEY_ID=BASE64_SECRET line of a TOKEN_KEYS_FILE."""
+    with open(path) as handle:
+        lines = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
+    key_id, secret = lines[-1].split("=", 1)
+    return key_id.strip(), base64.b64decode(secret.strip())
+
+
 class Failure(Exception):
     pass
 
@@ -56,6 +83,25 @@ class Env:
         self.topic = args.topic
         self.timeout = args.timeout
         self.prefix = f"e2e_{int(time.time())}"
+        self.scheme = args.scheme
+        self.key = newest_key(args.keys_file) if args.keys_file else None
+        self.detokenize = shlex.split(args.detokenize) if args.detokenize else None
+
+    def expected_token(self, value):
+        """The token the service's default scheme gives `value`."""
+        if self.scheme == "poc":
+            return poc_token(value)
+        if self.scheme == "hmac" and self.key:
+            return hmac_token(value, *self.key)
+        raise Failure(f"cannot compute {self.scheme} tokens here: pass --scheme poc, or hmac with --keys-file")
+
+    def reverse(self, tokens, scheme):
+        if not self.detokenize:
+            raise Failure("--detokenize is required to check reversible tokens")
+        result = subprocess.run(self.detokenize + ["--scheme", scheme, "--"] + tokens, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise Failure(f"detokenize failed: {result.stderr.strip()}")
+        return result.stdout.split("\n")[:len(tokens)]
 
     # --- HTTP ---------------------------------------------------------------------------------
     def http(self, method, url, body=None, headers=None):
@@ -182,8 +228,8 @@ def expect(condition, message):
         raise Failure(message)
 
 
-# Every token shape the service writes.
-TOKEN_PATTERNS = [TOKEN_RE]
+# Every token shape the service writes with a marker (ff1 tokens have none: they look like the plaintext).
+TOKEN_PATTERNS = [TOKEN_RE, re.compile(r"^tkh_[A-Za-z0-9]{1,16}_[A-Za-z0-9_-]{43}$"), re.compile(r"^tks_[A-Za-z0-9]{1,16}_[A-Za-z0-9_-]{22,}$")]
 
 
 def looks_tokenized(value):
@@ -195,7 +241,7 @@ def check_tokenized(env, table, tokenized):
         for column, before, after in zip(COLUMNS, original, row):
             before = before if before is not None else ""  # psql prints NULL as empty
             if column in tokenized and before:
-                expect(after == poc_token(before), f"{table}.{column}: expected the token of {before!r}, got {after!r}")
+                expect(after == env.expected_token(before), f"{table}.{column}: expected the token of {before!r}, got {after!r}")
             else:
                 expect(after == before, f"{table}.{column}: expected {before!r} unchanged, got {after!r}")
 
@@ -244,6 +290,35 @@ def scenario_field_tag(env, state):
     tags = env.field_tags(dataset, "email")
     expect("urn:li:tag:tokenize/run" not in tags and {"urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"} <= tags,
            f"field tags not flipped: {tags}")
+
+
+def scenario_scheme_tags(env, state):
+    """Per-column schemes from DataHub tags: siv on email, ff1 on phone, the service default on the rest."""
+    table = f"{env.prefix}_schemes"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/scheme:siv", field="email")
+    env.add_tag(urn, "tokenize/scheme:ff1", field="phone")
+    env.add_tag(urn, "tokenize/run")
+    _, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["rows_updated"] == 4, f"unexpected run: {run}")
+    expect(run["schemes"] == {"email": "siv", "phone": "ff1", "first_name": env.scheme, "last_name": env.scheme, "ssn": env.scheme},
+           f"schemes: {run['schemes']}")
+    rows = env.rows(table)
+    emails = [(before[2], row[2]) for before, row in zip(ROWS, rows) if before[2]]
+    phones = [(before[3], row[3]) for before, row in zip(ROWS, rows) if before[3]]
+    expect(all(token.startswith("tks_") for _, token in emails), f"siv tokens expected: {emails}")
+    expect(env.reverse([token for _, token in emails], "siv") == [plain for plain, _ in emails], "siv tokens do not decrypt to the originals")
+    for plain, token in phones:
+        same_shape = len(token) == len(plain) and all(a.isdigit() == b.isdigit() for a, b in zip(plain, token))
+        expect(token != plain and same_shape, f"ff1 token {token!r} does not keep the shape of {plain!r}")
+    expect(env.reverse([token for _, token in phones], "ff1") == [plain for plain, _ in phones], "ff1 tokens do not decrypt to the originals")
+    for before, row in zip(ROWS, rows):
+        expect(row[0] == env.expected_token(before[0]), f"first_name: {row[0]!r} is not the {env.scheme} token of {before[0]!r}")
+    env.add_tag(urn, "tokenize/run")
+    _, again = env.wait_for_run(urn, previous_run_id=run["run_id"])
+    expect(again["status"] == "SUCCESS" and again["rows_updated"] == 0, f"re-run of siv/ff1 columns should update 0 rows: {again}")
+    expect(env.rows(table) == rows, "the re-run changed tokens")
 
 
 def scenario_missing_table(env, state):
@@ -330,6 +405,7 @@ SCENARIOS = [
     ("dataset", "dataset-level tag tokenizes all PII columns and flips tags", scenario_dataset_tag),
     ("retrigger", "second trigger updates 0 rows without doc churn", scenario_retrigger_is_idempotent),
     ("field", "field-level tag on email tokenizes only email", scenario_field_tag),
+    ("schemes", "tokenize/scheme tags: siv on email, ff1 on phone (same shape), re-run updates 0", scenario_scheme_tags),
     ("missing", "missing table gives FAILED with the trigger kept", scenario_missing_table),
     ("garbage", "undecodable messages do not stop the next good one", scenario_undecodable_message),
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),
@@ -346,6 +422,9 @@ def main():
     parser.add_argument("--kafka-bootstrap", help="Kafka bootstrap servers (for the undecodable-message scenario)")
     parser.add_argument("--topic", default="MetadataChangeLog_Versioned_v1")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--scheme", default="poc", help="the service's TOKEN_SCHEME (poc or hmac can be checked exactly)")
+    parser.add_argument("--keys-file", help="the service's TOKEN_KEYS_FILE, to compute hmac tokens independently")
+    parser.add_argument("--detokenize", help="command prefix that reverses tokens, e.g. 'tokenize-action detokenize'")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed scenario")
     parser.add_argument("--where-to-look", default="the service log", help="printed after a failure")

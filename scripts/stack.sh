@@ -64,6 +64,9 @@ up() {
   echo $! >"$dir/gms.pid"
   wait_for_file "$dir/gms.port" "the DataHub stand-in"
 
+  # A fresh random token key for this stack (TOKEN_KEYS_FILE format: KEY_ID=BASE64_SECRET).
+  (umask 077 && printf 'local1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$dir/token-keys")
+
   local http_port
   http_port=$(free_port)
   cat >"$dir/env" <<ENV
@@ -77,6 +80,8 @@ export POSTGRES_USER=postgres
 export POSTGRES_PASSWORD=
 export HTTP_PORT=$http_port
 export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
+export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
+export TOKEN_KEYS_FILE=$dir/token-keys
 ENV
   echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port"
   echo "environment: source $dir/env"

@@ -27,7 +27,8 @@ curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null || { echo "tokenize-action di
 e2e_status=0
 .venv/bin/python e2e/driver.py --gms "$DATAHUB_GMS_URL" --service "$TOKENIZE_ACTION_URL" \
   --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
-  --topic "$KAFKA_MCL_TOPIC" --where-to-look "$root/.stack/service.log" || e2e_status=$?
+  --topic "$KAFKA_MCL_TOPIC" --scheme "$TOKEN_SCHEME" --keys-file "$TOKEN_KEYS_FILE" \
+  --detokenize "$root/.build/debug/tokenize-action detokenize" --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"

@@ -5,7 +5,45 @@ import Testing
 @testable import TokenizeActionCore
 
 @Suite struct AppConfigurationTests {
-    let minimal = ["KAFKA_BOOTSTRAP_SERVERS": "k:9092", "POSTGRES_HOST": "db", "POSTGRES_USER": "u"]
+    let minimal = ["KAFKA_BOOTSTRAP_SERVERS": "k:9092", "POSTGRES_HOST": "db", "POSTGRES_USER": "u", "TOKEN_SCHEME": "poc"]
+
+    private func keysFile(_ text: String) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    @Test func keyedSchemesNeedAKeysFile() {
+        #expect {
+            try TokenConfiguration.load(from: [:])
+        } throws: { error in
+            (error as? ConfigurationError)?.variable == "TOKEN_KEYS_FILE" && "\(error)".contains("TOKEN_SCHEME=hmac")
+        }
+        #expect(throws: ConfigurationError.self) { try TokenConfiguration.load(from: ["TOKEN_SCHEME": "rot13"]) }
+    }
+
+    @Test func keysFileIsLoadedAndNeverLogged() throws {
+        let secret = Data(repeating: 9, count: 32).base64EncodedString()
+        let file = try keysFile("# rotated 2026-11\nold=\(secret)\nnew=\(secret)\n")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var env = minimal
+        env["TOKEN_SCHEME"] = "siv"
+        env["TOKEN_KEYS_FILE"] = file.path
+        let config = try AppConfiguration.load(from: env, requireKafka: true)
+        #expect(config.tokens.defaultScheme == .siv)
+        #expect(config.tokens.keyring?.newest.id == "new")
+        #expect(config.redactedSummary.contains("token_keys=old,new") && !config.redactedSummary.contains(secret))
+    }
+
+    @Test func aShortKeyStopsStartupNamingTheLine() throws {
+        let file = try keysFile("k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=c2hvcnQ=\n")
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect {
+            try TokenConfiguration.load(from: ["TOKEN_KEYS_FILE": file.path])
+        } throws: { error in
+            "\(error)".contains("line 2 (key k2): the secret is 5 bytes")
+        }
+    }
 
     @Test func defaults() throws {
         let config = try AppConfiguration.load(from: minimal, requireKafka: true)
