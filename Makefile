@@ -10,10 +10,16 @@ help: ## List the targets
 .env:
 	cp .env.example .env
 
+secrets/token-keys:
+	scripts/new-token-key.sh secrets/token-keys
+
+keys: ## Create secrets/token-keys (TOKEN_KEYS_FILE), or append a new newest key to rotate
+	scripts/new-token-key.sh secrets/token-keys
+
 build: .env ## Build the tokenize-action container image
 	$(COMPOSE) build tokenize-action
 
-up: .env ## Start DataHub, the demo Postgres and tokenize-action; wait until healthy
+up: .env secrets/token-keys ## Start DataHub, the demo Postgres and tokenize-action; wait until healthy
 	$(COMPOSE) up -d --wait --wait-timeout 900
 
 ingest: .env ## Catalogue the demo Postgres in DataHub (ingestion/postgres.yml, adds tokenize/run)
@@ -21,7 +27,7 @@ ingest: .env ## Catalogue the demo Postgres in DataHub (ingestion/postgres.yml, 
 	  POSTGRES_HOST_PORT=localhost:$${DEMO_POSTGRES_PORT:-5433} DATAHUB_GMS_URL=http://localhost:$${DATAHUB_MAPPED_GMS_PORT:-8080} \
 	  scripts/datahub-cli.sh ingest -c ingestion/postgres.yml
 
-e2e: .env venv ## build, up, ingest, tag through GraphQL, verify tokens and a 0-row re-run
+e2e: .env secrets/token-keys venv ## build, up, ingest, tag through GraphQL, verify tokens and a 0-row re-run
 	scripts/e2e-docker.sh
 
 logs: ## Follow tokenize-action's log in the Docker stack
@@ -60,4 +66,4 @@ test: ## Every test: unit, integration, e2e against the local stack, compose and
 unit: ## Unit tests only (no services needed)
 	swift test --skip IntegrationTests
 
-.PHONY: help build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit
+.PHONY: help keys build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit
