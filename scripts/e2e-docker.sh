@@ -7,6 +7,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -f .env ] || { cp .env.example .env; echo "created .env from .env.example"; }
+[ -f secrets/token-keys ] || scripts/new-token-key.sh secrets/token-keys
 set -a
 # shellcheck disable=SC1091
 source .env
