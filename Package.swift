@@ -63,6 +63,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // Databricks: the SQL Statement Execution API (HTTP only), push-down UPDATEs.
+        .target(
+            name: "DatabricksWarehouse",
+            dependencies: [
+                "Tokenization", "WarehouseKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // DataHub GraphQL client and write-back logic.
         .target(
             name: "DataHubClient",
@@ -82,7 +90,7 @@ let package = Package(
         .target(
             name: "TokenizeActionCore",
             dependencies: [
-                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DataHubClient", "WarehouseKit", "Tokenization",
+                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DatabricksWarehouse", "DataHubClient", "WarehouseKit", "Tokenization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,14 +114,16 @@ let package = Package(
         .testTarget(
             name: "TokenizationTests",
             dependencies: ["Tokenization", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient"]),
+        .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient", "Tokenization"]),
+        .testTarget(name: "DatabricksWarehouseTests", dependencies: ["DatabricksWarehouse", "WarehouseKit", "Tokenization"]),
         .testTarget(
             name: "DataHubClientTests",
             dependencies: ["DataHubClient", "TestSupport", .product(name: "GraphQL", package: "GraphQL")]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ]

@@ -64,6 +64,15 @@ up() {
   echo $! >"$dir/gms.pid"
   wait_for_file "$dir/gms.port" "the DataHub stand-in"
 
+  # Databricks SQL Statement Execution API stand-in (sqlglot → DuckDB), catalog `demo`, small result chunks.
+  local dbx_port dbx_token
+  dbx_port=$(free_port)
+  dbx_token="dapi-local-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  setsid "$python" "$root/standins/databricks/standin.py" --port "$dbx_port" --token "$dbx_token" --warehouse-id localwh \
+    --catalog demo --chunk-rows 3 --port-file "$dir/dbx.port" >"$dir/databricks-standin.log" 2>&1 &
+  echo $! >"$dir/dbx.pid"
+  wait_for_file "$dir/dbx.port" "the Databricks stand-in"
+
   # A fresh random token key for this stack (TOKEN_KEYS_FILE format: KEY_ID=BASE64_SECRET).
   (umask 077 && printf 'local1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$dir/token-keys")
 
@@ -80,17 +89,21 @@ export POSTGRES_USER=postgres
 export POSTGRES_PASSWORD=
 export HTTP_PORT=$http_port
 export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
+export DBX_HOST=http://127.0.0.1:$dbx_port
+export DBX_TOKEN=$dbx_token
+export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh
+export DBX_STATEMENT_TIMEOUT_SECONDS=30
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
 ENV
-  echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port"
+  echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port, databricks stand-in http://127.0.0.1:$dbx_port"
   echo "environment: source $dir/env"
 }
 
 down() {
   [ -d "$dir" ] || return 0
   local name
-  for name in service gms kafka; do
+  for name in service gms dbx kafka; do
     if [ -f "$dir/$name.pid" ]; then kill "$(cat "$dir/$name.pid")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pgroot" ]; then
@@ -108,7 +121,7 @@ status() {
   [ -f "$dir/env" ] || { echo "stack is down"; return 0; }
   cat "$dir/env"
   local name
-  for name in service gms kafka; do
+  for name in service gms dbx kafka; do
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then echo "$name: running"; else echo "$name: not running"; fi
   done
 }

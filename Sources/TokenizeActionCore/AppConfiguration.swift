@@ -1,3 +1,4 @@
+import DatabricksWarehouse
 import Foundation
 import Tokenization
 
@@ -42,6 +43,8 @@ public struct AppConfiguration: Sendable {
     public var logLevel: String
     /// `TOKEN_SCHEME` and `TOKEN_KEYS_FILE`.
     public var tokens: TokenConfiguration
+    /// `DBX_*`; nil when Databricks is not configured (runs on Databricks datasets are then SKIPPED).
+    public var databricks: DatabricksSettings?
 
     /// Loads and checks every setting.
     /// - Parameter requireKafka: whether `KAFKA_BOOTSTRAP_SERVERS` must be set (`serve`), or not (`run`).
@@ -76,7 +79,43 @@ public struct AppConfiguration: Sendable {
             httpHost: env["HTTP_HOST"] ?? "0.0.0.0",
             httpPort: try env.integer("HTTP_PORT", default: 8081, range: 0...65535),
             logLevel: env["LOG_LEVEL"] ?? "info",
-            tokens: try TokenConfiguration.load(from: environment))
+            tokens: try TokenConfiguration.load(from: environment),
+            databricks: try loadDatabricks(env))
+    }
+
+    /// `DBX_HOST`, `DBX_TOKEN` (or `DBX_TOKEN_FILE`), and `DBX_WAREHOUSE_ID` or `DBX_HTTP_PATH`; `DBX_JDBC_URL`
+    /// is accepted for compatibility (host, httpPath and PWD are read from it). None set: nil.
+    static func loadDatabricks(_ env: Environment) throws(ConfigurationError) -> DatabricksSettings? {
+        let jdbc = try env["DBX_JDBC_URL"].map { url throws(ConfigurationError) in
+            guard let parsed = DatabricksSettings.parseJDBC(url) else {
+                throw ConfigurationError(variable: "DBX_JDBC_URL", message: "cannot read a host from it; expected jdbc:databricks://HOST:443/default;httpPath=/sql/1.0/warehouses/ID;...")
+            }
+            return parsed
+        }
+        let host = env["DBX_HOST"] ?? jdbc?.host
+        let token = try env.secret("DBX_TOKEN") ?? jdbc?.token
+        let httpPath = env["DBX_HTTP_PATH"] ?? jdbc?.httpPath
+        let configured = [host, token, httpPath, env["DBX_WAREHOUSE_ID"]].contains { $0 != nil }
+        guard configured else { return nil }
+        guard let host else {
+            throw ConfigurationError(variable: "DBX_HOST", message: "is required when Databricks is configured, e.g. dbc-1234.cloud.databricks.com")
+        }
+        guard let token else {
+            throw ConfigurationError(variable: "DBX_TOKEN", message: "is required when Databricks is configured (a personal access token; or DBX_TOKEN_FILE)")
+        }
+        var warehouseID = env["DBX_WAREHOUSE_ID"]
+        if warehouseID == nil, let httpPath {
+            guard let id = DatabricksSettings.warehouseID(httpPath: httpPath) else {
+                throw ConfigurationError(variable: "DBX_HTTP_PATH", message: "'\(httpPath)' is not /sql/1.0/warehouses/<id>")
+            }
+            warehouseID = id
+        }
+        guard let warehouseID else {
+            throw ConfigurationError(variable: "DBX_WAREHOUSE_ID", message: "is required when Databricks is configured (or DBX_HTTP_PATH=/sql/1.0/warehouses/<id>)")
+        }
+        let timeout = try env.integer("DBX_STATEMENT_TIMEOUT_SECONDS", default: 600, range: 1...86_400)
+        return DatabricksSettings(
+            baseURL: DatabricksSettings.baseURL(host: host), token: token, warehouseID: warehouseID, statementTimeout: .seconds(timeout))
     }
 
     /// Parses `key=value,key=value`.
@@ -101,6 +140,7 @@ public struct AppConfiguration: Sendable {
             "gms=\(datahubGMSURL)", "registry=\(schemaRegistryURL)", "datahub_token=\(datahubToken == nil ? "unset" : "set")",
             "postgres=\(postgresUser)@\(postgresHost):\(postgresPort)", "postgres_password=\(postgresPassword == nil ? "unset" : "set")",
             "trigger=\(triggerTag)", "http=\(httpHost):\(httpPort)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
         ].joined(separator: " ")
     }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DataHubClient
+import DatabricksWarehouse
 import Hummingbird
 import Kafka
 import Logging
@@ -31,7 +32,15 @@ public enum TokenizeActionApp {
             postgres = PostgresWarehouse(
                 databases: databases, settings: postgresSettings, tokenizer: configuration.tokens.tokenizer,
                 batchSize: configuration.postgresBatchSize, logger: logger)
-            warehouses = ["postgres": postgres]
+            let databricks: any Warehouse
+            if let settings = configuration.databricks {
+                databricks = DatabricksWarehouse(
+                    client: DatabricksStatementClient(settings: settings, httpClient: httpClient, logger: logger),
+                    tokenizer: configuration.tokens.tokenizer)
+            } else {
+                databricks = NotConfiguredWarehouse(message: "Databricks connection not configured")
+            }
+            warehouses = ["postgres": postgres, "databricks": databricks]
             datahub = DataHubOperations(
                 client: DataHubGraphQLClient(
                     settings: DataHubSettings(gmsURL: configuration.datahubGMSURL, token: configuration.datahubToken),

@@ -115,3 +115,22 @@ public struct WarehouseError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 }
+
+/// A platform the service knows but has no connection for: every run on it is SKIPPED with `message`.
+public struct NotConfiguredWarehouse: Warehouse {
+    public let message: String
+
+    public init(message: String) {
+        self.message = message
+    }
+
+    public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
+        throw WarehouseError(.notConfigured, message, table: table)
+    }
+
+    public func tokenize(_ table: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome {
+        throw WarehouseError(.notConfigured, message, table: table.table)
+    }
+
+    public func ping() async -> Bool { true }
+}

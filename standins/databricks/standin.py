@@ -126,7 +126,12 @@ class Engine:
                 name = parameter.get("name")
                 if not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                     raise ValueError("INVALID_PARAMETER_VALUE", f"bad parameter name {name!r}")
-                values[name] = parameter.get("value")
+                value, kind = parameter.get("value"), (parameter.get("type") or "STRING").upper()
+                if value is not None and kind in ("INT", "INTEGER", "BIGINT", "LONG", "SMALLINT", "TINYINT"):
+                    value = int(value)
+                elif value is not None and kind in ("DOUBLE", "FLOAT", "DECIMAL"):
+                    value = float(value)
+                values[name] = value
             used = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", sql))
             missing = used - set(values)
             if missing:

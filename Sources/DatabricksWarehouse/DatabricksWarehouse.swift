@@ -1,0 +1,86 @@
+import Tokenization
+import WarehouseKit
+
+/// Tokenizes Delta tables inside a Databricks SQL warehouse: one `UPDATE` per table computes the tokens with
+/// Databricks SQL built-ins, so no table row travels through the service. Identifiers are checked against
+/// `system.information_schema.columns` first and backtick-quoted; values are named parameters.
+public struct DatabricksWarehouse: Warehouse {
+    private let client: DatabricksStatementClient
+    private let tokenizer: Tokenizer
+
+    public init(client: DatabricksStatementClient, tokenizer: Tokenizer) {
+        self.client = client
+        self.tokenizer = tokenizer
+    }
+
+    public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
+        let result = try await client.execute(
+            DatabricksSQL.describeColumns,
+            parameters: [.init("catalog", table.database), .init("schema", table.schema), .init("table", table.table)])
+        let columns = result.rows.compactMap { row -> ColumnDescription? in
+            guard row.count >= 2, let name = row[0], let type = row[1] else { return nil }
+            return ColumnDescription(name: name, dataType: type, isText: DatabricksSQL.isText(type))
+        }
+        guard !columns.isEmpty else {
+            throw WarehouseError(
+                .tableNotFound,
+                "table \(table) was not found in Databricks (system.information_schema.columns); check the dataset name in DataHub matches <catalog>.<schema>.<table>",
+                table: table)
+        }
+        return TableDescription(table: table, columns: columns)
+    }
+
+    public func tokenize(_ description: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome {
+        let table = description.table
+        for column in columns {
+            guard let found = description.column(named: column.name) else {
+                throw WarehouseError(.columnNotFound, "column \(column.name) does not exist in \(table)", table: table)
+            }
+            guard found.isText else {
+                throw WarehouseError(.columnNotText, "column \(column.name) of \(table) has type \(found.dataType); tokens need a STRING column", table: table)
+            }
+            guard column.scheme.canPushDown else {
+                throw WarehouseError(
+                    .unsupported,
+                    "column \(column.name) asks for \(column.scheme.rawValue) tokens, which Databricks SQL cannot compute, and tokenize-action does not move Databricks rows through the service; use hmac (or tag the column tokenize/scheme:hmac)",
+                    table: table)
+            }
+        }
+        // hmac and poc tokens cannot move between keys, so a rekey run is a plain run here.
+        let update = DatabricksSQL.update(table: table, columns: columns)
+        var parameters: [DatabricksParameter] = []
+        if update.parameters.contains("poc_pattern") {
+            parameters.append(.init("poc_pattern", PocTokenScheme.tokenPattern))
+        }
+        if update.parameters.contains("hmac_pattern") {
+            do {
+                let pads = try tokenizer.hmacPads()
+                parameters += [
+                    .init("hmac_pattern", try tokenizer.hmacTokenPattern()), .init("hmac_key_id", pads.keyID),
+                    .init("hmac_inner_pad", Self.hex(pads.inner)), .init("hmac_outer_pad", Self.hex(pads.outer)),
+                ]
+            } catch {
+                throw WarehouseError(.tokenization, "cannot tokenize \(table): \(error.message)", table: table)
+            }
+        }
+        let result = try await client.execute(update.sql, parameters: parameters)
+        guard let affected = result.affectedRows else {
+            throw WarehouseError(.statement, "Databricks did not report num_affected_rows for the UPDATE of \(table)", table: table)
+        }
+        return TokenizationOutcome(rowsUpdated: affected, batches: 1, pushedDown: true)
+    }
+
+    /// Not probed: any query would start a stopped SQL warehouse (and bill for it).
+    public func ping() async -> Bool { true }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,51 @@
+import Testing
+import Tokenization
+import WarehouseKit
+
+@testable import DatabricksWarehouse
+
+@Suite struct DatabricksSettingsTests {
+    @Test func jdbcURLsGiveHostPathAndToken() throws {
+        let parsed = try #require(
+            DatabricksSettings.parseJDBC(
+                "jdbc:databricks://dbc-12ab.cloud.databricks.com:443/default;transportMode=http;ssl=1;httpPath=/sql/1.0/warehouses/abc123;AuthMech=3;UID=token;PWD=dapiXYZ"))
+        #expect(parsed.host == "dbc-12ab.cloud.databricks.com")
+        #expect(parsed.httpPath == "/sql/1.0/warehouses/abc123")
+        #expect(parsed.token == "dapiXYZ")
+        let legacy = try #require(DatabricksSettings.parseJDBC("jdbc:spark://adb-1.azuredatabricks.net:443/default;HTTPPath=/sql/1.0/endpoints/e1"))
+        #expect(legacy.host == "adb-1.azuredatabricks.net" && legacy.httpPath == "/sql/1.0/endpoints/e1" && legacy.token == nil)
+        #expect(DatabricksSettings.parseJDBC("not a url") == nil)
+    }
+
+    @Test func httpPathsAndHosts() {
+        #expect(DatabricksSettings.warehouseID(httpPath: "/sql/1.0/warehouses/abc123") == "abc123")
+        #expect(DatabricksSettings.warehouseID(httpPath: "/sql/1.0/endpoints/e1/") == "e1")
+        #expect(DatabricksSettings.warehouseID(httpPath: "/sql/protocolv1/o/1/0123-abc") == nil)
+        #expect(DatabricksSettings.baseURL(host: "dbc-1.cloud.databricks.com/") == "https://dbc-1.cloud.databricks.com")
+        #expect(DatabricksSettings.baseURL(host: "http://127.0.0.1:9000") == "http://127.0.0.1:9000")
+    }
+}
+
+@Suite struct DatabricksSQLTests {
+    let table = TableReference(database: "main", schema: "sales`x", table: "customers")
+
+    @Test func identifiersAreBacktickQuotedAndValuesAreParameters() {
+        let update = DatabricksSQL.update(
+            table: table, columns: [ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)])
+        #expect(update.sql.hasPrefix("UPDATE `main`.`sales``x`.`customers` SET `e``mail` = CASE WHEN"))
+        #expect(update.parameters == ["poc_pattern", "hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
+        #expect(update.sql.contains("NOT (`first_name` RLIKE :poc_pattern)"))
+        #expect(!update.sql.contains("tkh_k"))  // no key material or ids inlined
+    }
+
+    @Test func onlyPocNeedsOnlyItsPattern() {
+        let update = DatabricksSQL.update(table: table, columns: [ColumnPlan(name: "ssn", scheme: .poc)])
+        #expect(update.parameters == ["poc_pattern"])
+        #expect(update.sql.hasSuffix("WHERE (`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :poc_pattern))"))
+    }
+
+    @Test func textTypes() {
+        #expect(DatabricksSQL.isText("STRING") && DatabricksSQL.isText("varchar(20)") && !DatabricksSQL.isText("BIGINT"))
+        #expect(DatabricksWarehouse.hex([0, 15, 255]) == "000fff")
+    }
+}

@@ -1,0 +1,127 @@
+import AsyncHTTPClient
+import DatabricksWarehouse
+import Foundation
+import Logging
+import NIOCore
+import TestSupport
+import Testing
+import Tokenization
+import WarehouseKit
+
+/// Against the local stack's Databricks stand-in (DBX_HOST, DBX_TOKEN from `.stack/env`).
+@Suite(.enabled(if: TestEnvironment.isCI || ProcessInfo.processInfo.environment["DBX_HOST"] != nil), .serialized)
+struct DatabricksStandInTests {
+    let env = ProcessInfo.processInfo.environment
+    let keys = try! TokenKeyring.parse("k1=\(Data(repeating: 3, count: 32).base64EncodedString())")
+
+    func settings(timeout: Duration = .seconds(30), token: String? = nil) throws -> DatabricksSettings {
+        let host = try #require(env["DBX_HOST"], "DBX_HOST is not set: start the stack (make stack-up) and source .stack/env")
+        return DatabricksSettings(
+            baseURL: host, token: token ?? env["DBX_TOKEN"] ?? "", warehouseID: "localwh", statementTimeout: timeout, waitTimeout: .seconds(0),
+            maxAttempts: 4)
+    }
+
+    func client(_ settings: DatabricksSettings) -> DatabricksStatementClient {
+        DatabricksStatementClient(settings: settings, httpClient: .shared, logger: Logger(label: "test"))
+    }
+
+    /// Sets the stand-in's injected delay and failures (test control, not Databricks API).
+    func configureStandIn(_ body: [String: Any]) async throws {
+        var request = HTTPClientRequest(url: try settings().baseURL + "/standin/config")
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: body))))
+        _ = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+    }
+
+    @Test func tokensAreComputedInDatabricksSQLByteIdenticalToSwiftAndReRunsAffectNothing() async throws {
+        let sql = client(try settings())
+        let table = "it_dbx_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await sql.execute("CREATE SCHEMA IF NOT EXISTS demo.it")
+        _ = try await sql.execute("CREATE TABLE demo.it.\(table) (id BIGINT, email STRING, name STRING, n INT)")
+        let values = ["ada@example.com", "Zoë Müller-Łukasiewicz", "emoji 🚀", "quote ' \" \\", String(repeating: "ü", count: 120), "tab\tnew\nline", "x"]
+        for (index, value) in values.enumerated() {
+            _ = try await sql.execute(
+                "INSERT INTO demo.it.\(table) VALUES (:id, :email, :name, 1)",
+                parameters: [.init("id", "\(index)", type: "BIGINT"), .init("email", value), .init("name", value)])
+        }
+        _ = try await sql.execute("INSERT INTO demo.it.\(table) VALUES (100, NULL, '', 2)")
+        let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))
+        let description = try await warehouse.describe(TableReference(database: "demo", schema: "it", table: table))
+        #expect(description.columns.map(\.name) == ["id", "email", "name", "n"])
+        #expect(description.column(named: "n")?.isText == false)
+        let columns = [ColumnPlan(name: "email", scheme: .hmac), ColumnPlan(name: "name", scheme: .poc)]
+        #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == values.count)
+        #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
+        // 8 rows, 3 per chunk: the reader follows next_chunk_internal_link.
+        let rows = try await sql.execute("SELECT id, email, name FROM demo.it.\(table) ORDER BY id").rows
+        #expect(rows.count == values.count + 1)
+        let tokenizer = Tokenizer(keyring: keys)
+        for (index, value) in values.enumerated() {
+            #expect(rows[index][1] == (try tokenizer.token(for: value, scheme: .hmac)), "hmac of \(value.debugDescription)")
+            #expect(rows[index][2] == PocTokenScheme().token(for: value), "poc of \(value.debugDescription)")
+        }
+        #expect(rows[values.count][1] == nil && rows[values.count][2] == "")
+        await #expect {
+            try await warehouse.tokenize(description, columns: [ColumnPlan(name: "email", scheme: .ff1)], mode: .tokenize)
+        } throws: { error in
+            (error as? WarehouseError)?.code == .unsupported
+        }
+    }
+
+    @Test func missingTablesAndFailedStatementsNameTheError() async throws {
+        let sql = client(try settings())
+        let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))
+        await #expect {
+            try await warehouse.describe(TableReference(database: "demo", schema: "it", table: "no_such_table"))
+        } throws: { error in
+            (error as? WarehouseError)?.code == .tableNotFound && "\(error)".contains("demo.it.no_such_table")
+        }
+        await #expect {
+            try await sql.execute("SELECT * FROM demo.it.no_such_table")
+        } throws: { error in
+            "\(error)".contains("TABLE_OR_VIEW_NOT_FOUND")
+        }
+        await #expect {
+            try await sql.execute("SELEC 1")
+        } throws: { error in
+            "\(error)".contains("PARSE_SYNTAX_ERROR")
+        }
+        await #expect {
+            try await client(try settings(token: "wrong")).execute("SELECT 1")
+        } throws: { error in
+            (error as? WarehouseError)?.code == .connection && "\(error)".contains("DBX_TOKEN")
+        }
+    }
+
+    @Test func transientErrorsAreRetriedWithABound() async throws {
+        let sql = client(try settings())
+        try await configureStandIn(["fail_requests": 2, "fail_status": 429])
+        #expect(try await sql.execute("SELECT 42 AS answer").rows == [["42"]])
+        try await configureStandIn(["fail_requests": 10, "fail_status": 503])
+        await #expect {
+            try await sql.execute("SELECT 1")
+        } throws: { error in
+            "\(error)".contains("after 4 attempts") && "\(error)".contains("TEMPORARILY_UNAVAILABLE")
+        }
+        try await configureStandIn([:])
+    }
+
+    @Test func aStatementRunningPastTheTimeoutIsCancelled() async throws {
+        try await configureStandIn(["delay_seconds": 30])
+        var message = ""
+        do {
+            _ = try await client(try settings(timeout: .milliseconds(800))).execute("SELECT 1")
+        } catch {
+            message = "\(error)"
+        }
+        try await configureStandIn([:])
+        #expect(message.contains("was still RUNNING") && message.contains("was cancelled"), "\(message)")
+        // The stand-in saw the cancel: the statement ended CANCELED instead of running on.
+        let statementID = try #require(message.split(separator: " ").dropFirst(2).first.map(String.init))
+        var request = HTTPClientRequest(url: try settings().baseURL + "/api/2.0/sql/statements/\(statementID)")
+        request.headers.add(name: "Authorization", value: "Bearer \(env["DBX_TOKEN"] ?? "")")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        #expect(String(buffer: body).contains("\"CANCELED\""))
+    }
+}
