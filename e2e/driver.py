@@ -86,6 +86,29 @@ class Env:
         self.scheme = args.scheme
         self.key = newest_key(args.keys_file) if args.keys_file else None
         self.detokenize = shlex.split(args.detokenize) if args.detokenize else None
+        self.dbx = (args.dbx_host.rstrip("/"), args.dbx_token, args.dbx_warehouse) if args.dbx_host else None
+        self.unconfigured_run = shlex.split(args.unconfigured_run) if args.unconfigured_run else None
+
+    def dbx_sql(self, statement, parameters=()):
+        """Runs a statement through the Databricks SQL Statement Execution API; returns its rows."""
+        if not self.dbx:
+            raise Failure("--dbx-host, --dbx-token and --dbx-warehouse are required for Databricks scenarios")
+        host, token, warehouse = self.dbx
+        headers = {"Authorization": f"Bearer {token}"}
+        status, body = self.http("POST", f"{host}/api/2.0/sql/statements", {
+            "warehouse_id": warehouse, "statement": statement, "wait_timeout": "30s",
+            "parameters": [{"name": n, "value": v} for n, v in parameters]}, headers)
+        if status != 200 or body["status"]["state"] != "SUCCEEDED":
+            raise Failure(f"Databricks statement failed ({status}): {body}")
+        rows, chunk = [], body.get("result")
+        while chunk:
+            rows += chunk.get("data_array") or []
+            link = chunk.get("next_chunk_internal_link")
+            chunk = self.http("GET", f"{host}{link}", None, headers)[1] if link else None
+        return rows
+
+    def dbx_urn(self, table):
+        return f"urn:li:dataset:(urn:li:dataPlatform:databricks,demo.e2e.{table},PROD)"
 
     def expected_token(self, value):
         """The token the service's default scheme gives `value`."""
@@ -149,8 +172,8 @@ class Env:
             values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in row)
             self.sql(f"INSERT INTO public.{table} (first_name, last_name, email, phone, ssn, city) VALUES ({values})")
 
-    def register_dataset(self, table, description="Customer master data, owned by the CRM team."):
-        urn = self.urn(table)
+    def register_dataset(self, table, description="Customer master data, owned by the CRM team.", urn=None):
+        urn = urn or self.urn(table)
         fields = [{"fieldPath": c, "nativeDataType": "text", "type": {"type": {"com.linkedin.schema.StringType": {}}},
                    "nullable": True, "recursive": False, "isPartOfKey": False} for c in ["id"] + COLUMNS]
         self.ingest(urn, "schemaMetadata", {
@@ -321,6 +344,71 @@ def scenario_scheme_tags(env, state):
     expect(env.rows(table) == rows, "the re-run changed tokens")
 
 
+def scenario_databricks(env, state):
+    """A Delta table tokenized inside the SQL warehouse; exact tokens; re-run 0."""
+    table = f"{env.prefix}_dbx"
+    env.dbx_sql("CREATE SCHEMA IF NOT EXISTS demo.e2e")
+    env.dbx_sql(f"CREATE TABLE demo.e2e.{table} (id BIGINT, first_name STRING, last_name STRING, email STRING, "
+                "phone STRING, ssn STRING, city STRING)")
+    for index, row in enumerate(ROWS):
+        names = ["id", *COLUMNS]
+        env.dbx_sql(f"INSERT INTO demo.e2e.{table} VALUES ({', '.join(':' + n for n in names)})",
+                    [("id", str(index)), *zip(COLUMNS, row)])
+    urn = env.register_dataset(table, urn=env.dbx_urn(table))
+    env.add_tag(urn, "tokenize/run")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["rows_updated"] == 4, f"unexpected Databricks run: {run}")
+    rows = env.dbx_sql(f"SELECT {', '.join(COLUMNS)} FROM demo.e2e.{table} ORDER BY id")
+    for original, row in zip(ROWS, rows):
+        for column, before, after in zip(COLUMNS, original, row):
+            if column in PII and before:
+                expect(after == env.expected_token(before), f"{table}.{column}: {after!r} is not the token of {before!r}")
+            else:
+                expect(after == before, f"{table}.{column}: expected {before!r} unchanged, got {after!r}")
+    tags = env.tag_set(dataset["tags"])
+    expect({"urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"} <= tags, f"tags not flipped: {sorted(tags)}")
+    env.add_tag(urn, "tokenize/run")
+    _, again = env.wait_for_run(urn, previous_run_id=run["run_id"])
+    expect(again["status"] == "SUCCESS" and again["rows_updated"] == 0, f"Databricks re-run should update 0 rows: {again}")
+
+
+def scenario_databricks_failed(env, state):
+    """A statement Databricks fails (an UPDATE of a view) gives a FAILED run naming the statement's error;
+    a dataset whose table is missing fails before any statement runs."""
+    table = f"{env.prefix}_dbx_base"
+    env.dbx_sql("CREATE SCHEMA IF NOT EXISTS demo.e2e")
+    env.dbx_sql(f"CREATE TABLE demo.e2e.{table} (id BIGINT, email STRING)")
+    env.dbx_sql(f"INSERT INTO demo.e2e.{table} VALUES (1, 'ada@example.com')")
+    env.dbx_sql(f"CREATE VIEW demo.e2e.{table}_view AS SELECT * FROM demo.e2e.{table}")
+    urn = env.register_dataset(f"{table}_view", urn=env.dbx_urn(f"{table}_view"))
+    env.add_tag(urn, "tokenize/run")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "FAILED" and "Databricks statement failed" in run["details"], f"expected the statement's error: {run}")
+    expect({"urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED"} <= env.tag_set(dataset["tags"]), "trigger + FAILED tags expected")
+    expect("Databricks statement failed" in dataset["editableProperties"]["description"], "the error is not in the doc")
+    missing = env.register_dataset(f"{env.prefix}_dbx_missing", urn=env.dbx_urn(f"{env.prefix}_dbx_missing"))
+    env.add_tag(missing, "tokenize/run")
+    _, run = env.wait_for_run(missing)
+    expect(run["status"] == "FAILED" and "not found in Databricks" in run["details"], f"expected FAILED naming the table: {run}")
+
+
+def scenario_databricks_unconfigured(env, state):
+    """Without DBX_* settings a Databricks run is SKIPPED, and DataHub shows it."""
+    if not env.unconfigured_run:
+        raise Failure("--unconfigured-run is required (a `tokenize-action run` command without DBX_* settings)")
+    table = f"{env.prefix}_dbx_skipped"
+    urn = env.register_dataset(table, urn=env.dbx_urn(table))
+    result = subprocess.run(env.unconfigured_run + ["--dataset", urn], capture_output=True, text=True)
+    expect(result.returncode == 0, f"run exited {result.returncode}: {result.stderr[-500:]}")
+    record = json.loads(result.stdout)
+    expect(record["status"] == "SKIPPED" and record["rows_updated"] == 0
+           and record["details"] == "Databricks connection not configured", f"expected SKIPPED: {record}")
+    dataset = env.dataset(urn)
+    shown = env.last_run(dataset)
+    expect(shown and shown["status"] == "SKIPPED", f"DataHub does not show the SKIPPED run: {shown}")
+    expect("SKIPPED" in dataset["editableProperties"]["description"], "the doc section lacks SKIPPED")
+
+
 def scenario_missing_table(env, state):
     table = f"{env.prefix}_missing"
     urn = env.register_dataset(table)
@@ -407,6 +495,9 @@ SCENARIOS = [
     ("field", "field-level tag on email tokenizes only email", scenario_field_tag),
     ("schemes", "tokenize/scheme tags: siv on email, ff1 on phone (same shape), re-run updates 0", scenario_scheme_tags),
     ("missing", "missing table gives FAILED with the trigger kept", scenario_missing_table),
+    ("databricks", "Databricks: tokenized in the SQL warehouse, exact tokens, re-run updates 0", scenario_databricks),
+    ("databricks-failed", "Databricks: a failed statement gives a FAILED run with its message", scenario_databricks_failed),
+    ("databricks-unconfigured", "Databricks not configured: SKIPPED, shown in DataHub", scenario_databricks_unconfigured),
     ("garbage", "undecodable messages do not stop the next good one", scenario_undecodable_message),
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),
 ]
@@ -425,6 +516,10 @@ def main():
     parser.add_argument("--scheme", default="poc", help="the service's TOKEN_SCHEME (poc or hmac can be checked exactly)")
     parser.add_argument("--keys-file", help="the service's TOKEN_KEYS_FILE, to compute hmac tokens independently")
     parser.add_argument("--detokenize", help="command prefix that reverses tokens, e.g. 'tokenize-action detokenize'")
+    parser.add_argument("--dbx-host", help="Databricks workspace URL (stand-in or real) for the Databricks scenarios")
+    parser.add_argument("--dbx-token")
+    parser.add_argument("--dbx-warehouse", help="SQL warehouse id")
+    parser.add_argument("--unconfigured-run", help="`tokenize-action run` command prefix with no DBX_* settings")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed scenario")
     parser.add_argument("--where-to-look", default="the service log", help="printed after a failure")

@@ -28,7 +28,9 @@ e2e_status=0
 .venv/bin/python e2e/driver.py --gms "$DATAHUB_GMS_URL" --service "$TOKENIZE_ACTION_URL" \
   --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
   --topic "$KAFKA_MCL_TOPIC" --scheme "$TOKEN_SCHEME" --keys-file "$TOKEN_KEYS_FILE" \
-  --detokenize "$root/.build/debug/tokenize-action detokenize" --where-to-look "$root/.stack/service.log" || e2e_status=$?
+  --detokenize "$root/.build/debug/tokenize-action detokenize" \
+  --dbx-host "$DBX_HOST" --dbx-token "$DBX_TOKEN" --dbx-warehouse "${DBX_HTTP_PATH##*/}" \
+  --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"
