@@ -392,6 +392,26 @@ def scenario_databricks_failed(env, state):
     expect(run["status"] == "FAILED" and "not found in Databricks" in run["details"], f"expected FAILED naming the table: {run}")
 
 
+def scenario_databricks_timeout(env, state):
+    """A statement still RUNNING after DBX_STATEMENT_TIMEOUT_SECONDS is cancelled and the run FAILS saying so.
+    Uses the stand-in's test control to hold statements (not part of the Databricks API)."""
+    host, token, _ = env.dbx
+    table = f"{env.prefix}_dbx_slow"
+    env.dbx_sql("CREATE SCHEMA IF NOT EXISTS demo.e2e")
+    env.dbx_sql(f"CREATE TABLE demo.e2e.{table} (id BIGINT, email STRING)")
+    urn = env.register_dataset(table, urn=env.dbx_urn(table))
+    env.http("POST", f"{host}/standin/config", {"delay_seconds": 120})
+    try:
+        env.add_tag(urn, "tokenize/run")
+        _, run = env.wait_for_run(urn)
+    finally:
+        env.http("POST", f"{host}/standin/config", {})
+    expect(run["status"] == "FAILED" and "was cancelled" in run["details"], f"expected a cancelled statement: {run}")
+    statement_id = run["details"].split("Databricks statement ", 1)[1].split(" ", 1)[0]
+    status, body = env.http("GET", f"{host}/api/2.0/sql/statements/{statement_id}", None, {"Authorization": f"Bearer {token}"})
+    expect(status == 200 and body["status"]["state"] == "CANCELED", f"the statement was not cancelled in Databricks: {body}")
+
+
 def scenario_databricks_unconfigured(env, state):
     """Without DBX_* settings a Databricks run is SKIPPED, and DataHub shows it."""
     if not env.unconfigured_run:
@@ -497,6 +517,7 @@ SCENARIOS = [
     ("missing", "missing table gives FAILED with the trigger kept", scenario_missing_table),
     ("databricks", "Databricks: tokenized in the SQL warehouse, exact tokens, re-run updates 0", scenario_databricks),
     ("databricks-failed", "Databricks: a failed statement gives a FAILED run with its message", scenario_databricks_failed),
+    ("databricks-timeout", "Databricks: a statement RUNNING past the timeout is cancelled, run FAILED", scenario_databricks_timeout),
     ("databricks-unconfigured", "Databricks not configured: SKIPPED, shown in DataHub", scenario_databricks_unconfigured),
     ("garbage", "undecodable messages do not stop the next good one", scenario_undecodable_message),
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),

@@ -92,7 +92,7 @@ export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
 export DBX_HOST=http://127.0.0.1:$dbx_port
 export DBX_TOKEN=$dbx_token
 export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh
-export DBX_STATEMENT_TIMEOUT_SECONDS=30
+export DBX_STATEMENT_TIMEOUT_SECONDS=5
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
 ENV
