@@ -110,7 +110,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MCLTests", dependencies: ["MCL", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "AppTests", dependencies: ["TokenizeActionCore", "Runs"]),
+        .testTarget(name: "AppTests", dependencies: ["TokenizeActionCore", "Runs", "DatabricksWarehouse"]),
         .testTarget(
             name: "TokenizationTests",
             dependencies: ["Tokenization", .product(name: "Crypto", package: "swift-crypto")]),

@@ -32,13 +32,7 @@ public struct DatabricksWarehouse: Warehouse {
 
     public func tokenize(_ description: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome {
         let table = description.table
-        for column in columns {
-            guard let found = description.column(named: column.name) else {
-                throw WarehouseError(.columnNotFound, "column \(column.name) does not exist in \(table)", table: table)
-            }
-            guard found.isText else {
-                throw WarehouseError(.columnNotText, "column \(column.name) of \(table) has type \(found.dataType); tokens need a STRING column", table: table)
-            }
+        for (column, _) in try description.textColumns(for: columns) {
             guard column.scheme.canPushDown else {
                 throw WarehouseError(
                     .unsupported,
@@ -57,7 +51,7 @@ public struct DatabricksWarehouse: Warehouse {
                 let pads = try tokenizer.hmacPads()
                 parameters += [
                     .init("hmac_pattern", try tokenizer.hmacTokenPattern()), .init("hmac_key_id", pads.keyID),
-                    .init("hmac_inner_pad", Self.hex(pads.inner)), .init("hmac_outer_pad", Self.hex(pads.outer)),
+                    .init("hmac_inner_pad", Hex.encode(pads.inner)), .init("hmac_outer_pad", Hex.encode(pads.outer)),
                 ]
             } catch {
                 throw WarehouseError(.tokenization, "cannot tokenize \(table): \(error.message)", table: table)
@@ -72,15 +66,4 @@ public struct DatabricksWarehouse: Warehouse {
 
     /// Not probed: any query would start a stopped SQL warehouse (and bill for it).
     public func ping() async -> Bool { true }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8]()
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 }

@@ -82,13 +82,7 @@ public struct PostgresWarehouse: Warehouse {
 
     public func tokenize(_ description: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome {
         let table = description.table
-        for column in columns {
-            guard let found = description.column(named: column.name) else {
-                throw WarehouseError(.columnNotFound, "column \(column.name) does not exist in \(table)", table: table)
-            }
-            guard found.isText else {
-                throw WarehouseError(.columnNotText, "column \(column.name) of \(table) has type \(found.dataType); tokens need a text column", table: table)
-            }
+        for (column, found) in try description.textColumns(for: columns) {
             if column.scheme == .hmac, let limit = Self.characterLimit(found.dataType), let keyID = try? tokenizer.newestKeyID(.hmac) {
                 let length = Tokenizer.hmacPrefix.count + keyID.count + 1 + Tokenizer.hmacDigestLength
                 if limit < length {
@@ -235,7 +229,7 @@ public struct PostgresWarehouse: Warehouse {
                 if let ledgerIndex = ledgerColumns.firstIndex(of: column.name) {
                     let base = 1 + columns.count + 2 * ledgerIndex
                     if let keyID = try cells[base].decode(String?.self), let digest = try cells[base + 1].decode(String?.self) {
-                        ledger = LedgerEntry(keyID: keyID, digest: Self.bytes(hex: digest))
+                        ledger = LedgerEntry(keyID: keyID, digest: Hex.decode(digest) ?? [])
                     }
                 }
                 switch try tokenizer.decide(value, scheme: column.scheme, mode: mode, ledger: ledger) {
@@ -248,7 +242,7 @@ public struct PostgresWarehouse: Warehouse {
                         ledgerRows.columns.append(column.name)
                         ledgerRows.keys.append(rowKey)
                         ledgerRows.keyIDs.append(entry.keyID)
-                        ledgerRows.digests.append(entry.digest.map { String(format: "%02x", $0) }.joined())
+                        ledgerRows.digests.append(Hex.encode(entry.digest))
                     }
                 }
             }
@@ -287,16 +281,6 @@ public struct PostgresWarehouse: Warehouse {
             _ = try? await connection.query("ROLLBACK", logger: logger)
             throw error
         }
-    }
-
-    private static func bytes(hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
     }
 
     /// N of `character varying(N)` or `character(N)`.

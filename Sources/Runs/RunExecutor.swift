@@ -19,7 +19,7 @@ public struct RunExecutor: Sendable {
 
     /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
     public init(
-        warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, defaultScheme: TokenSchemeName = .poc,
+        warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, defaultScheme: TokenSchemeName,
         logger: Logger
     ) {
         self.warehouses = warehouses
@@ -36,10 +36,15 @@ public struct RunExecutor: Sendable {
         logger[metadataKey: "run_id"] = "\(runID)"
         logger[metadataKey: "dataset"] = "\(dataset)"
         logger.info("run started")
-        var columns: [String] = []
-        var schemes: [String: String] = [:]
+        var plans: [ColumnPlan] = []
         let mode: TokenizationMode = scope.rekey ? .rekey : .tokenize
         var snapshot: DatasetSnapshot?
+        func makeRecord(_ status: RunStatus, rowsUpdated: Int = 0, details: String) -> RunRecord {
+            RunRecord(
+                runID: runID, dataset: dataset.description, columns: plans.map(\.name),
+                schemes: Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) }), mode: mode, rowsUpdated: rowsUpdated,
+                status: status, details: details, startedAt: started, finishedAt: Date())
+        }
         var record: RunRecord
         do {
             guard let warehouse = warehouses[dataset.platform] else {
@@ -50,25 +55,18 @@ public struct RunExecutor: Sendable {
             let table = try dataset.tableReference()
             snapshot = try await datahub.dataset(dataset.description)
             let description = try await warehouse.describe(table)
-            columns = try resolver.resolve(scope: scope, snapshot: snapshot, table: description)
-            let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
-            schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme.rawValue) })
+            let columns = try resolver.resolve(scope: scope, snapshot: snapshot, table: description)
+            plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
             logger.info("tokenizing", metadata: ["columns": "\(plans.map(\.description).joined(separator: ", "))", "mode": "\(mode.rawValue)"])
             let outcome = try await warehouse.tokenize(description, columns: plans, mode: mode)
             let verb = mode == .rekey ? "rekeyed" : "tokenized"
             let place = outcome.pushedDown ? "in the database" : "in the service"
-            record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: outcome.rowsUpdated,
-                status: .success, details: "\(verb) \(columns.count) column(s) \(place) in \(outcome.batches) batch(es)", startedAt: started,
-                finishedAt: Date())
+            record = makeRecord(
+                .success, rowsUpdated: outcome.rowsUpdated, details: "\(verb) \(plans.count) column(s) \(place) in \(outcome.batches) batch(es)")
         } catch let error as WarehouseError where error.code == .notConfigured {
-            record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: 0,
-                status: .skipped, details: error.message, startedAt: started, finishedAt: Date())
+            record = makeRecord(.skipped, details: error.message)
         } catch {
-            record = RunRecord(
-                runID: runID, dataset: dataset.description, columns: columns, schemes: schemes, mode: mode.rawValue, rowsUpdated: 0,
-                status: .failed, details: "\(error)", startedAt: started, finishedAt: Date())
+            record = makeRecord(.failed, details: "\(error)")
         }
         logger.info(
             "run finished",

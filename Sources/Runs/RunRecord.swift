@@ -1,4 +1,5 @@
 import Foundation
+import Tokenization
 
 /// The outcome of a run.
 public enum RunStatus: String, Sendable, Codable {
@@ -14,9 +15,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var dataset: String
     public var columns: [String]
     /// The token scheme of each column (`{"email": "siv"}`).
-    public var schemes: [String: String]
+    public var schemes: [String: TokenSchemeName]
     /// `tokenize`, or `rekey` for a run that also moved tokens to the newest key.
-    public var mode: String
+    public var mode: TokenizationMode
     public var rowsUpdated: Int
     public var status: RunStatus
     public var details: String
@@ -33,7 +34,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 
     public init(
-        runID: String, dataset: String, columns: [String], schemes: [String: String] = [:], mode: String = "tokenize", rowsUpdated: Int,
+        runID: String, dataset: String, columns: [String], schemes: [String: TokenSchemeName] = [:], mode: TokenizationMode = .tokenize, rowsUpdated: Int,
         status: RunStatus, details: String, startedAt: Date, finishedAt: Date
     ) {
         self.runID = runID

@@ -45,7 +45,7 @@ public struct WriteBackPolicy: Sendable {
             "| Run id | `\(record.runID)` |",
             "| Started (UTC) | \(RunRecord.utcString(record.startedAt)) |",
             "| Finished (UTC) | \(RunRecord.utcString(record.finishedAt)) |",
-            "| Columns | \(record.columns.isEmpty ? "none" : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0))" } ?? "") }.joined(separator: ", ")) |",
+            "| Columns | \(record.columns.isEmpty ? "none" : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0.rawValue))" } ?? "") }.joined(separator: ", ")) |",
             "| Rows updated | \(record.rowsUpdated) |",
         ]
         if record.status == .failed {

@@ -63,10 +63,6 @@ extension Tokenizer {
 
     /// The id of the key new tokens are written with.
     public func newestKeyID(_ scheme: TokenSchemeName) throws(TokenizationError) -> String {
-        guard let keyring else {
-            throw TokenizationError(
-                .keysRequired, "scheme \(scheme.rawValue) needs keys: set TOKEN_KEYS_FILE to a file of KEY_ID=BASE64_SECRET lines")
-        }
-        return keyring.newest.id
+        try requireKeys(scheme).newest.id
     }
 }

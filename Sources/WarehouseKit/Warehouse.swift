@@ -57,6 +57,22 @@ public struct TableDescription: Sendable, Hashable {
     public func column(named name: String) -> ColumnDescription? {
         columns.first { $0.name == name }
     }
+
+    /// The catalog entries of `plans`, in order, after checking each exists and holds text.
+    /// - Throws: `.columnNotFound` or `.columnNotText`, naming the column and the table.
+    public func textColumns(for plans: [ColumnPlan]) throws(WarehouseError) -> [(plan: ColumnPlan, column: ColumnDescription)] {
+        var result: [(plan: ColumnPlan, column: ColumnDescription)] = []
+        for plan in plans {
+            guard let found = column(named: plan.name) else {
+                throw WarehouseError(.columnNotFound, "column \(plan.name) does not exist in \(table)", table: table)
+            }
+            guard found.isText else {
+                throw WarehouseError(.columnNotText, "column \(plan.name) of \(table) has type \(found.dataType); tokens need a text column", table: table)
+            }
+            result.append((plan, found))
+        }
+        return result
+    }
 }
 
 /// The outcome of tokenizing a table.

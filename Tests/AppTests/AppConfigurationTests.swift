@@ -1,3 +1,4 @@
+import DatabricksWarehouse
 import Foundation
 import Runs
 import Testing
@@ -11,6 +12,25 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("keys-\(UUID().uuidString)")
         try text.write(to: file, atomically: true, encoding: .utf8)
         return file
+    }
+
+    @Test func databricksSettingsFromHostPathOrJDBC() throws {
+        #expect(try AppConfiguration.load(from: minimal, requireKafka: true).databricks == nil)
+        var env = minimal
+        env["DBX_HOST"] = "dbc-1.cloud.databricks.com"
+        env["DBX_TOKEN"] = "dapi1"
+        env["DBX_HTTP_PATH"] = "/sql/1.0/warehouses/wh9"
+        let settings = try #require(try AppConfiguration.load(from: env, requireKafka: true).databricks)
+        #expect(settings.baseURL == "https://dbc-1.cloud.databricks.com" && settings.warehouseID == "wh9" && settings.token == "dapi1")
+        let jdbc = try AppConfiguration.load(
+            from: minimal.merging(["DBX_JDBC_URL": "jdbc:databricks://h.example:443/default;httpPath=/sql/1.0/warehouses/w2;PWD=t2"]) { $1 },
+            requireKafka: true)
+        #expect(jdbc.databricks == DatabricksSettings(baseURL: "https://h.example", token: "t2", warehouseID: "w2"))
+        #expect {
+            try AppConfiguration.load(from: minimal.merging(["DBX_HOST": "h"]) { $1 }, requireKafka: true)
+        } throws: { error in
+            (error as? ConfigurationError)?.variable == "DBX_TOKEN"
+        }
     }
 
     @Test func keyedSchemesNeedAKeysFile() {
@@ -116,6 +136,8 @@ import Testing
         #expect(try parse(#"{"dataset":"\#(urn)"}"#).1 == RunScope(datasetLevel: true))
         #expect(try parse(#"{"dataset":"\#(urn)","columns":["email"]}"#).1 == RunScope(explicitColumns: ["email"]))
         #expect(try parse(#"{"dataset":"\#(urn)","columns":null}"#).1 == RunScope(datasetLevel: true))
+        #expect(try parse(#"{"dataset":"\#(urn)","rekey":true}"#).1 == RunScope(datasetLevel: true, rekey: true))
+        #expect(try parse(#"{"dataset":"\#(urn)","rekey":false}"#).1 == RunScope(datasetLevel: true))
     }
 
     @Test(arguments: [
@@ -124,6 +146,7 @@ import Testing
         #"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)","colums":["email"]}"#,
         #"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:mysql,shop.public.customers,PROD)"}"#,
         #"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:postgres,customers,PROD)"}"#,
+        #"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)","rekey":"yes"}"#,
     ])
     func badRequestsAreRejectedWithAMessage(body: String) {
         #expect {

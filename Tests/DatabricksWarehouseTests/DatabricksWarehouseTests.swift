@@ -46,6 +46,6 @@ import WarehouseKit
 
     @Test func textTypes() {
         #expect(DatabricksSQL.isText("STRING") && DatabricksSQL.isText("varchar(20)") && !DatabricksSQL.isText("BIGINT"))
-        #expect(DatabricksWarehouse.hex([0, 15, 255]) == "000fff")
+        #expect(Hex.encode([0, 15, 255]) == "000fff" && Hex.decode("000fFF") == [0, 15, 255] && Hex.decode("0g") == nil)
     }
 }

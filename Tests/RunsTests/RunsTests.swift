@@ -3,6 +3,7 @@ import Foundation
 import Runs
 import Synchronization
 import Testing
+import Tokenization
 import WarehouseKit
 
 @Suite struct DatasetURNTests {
@@ -62,6 +63,27 @@ import WarehouseKit
 
     @Test func heuristicsPickTextColumnsWithPersonalNames() throws {
         #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot([]), table: table) == ["first_name", "email"])
+    }
+
+    @Test func schemesComeFromFieldTagsThenDatasetTagsThenTheDefault() {
+        var tagged = snapshot([
+            ("[version=2.0].[type=string].email", ["urn:li:tag:tokenize/scheme:siv", "urn:li:tag:pii"]),
+            ("city", ["urn:li:tag:tokenize/scheme:bogus"]),
+        ])
+        let columns = ["first_name", "email", "city"]
+        #expect(
+            resolver.schemes(for: columns, snapshot: tagged, defaultScheme: .hmac)
+                == [.init(name: "first_name", scheme: .hmac), .init(name: "email", scheme: .siv), .init(name: "city", scheme: .hmac)])
+        tagged.tagURNs = ["urn:li:tag:tokenize/scheme:ff1"]
+        #expect(resolver.schemes(for: columns, snapshot: tagged, defaultScheme: .hmac).map(\.scheme) == [.ff1, .siv, .ff1])
+        #expect(resolver.schemes(for: ["city"], snapshot: nil, defaultScheme: .poc).map(\.scheme) == [.poc])
+    }
+
+    @Test func rekeyScopesMergeAndAPlainRunDoesNotCoverARekey() {
+        let plain = RunScope(datasetLevel: true)
+        let rekey = RunScope.request(columns: nil, rekey: true)
+        #expect(!plain.covers(rekey) && rekey.covers(plain))
+        #expect(plain.merged(with: rekey).rekey)
     }
 
     @Test func versionedFieldPathsMapToColumns() throws {

@@ -29,6 +29,11 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse
 
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import serving  # noqa: E402
+
 import duckdb
 import sqlglot
 from sqlglot import ErrorLevel, exp
@@ -297,16 +302,7 @@ def main():
     server.engine = Engine(args.catalog or ["demo"], args.chunk_rows)
     server.token = args.token
     server.warehouse_id = args.warehouse_id
-    port = server.server_address[1]
-    print(f"databricks-standin listening on http://{args.host}:{port} (warehouse {args.warehouse_id})", flush=True)
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as handle:
-            handle.write(str(port))
-        os.replace(args.port_file + ".tmp", args.port_file)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serving.serve(server, f"databricks-standin listening on http://{args.host}:{{port}} (warehouse {args.warehouse_id})", args.port_file)
 
 
 if __name__ == "__main__":

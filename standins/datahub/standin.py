@@ -26,7 +26,9 @@ import fastavro
 from graphql import build_schema, graphql_sync
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mcl_schemas import CURRENT, SCHEMAS_BY_ID, V1  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import serving  # noqa: E402
+from mcl_schemas import CURRENT, SCHEMAS_BY_ID  # noqa: E402
 
 ACTOR = "urn:li:corpuser:datahub"
 
@@ -174,7 +176,6 @@ def dataset_view(store, urn):
     editable = store.get(urn, "editableDatasetProperties")
     schema = store.get(urn, "schemaMetadata")
     editable_schema = store.get(urn, "editableSchemaMetadata")
-    structured = store.get(urn, "structuredProperties")
     name = (props or {}).get("name") or urn
     view = {
         "urn": urn, "name": name, "exists": store.exists(urn),
@@ -394,16 +395,8 @@ def main():
     server.topic = args.topic
     server.required_token = args.token
     server.store = Store(MCLEmitter(args.kafka_bootstrap, args.topic, args.schema_id))
-    port = server.server_address[1]
-    print(f"datahub-standin listening on http://{args.host}:{port} (kafka={args.kafka_bootstrap or 'off'}, schema id {args.schema_id})", flush=True)
-    if args.port_file:
-        with open(args.port_file + ".tmp", "w") as handle:
-            handle.write(str(port))
-        os.replace(args.port_file + ".tmp", args.port_file)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    serving.serve(server, f"datahub-standin listening on http://{args.host}:{{port}} (kafka={args.kafka_bootstrap or 'off'}, "
+                          f"schema id {args.schema_id})", args.port_file)
 
 
 if __name__ == "__main__":
