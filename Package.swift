@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
@@ -25,40 +26,56 @@ let package = Package(
         .systemLibrary(
             name: "CRdKafka", pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]),
-        .systemLibrary(
-            name: "CAvro", pkgConfig: "avro-c",
-            providers: [.apt(["libavro-dev"])]),
 
-        // Kafka: owned librdkafka consumer/producer and the mock cluster.
+        // The one error shape (code, message, context, transient or not) and retry with backoff.
+        .target(name: "Resilience"),
+        // JSON values and a strict parser (DataHub's aspect JSON rules).
+        .target(name: "JSON"),
+        // Avro binary decoding in Swift, driven by the writer schema and bounded by the body's size.
+        .target(name: "Avro", dependencies: ["JSON", "Resilience"]),
+        // Kafka: the librdkafka consumer (poll thread, lifecycle state machine, offset tracking) and a producer.
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka",
+                "CRdKafka", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        // MCL decoding: Confluent framing, schema registry, avro-c, trigger detection.
+        // MCL decoding: Confluent framing, the schema registry, writer-schema projection, trigger detection.
         .target(
             name: "MCL",
             dependencies: [
-                "CAvro",
+                "Avro", "JSON", "DataHubClient", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]),
         // Token schemes (pure): poc, hmac, AES-SIV (RFC 5297), FF1 (NIST SP 800-38G), the key ring.
         .target(
             name: "Tokenization",
             dependencies: [
+                "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
         // The warehouse abstraction shared by Postgres (and later Databricks).
-        .target(name: "WarehouseKit", dependencies: ["Tokenization"]),
-        // PostgreSQL warehouse: catalog checks, batched push-down updates.
+        .target(name: "WarehouseKit", dependencies: ["Tokenization", "Resilience"]),
+        // PostgreSQL connectivity shared by the warehouse and the run ledger: settings (TLS), pools, failures.
+        .target(
+            name: "PostgresSupport",
+            dependencies: [
+                "Resilience",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // PostgreSQL warehouse: catalog checks, resumable push-down and in-service batches.
         .target(
             name: "PostgresWarehouse",
             dependencies: [
-                "Tokenization", "WarehouseKit",
+                "Tokenization", "WarehouseKit", "PostgresSupport", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +84,7 @@ let package = Package(
         .target(
             name: "DatabricksWarehouse",
             dependencies: [
-                "Tokenization", "WarehouseKit",
+                "Tokenization", "WarehouseKit", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -75,23 +92,52 @@ let package = Package(
         .target(
             name: "DataHubClient",
             dependencies: [
+                "JSON", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // Runs: run records, RunManager actor, column resolution.
+        // Runs: the run model, column resolution, the executor, the write-back outbox, the worker and its
+        // scheduler, reconciliation. Storage is behind `RunStore` (PostgreSQL in RunLedger).
         .target(
             name: "Runs",
             dependencies: [
-                "Tokenization", "WarehouseKit", "DataHubClient",
+                "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        // The application: configuration, services, HTTP API.
+        // The service's state in PostgreSQL: migrations, the run ledger, dataset locks, dead letters.
         .target(
-            name: "TokenizeActionCore",
+            name: "RunLedger",
             dependencies: [
-                "Kafka", "MCL", "Runs", "PostgresWarehouse", "DatabricksWarehouse", "DataHubClient", "WarehouseKit", "Tokenization",
+                "Runs", "PostgresSupport", "WarehouseKit", "Tokenization", "Resilience",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // Configuration: typed settings for every part, built once from the environment.
+        .target(
+            name: "ServiceConfiguration",
+            dependencies: [
+                "Kafka", "MCL", "DataHubClient", "PostgresSupport", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.
+        .target(
+            name: "HTTPAPI",
+            dependencies: [
+                "Runs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+        // The application: wiring (one ServiceGroup), the Kafka router, logging, the one-off commands' engine.
+        .target(
+            name: "App",
+            dependencies: [
+                "ServiceConfiguration", "HTTPAPI", "Kafka", "MCL", "Runs", "RunLedger", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse",
+                "DataHubClient", "WarehouseKit", "Tokenization", "Resilience",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -100,31 +146,64 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "TokenizeActionCore", "Tokenization",
+                "App", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
-        .executableTarget(name: "mock-kafka-broker", dependencies: ["CRdKafka"]),
+        .executableTarget(name: "mock-kafka-broker", dependencies: ["Kafka"]),
 
         // Test helpers: locating ../shared and the CI policy (never skip under CI=true).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MCLTests", dependencies: ["MCL", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "AppTests", dependencies: ["TokenizeActionCore", "Runs", "DatabricksWarehouse"]),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Runs", "DataHubClient", "WarehouseKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/TestSupport"),
+        .testTarget(
+            name: "MCLTests",
+            dependencies: [
+                "MCL", "Avro", "JSON", "DataHubClient", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "AppTests",
+            dependencies: [
+                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "DataHubClient", "DatabricksWarehouse", "PostgresSupport", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+            ]),
         .testTarget(
             name: "TokenizationTests",
-            dependencies: ["Tokenization", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "RunsTests", dependencies: ["Runs", "WarehouseKit", "DataHubClient", "Tokenization"]),
+            dependencies: ["Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "WarehouseKitTests",
+            dependencies: ["WarehouseKit", "Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "RunsTests",
+            dependencies: [
+                "Runs", "WarehouseKit", "DataHubClient", "Tokenization", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "DatabricksWarehouseTests", dependencies: ["DatabricksWarehouse", "WarehouseKit", "Tokenization"]),
         .testTarget(
             name: "DataHubClientTests",
-            dependencies: ["DataHubClient", "TestSupport", .product(name: "GraphQL", package: "GraphQL")]),
+            dependencies: [
+                "DataHubClient", "JSON", "Resilience", "TestSupport", .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "TokenizeActionCore", "Kafka", "MCL", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                "RunLedger", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
     ]
 )

@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 TOKEN_RE = re.compile(r"^tok_[A-Za-z0-9+/=]+_poc$")
@@ -492,17 +493,29 @@ def scenario_undecodable_message(env, state):
 
 
 def scenario_http_api(env, state):
+    """POST /trigger answers 202 with the queued run and its Location; ?wait=true answers with the final record;
+    GET /runs/{id} and GET /runs?dataset= read the ledger; bad requests are 400 with a reason."""
     if not env.service:
         raise Failure("--service is required for this scenario")
     table, urn, _ = state["customers"]
-    status, record = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["email"]})
-    expect(status == 200 and record["status"] == "SUCCESS" and record["rows_updated"] == 0, f"POST /trigger: {status} {record}")
-    status, fetched = env.http("GET", f"{env.service}/runs/{record['run_id']}")
-    expect(status == 200 and fetched == record, f"GET /runs: {status} {fetched}")
+    status, queued = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["email"]})
+    expect(status == 202 and queued["status"] in ("QUEUED", "RUNNING") and queued["source"] == "api", f"POST /trigger: {status} {queued}")
+    run_id = queued["run_id"]
+    final = env.wait_for(f"run {run_id} to finish", lambda: (lambda r: r if r[1]["status"] not in ("QUEUED", "RUNNING") else None)(
+        env.http("GET", f"{env.service}/runs/{run_id}")))[1]
+    expect(final["status"] == "SUCCESS" and final["rows_updated"] == 0 and final["columns"] == ["email"], f"GET /runs: {final}")
+    status, waited = env.http("POST", f"{env.service}/trigger?wait=true", {"dataset": urn, "columns": ["email"]})
+    expect(status == 200 and waited["status"] == "SUCCESS" and waited["write_back"]["state"] == "done", f"?wait=true: {status} {waited}")
+    status, listed = env.http("GET", f"{env.service}/runs?dataset={urllib.parse.quote(urn)}&limit=5")
+    expect(status == 200 and listed["runs"][0]["run_id"] == waited["run_id"], f"GET /runs?dataset: {status} {listed}")
     status, error = env.http("POST", f"{env.service}/trigger", {"dataset": "not-a-urn"})
     expect(status == 400 and "dataset URN" in error["error"], f"bad request: {status} {error}")
-    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["no_such_column"]})
-    expect(status == 200 and error["status"] == "FAILED" and "no_such_column" in error["details"], f"unknown column: {error}")
+    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "colums": ["email"]})
+    expect(status == 400 and "unknown field" in error["error"], f"unknown field: {status} {error}")
+    status, error = env.http("GET", f"{env.service}/runs/00000000-0000-0000-0000-000000000000")
+    expect(status == 404, f"unknown run: {status} {error}")
+    status, failed = env.http("POST", f"{env.service}/trigger?wait=true", {"dataset": urn, "columns": ["no_such_column"]})
+    expect(status == 200 and failed["status"] == "FAILED" and "no_such_column" in failed["details"], f"unknown column: {failed}")
     status, ready = env.http("GET", f"{env.service}/readyz")
     expect(status == 200, f"/readyz: {status} {ready}")
 

@@ -63,6 +63,13 @@ up() {
     --port-file "$dir/gms.port" >"$dir/datahub-standin.log" 2>&1 &
   echo $! >"$dir/gms.pid"
   wait_for_file "$dir/gms.port" "the DataHub stand-in"
+  gms_port=$(cat "$dir/gms.port")
+
+  # The service reaches GMS through a proxy that fault tests can make refuse connections.
+  setsid "$python" "$root/standins/faultproxy.py" --target "127.0.0.1:$gms_port" --port-file "$dir/gms-proxy.port" \
+    --control-port-file "$dir/gms-proxy.control" >"$dir/gms-proxy.log" 2>&1 &
+  echo $! >"$dir/gmsproxy.pid"
+  wait_for_file "$dir/gms-proxy.port" "the GMS fault proxy"
 
   # Databricks SQL Statement Execution API stand-in (sqlglot → DuckDB), catalog `demo`, small result chunks.
   local dbx_port dbx_token
@@ -82,7 +89,9 @@ up() {
 export KAFKA_BOOTSTRAP_SERVERS=$bootstrap
 export KAFKA_MCL_TOPIC=$topic
 export KAFKA_EXTRA_CONFIG=session.timeout.ms=6000,heartbeat.interval.ms=500
-export DATAHUB_GMS_URL=http://127.0.0.1:$gms_port
+export DATAHUB_GMS_URL=http://127.0.0.1:$(cat "$dir/gms-proxy.port")
+export DATAHUB_DIRECT_URL=http://127.0.0.1:$gms_port
+export DATAHUB_PROXY_CONTROL=http://127.0.0.1:$(cat "$dir/gms-proxy.control")
 export POSTGRES_HOST=127.0.0.1
 export POSTGRES_PORT=$pg_port
 export POSTGRES_USER=postgres
@@ -95,6 +104,10 @@ export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh
 export DBX_STATEMENT_TIMEOUT_SECONDS=5
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
+export STATE_DATABASE=tokenize_state
+export RECONCILE_INTERVAL=\${RECONCILE_INTERVAL:-5s}
+export PG_BIN=$bin
+export PG_DATA_DIR=$pgroot/data
 ENV
   echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port, databricks stand-in http://127.0.0.1:$dbx_port"
   echo "environment: source $dir/env"
@@ -103,7 +116,7 @@ ENV
 down() {
   [ -d "$dir" ] || return 0
   local name
-  for name in service gms dbx kafka; do
+  for name in service gmsproxy gms dbx kafka; do
     if [ -f "$dir/$name.pid" ]; then kill "$(cat "$dir/$name.pid")" 2>/dev/null || true; fi
   done
   if [ -f "$dir/pgroot" ]; then
@@ -121,7 +134,7 @@ status() {
   [ -f "$dir/env" ] || { echo "stack is down"; return 0; }
   cat "$dir/env"
   local name
-  for name in service gms dbx kafka; do
+  for name in service gmsproxy gms dbx kafka; do
     if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then echo "$name: running"; else echo "$name: not running"; fi
   done
 }

@@ -25,7 +25,7 @@ done
 curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null || { echo "tokenize-action did not become ready"; exit 1; }
 
 e2e_status=0
-.venv/bin/python e2e/driver.py --gms "$DATAHUB_GMS_URL" --service "$TOKENIZE_ACTION_URL" \
+.venv/bin/python e2e/driver.py --gms "$DATAHUB_DIRECT_URL" --service "$TOKENIZE_ACTION_URL" \
   --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
   --topic "$KAFKA_MCL_TOPIC" --scheme "$TOKEN_SCHEME" --keys-file "$TOKEN_KEYS_FILE" \
   --detokenize "$root/.build/debug/tokenize-action detokenize" \

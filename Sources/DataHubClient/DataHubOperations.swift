@@ -1,46 +1,10 @@
+import JSON
 import Synchronization
 
-/// What the service reads of a dataset before a run.
-public struct DatasetSnapshot: Sendable, Equatable {
-    public struct Field: Sendable, Equatable {
-        public var fieldPath: String
-        /// Tags from ingestion (`schemaMetadata`) and the UI (`editableSchemaMetadata`) together.
-        public var tagURNs: Set<String>
-        public var nativeDataType: String?
-
-        public init(fieldPath: String, tagURNs: Set<String>, nativeDataType: String?) {
-            self.fieldPath = fieldPath
-            self.tagURNs = tagURNs
-            self.nativeDataType = nativeDataType
-        }
-    }
-
-    public var urn: String
-    public var tagURNs: Set<String>
-    public var fields: [Field]
-    /// The UI-edited description (`editableDatasetProperties`), which is what users see when set.
-    public var editableDescription: String?
-    /// The UI-edited name, carried over when the editable properties are rewritten.
-    public var editableName: String?
-    /// The ingested description (`datasetProperties`).
-    public var ingestedDescription: String?
-
-    public init(
-        urn: String, tagURNs: Set<String>, fields: [Field], editableDescription: String?, editableName: String?, ingestedDescription: String?
-    ) {
-        self.urn = urn
-        self.tagURNs = tagURNs
-        self.fields = fields
-        self.editableDescription = editableDescription
-        self.editableName = editableName
-        self.ingestedDescription = ingestedDescription
-    }
-}
-
-/// The DataHub operations a run uses, typed.
-public struct DataHubOperations: Sendable {
+/// The DataHub operations a run uses, over GraphQL.
+public struct DataHubOperations: DataHubCatalog {
     private let client: DataHubGraphQLClient
-    /// Entities known to exist, so tags are checked once per process.
+    /// Entities known to exist, so tags and the property are checked once per process.
     private let knownEntities = KnownEntities()
 
     public init(client: DataHubGraphQLClient) {
@@ -51,30 +15,23 @@ public struct DataHubOperations: Sendable {
 
     /// Whether an entity exists (`tag(urn)` and `dataset(urn)` answer placeholders for missing ones).
     public func entityExists(_ urn: String) async throws(DataHubError) -> Bool {
-        let data = try await client.execute(DataHubDocuments.entityExists, variables: ["urn": .string(urn)])
+        let data = try await client.execute(.entityExists, variables: ["urn": .string(urn)])
         return data["entityExists"]?.bool ?? false
     }
 
-    /// Creates each tag (`urn:li:tag:NAME`) that does not exist yet.
-    public func ensureTags(_ tagURNs: [String], description: String) async throws(DataHubError) {
-        for urn in tagURNs where !knownEntities.contains(urn) {
-            if try await !entityExists(urn) {
-                let id = String(urn.dropFirst("urn:li:tag:".count))
+    public func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError) {
+        for tag in tags where !knownEntities.contains(tag.urn) {
+            try await ensure(tag.urn) { () async throws(DataHubError) in
                 _ = try await client.execute(
-                    DataHubDocuments.createTag,
-                    variables: ["input": ["id": .string(id), "name": .string(id), "description": .string(description)]])
+                    .createTag, variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
             }
-            knownEntities.insert(urn)
         }
     }
 
-    /// Creates the string structured property `id` for datasets if it does not exist yet.
     public func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError) {
-        let urn = "urn:li:structuredProperty:\(id)"
-        guard !knownEntities.contains(urn) else { return }
-        if try await !entityExists(urn) {
+        try await ensure("urn:li:structuredProperty:\(id)") { () async throws(DataHubError) in
             _ = try await client.execute(
-                DataHubDocuments.createStructuredProperty,
+                .createStructuredProperty,
                 variables: [
                     "input": [
                         "id": .string(id), "qualifiedName": .string(id), "displayName": .string(displayName),
@@ -84,91 +41,107 @@ public struct DataHubOperations: Sendable {
                     ]
                 ])
         }
+    }
+
+    /// Creates an entity unless it exists. Another run (or replica) may create it between the check and the
+    /// create: GMS then answers "already exists", which is success here.
+    private func ensure(_ urn: String, create: () async throws(DataHubError) -> Void) async throws(DataHubError) {
+        guard !knownEntities.contains(urn) else { return }
+        if try await !entityExists(urn) {
+            do {
+                try await create()
+            } catch where error.code == .alreadyExists {
+                // Created concurrently: what we wanted.
+            }
+        }
         knownEntities.insert(urn)
     }
 
-    /// Reads tags, field tags and descriptions of a dataset; `nil` when it does not exist.
     public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
         guard try await entityExists(urn) else { return nil }
-        let data = try await client.execute(DataHubDocuments.dataset, variables: ["urn": .string(urn)])
+        let data = try await client.execute(.dataset, variables: ["urn": .string(urn)])
         guard let dataset = data["dataset"], dataset != .null else { return nil }
-        func tags(_ value: JSONValue?) -> Set<String> {
-            Set((value?["tags"]?.array ?? []).compactMap { $0["tag"]?["urn"]?.string })
+        return Self.snapshot(urn: urn, dataset)
+    }
+
+    /// Maps the `tokenizeDataset` answer.
+    static func snapshot(urn: String, _ dataset: JSONValue) -> DatasetSnapshot {
+        func tags(_ value: JSONValue?) -> Set<TagURN> {
+            Set((value?["tags"]?.array ?? []).compactMap { $0["tag"]?["urn"]?.string.flatMap(TagURN.init(urn:)) })
         }
         var fields: [String: DatasetSnapshot.Field] = [:]
         var order: [String] = []
         for field in dataset["schemaMetadata"]?["fields"]?.array ?? [] {
             guard let path = field["fieldPath"]?.string else { continue }
             if fields[path] == nil { order.append(path) }
-            fields[path] = .init(fieldPath: path, tagURNs: tags(field["tags"]), nativeDataType: field["nativeDataType"]?.string)
+            fields[path] = .init(fieldPath: path, ingestedTags: tags(field["tags"]), nativeDataType: field["nativeDataType"]?.string)
         }
         for info in dataset["editableSchemaMetadata"]?["editableSchemaFieldInfo"]?.array ?? [] {
             guard let path = info["fieldPath"]?.string else { continue }
             if fields[path] == nil {
                 order.append(path)
-                fields[path] = .init(fieldPath: path, tagURNs: [], nativeDataType: nil)
+                fields[path] = .init(fieldPath: path)
             }
-            fields[path]?.tagURNs.formUnion(tags(info["tags"]))
+            fields[path]?.editableTags.formUnion(tags(info["tags"]))
         }
         return DatasetSnapshot(
-            urn: urn, tagURNs: tags(dataset["tags"]), fields: order.compactMap { fields[$0] },
+            urn: urn, tags: tags(dataset["tags"]), fields: order.compactMap { fields[$0] },
             editableDescription: dataset["editableProperties"]?["description"]?.string,
             editableName: dataset["editableProperties"]?["name"]?.string,
             ingestedDescription: dataset["properties"]?["description"]?.string)
     }
 
-    /// A dataset, or one of its fields, that tags are applied to.
-    public struct TagTarget: Sendable, Hashable {
-        public var datasetURN: String
-        /// A field path, or `nil` for the dataset itself.
-        public var fieldPath: String?
-
-        public init(datasetURN: String, fieldPath: String?) {
-            self.datasetURN = datasetURN
-            self.fieldPath = fieldPath
+    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
+        let filters: JSONValue = .array(
+            ["tags", "fieldTags", "editedFieldTags"].map { field in ["and": [["field": .string(field), "values": [.string(tag.urn)]]]] })
+        var urns: [String] = []
+        var scrollID: JSONValue = .null
+        for _ in 0..<1000 {
+            let data = try await client.execute(
+                .scrollTaggedDatasets,
+                variables: ["input": ["types": ["DATASET"], "query": "*", "count": .number(200), "scrollId": scrollID, "orFilters": filters]])
+            let page = data["scrollAcrossEntities"]
+            urns += (page?["searchResults"]?.array ?? []).compactMap { $0["entity"]?["urn"]?.string }
+            guard let next = page?["nextScrollId"]?.string, !(page?["searchResults"]?.array ?? []).isEmpty else { break }
+            scrollID = .string(next)
         }
-
-        var resourceRef: JSONValue {
-            guard let fieldPath else { return ["resourceUrn": .string(datasetURN)] }
-            return ["resourceUrn": .string(datasetURN), "subResourceType": "DATASET_FIELD", "subResource": .string(fieldPath)]
-        }
+        return Array(Set(urns)).sorted()
     }
 
-    /// Adds tags to targets, as the UI does (`batchAddTags`).
-    public func addTags(_ tagURNs: [String], to targets: [TagTarget]) async throws(DataHubError) {
-        guard !tagURNs.isEmpty, !targets.isEmpty else { return }
-        let data = try await client.execute(
-            DataHubDocuments.batchAddTags,
-            variables: ["input": ["tagUrns": .array(tagURNs.map(JSONValue.string)), "resources": .array(targets.map(\.resourceRef))]])
+    public func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError) {
+        guard !tags.isEmpty, !targets.isEmpty else { return }
+        let data = try await client.execute(.batchAddTags, variables: ["input": Self.tagInput(tags, targets)])
         guard data["batchAddTags"]?.bool == true else {
-            throw DataHubError(.graphQL, "batchAddTags returned false", operationName: DataHubDocuments.batchAddTags.operationName)
+            throw DataHubError(.graphQL, "batchAddTags returned false", operationName: DataHubDocument.batchAddTags.operationName)
         }
     }
 
-    /// Removes tags from targets (`batchRemoveTags`).
-    public func removeTags(_ tagURNs: [String], from targets: [TagTarget]) async throws(DataHubError) {
-        guard !tagURNs.isEmpty, !targets.isEmpty else { return }
-        let data = try await client.execute(
-            DataHubDocuments.batchRemoveTags,
-            variables: ["input": ["tagUrns": .array(tagURNs.map(JSONValue.string)), "resources": .array(targets.map(\.resourceRef))]])
+    public func removeTags(_ tags: [TagURN], from targets: [TagTarget]) async throws(DataHubError) {
+        guard !tags.isEmpty, !targets.isEmpty else { return }
+        let data = try await client.execute(.batchRemoveTags, variables: ["input": Self.tagInput(tags, targets)])
         guard data["batchRemoveTags"]?.bool == true else {
-            throw DataHubError(.graphQL, "batchRemoveTags returned false", operationName: DataHubDocuments.batchRemoveTags.operationName)
+            throw DataHubError(.graphQL, "batchRemoveTags returned false", operationName: DataHubDocument.batchRemoveTags.operationName)
         }
     }
 
-    /// Sets the dataset's UI description, carrying the editable name over (the update replaces both).
+    private static func tagInput(_ tags: [TagURN], _ targets: [TagTarget]) -> JSONValue {
+        let resources = targets.map { target -> JSONValue in
+            guard let fieldPath = target.fieldPath else { return ["resourceUrn": .string(target.datasetURN)] }
+            return ["resourceUrn": .string(target.datasetURN), "subResourceType": "DATASET_FIELD", "subResource": .string(fieldPath)]
+        }
+        return ["tagUrns": .array(tags.map { .string($0.urn) }), "resources": .array(resources)]
+    }
+
     public func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError) {
         var editable: [String: JSONValue] = ["description": .string(description)]
         if let name { editable["name"] = .string(name) }
         _ = try await client.execute(
-            DataHubDocuments.updateEditableProperties,
-            variables: ["urn": .string(datasetURN), "input": ["editableProperties": .object(editable)]])
+            .updateEditableProperties, variables: ["urn": .string(datasetURN), "input": ["editableProperties": .object(editable)]])
     }
 
-    /// Sets one string structured property on a dataset.
     public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
         _ = try await client.execute(
-            DataHubDocuments.upsertStructuredProperties,
+            .upsertStructuredProperties,
             variables: [
                 "input": [
                     "assetUrn": .string(datasetURN),

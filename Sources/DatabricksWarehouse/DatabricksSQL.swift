@@ -37,34 +37,34 @@ public enum DatabricksSQL {
         return "concat('tkh_', :hmac_key_id, '_', replace(translate(base64(\(mac)), '+/', '-_'), '=', ''))"
     }
 
-    static func needsToken(_ column: String, pattern: String) -> String {
-        let q = quote(column)
-        return "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(q) RLIKE \(pattern)))"
-    }
-
-    /// One UPDATE over the whole table: Delta reports `num_affected_rows`. NULL, empty and tokenized values are
-    /// skipped, so a re-run affects 0 rows. Parameters used: `poc_pattern`, and for hmac `hmac_pattern`,
-    /// `hmac_key_id`, `hmac_inner_pad`, `hmac_outer_pad`.
-    public static func update(table: TableReference, columns: [ColumnPlan]) -> (sql: String, parameters: Set<String>) {
+    /// One UPDATE over the whole table, rendered from the shared push-down plan: Delta reports
+    /// `num_affected_rows`. NULL, empty and tokenized values are skipped, so a re-run affects 0 rows.
+    /// Parameters used: `<scheme>_pattern` for each scheme, and for hmac `hmac_key_id`, `hmac_inner_pad`,
+    /// `hmac_outer_pad`.
+    public static func update(table: TableReference, plan: PushDownPlan) -> (sql: String, parameters: Set<String>) {
         var parameters: Set<String> = []
         var assignments: [String] = []
         var needs: [String] = []
-        for column in columns {
-            let need: String
+        for column in plan.columns {
+            let q = quote(column.name)
+            let patternParameter = "\(column.scheme.rawValue)_pattern"
+            parameters.insert(patternParameter)
+            var recognised = "\(q) RLIKE :\(patternParameter)"
+            if let lengths = plan.shapes[column.scheme]?.lengths {
+                recognised = "length(\(q)) IN (\(lengths.map(String.init).joined(separator: ", "))) AND \(recognised)"
+            }
+            let need = "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
             let token: String
             switch column.scheme {
             case .poc:
-                need = needsToken(column.name, pattern: ":poc_pattern")
                 token = pocToken(column.name)
-                parameters.insert("poc_pattern")
             case .hmac:
-                need = needsToken(column.name, pattern: ":hmac_pattern")
                 token = hmacToken(column.name)
-                parameters.formUnion(["hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
+                parameters.formUnion(["hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
             case .siv, .ff1:
                 preconditionFailure("\(column.scheme) tokens cannot be computed in Databricks SQL")
             }
-            assignments.append("\(quote(column.name)) = CASE WHEN \(need) THEN \(token) ELSE \(quote(column.name)) END")
+            assignments.append("\(q) = CASE WHEN \(need) THEN \(token) ELSE \(q) END")
             needs.append(need)
         }
         let sql = "UPDATE \(qualifiedName(table)) SET \(assignments.joined(separator: ", ")) WHERE \(needs.joined(separator: " OR "))"

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Resilience
 import WarehouseKit
 
 /// A named `:parameter` of a statement.
@@ -35,8 +36,9 @@ public struct DatabricksStatementResult: Sendable, Equatable {
 ///
 /// Submits with `wait_timeout` and `on_wait_timeout=CONTINUE`, then polls with backoff until a terminal
 /// state; reads every result chunk; cancels the statement when it outlives `statementTimeout` or the run is
-/// cancelled. Requests answered 429, 503 or `TEMPORARILY_UNAVAILABLE` are retried with backoff, a bounded
-/// number of times. Failures become `WarehouseError`s naming the statement's error.
+/// cancelled or asked to stop. Requests answered 429, 503 or `TEMPORARILY_UNAVAILABLE`, and connection failures,
+/// are retried with jittered backoff a bounded number of times, then reported as `.unavailable` (the run resumes
+/// later); failures become `WarehouseError`s naming the statement's error.
 public struct DatabricksStatementClient: Sendable {
     private let settings: DatabricksSettings
     private let httpClient: HTTPClient
@@ -49,7 +51,7 @@ public struct DatabricksStatementClient: Sendable {
     }
 
     public func execute(
-        _ statement: String, parameters: [DatabricksParameter] = [], catalog: String? = nil, schema: String? = nil
+        _ statement: String, parameters: [DatabricksParameter] = [], catalog: String? = nil, schema: String? = nil, stop: StopSignal? = nil
     ) async throws(WarehouseError) -> DatabricksStatementResult {
         var body: [String: Any] = [
             "warehouse_id": settings.warehouseID, "statement": statement, "disposition": "INLINE", "format": "JSON_ARRAY",
@@ -90,11 +92,15 @@ public struct DatabricksStatementClient: Sendable {
                     .statement,
                     "Databricks statement \(statementID) was still \(state) after \(settings.statementTimeout) and was cancelled; check the SQL warehouse's load, or raise DBX_STATEMENT_TIMEOUT_SECONDS")
             }
+            if stop?.isStopped == true {
+                await cancel(statementID)
+                throw WarehouseError(.interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
+            }
             do {
                 try await Task.sleep(for: min(delay, deadline - ContinuousClock.now))
             } catch {
                 await cancel(statementID)
-                throw WarehouseError(.statement, "Databricks statement \(statementID) was cancelled because the service is shutting down")
+                throw WarehouseError(.interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
             }
             delay = min(delay * 2, .seconds(2))
             response = try await request(.GET, "/api/2.0/sql/statements/\(statementID)")
@@ -133,28 +139,32 @@ public struct DatabricksStatementClient: Sendable {
         }
     }
 
-    /// One API call with retries for 429, 503 and TEMPORARILY_UNAVAILABLE.
+    /// One API call with retries for connection failures, 429, 503 and TEMPORARILY_UNAVAILABLE.
     private func request(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws(WarehouseError) -> [String: Any] {
-        var attempt = 1
-        var backoff = Duration.milliseconds(500)
-        while true {
-            let (status, json) = try await send(method, path, body: body)
-            if (200..<300).contains(status) { return json }
-            let code = json["error_code"] as? String ?? "HTTP_\(status)"
-            let message = json["message"] as? String ?? "no message"
-            let transient = status == 429 || status == 503 || code == "TEMPORARILY_UNAVAILABLE"
-            if transient, attempt < settings.maxAttempts {
-                logger.warning("Databricks busy; retrying", metadata: ["status": "\(status)", "error_code": "\(code)", "attempt": "\(attempt)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(8))
-                attempt += 1
-                continue
+        let policy = RetryPolicy(backoff: Backoff(initial: .milliseconds(500), maximum: .seconds(8)), maxAttempts: settings.maxAttempts)
+        do {
+            return try await withRetry(
+                policy,
+                onRetry: { event in
+                    logger.warning("Databricks busy or unreachable; retrying", metadata: ["attempt": "\(event.attempt)", "error": "\(event.error)"])
+                }
+            ) {
+                let (status, json) = try await send(method, path, body: body)
+                if (200..<300).contains(status) { return json }
+                let code = json["error_code"] as? String ?? "HTTP_\(status)"
+                let message = json["message"] as? String ?? "no message"
+                if status == 429 || status == 503 || code == "TEMPORARILY_UNAVAILABLE" {
+                    throw WarehouseError(.unavailable, "Databricks is busy (\(status) \(code)): \(message); the run resumes later")
+                }
+                if status == 401 || status == 403 {
+                    throw WarehouseError(.unauthorized, "Databricks rejected the credentials (\(status) \(code)): \(message); check DBX_TOKEN")
+                }
+                throw WarehouseError(.statement, "Databricks request failed (\(status) \(code)): \(message)")
             }
-            if status == 401 || status == 403 {
-                throw WarehouseError(.connection, "Databricks rejected the credentials (\(status) \(code): \(message)); check DBX_TOKEN")
-            }
-            let retried = transient ? " after \(attempt) attempts" : ""
-            throw WarehouseError(.statement, "Databricks request failed\(retried) (\(status) \(code)): \(message)")
+        } catch let error as WarehouseError {
+            throw error
+        } catch {
+            throw WarehouseError(.interrupted, "Databricks request cancelled: \(error)")
         }
     }
 
@@ -174,7 +184,7 @@ public struct DatabricksStatementClient: Sendable {
         } catch let error as WarehouseError {
             throw error
         } catch {
-            throw WarehouseError(.connection, "cannot reach Databricks at \(settings.baseURL): \(error); check DBX_HOST")
+            throw WarehouseError(.unavailable, "cannot reach Databricks at \(settings.baseURL): \(error); check DBX_HOST")
         }
     }
 }

@@ -30,9 +30,9 @@ public struct DatabricksWarehouse: Warehouse {
         return TableDescription(table: table, columns: columns)
     }
 
-    public func tokenize(_ description: TableDescription, columns: [ColumnPlan], mode: TokenizationMode) async throws(WarehouseError) -> TokenizationOutcome {
-        let table = description.table
-        for (column, _) in try description.textColumns(for: columns) {
+    public func tokenize(_ request: TokenizationRequest, progress: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome {
+        let table = request.table.table
+        for (column, _) in try request.table.textColumns(for: request.columns) {
             guard column.scheme.canPushDown else {
                 throw WarehouseError(
                     .unsupported,
@@ -41,26 +41,23 @@ public struct DatabricksWarehouse: Warehouse {
             }
         }
         // hmac and poc tokens cannot move between keys, so a rekey run is a plain run here.
-        let update = DatabricksSQL.update(table: table, columns: columns)
+        let plan = try PushDownPlan(columns: request.columns, tokenizer: tokenizer, table: table)
+        let update = DatabricksSQL.update(table: table, plan: plan)
         var parameters: [DatabricksParameter] = []
-        if update.parameters.contains("poc_pattern") {
-            parameters.append(.init("poc_pattern", PocTokenScheme.tokenPattern))
+        for (scheme, shape) in plan.shapes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            parameters.append(.init("\(scheme.rawValue)_pattern", shape.pattern))
         }
-        if update.parameters.contains("hmac_pattern") {
-            do {
-                let pads = try tokenizer.hmacPads()
-                parameters += [
-                    .init("hmac_pattern", try tokenizer.hmacTokenPattern()), .init("hmac_key_id", pads.keyID),
-                    .init("hmac_inner_pad", Hex.encode(pads.inner)), .init("hmac_outer_pad", Hex.encode(pads.outer)),
-                ]
-            } catch {
-                throw WarehouseError(.tokenization, "cannot tokenize \(table): \(error.message)", table: table)
-            }
+        if update.parameters.contains("hmac_key_id") {
+            let pads = try HMACPads(tokenizer: tokenizer)
+            parameters += [
+                .init("hmac_key_id", pads.keyID), .init("hmac_inner_pad", Hex.encode(pads.inner)), .init("hmac_outer_pad", Hex.encode(pads.outer)),
+            ]
         }
-        let result = try await client.execute(update.sql, parameters: parameters)
+        let result = try await client.execute(update.sql, parameters: parameters, stop: request.stop)
         guard let affected = result.affectedRows else {
             throw WarehouseError(.statement, "Databricks did not report num_affected_rows for the UPDATE of \(table)", table: table)
         }
+        await progress.progressed(TokenizationProgress(rowsUpdated: affected, batches: 1, plannedBatches: 1))
         return TokenizationOutcome(rowsUpdated: affected, batches: 1, pushedDown: true)
     }
 

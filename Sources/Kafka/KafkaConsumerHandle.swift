@@ -1,37 +1,47 @@
 import CRdKafka
 import Synchronization
 
-/// Shared between the poll thread and the async side: the offset tracker.
+/// What the poll thread and the rebalance callback share with the async handler loop.
 final class ConsumerSharedState: Sendable {
-    let tracker = Mutex(OffsetTracker())
+    struct Inner: Sendable {
+        var tracker = OffsetTracker()
+        var lifecycle: ConsumerLifecycle
+        /// Offsets to store on the next poll iteration (librdkafka is only called from the poll thread).
+        var pendingStores: [TopicPartition: Int64] = [:]
+    }
+
+    let inner: Mutex<Inner>
+
+    init(maximumQueued: Int) {
+        inner = Mutex(Inner(lifecycle: ConsumerLifecycle(maximumQueued: maximumQueued)))
+    }
+
+    func withLock<T>(_ body: (inout Inner) -> T) -> T { inner.withLock { body(&$0) } }
 }
 
 /// Owns one librdkafka consumer handle.
 ///
-/// `@unchecked Sendable`: librdkafka handles are thread-safe for the calls made here (offset store,
-/// pause/resume, metadata); the blocking poll and close are only ever called from the one poll thread.
+/// `@unchecked Sendable`: librdkafka handles are thread-safe for the metadata probe; every other call
+/// (poll, offset store, pause/resume, commit, close) is made only from the one poll thread.
 final class KafkaConsumerHandle: @unchecked Sendable {
     private let handle: OpaquePointer
-    private let shared: ConsumerSharedState
     private let sharedReference: Unmanaged<ConsumerSharedState>
 
     enum PollEvent {
-        case message(KafkaMessage)
+        case message(KafkaMessageView)
         case error(String, fatal: Bool)
         case idle
     }
 
     init(settings: [String: String], topics: [String], shared: ConsumerSharedState) throws(KafkaError) {
         let conf = try makeConfiguration(settings)
-        self.shared = shared
-        self.sharedReference = Unmanaged.passRetained(shared)
+        sharedReference = Unmanaged.passRetained(shared)
         rd_kafka_conf_set_opaque(conf, sharedReference.toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
             sharedReference.release()
-            let reason = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw KafkaError(.client, "cannot create consumer: \(reason)")
+            throw KafkaError(.client, "cannot create consumer: \(cString(errorBuffer))")
         }
         self.handle = handle
         rd_kafka_poll_set_consumer(handle)
@@ -49,42 +59,49 @@ final class KafkaConsumerHandle: @unchecked Sendable {
         sharedReference.release()
     }
 
-    /// Blocks up to `timeoutMilliseconds`. Poll thread only.
-    func poll(timeoutMilliseconds: Int32) -> PollEvent {
-        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return .idle }
+    /// Waits up to `timeoutMilliseconds` for one event and lends it to `body`. Poll thread only.
+    func poll(timeoutMilliseconds: Int32, _ body: (PollEvent) -> Void) {
+        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return body(.idle) }
         defer { rd_kafka_message_destroy(message) }
         let m = message.pointee
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return .idle }
-            var fatal = m.err == RD_KAFKA_RESP_ERR__FATAL
+            if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return body(.idle) }
             var reason = String(cString: rd_kafka_err2str(m.err))
+            let fatal = m.err == RD_KAFKA_RESP_ERR__FATAL
             if fatal {
                 var buffer = [CChar](repeating: 0, count: 512)
                 _ = rd_kafka_fatal_error(handle, &buffer, buffer.count)
-                reason = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                reason = cString(buffer)
             }
-            if m.err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || m.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
-                fatal = false
-            }
-            return .error(reason, fatal: fatal)
+            return body(.error(reason, fatal: fatal))
         }
         let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) }
-        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        return .message(KafkaMessage(topic: topic, partition: m.partition, offset: m.offset, key: key, value: value))
+        body(
+            .message(
+                KafkaMessageView(
+                    position: KafkaPosition(topic: topic, partition: m.partition, offset: m.offset),
+                    key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) },
+                    value: m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) })))
     }
 
-    /// Stores `offset` (the next offset to consume) for commit. Returns librdkafka's reason on failure.
-    func storeOffset(_ partition: TopicPartition, offset: Int64) -> String? {
-        let list = rd_kafka_topic_partition_list_new(1)
+    /// Stores offsets (the next offset to consume per partition) for the next commit. Returns the failures.
+    func storeOffsets(_ offsets: [TopicPartition: Int64]) -> [TopicPartition: String] {
+        guard !offsets.isEmpty else { return [:] }
+        let list = rd_kafka_topic_partition_list_new(Int32(offsets.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
-        let result = rd_kafka_offsets_store(handle, list)
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR { return String(cString: rd_kafka_err2str(result)) }
-        if let element = list?.pointee.elems, element.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            return String(cString: rd_kafka_err2str(element.pointee.err))
+        for (partition, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
         }
-        return nil
+        _ = rd_kafka_offsets_store(handle, list)
+        var failures: [TopicPartition: String] = [:]
+        if let list {
+            for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                let element = list.pointee.elems[index]
+                failures[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = String(
+                    cString: rd_kafka_err2str(element.err))
+            }
+        }
+        return failures
     }
 
     /// Pauses or resumes fetching on every assigned partition.
@@ -103,43 +120,75 @@ final class KafkaConsumerHandle: @unchecked Sendable {
         return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 
-    /// Leaves the group and commits stored offsets. Blocks; poll thread only.
+    /// Commits the stored offsets synchronously; nil on success or when nothing was stored.
+    func commitStored() -> String? {
+        let result = rd_kafka_commit(handle, nil, 0)
+        guard result != RD_KAFKA_RESP_ERR_NO_ERROR, result != RD_KAFKA_RESP_ERR__NO_OFFSET else { return nil }
+        return String(cString: rd_kafka_err2str(result))
+    }
+
+    /// Leaves the group (committing what is stored). Blocks; poll thread only.
     func close() -> String? {
         let result = rd_kafka_consumer_close(handle)
         return result == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2str(result))
     }
+
+    /// The committed offsets of `partitions` in the group (blocking; for tests and diagnostics).
+    func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32) -> [TopicPartition: Int64] {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+        guard rd_kafka_committed(handle, list, timeoutMilliseconds) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+        var result: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        return result
+    }
 }
 
-/// Eager rebalance handling: assign what the group gives; on revoke, forget in-flight offsets of the
-/// revoked partitions (their messages will be delivered again to the new owner, and runs are idempotent).
+/// Rebalance handling on the poll thread. On revoke, stored offsets are committed first (so the next owner
+/// starts after the work done here), then the revoked partitions' in-flight tickets go stale.
 private func kafkaRebalanceCallback(
     _ handle: OpaquePointer?, _ error: rd_kafka_resp_err_t,
     _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, _ opaque: UnsafeMutableRawPointer?
 ) {
     guard let handle else { return }
     let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
-    switch error {
-    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+    guard error != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS else {
         if cooperative {
             if let failure = rd_kafka_incremental_assign(handle, partitions) { rd_kafka_error_destroy(failure) }
         } else {
             rd_kafka_assign(handle, partitions)
         }
-    default:
-        if let opaque, let partitions {
-            let shared = Unmanaged<ConsumerSharedState>.fromOpaque(opaque).takeUnretainedValue()
-            var revoked: [TopicPartition] = []
-            let list = partitions.pointee
-            for index in 0..<Int(list.cnt) {
-                let element = list.elems[index]
-                revoked.append(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
+        return
+    }
+    if let opaque, let partitions {
+        let shared = Unmanaged<ConsumerSharedState>.fromOpaque(opaque).takeUnretainedValue()
+        var revoked: [TopicPartition] = []
+        for index in 0..<Int(partitions.pointee.cnt) {
+            let element = partitions.pointee.elems[index]
+            revoked.append(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
+        }
+        let pending = shared.withLock { inner in
+            defer { inner.pendingStores = [:] }
+            return inner.pendingStores
+        }
+        if !pending.isEmpty {
+            let list = rd_kafka_topic_partition_list_new(Int32(pending.count))
+            for (partition, offset) in pending {
+                rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
             }
-            shared.tracker.withLock { $0.forget(revoked) }
+            _ = rd_kafka_offsets_store(handle, list)
+            rd_kafka_topic_partition_list_destroy(list)
         }
-        if cooperative {
-            if let failure = rd_kafka_incremental_unassign(handle, partitions) { rd_kafka_error_destroy(failure) }
-        } else {
-            rd_kafka_assign(handle, nil)
-        }
+        _ = rd_kafka_commit(handle, nil, 0)
+        shared.withLock { $0.tracker.forget(revoked) }
+    }
+    if cooperative {
+        if let failure = rd_kafka_incremental_unassign(handle, partitions) { rd_kafka_error_destroy(failure) }
+    } else {
+        rd_kafka_assign(handle, nil)
     }
 }

@@ -1,85 +1,57 @@
-import CRdKafka
+import Dispatch
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
-/// Consumer settings. Typed here; turned into librdkafka's string map only at the C boundary.
-public struct KafkaConsumerConfiguration: Sendable {
-    /// `host:port[,host:port…]`.
-    public var bootstrapServers: String
-    public var groupID: String
-    public var topics: [String]
-    /// Session timeout (default 10 s; use ≈6 s against the mock cluster).
-    public var sessionTimeout: Duration
-    /// How long one handler may run before the group considers the member dead (default 30 min). The
-    /// poll thread keeps polling during runs, so this bounds only a stuck poll thread.
-    public var maxPollInterval: Duration
-    /// Where to start without a committed offset: `earliest` (default) or `latest`.
-    public var autoOffsetReset: String
-    /// Messages in flight before fetching pauses (default 256).
-    public var maxInFlight: Int
-    /// Extra librdkafka settings (`KAFKA_EXTRA_CONFIG`), applied last.
-    public var extraSettings: [String: String]
+/// Decides what each message needs and handles it.
+public protocol KafkaMessageRouter: Sendable {
+    /// What the async handler needs of a message (copied out of librdkafka's buffers).
+    associatedtype Work: Sendable
 
-    public init(
-        bootstrapServers: String, groupID: String, topics: [String], sessionTimeout: Duration = .seconds(10),
-        maxPollInterval: Duration = .seconds(1800), autoOffsetReset: String = "earliest", maxInFlight: Int = 256,
-        extraSettings: [String: String] = [:]
-    ) {
-        self.bootstrapServers = bootstrapServers
-        self.groupID = groupID
-        self.topics = topics
-        self.sessionTimeout = sessionTimeout
-        self.maxPollInterval = maxPollInterval
-        self.autoOffsetReset = autoOffsetReset
-        self.maxInFlight = maxInFlight
-        self.extraSettings = extraSettings
-    }
+    /// Called on the poll thread, in order, for every message; the buffers are valid only during the call.
+    /// Returns nil when there is nothing to do, so the offset may move on at once.
+    func route(_ message: KafkaMessageView) -> Work?
 
-    /// The librdkafka settings. Offsets are stored only by the service (`enable.auto.offset.store=false`)
-    /// after a message is fully handled; the stored offsets are committed periodically and on close.
-    var librdkafkaSettings: [String: String] {
-        var settings = [
-            "bootstrap.servers": bootstrapServers,
-            "group.id": groupID,
-            "enable.auto.offset.store": "false",
-            "enable.auto.commit": "true",
-            "auto.commit.interval.ms": "1000",
-            "auto.offset.reset": autoOffsetReset,
-            "session.timeout.ms": "\(sessionTimeout.components.seconds * 1000)",
-            "max.poll.interval.ms": "\(maxPollInterval.components.seconds * 1000)",
-            "client.id": "tokenize-action",
-        ]
-        settings.merge(extraSettings) { _, extra in extra }
-        return settings
-    }
+    /// Handles one message's work. Called sequentially, in arrival order. Returns true when the message is fully
+    /// handled (its offset may be committed), false when it was abandoned because the service is shutting down
+    /// (Kafka delivers it again after the restart).
+    func handle(_ work: Work, at position: KafkaPosition) async -> Bool
 }
 
-/// Consumes topics with a dedicated poll thread and hands each message to `handler` concurrently.
+/// Consumes topics with a dedicated poll thread and a router.
 ///
-/// The blocking `rd_kafka_consumer_poll` and `rd_kafka_consumer_close` run only on that thread, never on
-/// Swift's cooperative pool. The thread keeps polling while handlers run (so long runs do not get the
-/// member kicked from its group) and pauses fetching when `maxInFlight` messages are unfinished. A
-/// message's offset is stored once it and every earlier message of its partition finished. On graceful
-/// shutdown delivery stops, in-flight handlers finish, and the consumer closes, committing what is stored.
-public final class KafkaConsumerService: Service, Sendable {
-    /// Handles one message; returns when it is fully handled (its offset may then be committed).
-    public typealias Handler = @Sendable (KafkaMessage) async -> Void
+/// The blocking librdkafka calls run only on that thread, never on Swift's cooperative pool. The router looks
+/// at each message on the poll thread and drops what needs no work (most of a busy MCL topic) without a copy
+/// or a task; the rest is handled in order by one async loop. The poll thread keeps polling while messages
+/// are handled (so the member stays in its group), and pauses fetching while too many wait. A message's offset
+/// is stored once it and every earlier message of its partition are handled (`OffsetTracker`).
+///
+/// Graceful shutdown follows `ConsumerLifecycle`: fetching pauses, queued messages are dropped (delivered again
+/// later), the running handler finishes, and only then are the stored offsets committed and the consumer closed.
+public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Sendable {
+    private struct Delivery: Sendable {
+        var work: Router.Work
+        var ticket: OffsetTracker.Ticket
+        var position: KafkaPosition
+    }
 
     private let configuration: KafkaConsumerConfiguration
-    private let handler: Handler
+    private let router: Router
     private let logger: Logger
-    private let shared = ConsumerSharedState()
+    private let shared: ConsumerSharedState
     private let handle: KafkaConsumerHandle
-    private let stopRequested = Atomic<Bool>(false)
     private let pollQueue = DispatchQueue(label: "tokenize-action.kafka.poll")
     private let probeQueue = DispatchQueue(label: "tokenize-action.kafka.probe")
+    private let consumed = Counter(label: "tokenize_kafka_messages_total")
+    private let lastPoll = Gauge(label: "tokenize_kafka_last_poll_timestamp_seconds")
 
-    public init(configuration: KafkaConsumerConfiguration, logger: Logger, handler: @escaping Handler) throws(KafkaError) {
+    public init(configuration: KafkaConsumerConfiguration, router: Router, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
-        self.handler = handler
+        self.router = router
         self.logger = logger
+        self.shared = ConsumerSharedState(maximumQueued: configuration.maximumQueued)
         self.handle = try KafkaConsumerHandle(settings: configuration.librdkafkaSettings, topics: configuration.topics, shared: shared)
     }
 
@@ -92,76 +64,126 @@ public final class KafkaConsumerService: Service, Sendable {
         }
     }
 
+    /// The group's committed offsets for `partitions` (blocking call on the probe queue).
+    public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(5)) async -> [TopicPartition: Int64] {
+        await withCheckedContinuation { continuation in
+            probeQueue.async { [handle] in
+                continuation.resume(returning: handle.committed(partitions, timeoutMilliseconds: Int32(timeout.components.seconds * 1000)))
+            }
+        }
+    }
+
     public func run() async throws {
-        let (messages, continuation) = AsyncStream<KafkaMessage>.makeStream()
-        let pollThreadDone = startPollThread(continuation: continuation)
-        await withDiscardingTaskGroup { group in
-            for await message in messages.cancelOnGracefulShutdown() {
-                group.addTask { [self] in
-                    await handler(message)
-                    markHandled(message)
+        let (deliveries, continuation) = AsyncStream<Delivery>.makeStream()
+        let pollLoopDone = PollLoopCompletion()
+        pollQueue.async { [self] in
+            let fatal = pollLoop(continuation)
+            continuation.finish()
+            pollLoopDone.complete(fatal)
+        }
+        await withGracefulShutdownHandler {
+            for await delivery in deliveries {
+                let shouldHandle = shared.withLock { inner -> Bool in
+                    guard inner.lifecycle.deliveryDequeued() == .handle else { return false }
+                    guard inner.tracker.isCurrent(delivery.ticket) else {
+                        inner.lifecycle.handlerFinished()  // its partition was revoked: the new owner handles it
+                        return false
+                    }
+                    return true
+                }
+                guard shouldHandle else { continue }
+                let handled = await router.handle(delivery.work, at: delivery.position)
+                shared.withLock { inner in
+                    inner.lifecycle.handlerFinished()
+                    if handled, let next = inner.tracker.finish(delivery.ticket) {
+                        inner.pendingStores[delivery.ticket.partition] = next
+                    }
                 }
             }
-            // Stop delivering; the group waits here for in-flight handlers to finish.
-            stopRequested.store(true, ordering: .sequentiallyConsistent)
+        } onGracefulShutdown: { [shared, logger] in
+            logger.info("consumer draining: the running handler finishes, then offsets are committed")
+            shared.withLock { $0.lifecycle.shutdownRequested() }
         }
-        stopRequested.store(true, ordering: .sequentiallyConsistent)
-        continuation.finish()
-        if let fatal = await pollThreadDone.value {
-            throw fatal
-        }
+        if let fatal = await pollLoopDone.value { throw fatal }
     }
 
-    private func markHandled(_ message: KafkaMessage) {
-        let partition = TopicPartition(topic: message.topic, partition: message.partition)
-        guard let next = shared.tracker.withLock({ $0.finish(partition, offset: message.offset) }) else { return }
-        if let failure = handle.storeOffset(partition, offset: next) {
-            logger.debug("offset not stored", metadata: ["partition": "\(partition)", "offset": "\(next)", "reason": "\(failure)"])
-        }
-    }
-
-    /// Starts the poll loop on the dedicated queue; the returned task completes when the consumer closed.
-    private func startPollThread(continuation: AsyncStream<KafkaMessage>.Continuation) -> PollLoopCompletion {
-        let completion = PollLoopCompletion()
-        pollQueue.async { [self] in
-            var paused = false
-            var fatal: KafkaError?
-            while !stopRequested.load(ordering: .sequentiallyConsistent) {
-                let inFlight = shared.tracker.withLock { $0.inFlightCount }
-                if !paused, inFlight >= configuration.maxInFlight {
-                    handle.setPaused(true)
-                    paused = true
-                    logger.info("pausing fetch", metadata: ["in_flight": "\(inFlight)"])
-                } else if paused, inFlight <= configuration.maxInFlight / 2 {
-                    handle.setPaused(false)
-                    paused = false
+    /// The poll thread's loop; returns a fatal error, if one ended it.
+    private func pollLoop(_ continuation: AsyncStream<Delivery>.Continuation) -> KafkaError? {
+        var fatal: KafkaError?
+        while true {
+            switch shared.withLock({ $0.lifecycle.nextPollAction() }) {
+            case .pauseFetch:
+                handle.setPaused(true)
+                logger.debug("fetching paused")
+                continue
+            case .resumeFetch:
+                handle.setPaused(false)
+                logger.debug("fetching resumed")
+                continue
+            case .close:
+                flushStoredOffsets()
+                if let failure = handle.commitStored() {
+                    logger.warning("final offset commit failed", metadata: ["reason": "\(failure)"])
                 }
-                switch handle.poll(timeoutMilliseconds: 100) {
+                if let failure = handle.close() {
+                    logger.warning("consumer close reported an error", metadata: ["reason": "\(failure)"])
+                } else {
+                    logger.info("consumer closed; stored offsets committed")
+                }
+                shared.withLock { $0.lifecycle.closeCompleted() }
+                continue
+            case .exit:
+                return fatal
+            case .poll:
+                break
+            }
+            flushStoredOffsets()
+            handle.poll(timeoutMilliseconds: 100) { event in
+                switch event {
                 case .idle:
-                    continue
+                    break
                 case .error(let reason, let isFatal):
                     if isFatal {
                         logger.critical("fatal Kafka error", metadata: ["reason": "\(reason)"])
                         fatal = KafkaError(.fatal, reason)
-                        continuation.finish()
-                        stopRequested.store(true, ordering: .sequentiallyConsistent)
+                        shared.withLock { $0.lifecycle.fatalErrorOccurred() }
                     } else {
                         logger.warning("Kafka error", metadata: ["reason": "\(reason)"])
                     }
                 case .message(let message):
-                    if stopRequested.load(ordering: .sequentiallyConsistent) { break }
-                    shared.tracker.withLock { $0.begin(TopicPartition(topic: message.topic, partition: message.partition), offset: message.offset) }
-                    continuation.yield(message)
+                    consumed.increment()
+                    route(message, continuation)
                 }
             }
-            if let failure = handle.close() {
-                logger.warning("consumer close reported an error", metadata: ["reason": "\(failure)"])
-            } else {
-                logger.info("consumer closed; stored offsets committed")
-            }
-            completion.complete(fatal)
+            lastPoll.record(Date().timeIntervalSince1970)
         }
-        return completion
+    }
+
+    private func route(_ message: KafkaMessageView, _ continuation: AsyncStream<Delivery>.Continuation) {
+        let partition = message.position.topicPartition
+        guard let work = router.route(message) else {
+            shared.withLock { inner in
+                guard inner.lifecycle.state == .running, let next = inner.tracker.complete(partition, offset: message.position.offset) else { return }
+                inner.pendingStores[partition] = next
+            }
+            return
+        }
+        let ticket = shared.withLock { inner -> OffsetTracker.Ticket? in
+            guard inner.lifecycle.messageArrived() == .deliver else { return nil }
+            return inner.tracker.begin(partition, offset: message.position.offset)
+        }
+        guard let ticket else { return }
+        continuation.yield(Delivery(work: work, ticket: ticket, position: message.position))
+    }
+
+    private func flushStoredOffsets() {
+        let pending = shared.withLock { inner in
+            defer { inner.pendingStores = [:] }
+            return inner.pendingStores
+        }
+        for (partition, reason) in handle.storeOffsets(pending) {
+            logger.warning("offset not stored", metadata: ["partition": "\(partition)", "reason": "\(reason)"])
+        }
     }
 }
 

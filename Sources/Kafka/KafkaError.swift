@@ -1,15 +1,17 @@
 import CRdKafka
+import Resilience
 
 /// A Kafka failure with librdkafka's reason in words, never a raw C code.
-public struct KafkaError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public static let configuration = Code(name: "configuration")
-        public static let client = Code(name: "client")
-        public static let subscription = Code(name: "subscription")
-        public static let fatal = Code(name: "fatal")
-        public static let produce = Code(name: "produce")
-        public var description: String { name }
+public struct KafkaError: CodedError {
+    public enum Code: String, Sendable {
+        /// A setting librdkafka rejects (`KAFKA_EXTRA_CONFIG`).
+        case configuration
+        /// The client could not be created.
+        case client
+        case subscription
+        /// librdkafka reported an unrecoverable error.
+        case fatal
+        case produce
     }
 
     public var code: Code
@@ -24,7 +26,7 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         self.init(code, "\(context): \(String(cString: rd_kafka_err2str(error)))")
     }
 
-    public var description: String { "Kafka \(code): \(message)" }
+    public var description: String { "Kafka \(code.rawValue): \(message)" }
 }
 
 /// Builds an `rd_kafka_conf_t` from a string map: the only place string settings meet C.
@@ -35,9 +37,18 @@ func makeConfiguration(_ settings: [String: String]) throws(KafkaError) -> Opaqu
         let result = rd_kafka_conf_set(conf, key, value, &errorBuffer, errorBuffer.count)
         guard result == RD_KAFKA_CONF_OK else {
             rd_kafka_conf_destroy(conf)
-            let reason = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            throw KafkaError(.configuration, "setting '\(key)': \(reason)")
+            throw KafkaError(.configuration, "setting '\(key)': \(cString(errorBuffer))")
         }
     }
     return conf
+}
+
+/// A NUL-terminated C buffer as a Swift string.
+func cString(_ buffer: [CChar]) -> String {
+    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+}
+
+/// Validates librdkafka settings without creating a client: the configuration error, if any.
+public func validateKafkaSettings(_ settings: [String: String]) throws(KafkaError) {
+    rd_kafka_conf_destroy(try makeConfiguration(settings))
 }

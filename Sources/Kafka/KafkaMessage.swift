@@ -1,4 +1,4 @@
-/// A Kafka message copied out of librdkafka at once, so no C memory escapes the poll thread.
+/// A Kafka message copied out of librdkafka, so no C memory escapes the poll thread.
 public struct KafkaMessage: Sendable, Equatable {
     public var topic: String
     public var partition: Int32
@@ -13,6 +13,45 @@ public struct KafkaMessage: Sendable, Equatable {
         self.key = key
         self.value = value
     }
+
+    public var position: KafkaPosition { KafkaPosition(topic: topic, partition: partition, offset: offset) }
+}
+
+/// A message as librdkafka holds it, lent to a router on the poll thread: the buffers are valid only during
+/// the call, so a router copies what it keeps.
+public struct KafkaMessageView {
+    public let position: KafkaPosition
+    public let key: UnsafeRawBufferPointer?
+    public let value: UnsafeRawBufferPointer?
+
+    public init(position: KafkaPosition, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) {
+        self.position = position
+        self.key = key
+        self.value = value
+    }
+
+    /// A copy that may outlive the call.
+    public func copy() -> KafkaMessage {
+        KafkaMessage(
+            topic: position.topic, partition: position.partition, offset: position.offset, key: key.map { Array($0) },
+            value: value.map { Array($0) })
+    }
+}
+
+/// Where a message sits: topic, partition, offset.
+public struct KafkaPosition: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
+    public var description: String { "\(topic)[\(partition)]@\(offset)" }
 }
 
 /// A topic partition.

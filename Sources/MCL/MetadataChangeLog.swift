@@ -1,7 +1,7 @@
 /// The fields of a DataHub MetadataChangeLog event that the service acts on.
 ///
-/// Built from a decoded Avro record by field name, so both the current layout (schema ids 18/19) and the
-/// older v1 layout (ids 2/3/11/12) map the same way.
+/// Read by field name from the writer schema, so both the current layout (schema ids 18/19) and the older
+/// v1 layout (ids 2/3/11/12) map the same way.
 public struct MetadataChangeLog: Sendable, Equatable {
     /// A DataHub aspect serialized inside the event (`GenericAspect`).
     public struct Aspect: Sendable, Equatable {
@@ -37,32 +37,18 @@ public struct MetadataChangeLog: Sendable, Equatable {
         self.previousAspectValue = previousAspectValue
         self.actor = actor
     }
+}
 
-    /// Maps a decoded MCL Avro record.
-    public init(datum: AvroDatum) throws(MCLDecodingError) {
-        guard case .record = datum else {
-            throw MCLDecodingError(.missingField, "top-level value is not a record")
-        }
-        guard let entityType = datum[field: "entityType"]?.stringValue else {
-            throw MCLDecodingError(.missingField, "entityType is missing")
-        }
-        guard let changeType = datum[field: "changeType"]?.stringValue else {
-            throw MCLDecodingError(.missingField, "changeType is missing")
-        }
-        self.entityType = entityType
-        self.changeType = changeType
-        self.entityURN = datum[field: "entityUrn"]?.stringValue
-        self.aspectName = datum[field: "aspectName"]?.stringValue
-        self.aspect = try Self.aspect(datum[field: "aspect"], name: "aspect")
-        self.previousAspectValue = try Self.aspect(datum[field: "previousAspectValue"], name: "previousAspectValue")
-        self.actor = datum[field: "created"]?[field: "actor"]?.stringValue
-    }
+/// Which events are worth decoding in full: an event outside the filter is dropped as soon as the field that
+/// rules it out has been read, and the rest of its body is never looked at.
+public struct MCLFilter: Sendable, Equatable {
+    public var entityTypes: Set<String>
+    public var changeTypes: Set<String>
+    public var aspectNames: Set<String>
 
-    private static func aspect(_ datum: AvroDatum?, name: String) throws(MCLDecodingError) -> Aspect? {
-        guard let datum, !datum.isNull else { return nil }
-        guard let value = datum[field: "value"]?.bytesValue,
-            let contentType = datum[field: "contentType"]?.stringValue
-        else { throw MCLDecodingError(.missingField, "\(name) lacks value or contentType") }
-        return Aspect(value: value, contentType: contentType)
+    public init(entityTypes: Set<String>, changeTypes: Set<String>, aspectNames: Set<String>) {
+        self.entityTypes = entityTypes
+        self.changeTypes = changeTypes
+        self.aspectNames = aspectNames
     }
 }

@@ -1,59 +1,99 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
+import Synchronization
 
-/// Fetches Avro writer schemas by id from a Confluent-compatible registry (DataHub GMS serves one at
-/// `/schema-registry/api`) and caches the parsed decoders for the life of the process.
-///
-/// Concurrent requests for the same id share one fetch.
-public actor SchemaRegistryClient {
-    private let baseURL: String
-    private let httpClient: HTTPClient
-    private let timeout: Duration
-    private let logger: Logger
-    private var decoders: [Int32: AvroSchemaDecoder] = [:]
-    private var inFlight: [Int32: [CheckedContinuation<AvroSchemaDecoder, any Error>]] = [:]
+/// Where the Confluent-compatible registry is and how to authenticate to it.
+public struct SchemaRegistrySettings: Sendable, Equatable {
+    public enum Credentials: Sendable, Equatable {
+        /// HTTP basic authentication (`SCHEMA_REGISTRY_BASIC_AUTH=user:password`).
+        case basic(user: String, password: String)
+        /// A bearer token (`SCHEMA_REGISTRY_BEARER_TOKEN`).
+        case bearer(String)
+    }
 
-    /// - Parameters:
-    ///   - baseURL: the registry root, e.g. `http://datahub-gms:8080/schema-registry/api`.
-    ///   - timeout: bound on one fetch (default 10 s).
-    public init(baseURL: String, httpClient: HTTPClient, timeout: Duration = .seconds(10), logger: Logger) {
-        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        self.httpClient = httpClient
+    /// The registry root, e.g. `http://datahub-gms:8080/schema-registry/api` (no trailing slash).
+    public var url: String
+    public var credentials: Credentials?
+    /// Bound on one fetch (default 10 s).
+    public var timeout: Duration
+
+    public init(url: String, credentials: Credentials? = nil, timeout: Duration = .seconds(10)) {
+        self.url = url.hasSuffix("/") ? String(url.dropLast()) : url
+        self.credentials = credentials
         self.timeout = timeout
+    }
+
+    var authorizationHeader: String? {
+        switch credentials {
+        case .basic(let user, let password): return "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+        case .bearer(let token): return "Bearer \(token)"
+        case nil: return nil
+        }
+    }
+}
+
+/// Parsed writer schemas by id, readable from any thread: the Kafka poll thread classifies messages with it
+/// without crossing into async code.
+public final class SchemaCache: Sendable {
+    private let schemas = Mutex<[Int32: MCLSchema]>([:])
+
+    public init() {}
+
+    public func schema(id: Int32) -> MCLSchema? { schemas.withLock { $0[id] } }
+
+    public func insert(_ schema: MCLSchema, id: Int32) { schemas.withLock { $0[id] = schema } }
+}
+
+/// Fetches writer schemas by id from a Confluent-compatible registry (DataHub GMS serves one at
+/// `/schema-registry/api`) into a `SchemaCache`. Concurrent requests for one id share one fetch.
+///
+/// A 404 means the id is unknown: the message is poison. A failure to reach the registry, a 5xx or 429, or a
+/// refused credential is *unavailable*: the caller retries, so no trigger is lost while GMS restarts.
+public actor SchemaRegistryClient {
+    private let settings: SchemaRegistrySettings
+    private let httpClient: HTTPClient
+    private let logger: Logger
+    public nonisolated let cache: SchemaCache
+    private var inFlight: [Int32: [CheckedContinuation<MCLSchema, any Error>]] = [:]
+
+    public init(settings: SchemaRegistrySettings, httpClient: HTTPClient, cache: SchemaCache = SchemaCache(), logger: Logger) {
+        self.settings = settings
+        self.httpClient = httpClient
+        self.cache = cache
         self.logger = logger
     }
 
-    /// Pre-loads a decoder (tests, or a pinned schema).
-    public func register(id: Int32, decoder: AvroSchemaDecoder) {
-        decoders[id] = decoder
-    }
-
-    /// The decoder for a schema id, fetched on first use.
-    public func decoder(for id: Int32) async throws -> AvroSchemaDecoder {
-        if let cached = decoders[id] { return cached }
-        if inFlight[id] != nil {
-            return try await withCheckedThrowingContinuation { inFlight[id, default: []].append($0) }
-        }
-        inFlight[id] = []
-        let result: Result<AvroSchemaDecoder, any Error>
+    /// The writer schema for an id, fetched on first use.
+    public func schema(id: Int32) async throws(MCLDecodingError) -> MCLSchema {
+        if let cached = cache.schema(id: id) { return cached }
         do {
-            result = .success(try await fetch(id: id))
+            if inFlight[id] != nil {
+                return try await withCheckedThrowingContinuation { inFlight[id, default: []].append($0) }
+            }
+            inFlight[id] = []
+            let result: Result<MCLSchema, MCLDecodingError>
+            do {
+                result = .success(try await fetch(id: id))
+            } catch {
+                result = .failure(error)
+            }
+            if case .success(let schema) = result { cache.insert(schema, id: id) }
+            for waiter in inFlight.removeValue(forKey: id) ?? [] { waiter.resume(with: result.mapError { $0 }) }
+            return try result.get()
+        } catch let error as MCLDecodingError {
+            throw error
         } catch {
-            result = .failure(error)
+            throw MCLDecodingError(.registryUnavailable, "schema id \(id): \(error)")
         }
-        let waiters = inFlight.removeValue(forKey: id) ?? []
-        if case .success(let decoder) = result { decoders[id] = decoder }
-        for waiter in waiters { waiter.resume(with: result) }
-        return try result.get()
     }
 
     /// Whether the registry answers (`GET /subjects`).
     public func ping() async -> Bool {
         do {
-            let request = HTTPClientRequest(url: "\(baseURL)/subjects")
-            let response = try await httpClient.execute(request, timeout: .seconds(3))
+            let response = try await httpClient.execute(request("\(settings.url)/subjects"), timeout: .seconds(3))
             _ = try await response.body.collect(upTo: 1 << 20)
             return response.status == .ok
         } catch {
@@ -61,68 +101,59 @@ public actor SchemaRegistryClient {
         }
     }
 
-    private func fetch(id: Int32) async throws -> AvroSchemaDecoder {
-        let url = "\(baseURL)/schemas/ids/\(id)"
+    private func request(_ url: String) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/vnd.schemaregistry.v1+json, application/json")
+        if let authorization = settings.authorizationHeader { request.headers.add(name: "Authorization", value: authorization) }
+        return request
+    }
+
+    private func fetch(id: Int32) async throws(MCLDecodingError) -> MCLSchema {
+        let url = "\(settings.url)/schemas/ids/\(id)"
+        let context = ["schema_id": "\(id)", "url": url]
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
-            response = try await httpClient.execute(request, timeout: .init(timeout))
+            response = try await httpClient.execute(request(url), timeout: .nanoseconds(Int64(settings.timeout.seconds * 1e9)))
             body = try await response.body.collect(upTo: 8 << 20)
         } catch {
-            throw MCLDecodingError(.schemaUnavailable, "GET \(url) failed: \(error). Check SCHEMA_REGISTRY_URL.")
+            Self.count("unavailable")
+            throw MCLDecodingError(.registryUnavailable, "GET \(url) failed: \(error); retrying. Check SCHEMA_REGISTRY_URL.", context: context)
         }
-        guard response.status == .ok else {
+        switch response.status.code {
+        case 200: break
+        case 404:
+            Self.count("unknown")
+            throw MCLDecodingError(.unknownSchema, "the registry does not know schema id \(id) (HTTP 404)", context: context)
+        case 401, 403:
+            Self.count("unauthorized")
             throw MCLDecodingError(
-                .schemaUnavailable, "GET \(url) answered HTTP \(response.status.code); is schema id \(id) known to the registry?")
+                .registryUnavailable,
+                "GET \(url) answered HTTP \(response.status.code); set SCHEMA_REGISTRY_BASIC_AUTH or SCHEMA_REGISTRY_BEARER_TOKEN. Retrying.",
+                context: context)
+        case 429, 500...:
+            Self.count("unavailable")
+            throw MCLDecodingError(.registryUnavailable, "GET \(url) answered HTTP \(response.status.code); retrying", context: context)
+        default:
+            Self.count("unknown")
+            throw MCLDecodingError(.unknownSchema, "GET \(url) answered HTTP \(response.status.code)", context: context)
         }
-        struct SchemaResponse: Decodable { var schema: String }
-        guard let decoded = try? JSONDecoder().decode(SchemaResponse.self, from: Data(body.readableBytesView)) else {
-            throw MCLDecodingError(.schemaUnavailable, "GET \(url) did not return {\"schema\": …}")
+        guard let text = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["schema"] as? String else {
+            Self.count("invalid")
+            throw MCLDecodingError(.invalidSchema, "GET \(url) did not return {\"schema\": …}", context: context)
         }
         do {
-            let decoder = try AvroSchemaDecoder(schemaJSON: decoded.schema)
+            let schema = try MCLSchema(json: text)
+            Self.count("fetched")
             logger.info("loaded writer schema", metadata: ["schema_id": "\(id)"])
-            return decoder
+            return schema
         } catch {
-            throw MCLDecodingError(.schemaUnavailable, "schema id \(id) does not parse: \(error)")
+            Self.count("invalid")
+            throw MCLDecodingError(error.code, "schema id \(id): \(error.message)", context: context)
         }
     }
-}
 
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
-/// Decodes raw Kafka values of the MCL topic: Confluent framing → writer schema by id → Avro → `MetadataChangeLog`.
-public struct MCLDecoder: Sendable {
-    private let registry: SchemaRegistryClient
-
-    public init(registry: SchemaRegistryClient) {
-        self.registry = registry
-    }
-
-    /// Decodes one Kafka value.
-    public func decode(_ value: [UInt8]) async throws(MCLDecodingError) -> MetadataChangeLog {
-        let frame = try ConfluentFrame(value: value)
-        let decoder: AvroSchemaDecoder
-        do {
-            decoder = try await registry.decoder(for: frame.schemaID)
-        } catch let error as MCLDecodingError {
-            throw error
-        } catch {
-            throw MCLDecodingError(.schemaUnavailable, "schema id \(frame.schemaID): \(error)")
-        }
-        let datum: AvroDatum
-        do {
-            datum = try decoder.decode(frame.body)
-        } catch {
-            throw MCLDecodingError(.avroBody, "schema id \(frame.schemaID): \(error.message)")
-        }
-        return try MetadataChangeLog(datum: datum)
+    private static func count(_ outcome: String) {
+        Counter(label: "tokenize_schema_registry_fetches_total", dimensions: [("outcome", outcome)]).increment()
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import DataHubClient
+import JSON
 
 /// What a MetadataChangeLog asks the service to do.
 public struct Trigger: Sendable, Equatable {
@@ -14,11 +15,14 @@ public struct Trigger: Sendable, Equatable {
     public var scope: Scope
     /// The aspect the trigger was found in.
     public var aspectName: String
+    /// Who made the change (`created.actor`), when the event says.
+    public var actor: String?
 
-    public init(datasetURN: String, scope: Scope, aspectName: String) {
+    public init(datasetURN: String, scope: Scope, aspectName: String, actor: String? = nil) {
         self.datasetURN = datasetURN
         self.scope = scope
         self.aspectName = aspectName
+        self.actor = actor
     }
 }
 
@@ -28,88 +32,104 @@ public struct Trigger: Sendable, Equatable {
 /// previous value counts as empty). Only dataset UPSERT/CREATE events count: RESTATE replays and
 /// DELETEs never trigger, and the service's own write-backs (which remove the trigger or keep it
 /// unchanged) never add it, so they cannot re-trigger.
+///
+/// Aspect JSON is parsed only when it can hold the trigger (its bytes contain the tag's URN, or an escape
+/// that might spell it), and then strictly, as DataHub reads it.
 public struct TriggerDetector: Sendable {
-    /// The trigger tag's URN, e.g. `urn:li:tag:tokenize/run`.
-    public let triggerTagURN: String
+    public let triggerTag: TagURN
+    private let needle: [UInt8]
 
-    /// - Parameter triggerTag: the tag name (`tokenize/run`) or its full URN.
-    public init(triggerTag: String) {
-        self.triggerTagURN = triggerTag.hasPrefix("urn:li:tag:") ? triggerTag : "urn:li:tag:\(triggerTag)"
+    public init(triggerTag: TagURN) {
+        self.triggerTag = triggerTag
+        self.needle = Array(triggerTag.urn.utf8)
     }
 
     /// The aspects that can carry a trigger.
     public static let watchedAspects: Set<String> = ["globalTags", "editableSchemaMetadata", "schemaMetadata"]
 
+    /// The events worth decoding past their header.
+    public static let filter = MCLFilter(entityTypes: ["dataset"], changeTypes: ["UPSERT", "CREATE"], aspectNames: watchedAspects)
+
     /// The trigger in `event`, or `nil` when it holds none.
-    /// - Throws: `MCLDecodingError` when a watched aspect's JSON is malformed.
+    /// - Throws: `MCLDecodingError` (poison) when a watched aspect is not JSON or not the aspect's shape.
     public func trigger(in event: MetadataChangeLog) throws(MCLDecodingError) -> Trigger? {
-        guard event.entityType == "dataset",
-            event.changeType == "UPSERT" || event.changeType == "CREATE",
-            let urn = event.entityURN,
-            let aspectName = event.aspectName, Self.watchedAspects.contains(aspectName),
+        guard Self.filter.entityTypes.contains(event.entityType), Self.filter.changeTypes.contains(event.changeType),
+            let urn = event.entityURN, let aspectName = event.aspectName, Self.watchedAspects.contains(aspectName),
             let aspect = event.aspect
         else { return nil }
         guard aspect.contentType.lowercased().hasPrefix("application/json") else {
-            throw MCLDecodingError(.missingField, "\(aspectName) has content type \(aspect.contentType), expected application/json")
+            throw MCLDecodingError(.aspectNotJSON, "\(aspectName) has content type \(aspect.contentType), expected application/json")
         }
-        let previous = event.previousAspectValue?.value
-        switch aspectName {
-        case "globalTags":
-            let now = try Self.parse(GlobalTagsJSON.self, aspect.value, aspectName).tagURNs
-            var before: Set<String> = []
-            if let previous { before = try Self.parse(GlobalTagsJSON.self, previous, aspectName).tagURNs }
-            guard now.contains(triggerTagURN), !before.contains(triggerTagURN) else { return nil }
-            return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName)
-        case "editableSchemaMetadata":
-            let now = try Self.parse(EditableSchemaMetadataJSON.self, aspect.value, aspectName).fieldTags
-            var before: [String: Set<String>] = [:]
-            if let previous { before = try Self.parse(EditableSchemaMetadataJSON.self, previous, aspectName).fieldTags }
-            return fieldTrigger(urn: urn, aspectName: aspectName, now: now, before: before)
-        default:
-            let now = try Self.parse(SchemaMetadataJSON.self, aspect.value, aspectName).fieldTags
-            var before: [String: Set<String>] = [:]
-            if let previous { before = try Self.parse(SchemaMetadataJSON.self, previous, aspectName).fieldTags }
-            return fieldTrigger(urn: urn, aspectName: aspectName, now: now, before: before)
+        guard mayMention(aspect.value) else { return nil }
+        let now = try Self.tags(of: aspectName, aspect.value)
+        let before = try event.previousAspectValue.map { value throws(MCLDecodingError) in try Self.tags(of: aspectName, value.value) } ?? [:]
+        if aspectName == "globalTags" {
+            guard now[nil]?.contains(triggerTag) == true, before[nil]?.contains(triggerTag) != true else { return nil }
+            return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor)
         }
-    }
-
-    private func fieldTrigger(urn: String, aspectName: String, now: [String: Set<String>], before: [String: Set<String>]) -> Trigger? {
-        let added = now.compactMap { field, tags in
-            tags.contains(triggerTagURN) && !(before[field]?.contains(triggerTagURN) ?? false) ? field : nil
+        let added = now.compactMap { field, tags -> String? in
+            guard let field, tags.contains(triggerTag), before[field]?.contains(triggerTag) != true else { return nil }
+            return field
         }
         guard !added.isEmpty else { return nil }
-        return Trigger(datasetURN: urn, scope: .fields(added.sorted()), aspectName: aspectName)
+        return Trigger(datasetURN: urn, scope: .fields(added.sorted()), aspectName: aspectName, actor: event.actor)
     }
 
-    private static func parse<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], _ aspectName: String) throws(MCLDecodingError) -> T {
+    /// Whether the bytes contain the trigger's URN, or a backslash (an escape could spell it).
+    private func mayMention(_ bytes: [UInt8]) -> Bool {
+        if bytes.contains(UInt8(ascii: "\\")) { return true }
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var index = 0
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// The tags of a watched aspect: key nil for the dataset (`globalTags`), else by field path.
+    static func tags(of aspectName: String, _ bytes: [UInt8]) throws(MCLDecodingError) -> [String?: Set<TagURN>] {
+        let json: JSONValue
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            json = try JSONParser.parse(bytes)
         } catch {
-            throw MCLDecodingError(.missingField, "\(aspectName) JSON does not parse: \(error)")
+            throw MCLDecodingError(.aspectNotJSON, "\(aspectName) is not valid JSON: \(error)")
+        }
+        guard json.object != nil else { throw MCLDecodingError(.aspectShape, "\(aspectName) is not a JSON object") }
+        switch aspectName {
+        case "globalTags":
+            return [nil: try globalTags(json, aspectName)]
+        default:
+            let key = aspectName == "schemaMetadata" ? "fields" : "editableSchemaFieldInfo"
+            var result: [String?: Set<TagURN>] = [:]
+            for field in try list(json[key], "\(aspectName).\(key)") {
+                guard let path = field["fieldPath"]?.string else {
+                    throw MCLDecodingError(.aspectShape, "\(aspectName).\(key)[] lacks a string fieldPath")
+                }
+                result[path, default: []].formUnion(try globalTags(field["globalTags"] ?? .null, "\(aspectName) field \(path)"))
+            }
+            return result
         }
     }
-}
 
-// DataHub (Pegasus) JSON shapes of the aspects; optional fields may be left out.
-struct TagAssociationJSON: Decodable { var tag: String }
-struct GlobalTagsJSON: Decodable {
-    var tags: [TagAssociationJSON]?
-    var tagURNs: Set<String> { Set((tags ?? []).map(\.tag)) }
-}
-struct FieldWithTagsJSON: Decodable {
-    var fieldPath: String
-    var globalTags: GlobalTagsJSON?
-}
-struct EditableSchemaMetadataJSON: Decodable {
-    var editableSchemaFieldInfo: [FieldWithTagsJSON]?
-    var fieldTags: [String: Set<String>] { Self.index(editableSchemaFieldInfo ?? []) }
-    static func index(_ fields: [FieldWithTagsJSON]) -> [String: Set<String>] {
-        fields.reduce(into: [:]) { result, field in
-            result[field.fieldPath, default: []].formUnion(field.globalTags?.tagURNs ?? [])
+    private static func globalTags(_ holder: JSONValue, _ what: String) throws(MCLDecodingError) -> Set<TagURN> {
+        if holder == .null { return [] }
+        var tags: Set<TagURN> = []
+        for association in try list(holder["tags"], "\(what) tags") {
+            guard let urn = association["tag"]?.string, let tag = TagURN(urn: urn) else {
+                throw MCLDecodingError(.aspectShape, "\(what) has a tag association without a tag URN")
+            }
+            tags.insert(tag)
+        }
+        return tags
+    }
+
+    private static func list(_ value: JSONValue?, _ what: String) throws(MCLDecodingError) -> [JSONValue] {
+        switch value {
+        case nil, .null?: return []
+        case .array(let items)?: return items
+        default: throw MCLDecodingError(.aspectShape, "\(what) is not an array")
         }
     }
-}
-struct SchemaMetadataJSON: Decodable {
-    var fields: [FieldWithTagsJSON]?
-    var fieldTags: [String: Set<String>] { EditableSchemaMetadataJSON.index(fields ?? []) }
 }

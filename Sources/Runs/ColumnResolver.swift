@@ -2,7 +2,7 @@ import DataHubClient
 import Tokenization
 import WarehouseKit
 
-/// Chooses the columns a run tokenizes. Pure: no I/O.
+/// Chooses the columns a run tokenizes, and their schemes. Pure: no I/O.
 ///
 /// Order of precedence: fields carrying the trigger tag, then columns named in the request; a
 /// dataset-level trigger adds the fields tagged as PII in DataHub, or, when none is, the text columns
@@ -14,6 +14,8 @@ public struct ColumnResolver: Sendable {
         "last_name", "full_name", "surname", "address", "street", "birth", "dob", "iban", "credit_card",
         "card_number", "ip_address",
     ]
+    /// The tag family choosing a column's scheme: `tokenize/scheme:<name>`.
+    public static let schemeTagFamily = "tokenize/scheme"
 
     public init() {}
 
@@ -23,11 +25,15 @@ public struct ColumnResolver: Sendable {
         return fieldPath.split(separator: ".").last { !$0.hasPrefix("[") }.map(String.init) ?? fieldPath
     }
 
-    /// Whether a tag URN marks personal data: `pii`, or `pii` followed by `/`, `:` or `.` and a qualifier.
-    public static func isPIITag(_ tagURN: String) -> Bool {
-        let name = tagURN.hasPrefix("urn:li:tag:") ? String(tagURN.dropFirst("urn:li:tag:".count)) : tagURN
-        let lowered = name.lowercased()
+    /// Whether a tag marks personal data: `pii`, or `pii` followed by `/`, `:` or `.` and a qualifier.
+    public static func isPIITag(_ tag: TagURN) -> Bool {
+        let lowered = tag.name.lowercased()
         return lowered == "pii" || ["pii/", "pii:", "pii."].contains { lowered.hasPrefix($0) }
+    }
+
+    /// The scheme a `tokenize/scheme:<name>` tag selects, if it is one.
+    public static func scheme(of tag: TagURN) -> TokenSchemeName? {
+        tag.value(inFamily: schemeTagFamily).flatMap { TokenSchemeName(rawValue: $0.lowercased()) }
     }
 
     /// Whether a column name looks like personal data.
@@ -41,7 +47,7 @@ public struct ColumnResolver: Sendable {
     public func resolve(scope: RunScope, snapshot: DatasetSnapshot?, table: TableDescription) throws(RunError) -> [String] {
         var chosen = Set(scope.triggerFields.map(Self.columnName)).union(scope.explicitColumns)
         if scope.datasetLevel {
-            let tagged = (snapshot?.fields ?? []).filter { $0.tagURNs.contains(where: Self.isPIITag) }.map { Self.columnName(fieldPath: $0.fieldPath) }
+            let tagged = (snapshot?.fields ?? []).filter { $0.tags.contains(where: Self.isPIITag) }.map { Self.columnName(fieldPath: $0.fieldPath) }
             if !tagged.isEmpty {
                 chosen.formUnion(tagged)
             } else {
@@ -65,13 +71,24 @@ public struct ColumnResolver: Sendable {
     /// The scheme of each column: a `tokenize/scheme:<name>` tag on the field, else one on the dataset, else
     /// `defaultScheme` (`TOKEN_SCHEME`).
     public func schemes(for columns: [String], snapshot: DatasetSnapshot?, defaultScheme: TokenSchemeName) -> [ColumnPlan] {
-        let datasetScheme = snapshot?.tagURNs.sorted().lazy.compactMap(TokenSchemeName.fromTag).first
+        let datasetScheme = snapshot?.tags.sorted().lazy.compactMap(Self.scheme(of:)).first
         var fieldSchemes: [String: TokenSchemeName] = [:]
         for field in snapshot?.fields ?? [] {
-            if let scheme = field.tagURNs.sorted().lazy.compactMap(TokenSchemeName.fromTag).first {
+            if let scheme = field.tags.sorted().lazy.compactMap(Self.scheme(of:)).first {
                 fieldSchemes[Self.columnName(fieldPath: field.fieldPath)] = scheme
             }
         }
         return columns.map { ColumnPlan(name: $0, scheme: fieldSchemes[$0] ?? datasetScheme ?? defaultScheme) }
+    }
+
+    /// The part of a tag-triggered scope whose trigger is still on the dataset (or field) in DataHub; nil when
+    /// none of it is: the trigger is stale.
+    public static func live(_ scope: RunScope, trigger: TagURN, in snapshot: DatasetSnapshot?) -> RunScope? {
+        guard let snapshot else { return nil }
+        var live = scope
+        live.datasetLevel = scope.datasetLevel && snapshot.tags.contains(trigger)
+        let tagged = Set(snapshot.fields(taggedWith: trigger).map(\.fieldPath))
+        live.triggerFields = scope.triggerFields.filter(tagged.contains)
+        return live.datasetLevel || !live.triggerFields.isEmpty || !live.explicitColumns.isEmpty ? live : nil
     }
 }

@@ -47,25 +47,3 @@ public struct DatasetURN: Sendable, Hashable, CustomStringConvertible {
         return TableReference(database: parts[0], schema: parts[1], table: parts[2])
     }
 }
-
-/// Why a run could not be started or completed.
-public struct RunError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        public let name: String
-        public static let invalidRequest = Code(name: "invalid_request")
-        public static let unsupportedPlatform = Code(name: "unsupported_platform")
-        public static let noColumns = Code(name: "no_columns")
-        public static let unknownColumn = Code(name: "unknown_column")
-        public var description: String { name }
-    }
-
-    public var code: Code
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { message }
-}

@@ -1,114 +1,133 @@
 import DataHubClient
 import Foundation
 import Logging
-import Metrics
+import Resilience
 import Tokenization
 import WarehouseKit
 
-/// Carries out one run: reads the dataset from DataHub, resolves columns against the warehouse catalog,
-/// tokenizes in place, and writes the outcome back to DataHub. Never throws: every failure becomes a
-/// FAILED record whose details say what went wrong.
+/// What one attempt of a run came to.
+public enum RunAttempt: Sendable, Equatable {
+    /// The run reached a final status (its write-back, if any, is now pending).
+    case finished(RunRecord)
+    /// Something it needs is unavailable, or it was asked to stop: it stays open and is tried again.
+    case postponed(RunRecord)
+}
+
+/// Carries out one attempt of a run: reads the dataset from DataHub, checks the trigger is still there,
+/// resolves and saves the column plan, and tokenizes in place, resuming after the last committed batch.
+/// Never throws: every outcome is a final record (SUCCESS, FAILED, SKIPPED, STALE) or a postponement.
 public struct RunExecutor: Sendable {
     /// Warehouses by DataHub platform name (`postgres`, `databricks`).
     private let warehouses: [String: any Warehouse]
-    private let datahub: DataHubOperations
-    private let policy: WriteBackPolicy
+    private let catalog: any DataHubCatalog
+    private let store: any RunStore
     private let defaultScheme: TokenSchemeName
+    private let triggerTag: TagURN
     private let resolver = ColumnResolver()
     private let logger: Logger
 
     /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
     public init(
-        warehouses: [String: any Warehouse], datahub: DataHubOperations, policy: WriteBackPolicy, defaultScheme: TokenSchemeName,
+        warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, defaultScheme: TokenSchemeName, triggerTag: TagURN,
         logger: Logger
     ) {
         self.warehouses = warehouses
-        self.datahub = datahub
-        self.policy = policy
+        self.catalog = catalog
+        self.store = store
         self.defaultScheme = defaultScheme
+        self.triggerTag = triggerTag
         self.logger = logger
     }
 
-    /// Runs `scope` on `dataset` and returns the finished record.
-    public func execute(runID: String, dataset: DatasetURN, scope: RunScope) async -> RunRecord {
-        let started = Date()
+    /// The platforms runs can target.
+    public var platforms: Set<String> { Set(warehouses.keys) }
+
+    public func attempt(_ run: RunRecord, stop: StopSignal) async -> RunAttempt {
+        var record = run
         var logger = self.logger
-        logger[metadataKey: "run_id"] = "\(runID)"
-        logger[metadataKey: "dataset"] = "\(dataset)"
-        logger.info("run started")
-        var plans: [ColumnPlan] = []
-        let mode: TokenizationMode = scope.rekey ? .rekey : .tokenize
-        var snapshot: DatasetSnapshot?
-        func makeRecord(_ status: RunStatus, rowsUpdated: Int = 0, details: String) -> RunRecord {
-            RunRecord(
-                runID: runID, dataset: dataset.description, columns: plans.map(\.name),
-                schemes: Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) }), mode: mode, rowsUpdated: rowsUpdated,
-                status: status, details: details, startedAt: started, finishedAt: Date())
-        }
-        var record: RunRecord
+        logger[metadataKey: "run_id"] = "\(record.runID)"
+        logger[metadataKey: "dataset"] = "\(record.dataset)"
+        record.attempts += 1
+        if record.startedAt == nil { record.startedAt = Date() }
+        logger.info(record.attempts == 1 ? "run started" : "run resumed", metadata: ["attempt": "\(record.attempts)"])
         do {
+            try await store.save(record, retryIn: nil)
+            let dataset = try DatasetURN(record.dataset)
             guard let warehouse = warehouses[dataset.platform] else {
                 throw RunError(
-                    .unsupportedPlatform,
-                    "platform '\(dataset.platform)' is not supported; supported: \(warehouses.keys.sorted().joined(separator: ", "))")
+                    .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
-            snapshot = try await datahub.dataset(dataset.description)
-            let description = try await warehouse.describe(table)
-            let columns = try resolver.resolve(scope: scope, snapshot: snapshot, table: description)
-            plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
-            logger.info("tokenizing", metadata: ["columns": "\(plans.map(\.description).joined(separator: ", "))", "mode": "\(mode.rawValue)"])
-            let outcome = try await warehouse.tokenize(description, columns: plans, mode: mode)
-            let verb = mode == .rekey ? "rekeyed" : "tokenized"
-            let place = outcome.pushedDown ? "in the database" : "in the service"
-            record = makeRecord(
-                .success, rowsUpdated: outcome.rowsUpdated, details: "\(verb) \(plans.count) column(s) \(place) in \(outcome.batches) batch(es)")
+            if record.columns.isEmpty {
+                let snapshot = try await catalog.dataset(record.dataset)
+                if record.tagTriggered {
+                    guard let live = ColumnResolver.live(record.scope, trigger: triggerTag, in: snapshot) else {
+                        return .finished(finish(record, .stale, details: "\(triggerTag.name) is no longer on the dataset in DataHub; nothing done", logger))
+                    }
+                    record.scope = live
+                }
+                let description = try await warehouse.describe(table)
+                let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description)
+                let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
+                record.columns = plans.map(\.name)
+                record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+                record.status = .running
+                try await store.save(record, retryIn: nil)  // the plan is durable before any row changes
+                return try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger)
+            }
+            record.status = .running
+            return try await tokenize(record, warehouse: warehouse, description: try await warehouse.describe(table), stop: stop, logger: logger)
         } catch let error as WarehouseError where error.code == .notConfigured {
-            record = makeRecord(.skipped, details: error.message)
+            return .finished(finish(record, .skipped, details: error.message, logger))
+        } catch where error.isTransientFailure {
+            record.details = "waiting to resume: \(error)"
+            logger.warning("run postponed", metadata: ["reason": "\(error)"])
+            return .postponed(record)
         } catch {
-            record = makeRecord(.failed, details: "\(error)")
+            record.errorCode = (error as? any CodedError).map { $0.code.rawValue }
+            return .finished(finish(record, .failed, details: "\(error)", logger))
         }
-        logger.info(
-            "run finished",
-            metadata: ["status": "\(record.status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(record.details)"])
-        Counter(label: "tokenize_runs_total", dimensions: [("status", record.status.rawValue)]).increment()
-        Counter(label: "tokenize_rows_updated_total").increment(by: record.rowsUpdated)
-        do {
-            try await publish(record, scope: scope, snapshot: snapshot)
-        } catch {
-            logger.error("DataHub write-back failed", metadata: ["error": "\(error)"])
-            record.details += "; DataHub write-back failed: \(error)"
-        }
-        return record
     }
 
-    /// Writes tags, the documentation section and the run property.
-    private func publish(_ record: RunRecord, scope: RunScope, snapshot: DatasetSnapshot?) async throws(DataHubError) {
-        guard let snapshot else {
-            logger.warning("dataset is not in DataHub; nothing written back", metadata: ["dataset": "\(record.dataset)"])
-            return
-        }
-        try await datahub.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
-        var targets: [DataHubOperations.TagTarget] = scope.triggerFields.sorted().map {
-            .init(datasetURN: record.dataset, fieldPath: $0)
-        }
-        if scope.datasetLevel || !scope.explicitColumns.isEmpty || targets.isEmpty {
-            targets.append(.init(datasetURN: record.dataset, fieldPath: nil))
-        }
-        let changes = policy.tagChanges(for: record.status)
-        // Add first, then remove: the trigger is removed last so a crash in between never loses the request.
-        try await datahub.addTags(changes.add, to: targets)
-        try await datahub.removeTags(changes.remove, from: targets)
+    private func tokenize(
+        _ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger
+    ) async throws -> RunAttempt {
+        var record = run
+        let mode = record.mode
+        logger.info("tokenizing", metadata: ["columns": "\(record.plans.map(\.description).joined(separator: ", "))", "mode": "\(mode.rawValue)"])
+        let sink = LedgerProgressSink(store: store, runID: record.runID, logger: logger)
+        let outcome = try await warehouse.tokenize(
+            TokenizationRequest(runID: record.runID, table: description, columns: record.plans, mode: mode, stop: stop), progress: sink)
+        record.rowsUpdated = outcome.rowsUpdated
+        record.batches = outcome.batches
+        let verb = mode == .rekey ? "rekeyed" : "tokenized"
+        let place = outcome.pushedDown ? "in the database" : "in the service"
+        return .finished(finish(record, .success, details: "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es)", logger))
+    }
 
-        let base = snapshot.editableDescription ?? snapshot.ingestedDescription
-        let description = policy.mergeDocumentation(existing: base, section: policy.documentationSection(for: record))
-        if description != snapshot.editableDescription {
-            try await datahub.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+    private func finish(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger) -> RunRecord {
+        var record = run
+        record.status = status
+        record.details = details
+        record.finishedAt = Date()
+        record.writeBack.state = WriteBackPolicy(triggerTag: triggerTag).writesBack(status) ? .pending : .none
+        logger.info("run finished", metadata: ["status": "\(status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(details)"])
+        return record
+    }
+}
+
+/// Mirrors a run's committed progress into the ledger (for `GET /runs`), logging it at most every few seconds.
+/// The warehouse's own bookkeeping is authoritative; a failed mirror write is only logged.
+struct LedgerProgressSink: ProgressSink {
+    let store: any RunStore
+    let runID: String
+    let logger: Logger
+
+    func progressed(_ progress: TokenizationProgress) async {
+        do {
+            try await store.saveProgress(runID: runID, progress)
+        } catch {
+            logger.debug("progress not mirrored to the ledger", metadata: ["error": "\(error)"])
         }
-        try await datahub.ensureStructuredProperty(
-            id: WriteBackPolicy.runPropertyID, displayName: "Last tokenization run",
-            description: "The record of the latest tokenize-action run on this dataset (JSON).")
-        try await datahub.setStructuredProperty(
-            datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.jsonString())
     }
 }

@@ -1,55 +1,138 @@
 import Foundation
 import Tokenization
+import WarehouseKit
 
-/// The outcome of a run.
-public enum RunStatus: String, Sendable, Codable {
-    case success = "SUCCESS"
-    case failed = "FAILED"
-    /// The dataset's platform is known but not configured; nothing was changed.
-    case skipped = "SKIPPED"
-}
-
-/// Everything recorded about one run: returned by the HTTP API and written to DataHub.
+/// Everything recorded about one run in the ledger: returned by the HTTP API, and (in part) written to DataHub.
 public struct RunRecord: Sendable, Codable, Equatable {
+    public struct WriteBack: Sendable, Codable, Equatable {
+        public var state: WriteBackState
+        public var attempts: Int
+        public var error: String?
+
+        public init(state: WriteBackState = .none, attempts: Int = 0, error: String? = nil) {
+            self.state = state
+            self.attempts = attempts
+            self.error = error
+        }
+    }
+
     public var runID: String
     public var dataset: String
+    public var scope: RunScope
+    public var status: RunStatus
+    public var source: RunSource
+    public var requestedBy: String?
+    public var position: TriggerPosition?
+    /// Whether the run stands only for tags in DataHub (checked for staleness when it starts).
+    public var tagTriggered: Bool
+    /// The columns, once resolved (a resumed run keeps its plan).
     public var columns: [String]
     /// The token scheme of each column (`{"email": "siv"}`).
     public var schemes: [String: TokenSchemeName]
-    /// `tokenize`, or `rekey` for a run that also moved tokens to the newest key.
+    /// `tokenize`, or `rekey` for a run that also moves tokens to the newest key.
     public var mode: TokenizationMode
     public var rowsUpdated: Int
-    public var status: RunStatus
+    public var batches: Int
+    public var plannedBatches: Int?
     public var details: String
-    public var startedAt: Date
-    public var finishedAt: Date
+    public var errorCode: String?
+    /// Attempts started (a run interrupted or postponed resumes in a later attempt).
+    public var attempts: Int
+    public var coalescedInto: String?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var writeBack: WriteBack
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id"
-        case dataset, columns, schemes, mode
+        case dataset, scope, status, source
+        case requestedBy = "requested_by"
+        case position = "kafka"
+        case tagTriggered = "tag_triggered"
+        case columns, schemes, mode
         case rowsUpdated = "rows_updated"
-        case status, details
+        case batches
+        case plannedBatches = "planned_batches"
+        case details
+        case errorCode = "error_code"
+        case attempts
+        case coalescedInto = "coalesced_into"
+        case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
+        case writeBack = "write_back"
     }
 
     public init(
-        runID: String, dataset: String, columns: [String], schemes: [String: TokenSchemeName] = [:], mode: TokenizationMode = .tokenize, rowsUpdated: Int,
-        status: RunStatus, details: String, startedAt: Date, finishedAt: Date
+        runID: String, dataset: String, scope: RunScope, status: RunStatus = .queued, source: RunSource, requestedBy: String? = nil,
+        position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
+        mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
+        errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil,
+        finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
     ) {
         self.runID = runID
         self.dataset = dataset
+        self.scope = scope
+        self.status = status
+        self.source = source
+        self.requestedBy = requestedBy
+        self.position = position
+        self.tagTriggered = tagTriggered
         self.columns = columns
         self.schemes = schemes
         self.mode = mode
         self.rowsUpdated = rowsUpdated
-        self.status = status
+        self.batches = batches
+        self.plannedBatches = plannedBatches
         self.details = details
+        self.errorCode = errorCode
+        self.attempts = attempts
+        self.coalescedInto = coalescedInto
+        self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.writeBack = writeBack
     }
 
-    /// A JSON encoder for run records: sorted keys, ISO 8601 UTC dates with milliseconds.
+    /// The column plans of a resolved run, in column order.
+    public var plans: [ColumnPlan] {
+        columns.compactMap { name in schemes[name].map { ColumnPlan(name: name, scheme: $0) } }
+    }
+
+    /// What DataHub's `last_tokenization_run` property holds: the outcome, not the bookkeeping.
+    public struct Summary: Sendable, Codable, Equatable {
+        public var runID: String
+        public var dataset: String
+        public var status: RunStatus
+        public var columns: [String]
+        public var schemes: [String: TokenSchemeName]
+        public var mode: TokenizationMode
+        public var rowsUpdated: Int
+        public var details: String
+        public var source: RunSource
+        public var requestedBy: String?
+        public var startedAt: Date?
+        public var finishedAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case runID = "run_id"
+            case dataset, status, columns, schemes, mode
+            case rowsUpdated = "rows_updated"
+            case details, source
+            case requestedBy = "requested_by"
+            case startedAt = "started_at"
+            case finishedAt = "finished_at"
+        }
+    }
+
+    public var summary: Summary {
+        Summary(
+            runID: runID, dataset: dataset, status: status, columns: columns, schemes: schemes, mode: mode, rowsUpdated: rowsUpdated,
+            details: details, source: source, requestedBy: requestedBy, startedAt: startedAt, finishedAt: finishedAt)
+    }
+
+    /// A JSON encoder for records: sorted keys, ISO 8601 UTC dates with milliseconds.
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -88,5 +171,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// The record as compact JSON.
     public func jsonString() -> String {
         (try? String(decoding: Self.encoder().encode(self), as: UTF8.self)) ?? "{}"
+    }
+
+    /// The summary as compact JSON (DataHub's property value).
+    public func summaryJSON() -> String {
+        (try? String(decoding: Self.encoder().encode(summary), as: UTF8.self)) ?? "{}"
     }
 }

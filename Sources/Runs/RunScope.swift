@@ -1,5 +1,5 @@
-/// What a run covers. Several triggers for one dataset merge into one scope.
-public struct RunScope: Sendable, Equatable {
+/// What a run covers. Several requests for one dataset merge into one scope.
+public struct RunScope: Sendable, Equatable, Codable {
     /// The dataset itself was tagged (or a request named no columns): PII columns are found automatically
     /// and the dataset's tags are flipped.
     public var datasetLevel: Bool
@@ -15,6 +15,13 @@ public struct RunScope: Sendable, Equatable {
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
         self.rekey = rekey
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case datasetLevel = "dataset_level"
+        case triggerFields = "fields"
+        case explicitColumns = "columns"
+        case rekey
     }
 
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").

@@ -1,40 +1,55 @@
+import DataHubClient
+
 /// How a run's outcome shows in DataHub: tag flips and the documentation section. Pure: no I/O.
 public struct WriteBackPolicy: Sendable {
-    public let triggerTag: String
-    public let doneTag: String
-    public let successTag: String
-    public let failedTag: String
-    /// The structured property holding the last run record.
+    public let triggerTag: TagURN
+    public let doneTag = TagURN("tokenize/done")
+    public let successTag = TagURN("tokenize/status:SUCCESS")
+    public let failedTag = TagURN("tokenize/status:FAILED")
+    /// The structured property holding the last run's summary.
     public static let runPropertyID = "last_tokenization_run"
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
     public static let sectionEnd = "<!-- tokenize-action:end -->"
 
-    /// - Parameter triggerTag: the trigger tag's name, e.g. `tokenize/run`.
-    public init(triggerTag: String) {
-        let name = triggerTag.hasPrefix("urn:li:tag:") ? String(triggerTag.dropFirst("urn:li:tag:".count)) : triggerTag
-        self.triggerTag = "urn:li:tag:\(name)"
-        self.doneTag = "urn:li:tag:tokenize/done"
-        self.successTag = "urn:li:tag:tokenize/status:SUCCESS"
-        self.failedTag = "urn:li:tag:tokenize/status:FAILED"
+    public init(triggerTag: TagURN) {
+        self.triggerTag = triggerTag
     }
 
-    /// Tags to add and remove for a run's status.
-    public func tagChanges(for status: RunStatus) -> (add: [String], remove: [String]) {
+    /// Tags to add and remove for a run's status. SUCCESS removes the trigger; every other outcome keeps it,
+    /// so the request stays visible until it is done.
+    public func tagChanges(for status: RunStatus) -> (add: [TagURN], remove: [TagURN]) {
         switch status {
         case .success: return ([doneTag, successTag], [triggerTag, failedTag])
         case .failed: return ([failedTag], [successTag])
-        case .skipped: return ([], [])
+        case .skipped, .stale, .coalesced, .queued, .running: return ([], [])
         }
     }
 
+    /// Whether a run's outcome is written to DataHub at all.
+    public func writesBack(_ status: RunStatus) -> Bool {
+        [.success, .failed, .skipped].contains(status)
+    }
+
     /// The tags the service creates when missing.
-    public var managedTags: [String] { [doneTag, successTag, failedTag] }
+    public var managedTags: [TagURN] { [doneTag, successTag, failedTag] }
+
+    /// Where the tags of a run are flipped: the trigger fields, and the dataset for dataset-level and
+    /// column-list requests.
+    public func tagTargets(for record: RunRecord) -> [TagTarget] {
+        var targets = record.scope.triggerFields.sorted().map { TagTarget(datasetURN: record.dataset, fieldPath: $0) }
+        if record.scope.datasetLevel || !record.scope.explicitColumns.isEmpty || targets.isEmpty {
+            targets.append(TagTarget(datasetURN: record.dataset))
+        }
+        return targets
+    }
 
     /// The Markdown summary of a run, delimited so a later run can replace it.
     public func documentationSection(for record: RunRecord) -> String {
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }
+        let columns = record.columns.isEmpty
+            ? "none" : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0.rawValue))" } ?? "") }.joined(separator: ", ")
         var lines = [
             Self.sectionBegin,
             "### Tokenization",
@@ -43,11 +58,12 @@ public struct WriteBackPolicy: Sendable {
             "|---|---|",
             "| Status | **\(record.status.rawValue)** |",
             "| Run id | `\(record.runID)` |",
-            "| Started (UTC) | \(RunRecord.utcString(record.startedAt)) |",
-            "| Finished (UTC) | \(RunRecord.utcString(record.finishedAt)) |",
-            "| Columns | \(record.columns.isEmpty ? "none" : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0.rawValue))" } ?? "") }.joined(separator: ", ")) |",
+            "| Started (UTC) | \(record.startedAt.map(RunRecord.utcString) ?? "—") |",
+            "| Finished (UTC) | \(record.finishedAt.map(RunRecord.utcString) ?? "—") |",
+            "| Columns | \(columns) |",
             "| Rows updated | \(record.rowsUpdated) |",
         ]
+        if let requestedBy = record.requestedBy { lines.append("| Requested by | \(cell(requestedBy)) |") }
         if record.status == .failed {
             lines.append("| Error | \(cell(record.details)) |")
         } else if !record.details.isEmpty {

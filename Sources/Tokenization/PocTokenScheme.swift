@@ -34,10 +34,4 @@ public struct PocTokenScheme: Sendable {
             }
         }
     }
-
-    /// Whether a value should be replaced: not NULL, not empty (nothing to protect), and not yet a token.
-    public func needsTokenization(_ value: String?) -> Bool {
-        guard let value, !value.isEmpty else { return false }
-        return !isToken(value)
-    }
 }

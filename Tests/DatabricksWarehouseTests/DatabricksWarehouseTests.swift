@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tokenization
 import WarehouseKit
@@ -28,18 +29,23 @@ import WarehouseKit
 
 @Suite struct DatabricksSQLTests {
     let table = TableReference(database: "main", schema: "sales`x", table: "customers")
+    let tokenizer = Tokenizer(keyring: try! TokenKeyring.parse("k1=\(Data(repeating: 3, count: 32).base64EncodedString())"))
 
-    @Test func identifiersAreBacktickQuotedAndValuesAreParameters() {
-        let update = DatabricksSQL.update(
-            table: table, columns: [ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)])
+    func plan(_ columns: [ColumnPlan]) throws -> PushDownPlan {
+        try PushDownPlan(columns: columns, tokenizer: tokenizer, table: table)
+    }
+
+    @Test func identifiersAreBacktickQuotedAndValuesAreParameters() throws {
+        let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)]))
         #expect(update.sql.hasPrefix("UPDATE `main`.`sales``x`.`customers` SET `e``mail` = CASE WHEN"))
         #expect(update.parameters == ["poc_pattern", "hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
         #expect(update.sql.contains("NOT (`first_name` RLIKE :poc_pattern)"))
+        #expect(update.sql.contains("NOT (length(`e``mail`) IN (50) AND `e``mail` RLIKE :hmac_pattern)"))
         #expect(!update.sql.contains("tkh_k"))  // no key material or ids inlined
     }
 
-    @Test func onlyPocNeedsOnlyItsPattern() {
-        let update = DatabricksSQL.update(table: table, columns: [ColumnPlan(name: "ssn", scheme: .poc)])
+    @Test func onlyPocNeedsOnlyItsPattern() throws {
+        let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "ssn", scheme: .poc)]))
         #expect(update.parameters == ["poc_pattern"])
         #expect(update.sql.hasSuffix("WHERE (`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :poc_pattern))"))
     }

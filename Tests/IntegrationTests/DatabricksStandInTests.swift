@@ -50,8 +50,8 @@ struct DatabricksStandInTests {
         #expect(description.columns.map(\.name) == ["id", "email", "name", "n"])
         #expect(description.column(named: "n")?.isText == false)
         let columns = [ColumnPlan(name: "email", scheme: .hmac), ColumnPlan(name: "name", scheme: .poc)]
-        #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == values.count)
-        #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
+        #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == values.count)
+        #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == 0)
         // 8 rows, 3 per chunk: the reader follows next_chunk_internal_link.
         let rows = try await sql.execute("SELECT id, email, name FROM demo.it.\(table) ORDER BY id").rows
         #expect(rows.count == values.count + 1)
@@ -62,7 +62,7 @@ struct DatabricksStandInTests {
         }
         #expect(rows[values.count][1] == nil && rows[values.count][2] == "")
         await #expect {
-            try await warehouse.tokenize(description, columns: [ColumnPlan(name: "email", scheme: .ff1)], mode: .tokenize)
+            try await warehouse.run(description, [ColumnPlan(name: "email", scheme: .ff1)], mode: .tokenize)
         } throws: { error in
             (error as? WarehouseError)?.code == .unsupported
         }
@@ -89,7 +89,7 @@ struct DatabricksStandInTests {
         await #expect {
             try await client(try settings(token: "wrong")).execute("SELECT 1")
         } throws: { error in
-            (error as? WarehouseError)?.code == .connection && "\(error)".contains("DBX_TOKEN")
+            (error as? WarehouseError)?.code == .unauthorized && "\(error)".contains("DBX_TOKEN")
         }
     }
 
@@ -101,7 +101,8 @@ struct DatabricksStandInTests {
         await #expect {
             try await sql.execute("SELECT 1")
         } throws: { error in
-            "\(error)".contains("after 4 attempts") && "\(error)".contains("TEMPORARILY_UNAVAILABLE")
+            (error as? WarehouseError)?.code == .unavailable && (error as? WarehouseError)?.isTransient == true
+                && "\(error)".contains("TEMPORARILY_UNAVAILABLE")
         }
         try await configureStandIn([:])
     }
@@ -123,5 +124,33 @@ struct DatabricksStandInTests {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         #expect(String(buffer: body).contains("\"CANCELED\""))
+    }
+
+    /// A run asked to stop (the shutdown deadline) cancels its statement in Databricks and stays resumable.
+    @Test func aStoppedRunCancelsItsStatement() async throws {
+        let sql = client(try settings())
+        let table = "it_dbx_stop_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await sql.execute("CREATE SCHEMA IF NOT EXISTS demo.it")
+        _ = try await sql.execute("CREATE TABLE demo.it.\(table) (id BIGINT, email STRING)")
+        let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))
+        let description = try await warehouse.describe(TableReference(database: "demo", schema: "it", table: table))
+        try await configureStandIn(["delay_seconds": 30])
+        let stop = StopSignal()
+        var message = ""
+        do {
+            async let outcome = warehouse.run(description, [ColumnPlan(name: "email", scheme: .hmac)], stop: stop)
+            try await Task.sleep(for: .seconds(1))
+            stop.stop()
+            _ = try await outcome
+        } catch let error as WarehouseError {
+            #expect(error.code == .interrupted && error.isTransient)
+            message = error.message
+        }
+        try await configureStandIn([:])
+        let statementID = try #require(message.split(separator: " ").dropFirst(2).first.map(String.init), "\(message)")
+        var request = HTTPClientRequest(url: try settings().baseURL + "/api/2.0/sql/statements/\(statementID)")
+        request.headers.add(name: "Authorization", value: "Bearer \(env["DBX_TOKEN"] ?? "")")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+        #expect(String(buffer: try await response.body.collect(upTo: 1 << 20)).contains("\"CANCELED\""))
     }
 }

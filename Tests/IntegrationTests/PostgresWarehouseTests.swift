@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PostgresSupport
 import PostgresWarehouse
 import TestSupport
 import Testing
@@ -13,23 +14,41 @@ let oldKeys = try! TokenKeyring.parse("k1=\(Data(repeating: 1, count: 32).base64
 let rotatedKeys = try! TokenKeyring.parse(
     "k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=\(Data(repeating: 2, count: 64).base64EncodedString())")
 
-private func plans(_ scheme: TokenSchemeName, _ names: String...) -> [ColumnPlan] {
+func plans(_ scheme: TokenSchemeName, _ names: String...) -> [ColumnPlan] {
     names.map { ColumnPlan(name: $0, scheme: scheme) }
 }
 
-private func withWarehouse(
-    batchSize: Int = 7, keys: TokenKeyring = oldKeys, _ body: (PostgresWarehouse, PostgresClient, String) async throws -> Void
-) async throws {
+/// The local stack's PostgreSQL (POSTGRES_HOST/PORT/USER from `.stack/env`).
+func stackPostgresSettings() throws -> PostgresSettings {
     let env = ProcessInfo.processInfo.environment
     let port = try #require(env["POSTGRES_PORT"].flatMap(Int.init), "POSTGRES_PORT is not set: start the stack (make stack-up) and source .stack/env")
-    let settings = PostgresSettings(
+    return PostgresSettings(
         host: env["POSTGRES_HOST"] ?? "127.0.0.1", port: port, username: env["POSTGRES_USER"] ?? "postgres",
-        password: env["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 })
+        password: env["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }, sslMode: .disable)
+}
+
+/// Ignores progress.
+struct NoProgress: ProgressSink {
+    func progressed(_ progress: TokenizationProgress) async {}
+}
+
+extension Warehouse {
+    /// One run (a fresh run id unless given) over `columns`.
+    func run(
+        _ table: TableDescription, _ columns: [ColumnPlan], mode: TokenizationMode = .tokenize, runID: String = UUID().uuidString,
+        stop: StopSignal = StopSignal(), progress: any ProgressSink = NoProgress()
+    ) async throws -> TokenizationOutcome {
+        try await tokenize(TokenizationRequest(runID: runID, table: table, columns: columns, mode: mode, stop: stop), progress: progress)
+    }
+}
+
+func withWarehouse(
+    batchSize: Int = 7, keys: TokenKeyring = oldKeys, _ body: (PostgresWarehouse, PostgresClient, String) async throws -> Void
+) async throws {
     let logger = Logger(label: "test")
-    let databases = PostgresDatabases(settings: settings, logger: logger)
-    let warehouse = PostgresWarehouse(
-        databases: databases, settings: settings, tokenizer: Tokenizer(keyring: keys), batchSize: batchSize, pagesPerBatch: 1, logger: logger)
-    let database = env["POSTGRES_TEST_DATABASE"] ?? "shop"
+    let databases = try PostgresDatabases(settings: try stackPostgresSettings(), logger: logger)
+    let warehouse = PostgresWarehouse(databases: databases, tokenizer: Tokenizer(keyring: keys), batchSize: batchSize, pagesPerBatch: 1, logger: logger)
+    let database = ProcessInfo.processInfo.environment["POSTGRES_TEST_DATABASE"] ?? "shop"
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await databases.run() }
         defer { group.cancelAll() }
@@ -37,11 +56,11 @@ private func withWarehouse(
     }
 }
 
-private func execute(_ client: PostgresClient, _ sql: String) async throws {
+func execute(_ client: PostgresClient, _ sql: String) async throws {
     try await client.query(PostgresQuery(unsafeSQL: sql))
 }
 
-private func uniqueTable(_ stem: String) -> String {
+func uniqueTable(_ stem: String) -> String {
     "it_\(stem)_\(UInt32.random(in: 0...UInt32.max))"
 }
 
@@ -56,7 +75,7 @@ private func uniqueTable(_ stem: String) -> String {
         try await withWarehouse { _, client, _ in
             var binds = PostgresBindings()
             binds.append(Self.samples)
-            let sql = "SELECT v, \(PostgresTokenizationSQL.pocToken("v")) FROM unnest($1::text[]) AS t(v)"
+            let sql = "SELECT v, \(PushDownSQL.pocToken("v")) FROM unnest($1::text[]) AS t(v)"
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds))
             var checked = 0
             for try await (value, token) in rows.decode((String, String).self) {
@@ -78,10 +97,10 @@ private func uniqueTable(_ stem: String) -> String {
             #expect(description.columns.map(\.name) == ["id", "email", "note", "n"])
             #expect(description.column(named: "n")?.isText == false)
 
-            let first = try await warehouse.tokenize(description, columns: plans(.poc, "email"), mode: .tokenize)
+            let first = try await warehouse.run(description, plans(.poc, "email"), mode: .tokenize)
             #expect(first.rowsUpdated == 80)  // NULLs and empty strings are left alone
             #expect(first.batches == 15)  // ceil(100 / 7)
-            let again = try await warehouse.tokenize(description, columns: plans(.poc, "email"), mode: .tokenize)
+            let again = try await warehouse.run(description, plans(.poc, "email"), mode: .tokenize)
             #expect(again.rowsUpdated == 0)
 
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, email, note FROM public.\(table) ORDER BY id"))
@@ -103,10 +122,10 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (ssn text, padding text)")
             try await execute(client, "INSERT INTO public.\(table) SELECT 'ssn-' || g, repeat('p', 500) FROM generate_series(1, 300) g")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
-            let outcome = try await warehouse.tokenize(description, columns: plans(.poc, "ssn"), mode: .tokenize)
+            let outcome = try await warehouse.run(description, plans(.poc, "ssn"), mode: .tokenize)
             #expect(outcome.rowsUpdated == 300)
             #expect(outcome.batches > 1)
-            #expect(try await warehouse.tokenize(description, columns: plans(.poc, "ssn"), mode: .tokenize).rowsUpdated == 0)
+            #expect(try await warehouse.run(description, plans(.poc, "ssn"), mode: .tokenize).rowsUpdated == 0)
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
@@ -114,11 +133,11 @@ private func uniqueTable(_ stem: String) -> String {
     @Test func oddIdentifiersAreQuoted() async throws {
         try await withWarehouse { warehouse, client, database in
             let table = uniqueTable("Mixed Case\"Quote")
-            let quoted = PostgresTokenizationSQL.quote(table)
+            let quoted = PostgresCatalogSQL.quote(table)
             try await execute(client, "CREATE TABLE public.\(quoted) (\"Key\" text PRIMARY KEY, \"E-Mail; DROP\" text)")
             try await execute(client, "INSERT INTO public.\(quoted) VALUES ('b', 'x@y'), ('a', 'z@y')")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
-            #expect(try await warehouse.tokenize(description, columns: plans(.hmac, "E-Mail; DROP"), mode: .tokenize).rowsUpdated == 2)
+            #expect(try await warehouse.run(description, plans(.hmac, "E-Mail; DROP"), mode: .tokenize).rowsUpdated == 2)
             try await execute(client, "DROP TABLE public.\(quoted)")
         }
     }
@@ -139,7 +158,7 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (id int PRIMARY KEY, n int)")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             await #expect {
-                try await warehouse.tokenize(description, columns: plans(.poc, "n"), mode: .tokenize)
+                try await warehouse.run(description, plans(.poc, "n"), mode: .tokenize)
             } throws: { error in
                 (error as? WarehouseError)?.code == .columnNotText
             }
@@ -147,23 +166,25 @@ private func uniqueTable(_ stem: String) -> String {
         }
     }
 
+    /// The hmac key reaches PostgreSQL through COPY into a session temp table; the tokens it computes are the
+    /// Swift tokens, byte for byte.
     @Test func sqlHMACTokensAreByteIdenticalToSwift() async throws {
-        try await withWarehouse { _, client, _ in
-            let tokenizer = Tokenizer(keyring: oldKeys)
-            let pads = try tokenizer.hmacPads()
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("hmac_samples")
+            try await execute(client, "CREATE TABLE public.\(table) (id int PRIMARY KEY, v text)")
             var binds = PostgresBindings()
             binds.append(Self.samples)
-            binds.append(pads.keyID)
-            binds.append(ByteBuffer(bytes: pads.inner))
-            binds.append(ByteBuffer(bytes: pads.outer))
-            let expression = PostgresTokenizationSQL.hmacToken("v", keyID: "$2::text", inner: "$3::bytea", outer: "$4::bytea")
-            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT v, \(expression) FROM unnest($1::text[]) AS t(v)", binds: binds))
+            try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO public.\(table) SELECT i, v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i)", binds: binds))
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            #expect(try await warehouse.run(description, plans(.hmac, "v")).rowsUpdated == Self.samples.count)
+            let tokenizer = Tokenizer(keyring: oldKeys)
             var checked = 0
-            for try await (value, token) in rows.decode((String, String).self) {
-                #expect(token == (try tokenizer.token(for: value, scheme: .hmac)), "\(value)")
+            for try await (id, token) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, v FROM public.\(table) ORDER BY id")).decode((Int, String).self) {
+                #expect(token == (try tokenizer.token(for: Self.samples[id - 1], scheme: .hmac)), "\(Self.samples[id - 1])")
                 checked += 1
             }
             #expect(checked == Self.samples.count)
+            try await execute(client, "DROP TABLE public.\(table)")
         }
     }
 
@@ -175,13 +196,13 @@ private func uniqueTable(_ stem: String) -> String {
                 client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'u' || g || '@x.org' END, '+1 555 ' || g FROM generate_series(1, 50) g")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             await #expect {
-                try await warehouse.tokenize(description, columns: plans(.hmac, "short"), mode: .tokenize)
+                try await warehouse.run(description, plans(.hmac, "short"), mode: .tokenize)
             } throws: { error in
                 "\(error)".contains("character varying(40) but hmac tokens are 50 characters")
             }
-            let first = try await warehouse.tokenize(description, columns: plans(.hmac, "email", "phone"), mode: .tokenize)
+            let first = try await warehouse.run(description, plans(.hmac, "email", "phone"), mode: .tokenize)
             #expect(first.rowsUpdated == 50 && first.pushedDown)
-            #expect(try await warehouse.tokenize(description, columns: plans(.hmac, "email", "phone"), mode: .tokenize).rowsUpdated == 0)
+            #expect(try await warehouse.run(description, plans(.hmac, "email", "phone"), mode: .tokenize).rowsUpdated == 0)
             let tokenizer = Tokenizer(keyring: oldKeys)
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, email, phone FROM public.\(table) ORDER BY id"))
             for try await (id, email, phone) in rows.decode((Int, String?, String).self) {
@@ -208,7 +229,7 @@ private func uniqueTable(_ stem: String) -> String {
             let before = try await contents(client, table)
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let columns = plans(.siv, "email") + plans(.ff1, "phone", "code")
-            let first = try await warehouse.tokenize(description, columns: columns, mode: .tokenize)
+            let first = try await warehouse.run(description, columns, mode: .tokenize)
             #expect(first.rowsUpdated == 6 && !first.pushedDown)  // row c holds nothing to protect
             #expect(first.batches == 2)
             let tokenizer = Tokenizer(keyring: oldKeys)
@@ -228,7 +249,7 @@ private func uniqueTable(_ stem: String) -> String {
                 }
             }
             #expect(after["a"]?.phone?.hasPrefix("+") == true && after["a"]?.phone?.count == 16)
-            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
+            #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == 0)
             #expect(try await contents(client, table) == after)
             let ledger = try await client.query(
                 PostgresQuery(unsafeSQL: "SELECT count(*)::bigint FROM tokenize_action.ff1_ledger WHERE relation = 'public.\(table)'"))
@@ -249,14 +270,14 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(
                 client, "INSERT INTO public.\(table) SELECT g, 'p' || g || '@example.com', '+49 30 ' || (1000000 + g) FROM generate_series(1, 20) g")
             let description = try await warehouse.describe(TableReference(database: name, schema: "public", table: table))
-            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 20)
+            #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == 20)
         }
         try await withWarehouse(keys: rotatedKeys) { warehouse, client, _ in
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             // A plain run with the new key leaves old-key tokens alone: every configured key still recognises.
-            #expect(try await warehouse.tokenize(description, columns: columns, mode: .tokenize).rowsUpdated == 0)
-            #expect(try await warehouse.tokenize(description, columns: columns, mode: .rekey).rowsUpdated == 20)
-            #expect(try await warehouse.tokenize(description, columns: columns, mode: .rekey).rowsUpdated == 0)
+            #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == 0)
+            #expect(try await warehouse.run(description, columns, mode: .rekey).rowsUpdated == 20)
+            #expect(try await warehouse.run(description, columns, mode: .rekey).rowsUpdated == 0)
             let tokenizer = Tokenizer(keyring: rotatedKeys)
             for (key, row) in try await contents(client, table) {
                 let email = try #require(row.email)
@@ -274,7 +295,7 @@ private func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (email text)")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             await #expect {
-                try await warehouse.tokenize(description, columns: plans(.siv, "email"), mode: .tokenize)
+                try await warehouse.run(description, plans(.siv, "email"), mode: .tokenize)
             } throws: { error in
                 (error as? WarehouseError)?.code == .unsupported && "\(error)".contains("primary key")
             }

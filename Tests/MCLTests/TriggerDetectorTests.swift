@@ -1,8 +1,9 @@
+import DataHubClient
 import MCL
 import Testing
 
 private let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
-private let detector = TriggerDetector(triggerTag: "tokenize/run")
+private let detector = TriggerDetector(triggerTag: TagURN("tokenize/run"))
 
 private func event(
     _ aspectName: String, _ json: String?, previous: String? = nil, changeType: String = "UPSERT", entityType: String = "dataset"
@@ -57,13 +58,30 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
     }
 
     @Test func customTriggerTag() throws {
-        let custom = TriggerDetector(triggerTag: "urn:li:tag:protect")
+        let custom = TriggerDetector(triggerTag: TagURN("urn:li:tag:protect"))
         #expect(try custom.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:protect"}]}"#)) != nil)
         #expect(try custom.trigger(in: event("globalTags", tagged)) == nil)
     }
 
-    @Test func malformedAspectJSONIsAnError() {
-        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: event("globalTags", "{not json")) }
+    @Test func malformedAspectJSONThatMayHoldTheTriggerIsPoison() {
+        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:tokenize/run"}"#)) }
+        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:tokenize\/run"}]"#)) }
+        #expect(throws: MCLDecodingError.self) { try detector.trigger(in: event("globalTags", #"{"tags":{"tag":"urn:li:tag:tokenize/run"}}"#)) }
+    }
+
+    @Test func anAspectThatCannotMentionTheTriggerIsNotParsed() throws {
+        // No trigger URN and no escape in the bytes: it cannot be a trigger, whatever else is wrong with it.
+        #expect(try detector.trigger(in: event("globalTags", "{not json")) == nil)
+    }
+
+    @Test func escapedTriggerURNsAreFound() throws {
+        #expect(try detector.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:tokenize\u002frun"}]}"#))?.scope == .dataset)
+    }
+
+    @Test func theActorIsCarried() throws {
+        var withActor = event("globalTags", tagged)
+        withActor.actor = "urn:li:corpuser:alice"
+        #expect(try detector.trigger(in: withActor)?.actor == "urn:li:corpuser:alice")
     }
 
     @Test func nonJSONContentTypeIsAnError() {

@@ -35,3 +35,25 @@ public enum TestEnvironment {
         public var description: String
     }
 }
+
+/// A seeded generator (SplitMix64), so randomised tests can print their seed and be replayed exactly.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    /// A fresh seed, from `TEST_SEED` when set (to replay a failure), else random.
+    public static func seedForThisRun() -> UInt64 {
+        ProcessInfo.processInfo.environment["TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 0...UInt64.max)
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

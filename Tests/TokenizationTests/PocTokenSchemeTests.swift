@@ -20,18 +20,11 @@ import Tokenization
     @Test(arguments: ["tok_YWJj_poc", "tok_Wm/Dqw==_poc", "tok_+/=_poc"])
     func recognisesTokens(value: String) {
         #expect(scheme.isToken(value))
-        #expect(!scheme.needsTokenization(value))
     }
 
     @Test(arguments: ["tok__poc", "tok_a b_poc", "tok_abc_po", "xtok_abc_poc", "tok_abc_poc\n", "tok_äbc_poc", "plain"])
     func rejectsNonTokens(value: String) {
         #expect(!scheme.isToken(value))
-    }
-
-    @Test func nullAndEmptyAreLeftAlone() {
-        #expect(!scheme.needsTokenization(nil))
-        #expect(!scheme.needsTokenization(""))
-        #expect(scheme.needsTokenization("x"))
     }
 
     @Test func tokenizingIsIdempotentOnRandomInput() {
@@ -40,7 +33,6 @@ import Tokenization
             let value = String(String.UnicodeScalarView(scalars))
             let token = scheme.token(for: value)
             #expect(scheme.isToken(token))
-            #expect(!scheme.needsTokenization(token))
         }
     }
 }

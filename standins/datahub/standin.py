@@ -30,7 +30,44 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import serving  # noqa: E402
 from mcl_schemas import CURRENT, SCHEMAS_BY_ID  # noqa: E402
 
-ACTOR = "urn:li:corpuser:datahub"
+DEFAULT_ACTOR = "urn:li:corpuser:datahub"
+_request = threading.local()
+
+
+def current_actor():
+    """The actor of the request being served: GMS takes it from the caller's token; the stand-in from the
+    X-DataHub-Actor header (default urn:li:corpuser:datahub)."""
+    return getattr(_request, "actor", None) or DEFAULT_ACTOR
+
+
+class Faults:
+    """Failures on demand (test control, not a GMS API): answer `status` to matching requests until a deadline."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rules = []
+        self.mutations = 0
+        self.requests = 0
+
+    def set(self, body):
+        with self.lock:
+            if body.get("clear"):
+                self.rules = []
+            if "status" in body:
+                self.rules.append({"status": int(body["status"]), "until": time.time() + float(body.get("seconds", 10)),
+                                   "paths": body.get("paths") or ["/"], "graphql": body.get("graphql", "all")})
+
+    def answer(self, path, query_text):
+        with self.lock:
+            now = time.time()
+            self.rules = [r for r in self.rules if r["until"] > now]
+            for rule in self.rules:
+                if not any(path.startswith(p) for p in rule["paths"]):
+                    continue
+                if path == "/api/graphql" and rule["graphql"] == "mutations" and not query_text.lstrip().startswith("mutation"):
+                    continue
+                return rule["status"]
+        return None
 
 
 # Aspect names and the Pegasus class names GMS keys them by in Rest.li aspect responses.
@@ -85,7 +122,7 @@ class MCLEmitter:
             "changeType": "UPSERT", "aspectName": aspect_name, "aspect": generic(new), "systemMetadata": system,
             "headers": None, "previousAspectValue": generic(previous),
             "previousSystemMetadata": dict(system) if previous is not None else None,
-            "created": {"time": now_ms(), "actor": ACTOR, "impersonator": None, "message": None},
+            "created": {"time": now_ms(), "actor": current_actor(), "impersonator": None, "message": None},
         }
         if self.producer is None:
             return
@@ -128,7 +165,7 @@ class Store:
         with self.lock:
             if sub_resource_type == "DATASET_FIELD":
                 current = self.get(resource_urn, "editableSchemaMetadata") or {
-                    "editableSchemaFieldInfo": [], "created": {"actor": ACTOR, "time": now_ms()}}
+                    "editableSchemaFieldInfo": [], "created": {"actor": current_actor(), "time": now_ms()}}
                 updated = json.loads(json.dumps(current))
                 infos = updated["editableSchemaFieldInfo"]
                 info = next((i for i in infos if i["fieldPath"] == sub_resource), None)
@@ -139,7 +176,7 @@ class Store:
                     infos.append(info)
                 tags = self._tag_list(info.get("globalTags"))
                 info["globalTags"] = {"tags": [{"tag": t} for t in self._apply(tags, tag_urns, add)]}
-                updated["lastModified"] = {"actor": ACTOR, "time": now_ms()}
+                updated["lastModified"] = {"actor": current_actor(), "time": now_ms()}
                 if current.get("editableSchemaFieldInfo") != infos:
                     self.put(resource_urn, "editableSchemaMetadata", updated)
             else:
@@ -178,7 +215,7 @@ def dataset_view(store, urn):
     editable_schema = store.get(urn, "editableSchemaMetadata")
     name = (props or {}).get("name") or urn
     view = {
-        "urn": urn, "name": name, "exists": store.exists(urn),
+        "__typename": "Dataset", "urn": urn, "type": "DATASET", "name": name, "exists": store.exists(urn),
         "properties": None if props is None else {"name": name, "description": props.get("description")},
         "editableProperties": None if editable is None else {"description": editable.get("description"), "name": editable.get("name")},
         "tags": tags_view(store, store.get(urn, "globalTags")),
@@ -219,6 +256,33 @@ class Root:
     def __init__(self, store):
         self.store = store
 
+    def scrollAcrossEntities(self, info, input):
+        """Search by tag as GMS's index does: `tags` (dataset globalTags), `fieldTags` (schemaMetadata field tags)
+        and `editedFieldTags` (editableSchemaMetadata field tags); orFilters of andFilters; scrollId is an offset."""
+        def field_values(urn, field):
+            if field == "tags":
+                return set(self.store._tag_list(self.store.get(urn, "globalTags")))
+            if field == "fieldTags":
+                fields = (self.store.get(urn, "schemaMetadata") or {}).get("fields", [])
+                return set().union(*[set(self.store._tag_list(f.get("globalTags"))) for f in fields])
+            if field == "editedFieldTags":
+                infos = (self.store.get(urn, "editableSchemaMetadata") or {}).get("editableSchemaFieldInfo", [])
+                return set().union(*[set(self.store._tag_list(i.get("globalTags"))) for i in infos])
+            return set()
+
+        def matches(urn):
+            clauses = input.get("orFilters") or [{"and": []}]
+            return any(all(set(c.get("values") or []) & field_values(urn, c["field"]) for c in clause.get("and") or []) for clause in clauses)
+
+        with self.store.lock:
+            urns = sorted(u for u in self.store.aspects if u.startswith("urn:li:dataset:") and matches(u))
+        start = int(input.get("scrollId") or 0)
+        count = input.get("count") or 10
+        page = urns[start:start + count]
+        next_id = str(start + count) if start + count < len(urns) else None
+        return {"nextScrollId": next_id, "count": len(page), "total": len(urns),
+                "searchResults": [{"entity": {"__typename": "Dataset", "urn": u, "type": "DATASET"}} for u in page]}
+
     def entityExists(self, info, urn):
         return self.store.exists(urn)
 
@@ -231,7 +295,10 @@ class Root:
     def createTag(self, info, input):
         tag_id = input.get("id") or input["name"]
         urn = f"urn:li:tag:{tag_id}"
-        self.store.put(urn, "tagKey", {"name": tag_id})
+        with self.store.lock:
+            if self.store.exists(urn):
+                raise GraphQLFailure("This Tag already exists!")  # CreateTagResolver's IllegalArgumentException
+            self.store.put(urn, "tagKey", {"name": tag_id})
         self.store.put(urn, "tagProperties", {k: v for k, v in {"name": input["name"], "description": input.get("description")}.items() if v is not None})
         return urn
 
@@ -259,8 +326,8 @@ class Root:
             raise GraphQLFailure(f"Failed to update {urn}. Entity does not exist.")
         editable = input.get("editableProperties")
         if editable is not None:
-            value = {"description": editable["description"], "created": {"actor": ACTOR, "time": now_ms()},
-                     "lastModified": {"actor": ACTOR, "time": now_ms()}}
+            value = {"description": editable["description"], "created": {"actor": current_actor(), "time": now_ms()},
+                     "lastModified": {"actor": current_actor(), "time": now_ms()}}
             if editable.get("name") is not None:
                 value["name"] = editable["name"]
             previous = self.store.get(urn, "editableDatasetProperties") or {}
@@ -271,6 +338,8 @@ class Root:
     def createStructuredProperty(self, info, input):
         qualified = input.get("qualifiedName") or input.get("id")
         urn = f"urn:li:structuredProperty:{input.get('id') or qualified}"
+        if self.store.exists(urn):
+            raise GraphQLFailure("A structured property already exists with this urn")
         self.store.put(urn, "propertyDefinition", {
             "qualifiedName": qualified, "displayName": input.get("displayName"), "valueType": input["valueType"],
             "entityTypes": input["entityTypes"], "cardinality": input.get("cardinality") or "SINGLE",
@@ -312,8 +381,21 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
 
+    def _fault(self, path, query_text=""):
+        status = self.server.faults.answer(path, query_text)
+        if status is None:
+            return False
+        self._send(status, {"error": f"injected failure {status}"})
+        return True
+
     def do_GET(self):
         path = urlparse(self.path).path
+        _request.actor = self.headers.get("X-DataHub-Actor")
+        if path == "/standin/stats":
+            faults = self.server.faults
+            return self._send(200, {"mutations": faults.mutations, "requests": faults.requests})
+        if self._fault(path):
+            return
         if path in ("/health", "/health/"):
             return self._send(200, b"GOOD", "text/plain")
         match = re.match(r"^/schema-registry/api/schemas/ids/(\d+)/?$", path)
@@ -348,7 +430,17 @@ class Handler(BaseHTTPRequestHandler):
             body = self._body()
         except ValueError:
             return self._send(400, {"error": "body is not JSON"})
+        _request.actor = self.headers.get("X-DataHub-Actor")
+        if parsed.path == "/standin/faults":
+            self.server.faults.set(body)
+            return self._send(200, {"ok": True})
+        if self._fault(parsed.path, body.get("query", "") if isinstance(body, dict) else ""):
+            return
         if parsed.path == "/api/graphql":
+            with self.server.faults.lock:
+                self.server.faults.requests += 1
+                if body.get("query", "").lstrip().startswith("mutation"):
+                    self.server.faults.mutations += 1
             result = graphql_sync(self.server.schema, body.get("query", ""), root_value=Root(store),
                                   variable_values=body.get("variables"), operation_name=body.get("operationName"))
             response = {"data": result.data}
@@ -395,6 +487,7 @@ def main():
     server.topic = args.topic
     server.required_token = args.token
     server.store = Store(MCLEmitter(args.kafka_bootstrap, args.topic, args.schema_id))
+    server.faults = Faults()
     serving.serve(server, f"datahub-standin listening on http://{args.host}:{{port}} (kafka={args.kafka_bootstrap or 'off'}, "
                           f"schema id {args.schema_id})", args.port_file)
 

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import ServiceConfiguration
+import DataHubClient
+import DatabricksWarehouse
+import Foundation
+import Logging
+import PostgresSupport
+import PostgresWarehouse
+import RunLedger
+import Runs
+import WarehouseKit
+
+/// The parts `serve` and the one-off commands share, built from configuration (after it is known to be good).
+struct Components: Sendable {
+    let configuration: AppConfiguration
+    /// Pools for the state database and every dataset database, on `POSTGRES_HOST`.
+    let databases: PostgresDatabases
+    let store: PostgresRunStore
+    let locks: PostgresDatasetLocks
+    let deadLetters: DeadLetterStore
+    let catalog: DataHubOperations
+    let warehouses: [String: any Warehouse]
+    let executor: RunExecutor
+    let worker: RunWorker
+    let intake: RunIntake
+
+    /// This process, as the ledger names the owner of a run.
+    static let instanceID: String = {
+        let host = ProcessInfo.processInfo.hostName
+        return "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt16.random(in: 0...UInt16.max))"
+    }()
+
+    init(configuration: AppConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        var postgres = configuration.postgres
+        postgres.maximumConnectionsPerDatabase = max(postgres.maximumConnectionsPerDatabase, configuration.runs.worker.capacity + 4)
+        databases = try PostgresDatabases(settings: postgres, logger: logger)
+        let state = databases.client(database: configuration.runs.stateDatabase)
+        store = PostgresRunStore(client: state, owner: Self.instanceID, logger: logger)
+        locks = PostgresDatasetLocks(client: state, logger: logger)
+        deadLetters = DeadLetterStore(client: state, logger: logger)
+        catalog = DataHubOperations(client: DataHubGraphQLClient(settings: configuration.datahub, httpClient: .shared, logger: logger))
+        let tokenizer = configuration.tokens.tokenizer
+        let databricks: any Warehouse
+        if let settings = configuration.databricks {
+            databricks = DatabricksWarehouse(
+                client: DatabricksStatementClient(settings: settings, httpClient: .shared, logger: logger), tokenizer: tokenizer)
+        } else {
+            databricks = NotConfiguredWarehouse(message: "Databricks connection not configured")
+        }
+        warehouses = [
+            "postgres": PostgresWarehouse(databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize, logger: logger),
+            "databricks": databricks,
+        ]
+        executor = RunExecutor(
+            warehouses: warehouses, catalog: catalog, store: store, defaultScheme: configuration.tokens.defaultScheme,
+            triggerTag: configuration.runs.triggerTag, logger: logger)
+        worker = RunWorker(
+            store: store, locks: locks, executor: executor,
+            publisher: WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(triggerTag: configuration.runs.triggerTag), logger: logger),
+            settings: configuration.runs.worker, logger: logger)
+        intake = RunIntake(store: store, logger: logger) { [worker] in worker.nudge() }
+    }
+
+    /// Whether the state database answers.
+    func stateReachable() async -> Bool {
+        do {
+            for try await _ in try await databases.client(database: configuration.runs.stateDatabase).query("SELECT 1") {}
+            return true
+        } catch {
+            return false
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Kafka
+import Logging
+import MCL
+import Metrics
+import Resilience
+import RunLedger
+import Runs
+import ServiceLifecycle
+
+/// Routes MetadataChangeLog messages: the poll thread drops everything that is not a trigger (from the
+/// cached writer schema, without a copy); triggers are recorded in the run ledger, poison messages in the
+/// dead-letter table, and messages whose schema is not cached yet are classified after fetching it.
+///
+/// A message is handled only once what it stands for is durable: a trigger's request in the ledger, a poison
+/// message in the dead-letter table. While the ledger, the registry or PostgreSQL is unavailable the handler
+/// retries with backoff, so the offset never moves past an unhandled message; on shutdown it gives up and the
+/// message is delivered again after the restart.
+struct MCLRouter: KafkaMessageRouter {
+    enum Work: Sendable {
+        case trigger(Trigger, KafkaMessage)
+        case poison(MCLDecodingError, KafkaMessage)
+        case needsSchema(KafkaMessage)
+    }
+
+    let classifier: MCLClassifier
+    let registry: SchemaRegistryClient
+    let recorder: TriggerRecorder
+    let retry: Backoff
+    let logger: Logger
+
+    init(classifier: MCLClassifier, registry: SchemaRegistryClient, recorder: TriggerRecorder, logger: Logger) {
+        self.classifier = classifier
+        self.registry = registry
+        self.recorder = recorder
+        self.retry = Backoff(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0.2)
+        self.logger = logger
+    }
+
+    func route(_ message: KafkaMessageView) -> Work? {
+        guard let value = message.value else { return nil }  // a tombstone
+        switch classifier.classify(value) {
+        case .irrelevant: return nil
+        case .trigger(let trigger): return .trigger(trigger, message.copy())
+        case .poison(let error): return .poison(error, message.copy())
+        case .needsSchema: return .needsSchema(message.copy())
+        }
+    }
+
+    func handle(_ work: Work, at position: KafkaPosition) async -> Bool {
+        var attempt = 0
+        while true {
+            do {
+                try await handleOnce(work, at: position)
+                return true
+            } catch {
+                attempt += 1
+                let delay = retry.delay(beforeRetry: attempt)
+                logger.warning(
+                    "message not handled yet; retrying", metadata: ["position": "\(position)", "error": "\(error)", "retry_in": "\(delay)"])
+                Counter(label: "tokenize_mcl_retries_total").increment()
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                } catch {
+                    logger.notice("shutting down: the message is delivered again after the restart", metadata: ["position": "\(position)"])
+                    return false
+                }
+            }
+        }
+    }
+
+    private func handleOnce(_ work: Work, at position: KafkaPosition) async throws {
+        switch work {
+        case .trigger(let trigger, let message):
+            try await recorder.record(trigger, message)
+        case .poison(let error, let message):
+            try await recorder.deadLetter(message, code: error.code.rawValue, reason: error.message)
+        case .needsSchema(let message):
+            switch try await classifier.classify(message.value ?? [], registry: registry) {
+            case .irrelevant, .needsSchema: return
+            case .trigger(let trigger): try await recorder.record(trigger, message)
+            case .poison(let error): try await recorder.deadLetter(message, code: error.code.rawValue, reason: error.message)
+            }
+        }
+    }
+}

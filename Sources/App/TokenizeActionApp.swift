@@ -1,0 +1,62 @@
+import ServiceConfiguration
+import HTTPAPI
+import Hummingbird
+import Kafka
+import Logging
+import MCL
+import Metrics
+import Prometheus
+import RunLedger
+import Runs
+import ServiceLifecycle
+
+/// Builds the service from configuration and runs it.
+public enum TokenizeActionApp {
+    /// The service: HTTP API, Kafka consumer, run worker, reconciliation and PostgreSQL pools, as services of one
+    /// Hummingbird application. Shutdown runs in reverse order: HTTP stops, the consumer drains and commits, the
+    /// reconciler stops, the worker lets runs finish within the grace period, the pools close.
+    public static func buildApplication(
+        configuration: AppConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil
+    ) async throws -> some ApplicationProtocol {
+        guard let kafka = configuration.kafka else {
+            throw ConfigurationError(.missing, variable: "KAFKA_BOOTSTRAP_SERVERS", "is required to serve")
+        }
+        try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
+        let components = try Components(configuration: configuration, logger: logger)
+        let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
+        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag))
+        let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
+        let consumer = try KafkaConsumerService(
+            configuration: kafka, router: MCLRouter(classifier: classifier, registry: registry, recorder: recorder, logger: logger), logger: logger)
+        let reconciler = Reconciler(
+            catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
+            interval: configuration.runs.reconcileInterval, logger: logger)
+        let warehouses = components.warehouses
+        let readiness = ReadinessChecks(checks: [
+            ("kafka", { await consumer.brokerReachable() }),
+            ("schema_registry", { await registry.ping() }),
+            ("postgres", { await warehouses["postgres"]?.ping() ?? false }),
+            ("state", { await components.stateReachable() }),
+            ("datahub", { await components.catalog.ping() }),
+        ])
+        let router = HTTPAPI.router(
+            HTTPAPIDependencies(
+                intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics))
+        return Application(
+            router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
+            services: [components.databases, components.worker, reconciler, consumer], logger: logger)
+    }
+
+    /// Runs the service until SIGTERM/SIGINT. Graceful shutdown is bounded: the worker asks runs to stop at a batch
+    /// boundary after `SHUTDOWN_GRACE_SECONDS`, and whatever is still running a few seconds later is cancelled.
+    public static func serve(configuration: AppConfiguration, logger: Logger) async throws {
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        logger.info("starting tokenize-action", metadata: ["config": "\(configuration.redactedSummary)"])
+        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.runs.worker.shutdownGrace + .seconds(10)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}

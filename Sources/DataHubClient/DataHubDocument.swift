@@ -1,0 +1,69 @@
+/// Every GraphQL operation the service sends to DataHub GMS. The client accepts only these, and a test
+/// validates every case against DataHub's real SDL, so no document can skip validation.
+public enum DataHubDocument: String, Sendable, CaseIterable {
+    case entityExists = "tokenizeEntityExists"
+    case createTag = "tokenizeCreateTag"
+    case dataset = "tokenizeDataset"
+    case batchAddTags = "tokenizeBatchAddTags"
+    case batchRemoveTags = "tokenizeBatchRemoveTags"
+    case updateEditableProperties = "tokenizeUpdateEditableProperties"
+    case createStructuredProperty = "tokenizeCreateStructuredProperty"
+    case upsertStructuredProperties = "tokenizeUpsertStructuredProperties"
+    case scrollTaggedDatasets = "tokenizeScrollTaggedDatasets"
+
+    /// The operation name (also sent as `operationName`).
+    public var operationName: String { rawValue }
+
+    public var text: String {
+        switch self {
+        case .entityExists:
+            return "query tokenizeEntityExists($urn: String!) { entityExists(urn: $urn) }"
+        case .createTag:
+            return "mutation tokenizeCreateTag($input: CreateTagInput!) { createTag(input: $input) }"
+        case .dataset:
+            return """
+                query tokenizeDataset($urn: String!) {
+                  dataset(urn: $urn) {
+                    urn
+                    properties { name description }
+                    editableProperties { name description }
+                    tags { tags { tag { urn } } }
+                    schemaMetadata { fields { fieldPath nativeDataType tags { tags { tag { urn } } } } }
+                    editableSchemaMetadata { editableSchemaFieldInfo { fieldPath tags { tags { tag { urn } } } } }
+                  }
+                }
+                """
+        case .batchAddTags:
+            return "mutation tokenizeBatchAddTags($input: BatchAddTagsInput!) { batchAddTags(input: $input) }"
+        case .batchRemoveTags:
+            return "mutation tokenizeBatchRemoveTags($input: BatchRemoveTagsInput!) { batchRemoveTags(input: $input) }"
+        case .updateEditableProperties:
+            return """
+                mutation tokenizeUpdateEditableProperties($urn: String!, $input: DatasetUpdateInput!) {
+                  updateDataset(urn: $urn, input: $input) { urn }
+                }
+                """
+        case .createStructuredProperty:
+            return """
+                mutation tokenizeCreateStructuredProperty($input: CreateStructuredPropertyInput!) {
+                  createStructuredProperty(input: $input) { urn }
+                }
+                """
+        case .upsertStructuredProperties:
+            return """
+                mutation tokenizeUpsertStructuredProperties($input: UpsertStructuredPropertiesInput!) {
+                  upsertStructuredProperties(input: $input) { properties { structuredProperty { urn } } }
+                }
+                """
+        case .scrollTaggedDatasets:
+            return """
+                query tokenizeScrollTaggedDatasets($input: ScrollAcrossEntitiesInput!) {
+                  scrollAcrossEntities(input: $input) { nextScrollId count total searchResults { entity { urn type } } }
+                }
+                """
+        }
+    }
+
+    /// Whether the operation changes DataHub.
+    public var isMutation: Bool { text.hasPrefix("mutation") }
+}

@@ -1,0 +1,83 @@
+/// What the service reads of a dataset before a run and before a write-back.
+public struct DatasetSnapshot: Sendable, Equatable {
+    public struct Field: Sendable, Equatable {
+        public var fieldPath: String
+        /// Tags set in the UI or over GraphQL (`editableSchemaMetadata`): these can be removed.
+        public var editableTags: Set<TagURN>
+        /// Tags set by ingestion (`schemaMetadata`): GraphQL cannot remove these.
+        public var ingestedTags: Set<TagURN>
+        public var nativeDataType: String?
+
+        public init(fieldPath: String, editableTags: Set<TagURN> = [], ingestedTags: Set<TagURN> = [], nativeDataType: String? = nil) {
+            self.fieldPath = fieldPath
+            self.editableTags = editableTags
+            self.ingestedTags = ingestedTags
+            self.nativeDataType = nativeDataType
+        }
+
+        /// Both kinds of tags together.
+        public var tags: Set<TagURN> { editableTags.union(ingestedTags) }
+    }
+
+    public var urn: String
+    public var tags: Set<TagURN>
+    public var fields: [Field]
+    /// The UI-edited description (`editableDatasetProperties`), which is what users see when set.
+    public var editableDescription: String?
+    /// The UI-edited name, carried over when the editable properties are rewritten.
+    public var editableName: String?
+    /// The ingested description (`datasetProperties`).
+    public var ingestedDescription: String?
+
+    public init(
+        urn: String, tags: Set<TagURN> = [], fields: [Field] = [], editableDescription: String? = nil, editableName: String? = nil,
+        ingestedDescription: String? = nil
+    ) {
+        self.urn = urn
+        self.tags = tags
+        self.fields = fields
+        self.editableDescription = editableDescription
+        self.editableName = editableName
+        self.ingestedDescription = ingestedDescription
+    }
+
+    /// The fields carrying `tag`, from either source.
+    public func fields(taggedWith tag: TagURN) -> [Field] {
+        fields.filter { $0.tags.contains(tag) }
+    }
+
+    /// The description a user sees: the edited one, else the ingested one.
+    public var visibleDescription: String? { editableDescription ?? ingestedDescription }
+}
+
+/// A dataset, or one of its fields, that tags are applied to.
+public struct TagTarget: Sendable, Hashable {
+    public var datasetURN: String
+    /// A field path, or `nil` for the dataset itself.
+    public var fieldPath: String?
+
+    public init(datasetURN: String, fieldPath: String? = nil) {
+        self.datasetURN = datasetURN
+        self.fieldPath = fieldPath
+    }
+}
+
+/// What the service needs of DataHub: reading datasets, finding tagged ones, and writing a run's outcome
+/// back. `DataHubOperations` talks to GMS; tests use an in-memory catalog.
+public protocol DataHubCatalog: Sendable {
+    /// Tags, field tags and descriptions of a dataset; `nil` when it does not exist.
+    func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot?
+    /// URNs of datasets carrying `tag` on the dataset or on a field.
+    func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String]
+    /// Creates each tag that does not exist yet; an existing one (even one created meanwhile) is fine.
+    func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError)
+    /// Creates the string structured property `id` for datasets unless it exists.
+    func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError)
+    func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError)
+    func removeTags(_ tags: [TagURN], from targets: [TagTarget]) async throws(DataHubError)
+    /// Sets the dataset's UI description, carrying the editable name over (the update replaces both).
+    func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError)
+    func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError)
+    /// Whether GMS answers.
+    func ping() async -> Bool
+}

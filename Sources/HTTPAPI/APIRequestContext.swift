@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import Runs
+
+/// The request context of the API: run records and errors are encoded as the ledger writes them (sorted
+/// keys, ISO 8601 UTC dates).
+public struct APIRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    public var responseEncoder: JSONEncoder { RunRecord.encoder() }
+}
+
+extension RunRecord: ResponseEncodable {}
+
+/// `{"error": "…"}`: one line saying what is wrong and what to do.
+public struct ErrorBody: ResponseEncodable, Sendable {
+    public var error: String
+
+    public init(_ error: String) {
+        self.error = error
+    }
+}
+
+/// A page of run records.
+public struct RunList: ResponseEncodable, Sendable {
+    public var runs: [RunRecord]
+}
+
+/// What `/readyz` reports.
+public struct Readiness: ResponseEncodable, Sendable {
+    public var status: String
+    public var checks: [String: String]
+}

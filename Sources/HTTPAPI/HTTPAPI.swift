@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import Runs
+
+/// Checks each dependency for `/readyz`.
+public struct ReadinessChecks: Sendable {
+    public var checks: [(name: String, probe: @Sendable () async -> Bool)]
+
+    public init(checks: [(name: String, probe: @Sendable () async -> Bool)]) {
+        self.checks = checks
+    }
+
+    /// Runs every probe concurrently; returns each result by name.
+    func evaluate() async -> [String: Bool] {
+        await withTaskGroup(of: (String, Bool).self) { group in
+            for check in checks {
+                group.addTask { (check.name, await check.probe()) }
+            }
+            var results: [String: Bool] = [:]
+            for await (name, ok) in group { results[name] = ok }
+            return results
+        }
+    }
+}
+
+/// What the API works with.
+public struct HTTPAPIDependencies: Sendable {
+    public var intake: RunIntake
+    public var store: any RunStore
+    public var readiness: ReadinessChecks
+    public var supportedPlatforms: Set<String>
+    public var metrics: PrometheusCollectorRegistry?
+
+    public init(intake: RunIntake, store: any RunStore, readiness: ReadinessChecks, supportedPlatforms: Set<String>, metrics: PrometheusCollectorRegistry?) {
+        self.intake = intake
+        self.store = store
+        self.readiness = readiness
+        self.supportedPlatforms = supportedPlatforms
+        self.metrics = metrics
+    }
+}
+
+/// The HTTP API: `/healthz`, `/readyz`, `POST /trigger`, `GET /runs`, `GET /runs/{run_id}`, `/metrics`.
+public enum HTTPAPI {
+    public static func router(_ dependencies: HTTPAPIDependencies) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.get("/healthz") { _, _ in ["status": "ok"] }
+        router.get("/readyz") { _, _ -> EditedResponse<Readiness> in
+            let results = await dependencies.readiness.evaluate()
+            let ready = results.values.allSatisfy { $0 }
+            return EditedResponse(
+                status: ready ? .ok : .serviceUnavailable,
+                response: Readiness(status: ready ? "ready" : "not ready", checks: results.mapValues { $0 ? "ok" : "unreachable" }))
+        }
+        router.post("/trigger") { request, context -> Response in
+            let body: TriggerRequest
+            do {
+                body = try await request.decode(as: TriggerRequest.self, context: context)
+            } catch let error as RunError {
+                return try errorResponse(.badRequest, error.message, context)
+            } catch {
+                return try errorResponse(.badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
+            }
+            let runRequest: RunRequest
+            switch Result(catching: { () throws(RunError) in try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: "api") }) {
+            case .success(let value): runRequest = value
+            case .failure(let error): return try errorResponse(.badRequest, error.message, context)
+            }
+            let outcome = try await dependencies.intake.submit(runRequest)
+            if request.uri.queryParameters.get("wait") == "true" {
+                guard let final = try await dependencies.intake.final(outcome.run.runID) else {
+                    return try errorResponse(.internalServerError, "run \(outcome.run.runID) disappeared from the ledger", context)
+                }
+                return try final.response(from: request, context: context)
+            }
+            return try EditedResponse(status: .accepted, headers: [.location: "/runs/\(outcome.run.runID)"], response: outcome.run)
+                .response(from: request, context: context)
+        }
+        router.get("/runs") { request, context -> Response in
+            let query = request.uri.queryParameters
+            var status: RunStatus?
+            if let text = query.get("status") {
+                guard let parsed = RunStatus(rawValue: text.uppercased()) else {
+                    return try errorResponse(.badRequest, "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", context)
+                }
+                status = parsed
+            }
+            let limit = query.get("limit").flatMap(Int.init) ?? 50
+            guard (1...1000).contains(limit) else { return try errorResponse(.badRequest, "limit must be 1...1000", context) }
+            let runs = try await dependencies.store.records(dataset: query.get("dataset"), status: status, limit: limit)
+            return try RunList(runs: runs).response(from: request, context: context)
+        }
+        router.get("/runs/:run_id") { request, context -> Response in
+            let runID = context.parameters.get("run_id") ?? ""
+            guard let record = try await dependencies.store.record(runID) else {
+                return try errorResponse(.notFound, "no run with id '\(runID)'", context)
+            }
+            return try record.response(from: request, context: context)
+        }
+        if let metrics = dependencies.metrics {
+            router.get("/metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
+        return router
+    }
+
+    private static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext) throws -> Response {
+        let data = try context.responseEncoder.encode(ErrorBody(message))
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

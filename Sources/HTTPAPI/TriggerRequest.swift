@@ -1,0 +1,63 @@
+import Runs
+
+/// The body of `POST /trigger`: `{"dataset": URN, "columns": [names], "rekey": bool}` (columns and rekey optional).
+/// Unknown fields are refused, so a typo never silently widens a destructive run.
+public struct TriggerRequest: Decodable, Sendable, Equatable {
+    public var dataset: String
+    public var columns: [String]?
+    public var rekey: Bool?
+
+    private enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataset, columns, rekey
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(dataset: String, columns: [String]? = nil, rekey: Bool? = nil) {
+        self.dataset = dataset
+        self.columns = columns
+        self.rekey = rekey
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        let allowed = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = all.allKeys.map(\.stringValue).filter({ !allowed.contains($0) }).sorted().first {
+            throw RunError(.invalidRequest, "unknown field \"\(unknown)\"; allowed: dataset, columns, rekey")
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard let dataset = try? container.decode(String.self, forKey: .dataset) else {
+            throw RunError(.invalidRequest, "\"dataset\" must be a dataset URN string, e.g. urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
+        }
+        self.dataset = dataset
+        do {
+            columns = try container.decodeIfPresent([String].self, forKey: .columns)
+        } catch {
+            throw RunError(.invalidRequest, "\"columns\" must be an array of non-empty column names")
+        }
+        guard columns?.allSatisfy({ !$0.isEmpty }) ?? true else {
+            throw RunError(.invalidRequest, "\"columns\" must be an array of non-empty column names")
+        }
+        do {
+            rekey = try container.decodeIfPresent(Bool.self, forKey: .rekey)
+        } catch {
+            throw RunError(.invalidRequest, "\"rekey\" must be true or false")
+        }
+    }
+
+    /// The request as a run request, after checking the URN names a supported platform and a three-part table.
+    public func runRequest(supportedPlatforms: Set<String>, requestedBy: String?) throws(RunError) -> RunRequest {
+        let urn = try DatasetURN(dataset)
+        guard supportedPlatforms.contains(urn.platform) else {
+            throw RunError(
+                .unsupportedPlatform, "platform '\(urn.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))")
+        }
+        _ = try urn.tableReference()
+        return RunRequest(dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false), source: .api, requestedBy: requestedBy)
+    }
+}

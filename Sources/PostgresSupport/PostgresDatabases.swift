@@ -1,0 +1,83 @@
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// One pooled `PostgresClient` per database, created on first use and run for the life of this service.
+///
+/// A dataset URN names its database, so clients cannot all be made up front. Each new client's `run()`
+/// is added to this service's task group; graceful shutdown ends them after the services that use them.
+public final class PostgresDatabases: Service, Sendable {
+    public let settings: PostgresSettings
+    private let tls: PostgresClient.Configuration.TLS
+    private let logger: Logger
+    private let clients = Mutex<[String: PostgresClient]>([:])
+    private let newClients: AsyncStream<PostgresClient>
+    private let newClientsContinuation: AsyncStream<PostgresClient>.Continuation
+
+    /// - Throws: when the TLS settings cannot be used (an unreadable root certificate).
+    public init(settings: PostgresSettings, logger: Logger) throws(PostgresFailure) {
+        self.settings = settings
+        self.logger = logger
+        self.tls = try Self.tls(settings)
+        (newClients, newClientsContinuation) = AsyncStream.makeStream()
+    }
+
+    /// libpq's `sslmode` in postgres-nio's terms.
+    static func tls(_ settings: PostgresSettings) throws(PostgresFailure) -> PostgresClient.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        var mode = settings.sslMode
+        if mode == .require, settings.sslRootCertificate != nil { mode = .verifyCA }
+        switch mode {
+        case .disable:
+            return .disable
+        case .prefer, .require:
+            configuration.certificateVerification = .none
+            return mode == .prefer ? .prefer(configuration) : .require(configuration)
+        case .verifyCA, .verifyFull:
+            guard let root = settings.sslRootCertificate else {
+                if mode == .verifyFull {
+                    configuration.certificateVerification = .fullVerification
+                    return .require(configuration)
+                }
+                throw PostgresFailure(.configuration, "POSTGRES_SSLMODE=verify-ca needs POSTGRES_SSLROOTCERT (a PEM file of the CA)")
+            }
+            do {
+                configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(root))
+            } catch {
+                throw PostgresFailure(.configuration, "POSTGRES_SSLROOTCERT \(root) cannot be read as PEM certificates: \(error)")
+            }
+            configuration.certificateVerification = mode == .verifyFull ? .fullVerification : .noHostnameVerification
+            return .require(configuration)
+        }
+    }
+
+    /// The pooled client for `database`.
+    public func client(database: String) -> PostgresClient {
+        clients.withLock { clients in
+            if let existing = clients[database] { return existing }
+            var configuration = PostgresClient.Configuration(
+                host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: database,
+                tls: tls)
+            configuration.options.maximumConnections = settings.maximumConnectionsPerDatabase
+            configuration.options.connectTimeout = settings.connectTimeout
+            if settings.sslMode == .verifyFull { configuration.options.tlsServerName = settings.host }
+            var clientLogger = logger
+            clientLogger[metadataKey: "database"] = "\(database)"
+            let client = PostgresClient(configuration: configuration, backgroundLogger: clientLogger)
+            clients[database] = client
+            newClientsContinuation.yield(client)
+            return client
+        }
+    }
+
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            for await client in newClients.cancelOnGracefulShutdown() {
+                group.addTask { await client.run() }
+            }
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// The service's own tables in each database it tokenizes in (schema `tokenize_action`): the progress of each
+/// run, written in the same transaction as the batch it counts, and the ff1 ledger.
+enum BookkeepingSQL {
+    /// Serialises schema creation between processes (`CREATE … IF NOT EXISTS` races otherwise).
+    static let setupLock = "SELECT pg_advisory_xact_lock(7236411620455235917)"
+
+    static let setup = [
+        "CREATE SCHEMA IF NOT EXISTS tokenize_action",
+        """
+        CREATE TABLE IF NOT EXISTS tokenize_action.run_progress (
+            run_id text NOT NULL, relation text NOT NULL, last_key text, batches integer NOT NULL DEFAULT 0,
+            rows_updated bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (run_id, relation))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS tokenize_action.ff1_ledger (
+            relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
+            key_id text NOT NULL, token_digest bytea NOT NULL,
+            PRIMARY KEY (relation, column_name, row_key))
+        """,
+    ]
+
+    /// A run's progress on a relation (`$1` run id, `$2` relation).
+    static let readProgress = "SELECT last_key, batches, rows_updated FROM tokenize_action.run_progress WHERE run_id = $1 AND relation = $2"
+
+    /// Adds one batch to a run's progress. Parameters: run id, relation, the batch's last key, rows it changed.
+    static let recordBatch = """
+        INSERT INTO tokenize_action.run_progress AS p (run_id, relation, last_key, batches, rows_updated)
+        VALUES ($1, $2, $3, 1, $4)
+        ON CONFLICT (run_id, relation) DO UPDATE SET last_key = EXCLUDED.last_key, batches = p.batches + 1,
+            rows_updated = p.rows_updated + EXCLUDED.rows_updated, updated_at = now()
+        RETURNING batches, rows_updated
+        """
+}

@@ -1,0 +1,57 @@
+import WarehouseKit
+
+/// SQL about tables and the catalog. Pure: identifiers are quoted here, every value is a bound parameter.
+public enum PostgresCatalogSQL {
+    /// Quotes an identifier (`"a""b"`). Callers pass only names checked against the catalog.
+    public static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// `"schema"."table"`.
+    public static func qualifiedName(_ table: TableReference) -> String {
+        quote(table.schema) + "." + quote(table.table)
+    }
+
+    /// `schema.table`, the relation's name in the service's bookkeeping tables.
+    public static func relationName(_ table: TableReference) -> String {
+        "\(table.schema).\(table.table)"
+    }
+
+    /// Columns of a table (`$1` schema, `$2` table) with their type and whether they hold text.
+    public static let describeColumns = """
+        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (t.typcategory = 'S') AS is_text
+        FROM pg_catalog.pg_attribute a
+        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+        WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
+          AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """
+
+    /// The primary key columns of a table (`$1` schema, `$2` table) with their types.
+    public static let primaryKeyColumns = """
+        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+        FROM pg_catalog.pg_index i
+        JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey)
+        WHERE n.nspname = $1 AND c.relname = $2 AND i.indisprimary
+        """
+
+    /// Whether a database (`$1`) exists.
+    public static let databaseExists = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1)"
+
+    /// The table's size in pages (`$1` schema, `$2` table), at least 1.
+    public static let pageCount = """
+        SELECT greatest(1, pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint
+        FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2
+        """
+
+    /// The planner's row estimate (`$1` schema, `$2` table).
+    public static let estimatedRows = """
+        SELECT greatest(c.reltuples, 0)::bigint FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = $2
+        """
+}

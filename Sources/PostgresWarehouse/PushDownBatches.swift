@@ -1,0 +1,105 @@
+import Logging
+import PostgresNIO
+import Tokenization
+import WarehouseKit
+
+/// Runs push-down batches (`poc`, `hmac`) on one connection: the hmac key goes into a session temp table by
+/// `COPY`, then each batch is one statement that updates a key (or page) range and adds itself to the run's
+/// progress, so a batch and its bookkeeping commit together.
+struct PushDownBatches {
+    let connection: PostgresConnection
+    let request: TokenizationRequest
+    let plan: PushDownPlan
+    let batchSize: Int
+    let pagesPerBatch: Int
+    let logger: Logger
+
+    private var table: TableReference { request.table.table }
+    private var relation: String { PostgresCatalogSQL.relationName(table) }
+
+    /// Puts the newest hmac key's pads into the session's key table (no SQL text or parameter carries them).
+    static func loadKey(_ pads: HMACPads, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.createKeyTable), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.clearKeyTable), logger: logger)
+        try await connection.copyFrom(table: PushDownSQL.keyTable, columns: ["key_id", "inner_pad", "outer_pad"], logger: logger) { writer in
+            try await writer.write(ByteBuffer(string: PushDownSQL.keyRow(pads)))
+        }
+    }
+
+    static func dropKey(on connection: PostgresConnection, logger: Logger) async {
+        _ = try? await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.dropKeyTable), logger: logger)
+    }
+
+    /// Batches over a single-column primary key, resuming after `start.lastKey`.
+    func byKey(key: String, keyType: String, start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
+        var current = start
+        var lower = start.lastKey
+        while true {
+            try checkStop(current)
+            guard let upper = try await nextUpperKey(key: key, keyType: keyType, after: lower) else { return current }
+            let statement = PushDownSQL.batch(table: table, plan: plan, range: .primaryKey(column: key, castType: keyType, hasLowerBound: lower != nil))
+            current = try await run(statement, lower: lower, upper: upper, planned: current.plannedBatches)
+            await sink.progressed(current)
+            lower = upper
+        }
+    }
+
+    /// Batches over physical page ranges (tables without a single-column key). The last range is open-ended,
+    /// so rows appended meanwhile are covered too.
+    func byPages(pages: Int64, start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
+        var current = start
+        var first = start.lastKey.flatMap(Self.page(ofTID:)) ?? 0
+        let statement = PushDownSQL.batch(table: table, plan: plan, range: .pages)
+        while first < Int64(Int32.max) {
+            try checkStop(current)
+            let end = first + Int64(pagesPerBatch) >= pages ? Int64(Int32.max) : first + Int64(pagesPerBatch)
+            current = try await run(statement, lower: "(\(first),0)", upper: "(\(end),0)", planned: current.plannedBatches)
+            await sink.progressed(current)
+            first = end
+        }
+        return current
+    }
+
+    private func checkStop(_ current: TokenizationProgress) throws(WarehouseError) {
+        if request.stop.isStopped || Task.isCancelled {
+            throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
+        }
+    }
+
+    private func run(_ statement: PushDownSQL.Statement, lower: String?, upper: String, planned: Int?) async throws -> TokenizationProgress {
+        var binds = PostgresBindings()
+        for parameter in statement.parameters {
+            switch parameter {
+            case .runID: binds.append(request.runID)
+            case .relation: binds.append(relation)
+            case .lowerBound: binds.append(lower ?? "")
+            case .upperBound: binds.append(upper)
+            case .pattern(let scheme): binds.append(plan.shapes[scheme]?.pattern ?? "")
+            case .lengths(let scheme): binds.append(plan.shapes[scheme]?.lengths ?? [])
+            }
+        }
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: statement.sql, binds: binds), logger: logger)
+        for try await (batches, total, _) in rows.decode((Int, Int64, Int64).self) {
+            return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
+        }
+        throw WarehouseError(.statement, "the batch statement returned no progress row", table: table)
+    }
+
+    /// The largest key of the next batch of at most `batchSize` rows after `lower`, or nil at the end.
+    private func nextUpperKey(key: String, keyType: String, after lower: String?) async throws -> String? {
+        var binds = PostgresBindings()
+        if let lower { binds.append(lower) }
+        binds.append(batchSize)
+        let sql = PushDownSQL.nextKeyBound(table: table, keyColumn: key, castType: keyType, hasLowerBound: lower != nil)
+        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String?.self) {
+            return value
+        }
+        return nil
+    }
+
+    /// N of a `(N,0)` tuple id.
+    static func page(ofTID text: String) -> Int64? {
+        guard text.hasPrefix("("), let comma = text.firstIndex(of: ",") else { return nil }
+        return Int64(text[text.index(after: text.startIndex)..<comma])
+    }
+}

@@ -1,0 +1,118 @@
+import Tokenization
+import WarehouseKit
+
+/// SQL for batches whose tokens PostgreSQL computes itself (`poc`, `hmac`). Pure.
+///
+/// The hmac key's pads never appear in SQL text or bind parameters: they sit in a session temp table filled
+/// through `COPY … FROM STDIN` (whose payload no logging setting records), which the UPDATE reads.
+public enum PushDownSQL {
+    /// The session temp table holding the newest hmac key's id and pads.
+    public static let keyTable = "tokenize_action_hmac_key"
+
+    public static let createKeyTable =
+        "CREATE TEMP TABLE IF NOT EXISTS \(keyTable) (key_id text NOT NULL, inner_pad bytea NOT NULL, outer_pad bytea NOT NULL)"
+    public static let clearKeyTable = "TRUNCATE \(keyTable)"
+    public static let dropKeyTable = "DROP TABLE IF EXISTS pg_temp.\(keyTable)"
+
+    /// The COPY text row of the key table: `bytea` values in hex form (`\\x…`, the backslash escaped for COPY).
+    public static func keyRow(_ pads: HMACPads) -> String {
+        "\(pads.keyID)\t\\\\x\(Hex.encode(pads.inner))\t\\\\x\(Hex.encode(pads.outer))\n"
+    }
+
+    /// A value a push-down statement binds.
+    public enum Parameter: Sendable, Hashable {
+        case runID, relation, lowerBound, upperBound
+        case pattern(TokenSchemeName)
+        case lengths(TokenSchemeName)
+    }
+
+    /// The key range a batch covers.
+    public enum BatchRange: Sendable {
+        /// `key > $lower AND key <= $upper` on a single-column primary key; the first batch has no lower bound.
+        case primaryKey(column: String, castType: String, hasLowerBound: Bool)
+        /// Physical pages `ctid >= '(lo,0)' AND ctid < '(hi,0)'`, for tables without a single-column key.
+        case pages
+    }
+
+    /// SQL text and the values it binds, in placeholder order.
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [Parameter]
+    }
+
+    /// One batch: an UPDATE computing the tokens of the plan's columns over `range`, skipping NULL, empty and
+    /// tokenized values, and — in the same statement, so atomically — adding the batch to the run's progress.
+    /// Returns one row: the run's batches and rows so far, and the rows this batch changed.
+    public static func batch(table: TableReference, plan: PushDownPlan, range: BatchRange) -> Statement {
+        var parameters: [Parameter] = []
+        func placeholder(_ parameter: Parameter) -> String {
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        var assignments: [String] = []
+        var needs: [String] = []
+        for column in plan.columns {
+            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            var recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
+            if plan.shapes[column.scheme]?.lengths != nil {
+                recognised = "length(\(q)) = ANY(\(placeholder(.lengths(column.scheme)))::int[]) AND \(recognised)"
+            }
+            let need = "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
+            assignments.append("\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: q)) ELSE \(q) END")
+            needs.append(need)
+        }
+        let rangePredicate: String
+        switch range {
+        case .primaryKey(let column, let castType, let hasLowerBound):
+            let key = "t." + PostgresCatalogSQL.quote(column)
+            let upper = "\(key) <= \(placeholder(.upperBound))::text::\(castType)"
+            rangePredicate = hasLowerBound ? "\(key) > \(placeholder(.lowerBound))::text::\(castType) AND \(upper)" : upper
+        case .pages:
+            rangePredicate = "t.ctid >= \(placeholder(.lowerBound))::text::tid AND t.ctid < \(placeholder(.upperBound))::text::tid"
+        }
+        let usesKey = plan.columns.contains { $0.scheme == .hmac }
+        let from = usesKey ? " FROM pg_temp.\(keyTable) k" : ""
+        let sql = """
+            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(assignments.joined(separator: ", "))\(from) \
+            WHERE \(rangePredicate) AND (\(needs.joined(separator: " OR "))) RETURNING 1), \
+            counted AS (SELECT count(*)::bigint AS n FROM changed) \
+            INSERT INTO tokenize_action.run_progress AS p (run_id, relation, last_key, batches, rows_updated) \
+            SELECT \(placeholder(.runID)), \(placeholder(.relation)), \(placeholder(.upperBound)), 1, n FROM counted \
+            ON CONFLICT (run_id, relation) DO UPDATE SET last_key = EXCLUDED.last_key, batches = p.batches + 1, \
+            rows_updated = p.rows_updated + EXCLUDED.rows_updated, updated_at = now() \
+            RETURNING p.batches, p.rows_updated, (SELECT n FROM counted)
+            """
+        return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// The token of a column (`reference`, e.g. `t."email"`), byte-identical to the Swift token.
+    static func token(_ column: ColumnPlan, reference: String) -> String {
+        switch column.scheme {
+        case .poc: return pocToken(reference)
+        case .hmac: return hmacToken(reference)
+        case .siv, .ff1: preconditionFailure("\(column.scheme) tokens cannot be computed in SQL")
+        }
+    }
+
+    /// The `poc` token of a text expression: PostgreSQL's base64 wraps lines at 76 characters, so newlines
+    /// are removed.
+    public static func pocToken(_ value: String) -> String {
+        "'tok_' || translate(encode(convert_to(\(value), 'UTF8'), 'base64'), E'\\n', '') || '_poc'"
+    }
+
+    /// The `hmac` token of a text expression: HMAC-SHA256 from `sha256` and the pads in the key table (`k`), `'tkh_' || key id || '_' ||
+    /// base64url(mac)` without padding.
+    public static func hmacToken(_ value: String) -> String {
+        let mac = "sha256(k.outer_pad || sha256(k.inner_pad || convert_to(\(value), 'UTF8')))"
+        return "'tkh_' || k.key_id || '_' || rtrim(translate(encode(\(mac), 'base64'), '+/', '-_'), '=')"
+    }
+
+    /// The upper key of the next batch of at most `$2` rows after `$1` (or from the start, `$1` the limit), as text.
+    public static func nextKeyBound(table: TableReference, keyColumn: String, castType: String, hasLowerBound: Bool) -> String {
+        let key = PostgresCatalogSQL.quote(keyColumn)
+        let predicate = hasLowerBound ? "WHERE \(key) > $1::text::\(castType)" : ""
+        let limit = hasLowerBound ? "$2" : "$1"
+        return "SELECT max(k)::text FROM (SELECT \(key) AS k FROM \(PostgresCatalogSQL.qualifiedName(table)) \(predicate) ORDER BY \(key) LIMIT \(limit)) AS batch"
+    }
+}

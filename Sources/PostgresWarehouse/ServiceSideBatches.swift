@@ -1,0 +1,139 @@
+import Logging
+import PostgresNIO
+import Tokenization
+import WarehouseKit
+
+/// Runs batches whose tokens the service computes (`siv`, `ff1`, rekey runs), one transaction each: lock the
+/// next rows by key, read their ff1 ledger entries with a fresh statement (so rows another worker tokenized
+/// and committed before the locks were granted are recognised: no token is ever encrypted again), decide each
+/// cell, `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
+/// the ledger and the batch in the run's progress.
+struct ServiceSideBatches {
+    let connection: PostgresConnection
+    let request: TokenizationRequest
+    let tokenizer: Tokenizer
+    let key: String
+    let keyType: String
+    let batchSize: Int
+    let logger: Logger
+
+    private var table: TableReference { request.table.table }
+    private var relation: String { PostgresCatalogSQL.relationName(table) }
+    private var ledgerColumns: [String] { request.columns.filter { $0.scheme == .ff1 }.map(\.name) }
+
+    private struct Batch {
+        var lastKey: String?
+        var rowsRead = 0
+        var progress: TokenizationProgress?
+    }
+
+    func run(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
+        var current = start
+        while true {
+            if request.stop.isStopped || Task.isCancelled {
+                throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
+            }
+            let lower = current.lastKey
+            let batch = try await connection.withTransaction(logger: logger) { connection in
+                try await self.batch(connection, after: lower)
+            }
+            guard let lastKey = batch.lastKey, var progress = batch.progress else { return current }
+            progress.lastKey = lastKey
+            progress.plannedBatches = current.plannedBatches
+            current = progress
+            await sink.progressed(current)
+            if batch.rowsRead < batchSize { return current }
+        }
+    }
+
+    private func batch(_ connection: PostgresConnection, after lower: String?) async throws -> Batch {
+        var binds = PostgresBindings()
+        if let lower { binds.append(lower) }
+        binds.append(batchSize)
+        let select = ServiceSideSQL.lockBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil)
+        var rows: [(key: String, values: [String?])] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: select, binds: binds), logger: logger) {
+            let cells = row.makeRandomAccess()
+            var values: [String?] = []
+            for index in request.columns.indices { values.append(try cells[1 + index].decode(String?.self)) }
+            rows.append((try cells[0].decode(String.self), values))
+        }
+        var batch = Batch(lastKey: rows.last?.key, rowsRead: rows.count)
+        guard !rows.isEmpty else { return batch }
+        let ledger = try await ledgerEntries(connection, keys: rows.map(\.key))
+
+        var copyText = ""
+        var newLedger: (columns: [String], keys: [String], keyIDs: [String], digests: [[UInt8]]) = ([], [], [], [])
+        for row in rows {
+            var newValues: [String?] = []
+            var changed = false
+            for (index, column) in request.columns.enumerated() {
+                let entry = ledger[LedgerKey(column: column.name, row: row.key)]
+                switch try tokenizer.decide(row.values[index], scheme: column.scheme, mode: request.mode, ledger: entry) {
+                case .keep:
+                    newValues.append(nil)
+                case .write(let token, let written):
+                    newValues.append(token)
+                    changed = true
+                    if let written {
+                        newLedger.columns.append(column.name)
+                        newLedger.keys.append(row.key)
+                        newLedger.keyIDs.append(written.keyID)
+                        newLedger.digests.append(written.digest)
+                    }
+                }
+            }
+            if changed { copyText += ServiceSideSQL.copyTextRow([row.key] + newValues) }
+        }
+        var changedRows: Int64 = 0
+        if !copyText.isEmpty {
+            try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
+            try await connection.copyFrom(table: ServiceSideSQL.batchTable, logger: logger) { writer in
+                try await writer.write(ByteBuffer(string: copyText))
+            }
+            let apply = ServiceSideSQL.applyBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns)
+            for try await count in try await connection.query(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
+                changedRows = count
+            }
+        }
+        if !newLedger.columns.isEmpty {
+            var ledgerBinds = PostgresBindings()
+            ledgerBinds.append(relation)
+            ledgerBinds.append(newLedger.columns)
+            ledgerBinds.append(newLedger.keys)
+            ledgerBinds.append(newLedger.keyIDs)
+            ledgerBinds.append(newLedger.digests.map { ByteBuffer(bytes: $0) })
+            try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.upsertLedger, binds: ledgerBinds), logger: logger)
+        }
+        var progressBinds = PostgresBindings()
+        progressBinds.append(request.runID)
+        progressBinds.append(relation)
+        progressBinds.append(batch.lastKey)
+        progressBinds.append(changedRows)
+        let recorded = try await connection.query(PostgresQuery(unsafeSQL: BookkeepingSQL.recordBatch, binds: progressBinds), logger: logger)
+        for try await (batches, total) in recorded.decode((Int, Int64).self) {
+            batch.progress = TokenizationProgress(rowsUpdated: Int(total), batches: batches)
+        }
+        return batch
+    }
+
+    private struct LedgerKey: Hashable {
+        var column: String
+        var row: String
+    }
+
+    /// The ledger entries of the batch's rows, read by a statement issued after the row locks were taken.
+    private func ledgerEntries(_ connection: PostgresConnection, keys: [String]) async throws -> [LedgerKey: LedgerEntry] {
+        guard !ledgerColumns.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(relation)
+        binds.append(ledgerColumns)
+        binds.append(keys)
+        var entries: [LedgerKey: LedgerEntry] = [:]
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.ledgerEntries, binds: binds), logger: logger)
+        for try await (column, row, keyID, digest) in rows.decode((String, String, String, ByteBuffer).self) {
+            entries[LedgerKey(column: column, row: row)] = LedgerEntry(keyID: keyID, digest: Array(buffer: digest))
+        }
+        return entries
+    }
+}

@@ -1,0 +1,68 @@
+import WarehouseKit
+
+/// SQL for batches whose tokens the service computes (`siv`, `ff1`, rekey runs): keyset reads that lock their
+/// rows, the ff1 ledger, `COPY` into a temp table and one `UPDATE … FROM`. Pure.
+public enum ServiceSideSQL {
+    /// Locks and reads the next batch after `$1` (first batch: from the start, no `$1`); the limit is the last
+    /// parameter. Nothing else is read in this statement: the ledger is read afterwards, by a new statement that
+    /// sees every transaction committed before these row locks were granted.
+    public static func lockBatch(table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], hasLowerBound: Bool) -> String {
+        // Qualified with the table alias: an unqualified ORDER BY would sort by the text output column of the same name.
+        let key = "t." + PostgresCatalogSQL.quote(keyColumn)
+        let selected = (["\(key)::text"] + columns.map { "t.\(PostgresCatalogSQL.quote($0.name))::text" }).joined(separator: ", ")
+        let predicate = hasLowerBound ? "WHERE \(key) > $1::text::\(keyType) " : ""
+        let limit = hasLowerBound ? "$2" : "$1"
+        return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(predicate)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
+    }
+
+    /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. Keyed lookups on the
+    /// ledger's primary key, whatever its size.
+    public static let ledgerEntries = """
+        SELECT column_name, row_key, key_id, token_digest FROM tokenize_action.ff1_ledger
+        WHERE relation = $1 AND column_name = ANY($2::text[]) AND row_key = ANY($3::text[])
+        """
+
+    /// The temp table a batch's new values are copied into: `k` the key as text, `c0…` one per column.
+    public static let batchTable = "tokenize_action_batch"
+
+    public static func createBatchTable(columnCount: Int) -> String {
+        let columns = (0..<columnCount).map { "c\($0) text" }.joined(separator: ", ")
+        return "CREATE TEMP TABLE \(batchTable) (k text PRIMARY KEY, \(columns)) ON COMMIT DROP"
+    }
+
+    /// Applies the copied values (NULL means "leave as is") and returns the number of rows changed.
+    public static func applyBatch(table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan]) -> String {
+        let assignments = columns.enumerated().map { index, column in
+            "\(PostgresCatalogSQL.quote(column.name)) = COALESCE(b.c\(index), t.\(PostgresCatalogSQL.quote(column.name)))"
+        }.joined(separator: ", ")
+        return """
+            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(assignments) FROM \(batchTable) b \
+            WHERE t.\(PostgresCatalogSQL.quote(keyColumn)) = b.k::\(keyType) RETURNING 1) SELECT count(*)::bigint FROM changed
+            """
+    }
+
+    /// Records ff1 tokens: `$1` relation, then arrays of column names, row keys, key ids and digests.
+    public static let upsertLedger = """
+        INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest)
+        SELECT $1, c, k, i, d FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
+        ON CONFLICT (relation, column_name, row_key) DO UPDATE SET key_id = EXCLUDED.key_id, token_digest = EXCLUDED.token_digest
+        """
+
+    /// One row of COPY text format: tab-separated, `\N` for NULL, backslash escapes for the rest.
+    public static func copyTextRow(_ fields: [String?]) -> String {
+        fields.map { field in
+            guard let field else { return "\\N" }
+            var escaped = ""
+            for scalar in field.unicodeScalars {
+                switch scalar {
+                case "\\": escaped += "\\\\"
+                case "\t": escaped += "\\t"
+                case "\n": escaped += "\\n"
+                case "\r": escaped += "\\r"
+                default: escaped.unicodeScalars.append(scalar)
+                }
+            }
+            return escaped
+        }.joined(separator: "\t") + "\n"
+    }
+}

@@ -1,0 +1,89 @@
+/// The state database's schema, as versioned migrations. Each runs once, in order, in one transaction with
+/// its bookkeeping row; a process that finds a version applied skips it. Never edit a shipped migration: add
+/// the next version.
+enum Migrations {
+    struct Migration {
+        var version: Int
+        var description: String
+        var statements: [String]
+    }
+
+    /// Serialises migrations between processes starting together.
+    static let lock = "SELECT pg_advisory_xact_lock(7236411620455235918)"
+
+    static let bootstrap = [
+        "CREATE SCHEMA IF NOT EXISTS tokenize_action",
+        """
+        CREATE TABLE IF NOT EXISTS tokenize_action.schema_migrations (
+            version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+        """,
+    ]
+
+    static let applied = "SELECT version FROM tokenize_action.schema_migrations"
+    static let record = "INSERT INTO tokenize_action.schema_migrations (version, description) VALUES ($1, $2)"
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, description: "run ledger and dead letters",
+            statements: [
+                """
+                CREATE TABLE tokenize_action.runs (
+                    run_id uuid PRIMARY KEY,
+                    kind text NOT NULL DEFAULT 'run',
+                    dataset text NOT NULL,
+                    status text NOT NULL,
+                    source text NOT NULL,
+                    requested_by text,
+                    kafka_topic text,
+                    kafka_partition integer,
+                    kafka_offset bigint,
+                    tag_triggered boolean NOT NULL DEFAULT false,
+                    scope jsonb NOT NULL,
+                    mode text NOT NULL DEFAULT 'tokenize',
+                    columns jsonb NOT NULL DEFAULT '[]',
+                    schemes jsonb NOT NULL DEFAULT '{}',
+                    rows_updated bigint NOT NULL DEFAULT 0,
+                    batches integer NOT NULL DEFAULT 0,
+                    planned_batches integer,
+                    last_key text,
+                    details text NOT NULL DEFAULT '',
+                    error_code text,
+                    attempts integer NOT NULL DEFAULT 0,
+                    coalesced_into uuid REFERENCES tokenize_action.runs (run_id),
+                    owner text,
+                    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    started_at timestamptz,
+                    finished_at timestamptz,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    writeback_state text NOT NULL DEFAULT 'none',
+                    writeback_attempts integer NOT NULL DEFAULT 0,
+                    writeback_error text)
+                """,
+                """
+                CREATE UNIQUE INDEX runs_kafka_position ON tokenize_action.runs (kafka_topic, kafka_partition, kafka_offset)
+                WHERE kafka_topic IS NOT NULL
+                """,
+                "CREATE INDEX runs_by_dataset ON tokenize_action.runs (dataset, created_at DESC)",
+                """
+                CREATE INDEX runs_due ON tokenize_action.runs (next_attempt_at)
+                WHERE status IN ('QUEUED', 'RUNNING') OR writeback_state = 'pending'
+                """,
+                """
+                CREATE TABLE tokenize_action.dead_letters (
+                    id bigserial PRIMARY KEY,
+                    topic text NOT NULL,
+                    partition integer NOT NULL,
+                    "offset" bigint NOT NULL,
+                    key bytea,
+                    value bytea,
+                    reason_code text NOT NULL,
+                    reason text NOT NULL,
+                    received_at timestamptz NOT NULL DEFAULT now(),
+                    replayed_at timestamptz,
+                    replay_outcome text,
+                    UNIQUE (topic, partition, "offset"))
+                """,
+            ]),
+    ]
+}

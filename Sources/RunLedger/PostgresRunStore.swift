@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Runs
+import WarehouseKit
+
+/// The run ledger in PostgreSQL (`tokenize_action.runs` in the state database).
+public struct PostgresRunStore: RunStore {
+    private let client: PostgresClient
+    /// This process, recorded as the owner of the runs it works on.
+    private let owner: String
+    private let logger: Logger
+
+    public init(client: PostgresClient, owner: String, logger: Logger) {
+        self.client = client
+        self.owner = owner
+        self.logger = logger
+    }
+
+    private static let open = "status IN ('QUEUED', 'RUNNING')"
+    private static let due = "(\(open) OR writeback_state = 'pending')"
+
+    public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
+        try await client.withTransaction(logger: logger) { connection in
+            var lockBinds = PostgresBindings()
+            lockBinds.append(request.dataset.description)
+            try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/enqueue/' || $1, 0))", binds: lockBinds),
+                logger: logger)
+            if let position = request.position, let seen = try await recordAt(position, connection) {
+                let run = try await seen.coalescedInto.asyncMap { try await one("run_id = $1::uuid", [$0], connection) } ?? seen
+                return EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen)
+            }
+            let openRuns = try await many("dataset = $1 AND kind = 'run' AND \(Self.open) ORDER BY created_at", [request.dataset.description], connection)
+            var newRow = RunRecord(request: request, runID: UUID().uuidString.lowercased())
+            switch EnqueuePlan.decide(request, openRuns: openRuns) {
+            case .merge(let queued):
+                let merged = EnqueuePlan.merged(queued, with: request)
+                var binds = PostgresBindings()
+                binds.append(merged.runID)
+                binds.append(RunRow.json(merged.scope))
+                binds.append(merged.tagTriggered)
+                binds.append(merged.mode.rawValue)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, updated_at = now() WHERE run_id = $1::uuid",
+                        binds: binds), logger: logger)
+                return EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
+            case .coalesce(let covering):
+                return EnqueueOutcome(kind: .coalesced, request: try await insertCoalesced(&newRow, into: covering, connection), run: covering)
+            case .queue:
+                let inserted = try await insert(newRow, connection)
+                return EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
+            }
+        }
+    }
+
+    private func insertCoalesced(_ row: inout RunRecord, into run: RunRecord, _ connection: PostgresConnection) async throws -> RunRecord {
+        row.status = .coalesced
+        row.coalescedInto = run.runID
+        return try await insert(row, connection)
+    }
+
+    private func insert(_ record: RunRecord, _ connection: PostgresConnection) async throws -> RunRecord {
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: RunRow.insert, binds: RunRow.insertBinds(record)), logger: logger) {
+            return try RunRow.decode(row)
+        }
+        return record
+    }
+
+    private func recordAt(_ position: TriggerPosition, _ connection: PostgresConnection) async throws -> RunRecord? {
+        var binds = PostgresBindings()
+        binds.append(position.topic)
+        binds.append(position.partition)
+        binds.append(position.offset)
+        let sql = "\(RunRow.select) WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3"
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return try RunRow.decode(row) }
+        return nil
+    }
+
+    private func many(_ predicate: String, _ values: [String], _ connection: PostgresConnection) async throws -> [RunRecord] {
+        var binds = PostgresBindings()
+        for value in values { binds.append(value) }
+        var records: [RunRecord] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: "\(RunRow.select) WHERE \(predicate)", binds: binds), logger: logger) {
+            records.append(try RunRow.decode(row))
+        }
+        return records
+    }
+
+    private func one(_ predicate: String, _ values: [String], _ connection: PostgresConnection) async throws -> RunRecord? {
+        try await many(predicate, values, connection).first
+    }
+
+    public func record(_ runID: String) async throws -> RunRecord? {
+        guard UUID(uuidString: runID) != nil else { return nil }
+        return try await client.withConnection { try await one("run_id = $1::uuid", [runID], $0) }
+    }
+
+    public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
+        var predicates = ["kind = 'run'"]
+        var values: [String] = []
+        if let dataset {
+            values.append(dataset)
+            predicates.append("dataset = $\(values.count)")
+        }
+        if let status {
+            values.append(status.rawValue)
+            predicates.append("status = $\(values.count)")
+        }
+        let predicate = predicates.joined(separator: " AND ") + " ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))"
+        return try await client.withConnection { try await many(predicate, values, $0) }
+    }
+
+    public func datasetsWithDueWork(limit: Int) async throws -> [String] {
+        let sql = """
+            SELECT dataset FROM tokenize_action.runs WHERE kind = 'run' AND \(Self.due) AND next_attempt_at <= now()
+            GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
+            """
+        var datasets: [String] = []
+        for try await dataset in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) { datasets.append(dataset) }
+        return datasets
+    }
+
+    public func nextWork(dataset: String) async throws -> RunWork? {
+        let predicate = """
+            dataset = $1 AND kind = 'run' AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
+            """
+        return try await client.withConnection { connection in
+            guard let record = try await one(predicate, [dataset], connection) else { return nil }
+            var binds = PostgresBindings()
+            binds.append(record.runID)
+            for try await due in try await connection.query(
+                PostgresQuery(unsafeSQL: "SELECT next_attempt_at <= now() FROM tokenize_action.runs WHERE run_id = $1::uuid", binds: binds),
+                logger: logger
+            ).decode(Bool.self) where !due {
+                return nil  // the oldest item waits for its retry time; later ones wait behind it
+            }
+            return record.writeBack.state == .pending ? .writeBack(record) : .run(record)
+        }
+    }
+
+    public func save(_ record: RunRecord, retryIn: Duration?) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
+    }
+
+    public func saveProgress(runID: String, _ progress: TokenizationProgress) async throws {
+        var binds = PostgresBindings()
+        binds.append(runID)
+        binds.append(Int64(progress.rowsUpdated))
+        binds.append(progress.batches)
+        binds.append(progress.lastKey)
+        binds.append(progress.plannedBatches)
+        let sql = """
+            UPDATE tokenize_action.runs SET rows_updated = greatest(rows_updated, $2), batches = greatest(batches, $3), last_key = $4,
+                planned_batches = coalesce($5, planned_batches), updated_at = now()
+            WHERE run_id = $1::uuid
+            """
+        try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    public func latestRun(dataset: String) async throws -> RunRecord? {
+        try await client.withConnection {
+            try await one("dataset = $1 AND kind = 'run' AND status <> 'COALESCED' ORDER BY created_at DESC LIMIT 1", [dataset], $0)
+        }
+    }
+}
+
+extension Optional {
+    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}

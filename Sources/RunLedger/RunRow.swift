@@ -1,0 +1,105 @@
+import Foundation
+import PostgresNIO
+import Runs
+import Tokenization
+import WarehouseKit
+
+/// How a `RunRecord` maps to a row of `tokenize_action.runs`.
+enum RunRow {
+    static let columns = """
+        run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
+        columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error
+        """
+    static let select = "SELECT \(columns) FROM tokenize_action.runs"
+
+    static func decode(_ row: PostgresRow) throws -> RunRecord {
+        let cells = row.makeRandomAccess()
+        func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type = T.self) throws -> T { try cells[index].decode(T.self) }
+        let decoder = JSONDecoder()
+        var position: TriggerPosition?
+        if let topic = try value(5, String?.self), let partition = try value(6, Int32?.self), let offset = try value(7, Int64?.self) {
+            position = TriggerPosition(topic: topic, partition: partition, offset: offset)
+        }
+        let status: String = try value(2)
+        let source: String = try value(3)
+        let mode: String = try value(10)
+        let writeBackState: String = try value(23)
+        return RunRecord(
+            runID: try value(0), dataset: try value(1), scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
+            status: RunStatus(rawValue: status) ?? .failed, source: RunSource(rawValue: source) ?? .api, requestedBy: try value(4),
+            position: position, tagTriggered: try value(8), columns: try decoder.decode([String].self, from: Data(try value(11, String.self).utf8)),
+            schemes: try decoder.decode([String: TokenSchemeName].self, from: Data(try value(12, String.self).utf8)),
+            mode: TokenizationMode(rawValue: mode) ?? .tokenize, rowsUpdated: Int(try value(13, Int64.self)), batches: try value(14),
+            plannedBatches: try value(15), details: try value(16), errorCode: try value(17), attempts: try value(18), coalescedInto: try value(19),
+            createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
+            writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)))
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(decoding: encoder.encode(value), as: UTF8.self)) ?? "null"
+    }
+
+    /// Inserts a run. Parameters: id, dataset, status, source, requested_by, topic, partition, offset, tag_triggered,
+    /// scope, mode, coalesced_into.
+    static let insert = """
+        INSERT INTO tokenize_action.runs (run_id, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset,
+            tag_triggered, scope, mode, coalesced_into)
+        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::uuid)
+        RETURNING \(columns)
+        """
+
+    static func insertBinds(_ record: RunRecord) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(record.runID)
+        binds.append(record.dataset)
+        binds.append(record.status.rawValue)
+        binds.append(record.source.rawValue)
+        binds.append(record.requestedBy)
+        binds.append(record.position?.topic)
+        binds.append(record.position?.partition)
+        binds.append(record.position?.offset)
+        binds.append(record.tagTriggered)
+        binds.append(json(record.scope))
+        binds.append(record.mode.rawValue)
+        binds.append(record.coalescedInto)
+        return binds
+    }
+
+    /// Saves a run's mutable state. Progress never goes backwards (a mirror write may lag the warehouse's).
+    static let save = """
+        UPDATE tokenize_action.runs SET status = $2, scope = $3::jsonb, tag_triggered = $4, mode = $5, columns = $6::jsonb,
+            schemes = $7::jsonb, rows_updated = greatest(rows_updated, $8), batches = greatest(batches, $9),
+            planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
+            finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
+            next_attempt_at = now() + make_interval(secs => $20), updated_at = now()
+        WHERE run_id = $1::uuid
+        """
+
+    static func saveBinds(_ record: RunRecord, retryIn: Duration?, owner: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(record.runID)
+        binds.append(record.status.rawValue)
+        binds.append(json(record.scope))
+        binds.append(record.tagTriggered)
+        binds.append(record.mode.rawValue)
+        binds.append(json(record.columns))
+        binds.append(json(record.schemes))
+        binds.append(Int64(record.rowsUpdated))
+        binds.append(record.batches)
+        binds.append(record.plannedBatches)
+        binds.append(record.details)
+        binds.append(record.errorCode)
+        binds.append(record.attempts)
+        binds.append(record.startedAt)
+        binds.append(record.finishedAt)
+        binds.append(record.writeBack.state.rawValue)
+        binds.append(record.writeBack.attempts)
+        binds.append(record.writeBack.error)
+        binds.append(owner)
+        binds.append(retryIn.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0)
+        return binds
+    }
+}

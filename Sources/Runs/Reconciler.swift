@@ -1,0 +1,72 @@
+import DataHubClient
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// Finds requests Kafka never delivered: at startup and every interval it asks DataHub for datasets carrying
+/// the trigger tag and records a run (source `reconcile`) for each whose request the ledger does not account
+/// for. With it the service is correct even when the MCL topic lost, skipped or never carried an event.
+///
+/// A dataset is left alone while it has an open run or a pending write-back, and after a FAILED or SKIPPED run
+/// (their trigger stays on purpose: remove and re-add it, or `POST /trigger`, to try again) or a write-back
+/// DataHub refused. Field tags set by ingestion cannot be removed over GraphQL, so a field whose trigger comes
+/// only from ingestion counts as handled once a successful run covered it.
+public final class Reconciler: Service, Sendable {
+    private let catalog: any DataHubCatalog
+    private let store: any RunStore
+    private let intake: RunIntake
+    private let trigger: TagURN
+    private let interval: Duration
+    private let logger: Logger
+
+    public init(catalog: any DataHubCatalog, store: any RunStore, intake: RunIntake, trigger: TagURN, interval: Duration, logger: Logger) {
+        self.catalog = catalog
+        self.store = store
+        self.intake = intake
+        self.trigger = trigger
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        repeat {
+            do {
+                let started = try await reconcileOnce()
+                logger.info("reconciliation done", metadata: ["runs_started": "\(started)"])
+            } catch {
+                logger.warning("reconciliation failed; tried again next interval", metadata: ["error": "\(error)"])
+            }
+        } while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }) != nil
+    }
+
+    /// One pass; returns the number of runs it recorded.
+    @discardableResult
+    public func reconcileOnce() async throws -> Int {
+        var started = 0
+        for urn in try await catalog.datasets(taggedWith: trigger) {
+            guard let dataset = try? DatasetURN(urn), let scope = try await missingScope(urn) else { continue }
+            let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: "reconcile"))
+            if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
+        }
+        Counter(label: "tokenize_reconcile_runs_total").increment(by: started)
+        return started
+    }
+
+    /// The part of the dataset's trigger no run accounts for, or nil.
+    func missingScope(_ urn: String) async throws -> RunScope? {
+        guard let snapshot = try await catalog.dataset(urn) else { return nil }
+        let latest = try await store.latestRun(dataset: urn)
+        if let latest {
+            if latest.status.isOpen || latest.writeBack.state == .pending || latest.writeBack.state == .failed { return nil }
+            if latest.status == .failed || latest.status == .skipped { return nil }
+        }
+        let coveredByLastSuccess = latest?.status == .success ? latest?.scope.triggerFields ?? [] : []
+        var scope = RunScope(datasetLevel: snapshot.tags.contains(trigger))
+        for field in snapshot.fields {
+            if field.editableTags.contains(trigger) || (field.ingestedTags.contains(trigger) && !coveredByLastSuccess.contains(field.fieldPath)) {
+                scope.triggerFields.insert(field.fieldPath)
+            }
+        }
+        return scope.datasetLevel || !scope.triggerFields.isEmpty ? scope : nil
+    }
+}

@@ -1,0 +1,66 @@
+/// Decides which datasets the worker works on, and how it shuts down. Pure state machine: it returns actions.
+///
+/// At most `capacity` datasets are worked on at once, each by one task (the dataset lock makes it one across
+/// processes too). On graceful shutdown nothing new starts (`draining`); running runs may finish until the
+/// grace period expires, when they are asked to stop at their next batch boundary (`stopping`); the worker
+/// finishes once no dataset task is left.
+public struct RunScheduler: Sendable, Equatable {
+    public enum Phase: Sendable, Equatable {
+        case running, draining, stopping, finished
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// Start a task working through the dataset's due work.
+        case start(String)
+        /// Ask every running run to stop at its next batch boundary.
+        case stopRuns
+        /// Nothing is left: end the worker.
+        case finish
+    }
+
+    public let capacity: Int
+    public private(set) var active: Set<String> = []
+    public private(set) var phase = Phase.running
+
+    public init(capacity: Int) {
+        precondition(capacity >= 1)
+        self.capacity = capacity
+    }
+
+    /// Datasets with due work, oldest first.
+    public mutating func workDue(_ datasets: [String]) -> [Action] {
+        guard phase == .running else { return [] }
+        var actions: [Action] = []
+        for dataset in datasets where active.count < capacity && !active.contains(dataset) {
+            active.insert(dataset)
+            actions.append(.start(dataset))
+        }
+        return actions
+    }
+
+    public mutating func datasetFinished(_ dataset: String) -> [Action] {
+        active.remove(dataset)
+        return finishIfIdle()
+    }
+
+    public mutating func shutdownRequested() -> [Action] {
+        guard phase == .running else { return [] }
+        phase = .draining
+        return finishIfIdle()
+    }
+
+    public mutating func graceExpired() -> [Action] {
+        guard phase == .draining else { return [] }
+        phase = .stopping
+        return active.isEmpty ? finishIfIdle() : [.stopRuns]
+    }
+
+    /// Whether a dataset task may start another run (write-backs may still go out while draining).
+    public var acceptsNewRuns: Bool { phase == .running }
+
+    private mutating func finishIfIdle() -> [Action] {
+        guard phase != .running, phase != .finished, active.isEmpty else { return [] }
+        phase = .finished
+        return [.finish]
+    }
+}

@@ -1,0 +1,55 @@
+/// Where a run stands. `QUEUED` and `RUNNING` are open; the rest are final.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    /// Recorded, not started (or waiting to be retried).
+    case queued = "QUEUED"
+    /// Started; an interrupted run stays RUNNING until it resumes and finishes.
+    case running = "RUNNING"
+    case success = "SUCCESS"
+    case failed = "FAILED"
+    /// The dataset's platform is known but not configured; nothing was changed.
+    case skipped = "SKIPPED"
+    /// A tag trigger whose tag was gone from DataHub when the run would have started: nothing done or written.
+    case stale = "STALE"
+    /// A request another run covered; see `coalesced_into`.
+    case coalesced = "COALESCED"
+
+    public var isOpen: Bool { self == .queued || self == .running }
+}
+
+/// Where a request came from.
+public enum RunSource: String, Sendable, Codable {
+    /// A tag added in DataHub, heard on the MCL topic.
+    case kafka
+    /// `POST /trigger`.
+    case api
+    /// Found by reconciliation: DataHub carries the trigger and no run was recorded for it.
+    case reconcile
+    /// `tokenize-action run`.
+    case cli
+}
+
+/// The DataHub write-back of a finished run: a durable step of its own (the outbox).
+public enum WriteBackState: String, Sendable, Codable {
+    /// Nothing to write (STALE, COALESCED, or not finished yet).
+    case none
+    /// To be written; retried with backoff while GMS is unavailable, resumed after a restart.
+    case pending
+    case done
+    /// GMS refused it permanently (a 4xx other than 429); the error is recorded.
+    case failed
+}
+
+/// A Kafka position, as the ledger records a trigger's origin.
+public struct TriggerPosition: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    public var description: String { "\(topic)[\(partition)]@\(offset)" }
+}

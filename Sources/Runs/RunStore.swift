@@ -1,0 +1,106 @@
+import WarehouseKit
+
+/// How a request was recorded.
+public struct EnqueueOutcome: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
+        /// A new run was queued for it.
+        case queued
+        /// It merged into a run of the dataset that had not started yet (that run's scope grew).
+        case merged
+        /// A run in progress already covers it.
+        case coalesced
+        /// Its Kafka position was recorded before: a redelivery or a replay. Nothing new happens.
+        case duplicate
+    }
+
+    public var kind: Kind
+    /// The request's own row (the new run, or a COALESCED row pointing at `run`); for a duplicate, the row
+    /// recorded the first time.
+    public var request: RunRecord
+    /// The run that does the work.
+    public var run: RunRecord
+
+    public init(kind: Kind, request: RunRecord, run: RunRecord) {
+        self.kind = kind
+        self.request = request
+        self.run = run
+    }
+}
+
+/// Work due on a dataset.
+public enum RunWork: Sendable, Equatable {
+    /// An open run to start or resume.
+    case run(RunRecord)
+    /// A finished run whose DataHub write-back is pending.
+    case writeBack(RunRecord)
+}
+
+/// The durable run ledger: every request, every run and its progress, and the write-back outbox.
+///
+/// Implemented over PostgreSQL by `RunLedger`; the executor and worker only see this protocol.
+public protocol RunStore: Sendable {
+    /// Records a request, atomically per dataset: it joins an open run that covers it (COALESCED), merges into a
+    /// queued run, or queues a new run. A Kafka position is recorded at most once.
+    func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome
+    func record(_ runID: String) async throws -> RunRecord?
+    /// Newest first.
+    func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord]
+    /// Datasets with work due now (open runs, pending write-backs), oldest first.
+    func datasetsWithDueWork(limit: Int) async throws -> [String]
+    /// The dataset's next due work: its oldest pending write-back first, else its oldest open run.
+    func nextWork(dataset: String) async throws -> RunWork?
+    /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).
+    func save(_ record: RunRecord, retryIn: Duration?) async throws
+    /// Saves a run's progress (rows, batches, last key) alone.
+    func saveProgress(runID: String, _ progress: TokenizationProgress) async throws
+    /// The newest run of a dataset that is not a COALESCED request.
+    func latestRun(dataset: String) async throws -> RunRecord?
+}
+
+/// A held dataset lock.
+public protocol DatasetLease: Sendable {
+    /// Throws when the lock was lost (its connection went away): stop working on the dataset.
+    func check() async throws
+}
+
+/// One worker per dataset, across processes.
+public protocol DatasetLocking: Sendable {
+    /// Runs `body` holding the dataset's lock; returns nil at once, without running it, when another process
+    /// holds the lock.
+    func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T?
+}
+
+/// Where a new request goes, given the dataset's open runs (oldest first). Pure: both stores apply it inside
+/// their per-dataset critical section.
+public enum EnqueuePlan: Sendable, Equatable {
+    /// Grow the scope of this queued run, which has not resolved its columns yet.
+    case merge(into: RunRecord)
+    /// This run in progress already covers the request.
+    case coalesce(into: RunRecord)
+    /// Queue a new run.
+    case queue
+
+    public static func decide(_ request: RunRequest, openRuns: [RunRecord]) -> EnqueuePlan {
+        if let queued = openRuns.first(where: { $0.status == .queued && $0.columns.isEmpty }) { return .merge(into: queued) }
+        if let covering = openRuns.first(where: { $0.scope.covers(request.scope) }) { return .coalesce(into: covering) }
+        return .queue
+    }
+
+    /// A queued run after merging `request` into it.
+    public static func merged(_ run: RunRecord, with request: RunRequest) -> RunRecord {
+        var merged = run
+        merged.scope = run.scope.merged(with: request.scope)
+        merged.tagTriggered = run.tagTriggered && request.isTagTrigger
+        merged.mode = merged.scope.rekey ? .rekey : .tokenize
+        return merged
+    }
+}
+
+extension RunRecord {
+    /// The row a new request starts as.
+    public init(request: RunRequest, runID: String) {
+        self.init(
+            runID: runID, dataset: request.dataset.description, scope: request.scope, source: request.source, requestedBy: request.requestedBy,
+            position: request.position, tagTriggered: request.isTagTrigger, mode: request.scope.rekey ? .rekey : .tokenize)
+    }
+}

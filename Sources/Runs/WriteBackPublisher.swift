@@ -1,0 +1,44 @@
+import DataHubClient
+import Logging
+
+/// Writes a finished run's outcome to DataHub: tag flips, the documentation section, the run property.
+///
+/// Idempotent, so the outbox can retry it after any failure or restart: tags that exist are fine, adding a
+/// present tag or removing an absent one changes nothing, and the dataset is read afresh each time so the
+/// description merge never overwrites what a user wrote meanwhile.
+public struct WriteBackPublisher: Sendable {
+    private let catalog: any DataHubCatalog
+    private let policy: WriteBackPolicy
+    private let logger: Logger
+
+    public init(catalog: any DataHubCatalog, policy: WriteBackPolicy, logger: Logger) {
+        self.catalog = catalog
+        self.policy = policy
+        self.logger = logger
+    }
+
+    /// - Returns: false when the dataset is not in DataHub (nothing to write to).
+    @discardableResult
+    public func publish(_ record: RunRecord) async throws(DataHubError) -> Bool {
+        guard let snapshot = try await catalog.dataset(record.dataset) else {
+            logger.warning("dataset is not in DataHub; nothing written back", metadata: ["dataset": "\(record.dataset)"])
+            return false
+        }
+        try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
+        let targets = policy.tagTargets(for: record)
+        let changes = policy.tagChanges(for: record.status)
+        // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
+        try await catalog.addTags(changes.add, to: targets)
+        try await catalog.removeTags(changes.remove, from: targets)
+
+        let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
+        if description != snapshot.editableDescription {
+            try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+        }
+        try await catalog.ensureStructuredProperty(
+            id: WriteBackPolicy.runPropertyID, displayName: "Last tokenization run",
+            description: "The outcome of the latest tokenize-action run on this dataset (JSON).")
+        try await catalog.setStructuredProperty(datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.summaryJSON())
+        return true
+    }
+}

@@ -1,0 +1,144 @@
+import DataHubClient
+import DatabricksWarehouse
+import Kafka
+import Logging
+import MCL
+import PostgresSupport
+import Runs
+
+/// The service's configuration: typed settings for each part, built once from the environment (see
+/// `.env.example` and the README's table). Nothing reads the environment after this.
+///
+/// Secrets (`DATAHUB_TOKEN`, `POSTGRES_PASSWORD`, `DBX_TOKEN`, registry credentials) may instead be read from a
+/// file named by `NAME_FILE`.
+public struct AppConfiguration: Sendable {
+    /// nil for commands that do not consume Kafka (`run`, `dlq`).
+    public var kafka: KafkaConsumerConfiguration?
+    public var schemaRegistry: SchemaRegistrySettings
+    public var datahub: DataHubSettings
+    public var postgres: PostgresSettings
+    /// `POSTGRES_BATCH_SIZE`: rows per batch transaction (default 20 000).
+    public var postgresBatchSize: Int
+    /// nil when Databricks is not configured (runs on Databricks datasets are then SKIPPED).
+    public var databricks: DatabricksSettings?
+    public var tokens: TokenSettings
+    public var http: HTTPSettings
+    public var logging: LoggingSettings
+    public var runs: RunSettings
+
+    /// What a command needs.
+    public enum Purpose: Sendable {
+        /// `serve`: Kafka is required.
+        case serve
+        /// One-off commands: Kafka is not used.
+        case command
+    }
+
+    /// Loads and checks every setting.
+    public static func load(_ env: Environment = Environment(), for purpose: Purpose) throws(ConfigurationError) -> AppConfiguration {
+        let gms = env["DATAHUB_GMS_URL"] ?? "http://localhost:8080"
+        let datahub = DataHubSettings(gmsURL: gms, token: try env.secret("DATAHUB_TOKEN"))
+        return AppConfiguration(
+            kafka: purpose == .serve ? try loadKafka(env) : nil,
+            schemaRegistry: try loadSchemaRegistry(env, gms: datahub.gmsURL),
+            datahub: datahub,
+            postgres: try loadPostgres(env),
+            postgresBatchSize: try env.integer("POSTGRES_BATCH_SIZE", default: 20_000, range: 1...10_000_000),
+            databricks: try loadDatabricks(env),
+            tokens: try TokenSettings.load(from: env),
+            http: HTTPSettings(host: env["HTTP_HOST"] ?? "0.0.0.0", port: try env.integer("HTTP_PORT", default: 8081, range: 0...65535)),
+            logging: try loadLogging(env),
+            runs: try loadRuns(env))
+    }
+
+    static func loadKafka(_ env: Environment) throws(ConfigurationError) -> KafkaConsumerConfiguration {
+        let extra = try parseExtraConfig(env["KAFKA_EXTRA_CONFIG"])
+        let reset = env["KAFKA_AUTO_OFFSET_RESET"] ?? "earliest"
+        guard ["earliest", "latest"].contains(reset) else {
+            throw ConfigurationError(.invalid, variable: "KAFKA_AUTO_OFFSET_RESET", "'\(reset)' is not earliest or latest")
+        }
+        let configuration = KafkaConsumerConfiguration(
+            bootstrapServers: try env.required("KAFKA_BOOTSTRAP_SERVERS", example: "broker:29092"),
+            groupID: env["KAFKA_GROUP_ID"] ?? "tokenize-action", topics: [env["KAFKA_MCL_TOPIC"] ?? "MetadataChangeLog_Versioned_v1"],
+            autoOffsetReset: reset, extraSettings: extra)
+        do {
+            try validateKafkaSettings(configuration.librdkafkaSettings)
+        } catch {
+            throw ConfigurationError(.invalid, variable: "KAFKA_EXTRA_CONFIG", error.message)
+        }
+        return configuration
+    }
+
+    /// Parses `key=value,key=value`.
+    static func parseExtraConfig(_ text: String?) throws(ConfigurationError) -> [String: String] {
+        guard let text else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: ",") {
+            let trimmed = pair.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard let equals = trimmed.firstIndex(of: "="), equals != trimmed.startIndex else {
+                throw ConfigurationError(.invalid, variable: "KAFKA_EXTRA_CONFIG", "'\(trimmed)' is not key=value")
+            }
+            result[String(trimmed[..<equals])] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        return result
+    }
+
+    static func loadSchemaRegistry(_ env: Environment, gms: String) throws(ConfigurationError) -> SchemaRegistrySettings {
+        var credentials: SchemaRegistrySettings.Credentials?
+        if let basic = try env.secret("SCHEMA_REGISTRY_BASIC_AUTH") {
+            guard let colon = basic.firstIndex(of: ":") else {
+                throw ConfigurationError(.invalid, variable: "SCHEMA_REGISTRY_BASIC_AUTH", "must be user:password")
+            }
+            credentials = .basic(user: String(basic[..<colon]), password: String(basic[basic.index(after: colon)...]))
+        } else if let bearer = try env.secret("SCHEMA_REGISTRY_BEARER_TOKEN") {
+            credentials = .bearer(bearer)
+        }
+        return SchemaRegistrySettings(url: env["SCHEMA_REGISTRY_URL"] ?? "\(gms)/schema-registry/api", credentials: credentials)
+    }
+
+    static func loadPostgres(_ env: Environment) throws(ConfigurationError) -> PostgresSettings {
+        PostgresSettings(
+            host: try env.required("POSTGRES_HOST", example: "localhost"), port: try env.integer("POSTGRES_PORT", default: 5432, range: 1...65535),
+            username: try env.required("POSTGRES_USER", example: "postgres"), password: try env.secret("POSTGRES_PASSWORD"),
+            sslMode: try env.choice("POSTGRES_SSLMODE", default: PostgresSSLMode.prefer), sslRootCertificate: env["POSTGRES_SSLROOTCERT"])
+    }
+
+    static func loadLogging(_ env: Environment) throws(ConfigurationError) -> LoggingSettings {
+        var level = Logger.Level.info
+        if let text = env["LOG_LEVEL"] {
+            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
+                throw ConfigurationError(
+                    .invalid, variable: "LOG_LEVEL", "'\(text)' is not a level; use trace, debug, info, notice, warning, error or critical")
+            }
+            level = parsed
+        }
+        return LoggingSettings(level: level, format: try env.choice("LOG_FORMAT", default: LoggingSettings.Format.text))
+    }
+
+    static func loadRuns(_ env: Environment) throws(ConfigurationError) -> RunSettings {
+        let worker = RunWorker.Settings(
+            capacity: try env.integer("MAX_CONCURRENT_RUNS", default: 4, range: 1...64),
+            pollInterval: .seconds(try env.integer("LEDGER_POLL_SECONDS", default: 2, range: 1...300)),
+            shutdownGrace: .seconds(try env.integer("SHUTDOWN_GRACE_SECONDS", default: 25, range: 0...3600)))
+        return RunSettings(
+            triggerTag: TagURN(env["TRIGGER_TAG"] ?? "tokenize/run"), stateDatabase: env["STATE_DATABASE"] ?? "postgres",
+            reconcileInterval: try env.duration("RECONCILE_INTERVAL", default: .seconds(600), range: .seconds(1)...(.seconds(86_400))),
+            worker: worker)
+    }
+
+    /// Settings safe to log (secrets shown only as set or unset).
+    public var redactedSummary: String {
+        [
+            "kafka=\(kafka?.bootstrapServers ?? "-")", "topic=\(kafka?.topics.joined(separator: ",") ?? "-")", "group=\(kafka?.groupID ?? "-")",
+            "gms=\(datahub.gmsURL)", "registry=\(schemaRegistry.url)", "registry_auth=\(schemaRegistry.credentials == nil ? "none" : "set")",
+            "datahub_token=\(datahub.token == nil ? "unset" : "set")",
+            "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
+            "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
+            "trigger=\(runs.triggerTag.name)", "http=\(http.host):\(http.port)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
+            "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
+            "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval)",
+        ].joined(separator: " ")
+    }
+}

@@ -1,0 +1,90 @@
+import DataHubClient
+import Logging
+import Runs
+import Tokenization
+
+/// How the service logs.
+public struct LoggingSettings: Sendable, Equatable {
+    public enum Format: String, Sendable, CaseIterable {
+        /// One JSON object per line, metadata (run id, dataset…) as fields: for log collectors (the container default).
+        case json
+        /// Human-readable lines.
+        case text
+    }
+
+    /// `LOG_LEVEL`: trace, debug, info (default), notice, warning, error, critical.
+    public var level: Logger.Level
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    public var format: Format
+
+    public init(level: Logger.Level = .info, format: Format = .text) {
+        self.level = level
+        self.format = format
+    }
+}
+
+/// The HTTP API's address.
+public struct HTTPSettings: Sendable, Equatable {
+    /// `HTTP_HOST` (default `0.0.0.0`).
+    public var host: String
+    /// `HTTP_PORT` (default 8081).
+    public var port: Int
+
+    public init(host: String = "0.0.0.0", port: Int = 8081) {
+        self.host = host
+        self.port = port
+    }
+}
+
+/// Token schemes and keys, shared by `serve`, `run` and the `tokenize`/`detokenize` commands.
+public struct TokenSettings: Sendable {
+    /// `TOKEN_SCHEME`: the scheme of columns without a `tokenize/scheme:<name>` tag. Default `hmac`.
+    public var defaultScheme: TokenSchemeName
+    /// The keys from `TOKEN_KEYS_FILE` (one `KEY_ID=BASE64_SECRET` per line, the last is the newest), if set.
+    public var keyring: TokenKeyring?
+
+    public init(defaultScheme: TokenSchemeName, keyring: TokenKeyring?) {
+        self.defaultScheme = defaultScheme
+        self.keyring = keyring
+    }
+
+    public var tokenizer: Tokenizer { Tokenizer(keyring: keyring) }
+
+    /// Loads and checks the keys: a missing, malformed or short key stops startup with a message naming the line.
+    public static func load(from env: Environment) throws(ConfigurationError) -> TokenSettings {
+        let scheme = try env.choice("TOKEN_SCHEME", default: TokenSchemeName.hmac)
+        var keyring: TokenKeyring? = nil
+        if let path = env["TOKEN_KEYS_FILE"] {
+            do {
+                keyring = try TokenKeyring.load(path: path)
+            } catch {
+                throw ConfigurationError(.invalid, variable: "TOKEN_KEYS_FILE", error.message)
+            }
+        }
+        if scheme != .poc, keyring == nil {
+            throw ConfigurationError(
+                .missing, variable: "TOKEN_KEYS_FILE",
+                "is required for TOKEN_SCHEME=\(scheme.rawValue): create a file with a line like k1=<output of `openssl rand -base64 32`> and point TOKEN_KEYS_FILE at it (or set TOKEN_SCHEME=poc, which is not secure)")
+        }
+        return TokenSettings(defaultScheme: scheme, keyring: keyring)
+    }
+}
+
+/// The run ledger and the run worker.
+public struct RunSettings: Sendable, Equatable {
+    /// `TRIGGER_TAG` (default `tokenize/run`).
+    public var triggerTag: TagURN
+    /// `STATE_DATABASE`: where the ledger lives on `POSTGRES_HOST` (default: the maintenance database, `postgres`).
+    public var stateDatabase: String
+    /// `RECONCILE_INTERVAL` (default 10 min): how often DataHub is searched for triggers the ledger misses.
+    public var reconcileInterval: Duration
+    /// `MAX_CONCURRENT_RUNS` (4), `SHUTDOWN_GRACE_SECONDS` (25), `LEDGER_POLL_SECONDS` (2).
+    public var worker: RunWorker.Settings
+
+    public init(triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration, worker: RunWorker.Settings) {
+        self.triggerTag = triggerTag
+        self.stateDatabase = stateDatabase
+        self.reconcileInterval = reconcileInterval
+        self.worker = worker
+    }
+}

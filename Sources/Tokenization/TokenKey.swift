@@ -1,0 +1,37 @@
+import Crypto
+import Foundation
+
+/// One secret key with its id. The secret never appears in `description` or logs.
+public struct TokenKey: Sendable, CustomStringConvertible {
+    /// Letters and digits, 1–16 characters; written into `hmac` and `siv` tokens.
+    public let id: String
+    /// Subkeys derived with HKDF-SHA256 so no two schemes share key material.
+    let hmacKey: SymmetricKey
+    let sivKey: SymmetricKey
+    let ff1Key: SymmetricKey
+    let ledgerKey: SymmetricKey
+
+    /// - Parameter secret: 32 or 64 random bytes.
+    public init(id: String, secret: [UInt8]) {
+        self.id = id
+        let master = SymmetricKey(data: secret)
+        func derive(_ purpose: String, _ count: Int) -> SymmetricKey {
+            HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: master, salt: Data("tokenize-action".utf8), info: Data("v1 \(purpose)".utf8), outputByteCount: count)
+        }
+        self.hmacKey = derive("hmac-sha256", 32)
+        self.sivKey = derive("aes-siv-256", 64)
+        self.ff1Key = derive("ff1-aes-256", 32)
+        self.ledgerKey = derive("ff1-ledger", 32)
+    }
+
+    public var description: String { "TokenKey(\(id), secret redacted)" }
+
+    /// Whether `id` is a valid key id: 1–16 ASCII letters or digits.
+    public static func isValidID(_ id: String) -> Bool {
+        (1...16).contains(id.utf8.count) && id.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+        }
+    }
+}

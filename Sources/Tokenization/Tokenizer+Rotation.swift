@@ -1,0 +1,40 @@
+import Crypto
+import Foundation
+
+extension Tokenizer {
+    /// The `siv` token of `value` re-written with the newest key, or nil when it already uses it.
+    public func rekeySIV(_ token: String) throws(TokenizationError) -> String? {
+        guard case .token(let keyID?) = recognize(token, scheme: .siv) else {
+            throw TokenizationError(.notAToken, "not an siv token of a configured key")
+        }
+        let keyring = try requireKeys(.siv)
+        guard keyID != keyring.newest.id else { return nil }
+        return sivToken(try openSIV(token), key: keyring.newest)
+    }
+
+    /// A ff1 token re-written from `oldKeyID` to the newest key.
+    public func rekeyFF1(_ token: String, from oldKeyID: String) throws(TokenizationError) -> String {
+        let plaintext = try detokenize(token, scheme: .ff1, ff1KeyID: oldKeyID)
+        return ff1Token(plaintext, key: try requireKeys(.ff1).newest)
+    }
+
+    /// A 16-byte keyed digest of a token (its own subkey), which a warehouse's ledger stores so a later run
+    /// recognises ff1 tokens, which look like plaintext: the value is a token when its digest under the recorded
+    /// key matches.
+    public func tokenDigest(of token: String, keyID: String) -> [UInt8]? {
+        guard let key = keyring?.key(id: keyID) else { return nil }
+        return Array(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key.ledgerKey).prefix(16))
+    }
+
+    /// Lends the newest key's HMAC subkey to `body`, for a database that computes `hmac` tokens itself. The
+    /// bytes are valid only during the call; they are key material: never log them or put them in SQL text.
+    public func withNewestHMACKey<R>(_ body: (_ keyID: String, _ key: UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let key = try requireKeys(.hmac).newest
+        return try key.hmacKey.withUnsafeBytes { try body(key.id, $0) }
+    }
+
+    /// The id of the key new tokens are written with.
+    public func newestKeyID(_ scheme: TokenSchemeName) throws(TokenizationError) -> String {
+        try requireKeys(scheme).newest.id
+    }
+}

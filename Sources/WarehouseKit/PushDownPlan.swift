@@ -1,0 +1,77 @@
+import Tokenization
+
+/// What a database needs to compute and recognise `poc` and `hmac` tokens itself, independent of its SQL
+/// dialect: both warehouses render their push-down UPDATE from this one plan.
+public struct PushDownPlan: Sendable, Equatable {
+    /// How tokens of a scheme look, so a statement can skip them: checks a database evaluates fast (exact
+    /// lengths and a pattern with no bounded quantifiers, which PostgreSQL's regex engine evaluates slowly).
+    public struct TokenShape: Sendable, Equatable {
+        /// The lengths a token of a configured key can have (nil: any length, for `poc`).
+        public var lengths: [Int]?
+        /// A POSIX regular expression matching tokens (and only tokens) of configured keys.
+        public var pattern: String
+    }
+
+    public var columns: [ColumnPlan]
+    /// The shape of each push-down scheme the plan uses.
+    public var shapes: [TokenSchemeName: TokenShape]
+    /// The key id new `hmac` tokens are written with (not secret), when a column uses `hmac`.
+    public var hmacKeyID: String?
+
+    /// - Throws: `.unsupported` for a scheme that cannot be pushed down, `.tokenization` when hmac has no keys.
+    public init(columns: [ColumnPlan], tokenizer: Tokenizer, table: TableReference) throws(WarehouseError) {
+        self.columns = columns
+        var shapes: [TokenSchemeName: TokenShape] = [:]
+        var hmacKeyID: String? = nil
+        for column in columns {
+            switch column.scheme {
+            case .poc:
+                shapes[.poc] = TokenShape(lengths: nil, pattern: PocTokenScheme.tokenPattern)
+            case .hmac:
+                do {
+                    hmacKeyID = try tokenizer.newestKeyID(.hmac)
+                } catch {
+                    throw WarehouseError(.tokenization, "cannot tokenize \(table): \(error.message)", table: table)
+                }
+                let ids = tokenizer.keyIDs
+                shapes[.hmac] = TokenShape(
+                    lengths: Array(Set(ids.map { Tokenizer.hmacTokenLength(keyID: $0) })).sorted(),
+                    pattern: "^\(Tokenizer.hmacPrefix)(\(ids.joined(separator: "|")))_[A-Za-z0-9_-]+$")
+            case .siv, .ff1:
+                throw WarehouseError(.unsupported, "\(column.scheme.rawValue) tokens cannot be computed in SQL", table: table)
+            }
+        }
+        self.shapes = shapes
+        self.hmacKeyID = hmacKeyID
+    }
+
+    /// Whether every column can be pushed down.
+    public static func canPushDown(_ columns: [ColumnPlan], mode: TokenizationMode) -> Bool {
+        mode == .tokenize && columns.allSatisfy(\.scheme.canPushDown)
+    }
+}
+
+/// The newest key's HMAC pads (key ⊕ 0x36…, key ⊕ 0x5c…, 64 bytes each): with them a database computes
+/// `sha256(outer || sha256(inner || message))`, which is exactly HMAC-SHA256. Key material: it must reach a
+/// database only in a way no log records (never as SQL text or bind parameters), and never be logged.
+public struct HMACPads: Sendable, CustomStringConvertible {
+    public let keyID: String
+    public let inner: [UInt8]
+    public let outer: [UInt8]
+
+    public init(tokenizer: Tokenizer) throws(WarehouseError) {
+        do {
+            (keyID, inner, outer) = try tokenizer.withNewestHMACKey { keyID, key in
+                var block = Array(key)  // 32 bytes ≤ the 64-byte block: used as is
+                block += [UInt8](repeating: 0, count: 64 - block.count)
+                return (keyID, block.map { $0 ^ 0x36 }, block.map { $0 ^ 0x5c })
+            }
+        } catch let error as TokenizationError {
+            throw WarehouseError(.tokenization, error.message)
+        } catch {
+            throw WarehouseError(.tokenization, "\(error)")
+        }
+    }
+
+    public var description: String { "HMACPads(\(keyID), redacted)" }
+}

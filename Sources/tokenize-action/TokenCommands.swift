@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import ServiceConfiguration
+import Tokenization
+
+/// Loads TOKEN_SCHEME and TOKEN_KEYS_FILE or exits 78 with one line naming the problem.
+func loadTokenSettings() throws -> TokenSettings {
+    do {
+        return try TokenSettings.load(from: Environment())
+    } catch {
+        FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+        throw ExitCode(78)
+    }
+}
+
+struct Tokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the token of each value (one per line), with the keys from TOKEN_KEYS_FILE.")
+
+    @Option(name: .long, help: "poc, hmac, siv or ff1 (default: TOKEN_SCHEME, else hmac).")
+    var scheme: TokenSchemeName?
+
+    @Argument(help: "Values to tokenize.")
+    var values: [String]
+
+    func run() throws {
+        let tokens = try loadTokenSettings()
+        let tokenizer = tokens.tokenizer
+        for value in values {
+            do {
+                print(try tokenizer.token(for: value, scheme: scheme ?? tokens.defaultScheme))
+            } catch {
+                FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+struct Detokenize: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the plaintext of siv and ff1 tokens (one per line). hmac and poc tokens are refused.",
+        discussion: "siv tokens (tks_…) carry their key id. ff1 tokens carry none: the newest key is used unless --key-id names another.")
+
+    @Option(name: .long, help: "siv or ff1 (default: siv for tks_ tokens, ff1 otherwise).")
+    var scheme: TokenSchemeName?
+
+    @Option(name: .long, help: "The key an ff1 token was written with (default: the newest).")
+    var keyID: String?
+
+    @Argument(help: "Tokens to reverse.")
+    var tokens: [String]
+
+    func run() throws {
+        let tokenizer = try loadTokenSettings().tokenizer
+        for token in tokens {
+            do {
+                print(try tokenizer.detokenize(token, scheme: scheme, ff1KeyID: keyID))
+            } catch {
+                FileHandle.standardError.write(Data("tokenize-action: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+extension TokenSchemeName: ExpressibleByArgument {}

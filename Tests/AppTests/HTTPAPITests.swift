@@ -1,0 +1,124 @@
+import Foundation
+import HTTPAPI
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Metrics
+import Prometheus
+import Runs
+import TestSupport
+import Testing
+
+private let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+
+/// The API over an in-memory ledger.
+private struct API {
+    let store = InMemoryRunStore()
+    let metrics = PrometheusCollectorRegistry()
+
+    func app(ready: Bool = true) -> some ApplicationProtocol {
+        let intake = RunIntake(store: store, logger: Logger(label: "api-test")) {}
+        let readiness = ReadinessChecks(checks: [("postgres", { ready }), ("datahub", { true })])
+        return Application(
+            router: HTTPAPI.router(
+                HTTPAPIDependencies(intake: intake, store: store, readiness: readiness, supportedPlatforms: ["postgres"], metrics: metrics)))
+    }
+}
+
+private func json(_ buffer: ByteBuffer) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+}
+
+@Suite struct HTTPAPITests {
+    @Test func aTriggerIsAcceptedWithItsQueuedRunAndWhereToFindIt() async throws {
+        let api = API()
+        try await api.app().test(.router) { client in
+            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)","columns":["email"]}"#)) { response in
+                #expect(response.status == .accepted)
+                let body = json(response.body)
+                let runID = try #require(body["run_id"] as? String)
+                #expect(response.headers[.location] == "/runs/\(runID)")
+                #expect(body["status"] as? String == "QUEUED" && body["source"] as? String == "api")
+            }
+            let runID = try #require(api.store.all.first?.runID)
+            try await client.execute(uri: "/runs/\(runID)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(json(response.body)["dataset"] as? String == urn)
+            }
+            try await client.execute(uri: "/runs?dataset=\(urn.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&status=queued", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect((json(response.body)["runs"] as? [Any])?.count == 1)
+            }
+        }
+    }
+
+    /// `?wait=true` answers once the run is final and its write-back settled (here the test finishes it).
+    @Test func waitTrueAnswersWithTheFinalRecord() async throws {
+        let api = API()
+        let store = api.store
+        try await api.app().test(.router) { client in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while store.all.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+                    var run = store.all[0]
+                    run.status = .success
+                    run.writeBack.state = .done
+                    try await store.save(run, retryIn: nil)
+                }
+                try await client.execute(uri: "/trigger?wait=true", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
+                    #expect(response.status == .ok)
+                    let body = json(response.body)
+                    #expect(body["status"] as? String == "SUCCESS" && (body["write_back"] as? [String: Any])?["state"] as? String == "done")
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("not json", "body must be a JSON object"), (#"{"dataset":"nope"}"#, "is not a dataset URN"),
+        (#"{"dataset":"\#(urn)","colums":["email"]}"#, "unknown field \"colums\""),
+        (#"{"dataset":"\#(urn)","columns":[""]}"#, "non-empty column names"), (#"{"dataset":"\#(urn)","rekey":"yes"}"#, "true or false"),
+        (#"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:mysql,a.b.c,PROD)"}"#, "platform 'mysql' is not supported"),
+        (#"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:postgres,customers,PROD)"}"#, "three dot-separated parts"),
+    ])
+    func badRequestsAre400WithAReason(body: String, reason: String) async throws {
+        let api = API()
+        try await api.app().test(.router) { client in
+            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest)
+                #expect((json(response.body)["error"] as? String)?.contains(reason) == true, "\(body)")
+            }
+        }
+        #expect(api.store.all.isEmpty, "a bad request records nothing")
+    }
+
+    @Test func unknownRunsAndBadQueriesAreNamed() async throws {
+        try await API().app().test(.router) { client in
+            try await client.execute(uri: "/runs/00000000-0000-0000-0000-000000000000", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect((json(response.body)["error"] as? String)?.contains("no run with id") == true)
+            }
+            try await client.execute(uri: "/runs?status=DONE", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func healthReadinessAndMetrics() async throws {
+        let api = API()
+        PrometheusMetricsFactory(registry: api.metrics).makeCounter(label: "tokenize_runs_total", dimensions: [("status", "SUCCESS")]).increment(by: 1)
+        try await api.app(ready: false).test(.router) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = json(response.body)
+                #expect((body["checks"] as? [String: String]) == ["postgres": "unreachable", "datahub": "ok"] && body["status"] as? String == "not ready")
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#"tokenize_runs_total{status="SUCCESS"} 1"#))
+            }
+        }
+    }
+}

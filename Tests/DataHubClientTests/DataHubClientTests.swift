@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import DataHubClient
+import Foundation
+import JSON
+import Logging
+import Resilience
+import Synchronization
+import TestSupport
+import Testing
+
+private func client(_ url: String, token: String? = nil, attempts: Int = 4) -> DataHubOperations {
+    DataHubOperations(
+        client: DataHubGraphQLClient(
+            settings: DataHubSettings(
+                gmsURL: url, token: token, requestTimeout: .seconds(5),
+                retry: RetryPolicy(backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(20)), maxAttempts: attempts)),
+            httpClient: .shared, logger: Logger(label: "datahub-test")))
+}
+
+private func operation(_ request: FakeHTTPServer.Request) -> String {
+    (try? JSONParser.parse(request.body))?["operationName"]?.string ?? ""
+}
+
+@Suite struct DataHubClientTests {
+    @Test func transientFailuresAreRetriedThenSucceed() async throws {
+        let calls = Mutex(0)
+        let exists = try await FakeHTTPServer.with({ _ in
+            let call = calls.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            return call <= 2 ? .init(503, "{}") : .init(200, #"{"data":{"entityExists":true}}"#)
+        }) { url in try await client(url).entityExists("urn:li:tag:x") }
+        #expect(exists && calls.withLock { $0 } == 3)
+    }
+
+    @Test func giveUpAfterTheAttemptsAsUnavailable() async throws {
+        let calls = Mutex(0)
+        let error = try await FakeHTTPServer.with({ _ in
+            calls.withLock { $0 += 1 }
+            return .init(503, "{}")
+        }) { url in
+            do {
+                _ = try await client(url, attempts: 3).entityExists("urn:li:tag:x")
+                return nil as DataHubError?
+            } catch let error as DataHubError {
+                return error
+            }
+        }
+        #expect(error?.code == .unavailable && error?.isTransient == true && calls.withLock { $0 } == 3)
+    }
+
+    @Test func aRefusedTokenIsPermanentAndSaysWhatToSet() async throws {
+        let seen = Mutex<String?>(nil)
+        let error = try await FakeHTTPServer.with({ request in
+            seen.withLock { $0 = request.headers["authorization"] }
+            return .init(401, #"{"error":"Unauthorized"}"#)
+        }) { url in
+            do {
+                _ = try await client(url, token: "pat-123").dataset("urn:li:dataset:x")
+                return nil as DataHubError?
+            } catch let error as DataHubError {
+                return error
+            }
+        }
+        #expect(error?.code == .unauthorized && error?.isTransient == false && error?.message.contains("DATAHUB_TOKEN") == true)
+        #expect(seen.withLock { $0 } == "Bearer pat-123")
+    }
+
+    @Test func graphQLErrorsArePermanent() async throws {
+        let error = try await FakeHTTPServer.with({ _ in .init(200, #"{"data":null,"errors":[{"message":"Failed to update"}]}"#) }) { url in
+            do {
+                try await client(url).addTags([TagURN("t")], to: [TagTarget(datasetURN: "urn:li:dataset:x")])
+                return nil as DataHubError?
+            } catch let error as DataHubError {
+                return error
+            }
+        }
+        #expect(error?.code == .graphQL && error?.isTransient == false)
+    }
+
+    /// Two runs racing to create the same tag: GMS answers the loser "This Tag already exists!", which is what
+    /// both wanted.
+    @Test func creatingATagThatExistsMeanwhileIsSuccess() async throws {
+        let creates = Mutex(0)
+        try await FakeHTTPServer.with({ request in
+            switch operation(request) {
+            case "tokenizeEntityExists": return .init(200, #"{"data":{"entityExists":false}}"#)
+            case "tokenizeCreateTag":
+                creates.withLock { $0 += 1 }
+                return .init(200, #"{"data":{"createTag":null},"errors":[{"message":"This Tag already exists!"}]}"#)
+            case "tokenizeCreateStructuredProperty":
+                return .init(200, #"{"data":null,"errors":[{"message":"A structured property already exists with this urn"}]}"#)
+            default: return .init(400, "{}")
+            }
+        }) { url in
+            let operations = client(url)
+            try await operations.ensureTags([TagURN("tokenize/done")], description: "d")
+            try await operations.ensureTags([TagURN("tokenize/done")], description: "d")  // known now: no request
+            try await operations.ensureStructuredProperty(id: "last_tokenization_run", displayName: "x", description: "y")
+        }
+        #expect(creates.withLock { $0 } == 1)
+    }
+
+    @Test func taggedDatasetsAreFoundAcrossPages() async throws {
+        let pages = Mutex(0)
+        let urns = try await FakeHTTPServer.with({ request in
+            let page = pages.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            let body = try? JSONParser.parse(request.body)
+            let filters = body?["variables"]?["input"]?["orFilters"]?.array?.compactMap { $0["and"]?.array?.first?["field"]?.string }
+            guard filters == ["tags", "fieldTags", "editedFieldTags"] else { return .init(400, "{}") }
+            return page == 1
+                ? .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":"p2","count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:a","type":"DATASET"}}]}}}"#)
+                : .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:b","type":"DATASET"}}]}}}"#)
+        }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
+        #expect(urns == ["urn:a", "urn:b"])
+    }
+}

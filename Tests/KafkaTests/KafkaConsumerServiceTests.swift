@@ -1,0 +1,91 @@
+import Kafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// A router for tests: every message is work; `handle` records it and may wait on a gate.
+private final class RecordingRouter: KafkaMessageRouter, Sendable {
+    let handled = Mutex<[Int64]>([])
+    let started = AsyncStream<Int64>.makeStream()
+    let gate = AsyncStream<Void>.makeStream()
+    let slowOffsets: Set<Int64>
+    let routeAll: Bool
+
+    init(slowOffsets: Set<Int64> = [], routeAll: Bool = true) {
+        self.slowOffsets = slowOffsets
+        self.routeAll = routeAll
+    }
+
+    func route(_ message: KafkaMessageView) -> Int64? {
+        routeAll || message.value?.first == UInt8(ascii: "!") ? message.position.offset : nil
+    }
+
+    func handle(_ work: Int64, at position: KafkaPosition) async -> Bool {
+        started.continuation.yield(work)
+        if slowOffsets.contains(work) {
+            for await _ in gate.stream { break }
+        }
+        handled.withLock { $0.append(work) }
+        return true
+    }
+}
+
+@Suite(.serialized) struct KafkaConsumerServiceTests {
+    let logger = Logger(label: "kafka-test")
+
+    private func consumer(_ cluster: MockKafkaCluster, group: String, router: RecordingRouter) throws -> KafkaConsumerService<RecordingRouter> {
+        try KafkaConsumerService(
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: cluster.bootstrapServers, groupID: group, topics: ["mcl"], sessionTimeout: .seconds(6)),
+            router: router, logger: logger)
+    }
+
+    private func produce(_ cluster: MockKafkaCluster, _ values: [String]) throws {
+        let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.bootstrapServers])
+        for value in values { try producer.produce(topic: "mcl", partition: 0, key: nil, value: Array(value.utf8)) }
+        try producer.flush()
+    }
+
+    /// SIGTERM while a handler runs: the consumer waits for it, commits its offset, and only then closes. The
+    /// messages queued behind it are not handled and not committed: they are delivered again after the restart.
+    @Test func gracefulShutdownCommitsTheRunningHandlersOffsetBeforeClosing() async throws {
+        let cluster = try MockKafkaCluster(topics: [("mcl", 1)])
+        try produce(cluster, ["a", "b", "c"])
+        let router = RecordingRouter(slowOffsets: [0])
+        let service = try consumer(cluster, group: "g-shutdown", router: router)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for await offset in router.started.stream where offset == 0 { break }
+            await group.triggerGracefulShutdown()
+            try await Task.sleep(for: .milliseconds(500))  // the consumer must still be waiting for the handler
+            #expect(router.handled.withLock { $0 }.isEmpty)
+            router.gate.continuation.yield()
+            try await tasks.waitForAll()
+        }
+        #expect(router.handled.withLock { $0 } == [0])
+        let probe = try consumer(cluster, group: "g-shutdown", router: RecordingRouter())
+        let committed = await probe.committedOffsets([TopicPartition(topic: "mcl", partition: 0)])
+        #expect(committed[TopicPartition(topic: "mcl", partition: 0)] == 1)
+    }
+
+    /// Messages the router drops never reach the handler, and their offsets are committed with the rest.
+    @Test func droppedMessagesAreCommittedWithoutBeingHandled() async throws {
+        let cluster = try MockKafkaCluster(topics: [("mcl", 1)])
+        try produce(cluster, (0..<200).map { $0 == 150 ? "!trigger" : "irrelevant \($0)" })
+        let router = RecordingRouter(routeAll: false)
+        let service = try consumer(cluster, group: "g-filter", router: router)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for await offset in router.started.stream where offset == 150 { break }
+            try await Task.sleep(for: .seconds(2))  // the last offsets are stored and auto-committed
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(router.handled.withLock { $0 } == [150])
+        let probe = try consumer(cluster, group: "g-filter", router: RecordingRouter())
+        #expect(await probe.committedOffsets([TopicPartition(topic: "mcl", partition: 0)])[TopicPartition(topic: "mcl", partition: 0)] == 200)
+    }
+}

@@ -1,0 +1,80 @@
+import DataHubClient
+import Foundation
+import Logging
+import Runs
+import TestSupport
+import WarehouseKit
+
+let customersURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+let ordersURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"
+let trigger = TagURN("tokenize/run")
+
+func table(_ name: String) -> TableDescription {
+    TableDescription(
+        table: TableReference(database: "shop", schema: "public", table: name),
+        columns: [
+            .init(name: "id", dataType: "bigint", isText: false), .init(name: "email", dataType: "text", isText: true),
+            .init(name: "phone", dataType: "text", isText: true), .init(name: "city", dataType: "text", isText: true),
+        ])
+}
+
+/// A dataset in the in-memory DataHub, tagged with the trigger (or not), with a field `email`.
+func snapshot(_ urn: String, tagged: Bool = true, fieldTags: [String: Set<TagURN>] = [:]) -> DatasetSnapshot {
+    DatasetSnapshot(
+        urn: urn, tags: tagged ? [trigger] : [],
+        fields: ["email", "phone", "city"].map { DatasetSnapshot.Field(fieldPath: $0, editableTags: fieldTags[$0] ?? []) },
+        editableDescription: "Owned by CRM.")
+}
+
+/// Everything a run needs, in memory.
+struct Harness {
+    let store = InMemoryRunStore()
+    let catalog: InMemoryCatalog
+    let warehouse = InMemoryWarehouse(tables: [table("customers"), table("orders")])
+    let locks = InMemoryLocks()
+    let logger = Logger(label: "runs-test")
+
+    init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)]) {
+        catalog = InMemoryCatalog(datasets: datasets)
+    }
+
+    var executor: RunExecutor {
+        RunExecutor(
+            warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
+            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, logger: logger)
+    }
+
+    func worker(capacity: Int = 4, grace: Duration = .seconds(5)) -> RunWorker {
+        RunWorker(
+            store: store, locks: locks, executor: executor,
+            publisher: WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: logger),
+            settings: RunWorker.Settings(
+                capacity: capacity, pollInterval: .milliseconds(50), shutdownGrace: grace,
+                runRetry: .init(initial: .milliseconds(50), maximum: .milliseconds(100)),
+                writeBackRetry: .init(initial: .milliseconds(50), maximum: .milliseconds(100))),
+            logger: logger)
+    }
+
+    func request(_ urn: String = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil)
+        throws -> RunRequest
+    {
+        RunRequest(
+            dataset: try DatasetURN(urn), scope: scope, source: source,
+            position: offset.map { TriggerPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: "urn:li:corpuser:alice")
+    }
+
+    /// Waits (bounded) until `condition` holds.
+    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TimedOut(what: what)
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        var what: String
+        var description: String { "timed out waiting for \(what)" }
+    }
+}

@@ -1,0 +1,130 @@
+import DataHubClient
+import Foundation
+import Runs
+import Testing
+import Tokenization
+import WarehouseKit
+
+@Suite struct DatasetURNTests {
+    @Test func parsesPostgresURN() throws {
+        let urn = try DatasetURN("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
+        #expect(urn.platform == "postgres")
+        #expect(urn.environment == "PROD")
+        #expect(try urn.tableReference() == TableReference(database: "shop", schema: "public", table: "customers"))
+    }
+
+    @Test(arguments: [
+        "", "urn:li:dataset:", "urn:li:chart:(a,b)", "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers)",
+        "urn:li:dataset:(postgres,shop.public.customers,PROD)", "urn:li:dataset:(urn:li:dataPlatform:postgres,,PROD)",
+    ])
+    func rejectsMalformedURNs(text: String) {
+        #expect(throws: RunError.self) { try DatasetURN(text) }
+    }
+
+    @Test(arguments: ["customers", "public.customers", "a.b.c.d", "a..c"])
+    func tableNamesNeedThreeParts(name: String) throws {
+        let urn = try DatasetURN("urn:li:dataset:(urn:li:dataPlatform:postgres,\(name),PROD)")
+        #expect(throws: RunError.self) { try urn.tableReference() }
+    }
+}
+
+@Suite struct ColumnResolverTests {
+    let table = TableDescription(
+        table: TableReference(database: "shop", schema: "public", table: "customers"),
+        columns: [
+            .init(name: "id", dataType: "bigint", isText: false),
+            .init(name: "first_name", dataType: "text", isText: true),
+            .init(name: "email", dataType: "text", isText: true),
+            .init(name: "phone_number", dataType: "bigint", isText: false),
+            .init(name: "city", dataType: "text", isText: true),
+        ])
+    let resolver = ColumnResolver()
+
+    func snapshot(_ fields: [(String, Set<String>)]) -> DatasetSnapshot {
+        DatasetSnapshot(urn: "u", fields: fields.map { .init(fieldPath: $0.0, editableTags: Set($0.1.map(TagURN.init))) })
+    }
+
+    @Test func triggerFieldsWin() throws {
+        let columns = try resolver.resolve(scope: RunScope(triggerFields: ["city"]), snapshot: snapshot([("email", ["urn:li:tag:pii"])]), table: table)
+        #expect(columns == ["city"])
+    }
+
+    @Test func explicitColumns() throws {
+        #expect(try resolver.resolve(scope: .request(columns: ["city", "email"]), snapshot: nil, table: table) == ["email", "city"])
+    }
+
+    @Test func piiTaggedFieldsBeforeHeuristics() throws {
+        let tagged = snapshot([("city", ["urn:li:tag:PII"]), ("email", [])])
+        #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: tagged, table: table) == ["city"])
+    }
+
+    @Test func heuristicsPickTextColumnsWithPersonalNames() throws {
+        #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot([]), table: table) == ["first_name", "email"])
+    }
+
+    @Test func schemesComeFromFieldTagsThenDatasetTagsThenTheDefault() {
+        var tagged = snapshot([
+            ("[version=2.0].[type=string].email", ["urn:li:tag:tokenize/scheme:siv", "urn:li:tag:pii"]),
+            ("city", ["urn:li:tag:tokenize/scheme:bogus"]),
+        ])
+        let columns = ["first_name", "email", "city"]
+        #expect(
+            resolver.schemes(for: columns, snapshot: tagged, defaultScheme: .hmac)
+                == [.init(name: "first_name", scheme: .hmac), .init(name: "email", scheme: .siv), .init(name: "city", scheme: .hmac)])
+        tagged.tags = [TagURN("tokenize/scheme:ff1")]
+        #expect(resolver.schemes(for: columns, snapshot: tagged, defaultScheme: .hmac).map(\.scheme) == [.ff1, .siv, .ff1])
+        #expect(resolver.schemes(for: ["city"], snapshot: nil, defaultScheme: .poc).map(\.scheme) == [.poc])
+    }
+
+    @Test func rekeyScopesMergeAndAPlainRunDoesNotCoverARekey() {
+        let plain = RunScope(datasetLevel: true)
+        let rekey = RunScope.request(columns: nil, rekey: true)
+        #expect(!plain.covers(rekey) && rekey.covers(plain))
+        #expect(plain.merged(with: rekey).rekey)
+    }
+
+    @Test func versionedFieldPathsMapToColumns() throws {
+        let scope = RunScope(triggerFields: ["[version=2.0].[type=string].email"])
+        #expect(try resolver.resolve(scope: scope, snapshot: nil, table: table) == ["email"])
+    }
+
+    @Test func unknownColumnFailsNamingIt() {
+        #expect {
+            try resolver.resolve(scope: .request(columns: ["nope"]), snapshot: nil, table: table)
+        } throws: { error in
+            (error as? RunError)?.code == .unknownColumn && "\(error)".contains("nope")
+        }
+    }
+
+    @Test func nothingFoundSaysWhatToDo() {
+        let plain = TableDescription(table: table.table, columns: [.init(name: "city", dataType: "text", isText: true)])
+        #expect {
+            try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: nil, table: plain)
+        } throws: { error in
+            (error as? RunError)?.code == .noColumns && "\(error)".contains("tag the columns")
+        }
+    }
+
+    @Test(arguments: [("urn:li:tag:pii", true), ("urn:li:tag:PII/email", true), ("urn:li:tag:pii.contact", true), ("urn:li:tag:pipeline", false), ("urn:li:tag:piilot", false)])
+    func piiTags(tag: String, expected: Bool) {
+        #expect(ColumnResolver.isPIITag(TagURN(tag)) == expected)
+    }
+
+    @Test func schemeTags() {
+        #expect(ColumnResolver.scheme(of: TagURN("urn:li:tag:tokenize/scheme:ff1")) == .ff1)
+        #expect(ColumnResolver.scheme(of: TagURN("tokenize/scheme:HMAC")) == .hmac)
+        #expect(ColumnResolver.scheme(of: TagURN("urn:li:tag:tokenize/scheme:rot13")) == nil)
+        #expect(ColumnResolver.scheme(of: TagURN("urn:li:tag:pii")) == nil)
+    }
+
+    @Test func aTagTriggerIsLiveOnlyWhileItsTagIsThere() {
+        let trigger = TagURN("tokenize/run")
+        let fields = DatasetSnapshot(urn: "u", fields: [.init(fieldPath: "email", editableTags: [trigger]), .init(fieldPath: "phone", ingestedTags: [trigger])])
+        #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: fields) == nil)
+        #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: nil) == nil)
+        #expect(ColumnResolver.live(RunScope(triggerFields: ["email", "city"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["email"]))
+        #expect(ColumnResolver.live(RunScope(triggerFields: ["phone"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["phone"]))
+        let datasetTagged = DatasetSnapshot(urn: "u", tags: [trigger])
+        #expect(ColumnResolver.live(RunScope(datasetLevel: true, triggerFields: ["email"]), trigger: trigger, in: datasetTagged) == RunScope(datasetLevel: true))
+    }
+}

@@ -1,0 +1,125 @@
+import DataHubClient
+import Foundation
+import Runs
+import Synchronization
+import TestSupport
+import Testing
+import WarehouseKit
+
+@Suite struct RunExecutorTests {
+    let harness = Harness()
+
+    private func queued(_ request: RunRequest) async throws -> RunRecord {
+        try await harness.store.enqueue(request).run
+    }
+
+    @Test func aSuccessfulRunSavesItsPlanBeforeTouchingRowsAndLeavesAWriteBackPending() async throws {
+        let run = try await queued(try harness.request())
+        let store = harness.store
+        let seenByWarehouse = Mutex<RunRecord?>(nil)
+        harness.warehouse.gate.withLock { gate in
+            gate = { @Sendable in
+                let saved = try? await store.record(run.runID)
+                seenByWarehouse.withLock { $0 = saved }
+            }
+        }
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(record.status == .success && record.rowsUpdated == 3 && record.writeBack.state == .pending)
+        #expect(record.columns == ["email", "phone"] && record.schemes == ["email": .hmac, "phone": .hmac])
+        #expect(record.attempts == 1 && record.startedAt != nil && record.finishedAt != nil)
+        #expect(harness.warehouse.requests.map(\.runID) == [run.runID])
+        let saved = seenByWarehouse.withLock { $0 }
+        #expect(saved?.columns == ["email", "phone"] && saved?.status == .running, "the plan must be durable before any row changes")
+    }
+
+    @Test func anUnconfiguredPlatformIsSkipped() async throws {
+        let urn = "urn:li:dataset:(urn:li:dataPlatform:databricks,main.sales.customers,PROD)"
+        let harness = Harness(datasets: [snapshot(urn)])
+        let run = try await harness.store.enqueue(try harness.request(urn)).run
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(record.status == .skipped && record.details == "Databricks connection not configured" && record.writeBack.state == .pending)
+    }
+
+    @Test func inputTheServiceCannotActOnFails() async throws {
+        let run = try await queued(try harness.request(scope: .request(columns: ["nope"]), source: .api))
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(record.status == .failed && record.errorCode == "unknown_column" && record.details.contains("nope"))
+        let missing = try await queued(try harness.request("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.gone,PROD)", source: .api))
+        guard case .finished(let gone) = await harness.executor.attempt(missing, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(gone.status == .failed && gone.errorCode == "table_not_found")
+    }
+
+    @Test(arguments: [WarehouseError.Code.unavailable, .interrupted])
+    func aWarehouseThatGoesAwayPostponesTheRun(code: WarehouseError.Code) async throws {
+        let run = try await queued(try harness.request())
+        harness.warehouse.state.withLock { $0.failure = WarehouseError(code, "gone") }
+        guard case .postponed(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not postponed")
+            return
+        }
+        #expect(record.status == .running && !record.columns.isEmpty && record.details.contains("gone"))
+    }
+
+    @Test func dataHubUnavailableBeforeTheRunStartsPostponesIt() async throws {
+        let run = try await queued(try harness.request())
+        harness.catalog.fail(with: DataHubError(.unavailable, "HTTP 503 from GMS"))
+        guard case .postponed(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not postponed")
+            return
+        }
+        #expect(record.status == .queued && record.columns.isEmpty && harness.warehouse.requests.isEmpty)
+    }
+
+    @Test func aTagTriggerWhoseTagIsGoneIsStale() async throws {
+        let harness = Harness(datasets: [snapshot(customersURN, tagged: false)])
+        let run = try await harness.store.enqueue(try harness.request(offset: 7)).run
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(record.status == .stale && record.writeBack.state == .none)
+        #expect(harness.warehouse.requests.isEmpty)
+        // An API request is not about a tag: it runs.
+        let api = try await harness.store.enqueue(try harness.request(source: .api)).run
+        guard case .finished(let ran) = await harness.executor.attempt(api, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(ran.status == .success)
+    }
+
+    @Test func aResumedRunKeepsItsPlan() async throws {
+        var run = try await queued(try harness.request())
+        run.columns = ["city"]
+        run.schemes = ["city": .siv]
+        run.status = .running
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("not finished")
+            return
+        }
+        #expect(record.status == .success && record.columns == ["city"])
+        #expect(harness.warehouse.requests.first?.columns == [ColumnPlan(name: "city", scheme: .siv)])
+    }
+}
+
+@Suite struct InMemoryRunStoreTests {
+    @Test func enqueueRules() async throws {
+        try await RunStoreConformance.enqueueRules(InMemoryRunStore(), datasets: (customersURN, ordersURN), topic: "mcl")
+    }
+
+    @Test func workOrder() async throws {
+        try await RunStoreConformance.workOrder(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
+    }
+}

@@ -1,0 +1,38 @@
+import Runs
+import Testing
+
+@Suite struct RunSchedulerTests {
+    @Test func startsUpToCapacityAndNeverTheSameDatasetTwice() {
+        var scheduler = RunScheduler(capacity: 2)
+        #expect(scheduler.workDue(["a", "b", "c"]) == [.start("a"), .start("b")])
+        #expect(scheduler.workDue(["a", "b", "c"]).isEmpty)
+        #expect(scheduler.datasetFinished("a").isEmpty)
+        #expect(scheduler.workDue(["b", "c"]) == [.start("c")])
+    }
+
+    @Test func shutdownDrainsThenStopsRunsAtTheGraceDeadline() {
+        var scheduler = RunScheduler(capacity: 4)
+        _ = scheduler.workDue(["a", "b"])
+        #expect(scheduler.shutdownRequested().isEmpty)
+        #expect(scheduler.phase == .draining && !scheduler.acceptsNewRuns)
+        #expect(scheduler.workDue(["c"]).isEmpty)
+        #expect(scheduler.datasetFinished("a").isEmpty)
+        #expect(scheduler.graceExpired() == [.stopRuns])
+        #expect(scheduler.datasetFinished("b") == [.finish])
+        #expect(scheduler.phase == .finished)
+    }
+
+    @Test func anIdleWorkerFinishesAtOnce() {
+        var scheduler = RunScheduler(capacity: 1)
+        #expect(scheduler.shutdownRequested() == [.finish])
+        #expect(scheduler.graceExpired().isEmpty)
+    }
+
+    @Test func allRunsDoneBeforeTheDeadlineFinishesWithoutStopping() {
+        var scheduler = RunScheduler(capacity: 1)
+        _ = scheduler.workDue(["a"])
+        _ = scheduler.shutdownRequested()
+        #expect(scheduler.datasetFinished("a") == [.finish])
+        #expect(scheduler.graceExpired().isEmpty)
+    }
+}

@@ -1,0 +1,71 @@
+import DataHubClient
+import Foundation
+import Runs
+import Testing
+
+@Suite struct WriteBackPolicyTests {
+    let policy = WriteBackPolicy(triggerTag: TagURN("tokenize/run"))
+
+    func record(_ status: RunStatus, id: String = "r1", details: String = "", scope: RunScope = RunScope(datasetLevel: true)) -> RunRecord {
+        RunRecord(
+            runID: id, dataset: "urn", scope: scope, status: status, source: .kafka, requestedBy: "urn:li:corpuser:alice", columns: ["email"],
+            schemes: ["email": .hmac], rowsUpdated: 3, details: details, createdAt: Date(timeIntervalSince1970: 1_767_225_600),
+            startedAt: Date(timeIntervalSince1970: 1_767_225_600), finishedAt: Date(timeIntervalSince1970: 1_767_225_601))
+    }
+
+    @Test func successFlipsTriggerToDone() {
+        let changes = policy.tagChanges(for: .success)
+        #expect(changes.add.map(\.urn) == ["urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"])
+        #expect(changes.remove.map(\.urn) == ["urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED"])
+    }
+
+    @Test func everyOtherOutcomeKeepsTheTrigger() {
+        for status in RunStatus.allCases where status != .success {
+            #expect(!policy.tagChanges(for: status).remove.contains(policy.triggerTag), "\(status)")
+        }
+        #expect(policy.tagChanges(for: .failed).add == [policy.failedTag])
+    }
+
+    @Test func onlyOutcomesThatChangedOrTriedSomethingAreWrittenBack() {
+        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped])
+    }
+
+    @Test func tagsAreFlippedWhereTheRequestPointed() {
+        #expect(policy.tagTargets(for: record(.success)) == [TagTarget(datasetURN: "urn")])
+        #expect(
+            policy.tagTargets(for: record(.success, scope: RunScope(triggerFields: ["phone", "email"])))
+                == [TagTarget(datasetURN: "urn", fieldPath: "email"), TagTarget(datasetURN: "urn", fieldPath: "phone")])
+        #expect(
+            policy.tagTargets(for: record(.success, scope: RunScope(triggerFields: ["email"], explicitColumns: ["ssn"])))
+                == [TagTarget(datasetURN: "urn", fieldPath: "email"), TagTarget(datasetURN: "urn")])
+    }
+
+    @Test func sectionIsAppendedThenReplacedKeepingUserText() {
+        let first = policy.mergeDocumentation(existing: "Owned by CRM.\n", section: policy.documentationSection(for: record(.success)))
+        #expect(first.hasPrefix("Owned by CRM.\n\n<!-- tokenize-action:begin -->"))
+        let edited = first + "\n\nMore notes by a user."
+        let second = policy.mergeDocumentation(existing: edited, section: policy.documentationSection(for: record(.failed, id: "r2", details: "boom | bad")))
+        #expect(second.components(separatedBy: WriteBackPolicy.sectionBegin).count == 2)
+        #expect(second.hasPrefix("Owned by CRM.") && second.hasSuffix("More notes by a user."))
+        #expect(second.contains("`r2`") && !second.contains("`r1`"))
+        #expect(second.contains("boom \\| bad"))
+    }
+
+    @Test func sectionHoldsTheRunFacts() {
+        let section = policy.documentationSection(for: record(.success))
+        for expected in [
+            "**SUCCESS**", "`r1`", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z", "`email` (hmac)", "| Rows updated | 3 |",
+            "| Requested by | urn:li:corpuser:alice |",
+        ] {
+            #expect(section.contains(expected), "missing \(expected)")
+        }
+    }
+
+    @Test func recordAndSummaryJSONUseSnakeCaseAndUTC() throws {
+        let json = record(.success).jsonString()
+        #expect(json.contains("\"run_id\":\"r1\"") && json.contains("\"rows_updated\":3") && json.contains("\"started_at\":\"2026-01-01T00:00:00.000Z\""))
+        #expect(try RunRecord.decoder().decode(RunRecord.self, from: Data(json.utf8)) == record(.success))
+        let summary = record(.success).summaryJSON()
+        #expect(summary.contains("\"status\":\"SUCCESS\"") && summary.contains("\"schemes\":{\"email\":\"hmac\"}") && !summary.contains("write_back"))
+    }
+}

@@ -1,0 +1,95 @@
+import DataHubClient
+import Synchronization
+
+/// DataHub in memory: datasets with tags and descriptions, every mutation recorded, failures on demand.
+public final class InMemoryCatalog: DataHubCatalog {
+    public struct State: Sendable {
+        public var datasets: [String: DatasetSnapshot] = [:]
+        public var tags: Set<TagURN> = []
+        public var properties: [String: [String: String]] = [:]
+        public var mutations: [String] = []
+        /// Thrown by every call while set.
+        public var failure: DataHubError?
+    }
+
+    public let state = Mutex(State())
+
+    public init(datasets: [DatasetSnapshot] = []) {
+        state.withLock { state in
+            for dataset in datasets { state.datasets[dataset.urn] = dataset }
+        }
+    }
+
+    public func snapshot(_ urn: String) -> DatasetSnapshot? { state.withLock { $0.datasets[urn] } }
+    public func property(_ urn: String, _ id: String) -> String? { state.withLock { $0.properties[urn]?[id] } }
+    public var mutations: [String] { state.withLock { $0.mutations } }
+    public func fail(with error: DataHubError?) { state.withLock { $0.failure = error } }
+
+    private func read<T>(_ body: (State) -> T) throws(DataHubError) -> T {
+        let result: Result<T, DataHubError> = state.withLock { state in
+            if let failure = state.failure { return .failure(failure) }
+            return .success(body(state))
+        }
+        return try result.get()
+    }
+
+    private func mutate(_ name: String, _ body: (inout State) -> Void) throws(DataHubError) {
+        let failure: DataHubError? = state.withLock { state in
+            if let failure = state.failure { return failure }
+            state.mutations.append(name)
+            body(&state)
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? { try read { $0.datasets[urn] } }
+
+    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
+        try read { state in state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted() }
+    }
+
+    public func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError) {
+        let missing = try read { state in tags.filter { !state.tags.contains($0) } }
+        guard !missing.isEmpty else { return }
+        try mutate("createTag") { $0.tags.formUnion(missing) }
+    }
+
+    public func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError) {}
+
+    public func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError) {
+        guard !tags.isEmpty else { return }
+        try mutate("batchAddTags") { state in Self.apply(&state, tags, targets, add: true) }
+    }
+
+    public func removeTags(_ tags: [TagURN], from targets: [TagTarget]) async throws(DataHubError) {
+        guard !tags.isEmpty else { return }
+        try mutate("batchRemoveTags") { state in Self.apply(&state, tags, targets, add: false) }
+    }
+
+    private static func apply(_ state: inout State, _ tags: [TagURN], _ targets: [TagTarget], add: Bool) {
+        for target in targets {
+            guard var dataset = state.datasets[target.datasetURN] else { continue }
+            if let path = target.fieldPath {
+                if let index = dataset.fields.firstIndex(where: { $0.fieldPath == path }) {
+                    if add { dataset.fields[index].editableTags.formUnion(tags) } else { dataset.fields[index].editableTags.subtract(tags) }
+                }
+            } else if add {
+                dataset.tags.formUnion(tags)
+            } else {
+                dataset.tags.subtract(tags)
+            }
+            state.datasets[target.datasetURN] = dataset
+        }
+    }
+
+    public func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError) {
+        try mutate("updateDataset") { $0.datasets[datasetURN]?.editableDescription = description }
+    }
+
+    public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
+        try mutate("upsertStructuredProperties") { $0.properties[datasetURN, default: [:]][propertyID] = value }
+    }
+
+    public func ping() async -> Bool { true }
+}

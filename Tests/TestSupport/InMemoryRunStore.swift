@@ -1,0 +1,149 @@
+import Foundation
+import Runs
+import Synchronization
+import WarehouseKit
+
+/// The run ledger in memory, with the same enqueue rules as the PostgreSQL ledger (`EnqueuePlan`).
+public final class InMemoryRunStore: RunStore {
+    private struct State {
+        var runs: [String: RunRecord] = [:]
+        var order: [String] = []
+        var dueAt: [String: ContinuousClock.Instant] = [:]
+    }
+
+    private let state = Mutex(State())
+    /// When set, every call throws it (the ledger is down).
+    public let failure = Mutex<(any Error)?>(nil)
+
+    public init() {}
+
+    private func check() throws {
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    public var all: [RunRecord] { state.withLock { state in state.order.compactMap { state.runs[$0] } } }
+
+    public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
+        try check()
+        return state.withLock { state in
+            if let position = request.position, let seen = state.order.compactMap({ state.runs[$0] }).first(where: { $0.position == position }) {
+                return EnqueueOutcome(kind: .duplicate, request: seen, run: seen.coalescedInto.flatMap { state.runs[$0] } ?? seen)
+            }
+            let open = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == request.dataset.description && $0.status.isOpen }
+            var row = RunRecord(request: request, runID: UUID().uuidString.lowercased())
+            func insert(_ record: RunRecord) {
+                state.runs[record.runID] = record
+                state.order.append(record.runID)
+                state.dueAt[record.runID] = .now
+            }
+            switch EnqueuePlan.decide(request, openRuns: open) {
+            case .merge(let queued):
+                let merged = EnqueuePlan.merged(queued, with: request)
+                state.runs[merged.runID] = merged
+                row.status = .coalesced
+                row.coalescedInto = merged.runID
+                insert(row)
+                return EnqueueOutcome(kind: .merged, request: row, run: merged)
+            case .coalesce(let covering):
+                row.status = .coalesced
+                row.coalescedInto = covering.runID
+                insert(row)
+                return EnqueueOutcome(kind: .coalesced, request: row, run: covering)
+            case .queue:
+                insert(row)
+                return EnqueueOutcome(kind: .queued, request: row, run: row)
+            }
+        }
+    }
+
+    public func record(_ runID: String) async throws -> RunRecord? {
+        try check()
+        return state.withLock { $0.runs[runID] }
+    }
+
+    public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
+        try check()
+        return Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
+    }
+
+    private func isDue(_ record: RunRecord) -> Bool { record.status.isOpen || record.writeBack.state == .pending }
+
+    public func datasetsWithDueWork(limit: Int) async throws -> [String] {
+        try check()
+        return state.withLock { state in
+            var datasets: [String] = []
+            for id in state.order {
+                guard let record = state.runs[id], isDue(record), state.dueAt[id, default: .now] <= .now, !datasets.contains(record.dataset) else { continue }
+                datasets.append(record.dataset)
+            }
+            return Array(datasets.prefix(limit))
+        }
+    }
+
+    public func nextWork(dataset: String) async throws -> RunWork? {
+        try check()
+        return state.withLock { state in
+            let candidates = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == dataset && isDue($0) }
+            guard let next = candidates.first(where: { $0.writeBack.state == .pending }) ?? candidates.first,
+                state.dueAt[next.runID, default: .now] <= .now
+            else { return nil }
+            return next.writeBack.state == .pending ? .writeBack(next) : .run(next)
+        }
+    }
+
+    public func save(_ record: RunRecord, retryIn: Duration?) async throws {
+        try check()
+        state.withLock { state in
+            var saved = record
+            if let existing = state.runs[record.runID] {
+                saved.rowsUpdated = max(existing.rowsUpdated, record.rowsUpdated)
+                saved.batches = max(existing.batches, record.batches)
+            }
+            state.runs[record.runID] = saved
+            state.dueAt[record.runID] = .now + (retryIn ?? .zero)
+        }
+    }
+
+    public func saveProgress(runID: String, _ progress: TokenizationProgress) async throws {
+        try check()
+        state.withLock { state in
+            guard var record = state.runs[runID] else { return }
+            record.rowsUpdated = max(record.rowsUpdated, progress.rowsUpdated)
+            record.batches = max(record.batches, progress.batches)
+            state.runs[runID] = record
+        }
+    }
+
+    public func latestRun(dataset: String) async throws -> RunRecord? {
+        try check()
+        return all.last { $0.dataset == dataset && $0.status != .coalesced }
+    }
+
+    /// Makes a postponed item due now (tests do not wait out backoffs).
+    public func makeEverythingDue() {
+        state.withLock { state in
+            for id in state.dueAt.keys { state.dueAt[id] = .now }
+        }
+    }
+}
+
+/// Dataset locks within one process.
+public final class InMemoryLocks: DatasetLocking {
+    private let held = Mutex<Set<String>>([])
+
+    public init() {}
+
+    public func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
+        guard held.withLock({ $0.insert(dataset).inserted }) else { return nil }
+        defer { _ = held.withLock { $0.remove(dataset) } }
+        return try await body(Lease())
+    }
+
+    /// Holds a dataset's lock as another process would.
+    public func hold(_ dataset: String) -> Bool { held.withLock { $0.insert(dataset).inserted } }
+    public func release(_ dataset: String) { _ = held.withLock { $0.remove(dataset) } }
+
+    struct Lease: DatasetLease {
+        func check() async throws {}
+    }
+}

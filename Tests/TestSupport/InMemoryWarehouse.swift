@@ -1,0 +1,44 @@
+import Synchronization
+import WarehouseKit
+
+/// A warehouse in memory: tables by name; tokenizing reports one batch per call (or a configured failure),
+/// and records each request.
+public final class InMemoryWarehouse: Warehouse {
+    public struct State: Sendable {
+        public var tables: [TableReference: TableDescription] = [:]
+        public var requests: [TokenizationRequest] = []
+        /// Thrown by `tokenize` while set.
+        public var failure: WarehouseError?
+        public var rowsPerRun = 3
+    }
+
+    public let state = Mutex(State())
+    /// Waited on inside `tokenize` when set: tests control when runs end.
+    public let gate = Mutex<(@Sendable () async -> Void)?>(nil)
+
+    public init(tables: [TableDescription] = []) {
+        state.withLock { state in
+            for table in tables { state.tables[table.table] = table }
+        }
+    }
+
+    public var requests: [TokenizationRequest] { state.withLock { $0.requests } }
+
+    public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
+        guard let found = state.withLock({ $0.tables[table] }) else { throw WarehouseError(.tableNotFound, "table \(table) was not found", table: table) }
+        return found
+    }
+
+    public func tokenize(_ request: TokenizationRequest, progress: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome {
+        let (failure, rows) = state.withLock { state in
+            state.requests.append(request)
+            return (state.failure, state.rowsPerRun)
+        }
+        if let wait = gate.withLock({ $0 }) { await wait() }
+        if let failure { throw failure }
+        await progress.progressed(TokenizationProgress(rowsUpdated: rows, batches: 1))
+        return TokenizationOutcome(rowsUpdated: rows, batches: 1)
+    }
+
+    public func ping() async -> Bool { true }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Runs
+import Testing
+import WarehouseKit
+
+/// The behaviour every `RunStore` must have, run against the in-memory store and the PostgreSQL ledger alike.
+public enum RunStoreConformance {
+    static func request(_ urn: String, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest {
+        RunRequest(
+            dataset: try DatasetURN(urn), scope: scope, source: source, position: offset.map { TriggerPosition(topic: topic, partition: 0, offset: $0) },
+            requestedBy: "urn:li:corpuser:alice")
+    }
+
+    /// Requests join, merge into, or queue behind a dataset's open run; a Kafka position is recorded once.
+    /// `datasets` are two URNs no other test uses; `topic` a topic name no other test uses.
+    public static func enqueueRules(_ store: any RunStore, datasets: (String, String), topic: String) async throws {
+        let (customers, orders) = datasets
+        let first = try await store.enqueue(try request(customers, RunScope(datasetLevel: true), offset: 1, topic: topic))
+        #expect(first.kind == .queued && first.run.status == .queued && first.run.tagTriggered)
+        let field = try await store.enqueue(try request(customers, RunScope(triggerFields: ["email"]), offset: 2, topic: topic))
+        #expect(field.kind == .merged && field.run.runID == first.run.runID && field.request.status == .coalesced)
+        #expect(field.request.coalescedInto == first.run.runID)
+        #expect(try await store.record(first.run.runID)?.scope == RunScope(datasetLevel: true, triggerFields: ["email"]))
+        var running = try #require(try await store.record(first.run.runID))
+        running.status = .running
+        running.columns = ["email"]
+        running.schemes = ["email": .hmac]
+        try await store.save(running, retryIn: nil)
+        let covered = try await store.enqueue(try request(customers, RunScope(datasetLevel: true), offset: 3, topic: topic))
+        #expect(covered.kind == .coalesced && covered.run.runID == first.run.runID)
+        let followUp = try await store.enqueue(try request(customers, RunScope(triggerFields: ["phone"]), offset: 4, topic: topic))
+        #expect(followUp.kind == .queued && followUp.run.runID != first.run.runID)
+        let api = try await store.enqueue(try request(customers, .request(columns: ["city"]), .api, topic: topic))
+        #expect(api.kind == .merged && api.run.runID == followUp.run.runID && api.run.tagTriggered == false)
+        let redelivered = try await store.enqueue(try request(customers, RunScope(triggerFields: ["phone"]), offset: 4, topic: topic))
+        #expect(redelivered.kind == .duplicate && redelivered.run.runID == followUp.run.runID)
+        let coalescedAgain = try await store.enqueue(try request(customers, RunScope(datasetLevel: true), offset: 3, topic: topic))
+        #expect(coalescedAgain.kind == .duplicate && coalescedAgain.run.runID == first.run.runID)
+        #expect(try await store.enqueue(try request(orders, RunScope(datasetLevel: true), offset: 5, topic: topic)).kind == .queued)
+        let open = try await store.records(dataset: customers, status: nil, limit: 50).filter { $0.status.isOpen }
+        #expect(open.count == 2)
+    }
+
+    /// Work comes out oldest first, a pending write-back before any run; postponed work waits; progress never
+    /// goes backwards.
+    public static func workOrder(_ store: any RunStore, dataset: String, topic: String) async throws {
+        let first = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
+        #expect(try await store.nextWork(dataset: dataset) == .run(first))
+        #expect(try await store.datasetsWithDueWork(limit: 100).contains(dataset))
+        var postponed = first
+        postponed.attempts = 1
+        postponed.details = "waiting"
+        try await store.save(postponed, retryIn: .seconds(3600))
+        #expect(try await store.nextWork(dataset: dataset) == nil)
+        #expect(!(try await store.datasetsWithDueWork(limit: 100).contains(dataset)))
+        var done = postponed
+        done.status = .success
+        done.rowsUpdated = 5
+        done.writeBack.state = .pending
+        try await store.save(done, retryIn: nil)
+        try await store.saveProgress(runID: done.runID, TokenizationProgress(rowsUpdated: 3, batches: 1))
+        let next = try await store.nextWork(dataset: dataset)
+        guard case .writeBack(let pending) = next else {
+            Issue.record("expected the write-back, got \(String(describing: next))")
+            return
+        }
+        #expect(pending.rowsUpdated == 5, "progress never goes backwards")
+        #expect(try await store.latestRun(dataset: dataset)?.runID == first.runID)
+        done.writeBack.state = .done
+        try await store.save(done, retryIn: nil)
+        #expect(try await store.nextWork(dataset: dataset) == nil)
+    }
+}
