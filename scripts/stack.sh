@@ -18,6 +18,12 @@ pg_bin() {
   echo "PostgreSQL server binaries not found: apt-get install postgresql" >&2; exit 1
 }
 
+# The test server logs every statement with its parameters and the client's application name, so the tests can
+# count which process ran which batch and prove no key material reaches a log.
+pg_logging() {
+  echo "-c log_statement=all -c log_min_duration_statement=0 -c log_parameter_max_length=-1 -c log_parameter_max_length_on_error=-1 -c log_line_prefix=%m[%p]%a:"
+}
+
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 wait_for_file() {
@@ -44,7 +50,7 @@ up() {
   if [ "$(id -u)" = 0 ]; then chown postgres "$pgroot"; fi
   as_pg "$bin/initdb" -D "$pgroot/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
   as_pg "$bin/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 30 \
-    -o "-p $pg_port -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    -o "-p $pg_port -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off $(pg_logging)" start >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shop" >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -d shop -q -v ON_ERROR_STOP=1 -f "$root/ingestion/demo-seed.sql" >/dev/null
 
@@ -108,6 +114,7 @@ export STATE_DATABASE=tokenize_state
 export RECONCILE_INTERVAL=\${RECONCILE_INTERVAL:-5s}
 export PG_BIN=$bin
 export PG_DATA_DIR=$pgroot/data
+export PG_LOG=$pgroot/server.log
 ENV
   echo "stack up: postgres 127.0.0.1:$pg_port (database shop), kafka $bootstrap, datahub stand-in http://127.0.0.1:$gms_port, databricks stand-in http://127.0.0.1:$dbx_port"
   echo "environment: source $dir/env"

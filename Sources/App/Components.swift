@@ -34,6 +34,7 @@ struct Components: Sendable {
         self.configuration = configuration
         var postgres = configuration.postgres
         postgres.maximumConnectionsPerDatabase = max(postgres.maximumConnectionsPerDatabase, configuration.runs.worker.capacity + 4)
+        postgres.applicationName = "tokenize-action \(Self.instanceID)"
         databases = try PostgresDatabases(settings: postgres, logger: logger)
         let state = databases.client(database: configuration.runs.stateDatabase)
         store = PostgresRunStore(client: state, owner: Self.instanceID, logger: logger)

@@ -28,9 +28,11 @@ public enum TokenizeActionApp {
         let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
         let consumer = try KafkaConsumerService(
             configuration: kafka, router: MCLRouter(classifier: classifier, registry: registry, recorder: recorder, logger: logger), logger: logger)
-        let reconciler = Reconciler(
-            catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
-            interval: configuration.runs.reconcileInterval, logger: logger)
+        let reconciler = configuration.runs.reconcileInterval.map {
+            Reconciler(
+                catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
+                interval: $0, logger: logger)
+        }
         let warehouses = components.warehouses
         let readiness = ReadinessChecks(checks: [
             ("kafka", { await consumer.brokerReachable() }),
@@ -44,7 +46,7 @@ public enum TokenizeActionApp {
                 intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics))
         return Application(
             router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
-            services: [components.databases, components.worker, reconciler, consumer], logger: logger)
+            services: [components.databases, components.worker] + (reconciler.map { [$0] } ?? []) + [consumer], logger: logger)
     }
 
     /// Runs the service until SIGTERM/SIGINT. Graceful shutdown is bounded: the worker asks runs to stop at a batch

@@ -8,6 +8,8 @@ final class ConsumerSharedState: Sendable {
         var lifecycle: ConsumerLifecycle
         /// Offsets to store on the next poll iteration (librdkafka is only called from the poll thread).
         var pendingStores: [TopicPartition: Int64] = [:]
+        /// Partitions assigned to this member now.
+        var assigned: Set<TopicPartition> = []
     }
 
     let inner: Mutex<Inner>
@@ -156,7 +158,16 @@ private func kafkaRebalanceCallback(
 ) {
     guard let handle else { return }
     let cooperative = rd_kafka_rebalance_protocol(handle).map { String(cString: $0) } == "COOPERATIVE"
+    let shared = opaque.map { Unmanaged<ConsumerSharedState>.fromOpaque($0).takeUnretainedValue() }
+    var changed: [TopicPartition] = []
+    if let partitions {
+        for index in 0..<Int(partitions.pointee.cnt) {
+            let element = partitions.pointee.elems[index]
+            changed.append(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
+        }
+    }
     guard error != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS else {
+        shared?.withLock { $0.assigned.formUnion(changed) }
         if cooperative {
             if let failure = rd_kafka_incremental_assign(handle, partitions) { rd_kafka_error_destroy(failure) }
         } else {
@@ -164,13 +175,7 @@ private func kafkaRebalanceCallback(
         }
         return
     }
-    if let opaque, let partitions {
-        let shared = Unmanaged<ConsumerSharedState>.fromOpaque(opaque).takeUnretainedValue()
-        var revoked: [TopicPartition] = []
-        for index in 0..<Int(partitions.pointee.cnt) {
-            let element = partitions.pointee.elems[index]
-            revoked.append(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
-        }
+    if let shared {
         let pending = shared.withLock { inner in
             defer { inner.pendingStores = [:] }
             return inner.pendingStores
@@ -184,7 +189,10 @@ private func kafkaRebalanceCallback(
             rd_kafka_topic_partition_list_destroy(list)
         }
         _ = rd_kafka_commit(handle, nil, 0)
-        shared.withLock { $0.tracker.forget(revoked) }
+        shared.withLock { inner in
+            inner.tracker.forget(changed)
+            inner.assigned.subtract(changed)
+        }
     }
     if cooperative {
         if let failure = rd_kafka_incremental_unassign(handle, partitions) { rd_kafka_error_destroy(failure) }

@@ -46,6 +46,7 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
     private let probeQueue = DispatchQueue(label: "tokenize-action.kafka.probe")
     private let consumed = Counter(label: "tokenize_kafka_messages_total")
     private let lastPoll = Gauge(label: "tokenize_kafka_last_poll_timestamp_seconds")
+    private let assignedPartitions = Gauge(label: "tokenize_kafka_assigned_partitions")
 
     public init(configuration: KafkaConsumerConfiguration, router: Router, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
@@ -110,7 +111,13 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
     /// The poll thread's loop; returns a fatal error, if one ended it.
     private func pollLoop(_ continuation: AsyncStream<Delivery>.Continuation) -> KafkaError? {
         var fatal: KafkaError?
+        var reportedAssignment = -1
         while true {
+            let assigned = shared.withLock { $0.assigned.count }
+            if assigned != reportedAssignment {
+                assignedPartitions.record(assigned)
+                reportedAssignment = assigned
+            }
             switch shared.withLock({ $0.lifecycle.nextPollAction() }) {
             case .pauseFetch:
                 handle.setPaused(true)

@@ -2,31 +2,25 @@ import CRdKafka
 import Resilience
 
 /// A Kafka failure with librdkafka's reason in words, never a raw C code.
-public struct KafkaError: CodedError {
-    public enum Code: String, Sendable {
-        /// A setting librdkafka rejects (`KAFKA_EXTRA_CONFIG`).
-        case configuration
-        /// The client could not be created.
-        case client
-        case subscription
-        /// librdkafka reported an unrecoverable error.
-        case fatal
-        case produce
-    }
+public typealias KafkaError = ServiceError<KafkaErrorCode>
 
-    public var code: Code
-    public var message: String
+public enum KafkaErrorCode: String, ErrorCode {
+    /// A setting librdkafka rejects (`KAFKA_EXTRA_CONFIG`).
+    case configuration
+    /// The client could not be created.
+    case client
+    case subscription
+    /// librdkafka reported an unrecoverable error.
+    case fatal
+    case produce
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
+    public static var subject: String? { "Kafka" }
+}
 
-    init(_ code: Code, _ context: String, rdkafka error: rd_kafka_resp_err_t) {
+extension ServiceError where Code == KafkaErrorCode {
+    init(_ code: KafkaErrorCode, _ context: String, rdkafka error: rd_kafka_resp_err_t) {
         self.init(code, "\(context): \(String(cString: rd_kafka_err2str(error)))")
     }
-
-    public var description: String { "Kafka \(code.rawValue): \(message)" }
 }
 
 /// Builds an `rd_kafka_conf_t` from a string map: the only place string settings meet C.

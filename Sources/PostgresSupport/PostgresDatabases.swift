@@ -63,6 +63,7 @@ public final class PostgresDatabases: Service, Sendable {
             configuration.options.maximumConnections = settings.maximumConnectionsPerDatabase
             configuration.options.connectTimeout = settings.connectTimeout
             if settings.sslMode == .verifyFull { configuration.options.tlsServerName = settings.host }
+            configuration.options.additionalStartupParameters = [("application_name", String(settings.applicationName.prefix(63)))]
             var clientLogger = logger
             clientLogger[metadataKey: "database"] = "\(database)"
             let client = PostgresClient(configuration: configuration, backgroundLogger: clientLogger)

@@ -1,34 +1,33 @@
+import Logging
+import NIOCore
 import PostgresNIO
 import Resilience
 
 /// A PostgreSQL failure in the service's terms: what went wrong in words (the server's message and SQLSTATE,
 /// or the connection problem), and whether waiting can fix it.
-public struct PostgresFailure: CodedError {
-    public enum Code: String, Sendable {
-        /// The server cannot be reached, closed the connection, is starting or shutting down, or is out of
-        /// resources; or a transaction lost a serialization race: retry.
-        case unavailable
-        /// The server rejected a statement.
-        case statement
-        /// Credentials or TLS settings were refused.
-        case authentication
-        /// Settings the service cannot use.
-        case configuration
+public typealias PostgresFailure = ServiceError<PostgresFailureCode>
+
+public enum PostgresFailureCode: String, ErrorCode {
+    /// The server cannot be reached, closed the connection, is starting or shutting down, or is out of
+    /// resources; or a transaction lost a serialization race: retry.
+    case unavailable
+    /// The server rejected a statement.
+    case statement
+    /// Credentials or TLS settings were refused.
+    case authentication
+    /// Settings the service cannot use.
+    case configuration
+
+    public var isTransient: Bool { self == .unavailable }
+}
+
+extension ServiceError where Code == PostgresFailureCode {
+    public init(_ code: PostgresFailureCode, _ message: String, sqlState: String) {
+        self.init(code, message, context: ["sqlstate": sqlState])
     }
 
-    public var code: Code
-    public var message: String
     /// The SQLSTATE the server sent, if any.
-    public var sqlState: String?
-
-    public init(_ code: Code, _ message: String, sqlState: String? = nil) {
-        self.code = code
-        self.message = message
-        self.sqlState = sqlState
-    }
-
-    public var isTransient: Bool { code == .unavailable }
-    public var context: [String: String] { sqlState.map { ["sqlstate": $0] } ?? [:] }
+    public var sqlState: String? { context["sqlstate"] }
 
     /// SQLSTATE classes and codes that pass by waiting: connection exceptions (08), insufficient resources
     /// (53), operator intervention such as shutdown or restart (57P01–57P03), serialization failures and
@@ -65,5 +64,34 @@ public struct PostgresFailure: CodedError {
         default:
             self.init(.unavailable, "connection problem: \(psql.code)")
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Throws `.unavailable` when the connection is closed (the server restarted or went away).
+    ///
+    /// With postgres-nio 1.33 a statement written to a connection that is already closed never returns, not even
+    /// on task cancellation (the write's failure is dropped), while one in flight when the connection closes fails
+    /// as it should. A connection held across statements (a run's session, a transaction while tokens are computed,
+    /// a dataset lock) is idle when a server restart closes it, so every statement on it goes through `guarded`.
+    public func ensureOpen() throws(PostgresFailure) {
+        if isClosed {
+            throw PostgresFailure(.unavailable, "the connection to PostgreSQL was closed (the server restarted or went away)")
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// `query`, refusing a closed connection first (see `ensureOpen`).
+    @discardableResult
+    public func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try ensureOpen()
+        return try await self.query(query, logger: logger)
+    }
+
+    /// `copyFrom`, refusing a closed connection first (see `ensureOpen`).
+    public func guardedCopy(table: String, columns: [String] = [], data: ByteBuffer, logger: Logger) async throws {
+        try ensureOpen()
+        try await copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
     }
 }

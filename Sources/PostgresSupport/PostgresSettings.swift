@@ -30,11 +30,13 @@ public struct PostgresSettings: Sendable, Equatable {
     public var sslMode: PostgresSSLMode
     /// `POSTGRES_SSLROOTCERT`: a PEM file of trusted root certificates.
     public var sslRootCertificate: String?
+    /// The `application_name` the server shows for these connections (`pg_stat_activity`, logs).
+    public var applicationName: String
 
     public init(
         host: String, port: Int = 5432, username: String, password: String?, maintenanceDatabase: String = "postgres",
         maximumConnectionsPerDatabase: Int = 8, connectTimeout: Duration = .seconds(10), sslMode: PostgresSSLMode = .prefer,
-        sslRootCertificate: String? = nil
+        sslRootCertificate: String? = nil, applicationName: String = "tokenize-action"
     ) {
         self.host = host
         self.port = port
@@ -45,5 +47,6 @@ public struct PostgresSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.sslMode = sslMode
         self.sslRootCertificate = sslRootCertificate
+        self.applicationName = applicationName
     }
 }

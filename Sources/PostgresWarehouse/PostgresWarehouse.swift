@@ -144,9 +144,9 @@ public struct PostgresWarehouse: Warehouse {
 
     private func prepareBookkeeping(_ connection: PostgresConnection) async throws {
         try await connection.withTransaction(logger: logger) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
     }
@@ -155,7 +155,7 @@ public struct PostgresWarehouse: Warehouse {
         var binds = PostgresBindings()
         binds.append(request.runID)
         binds.append(PostgresCatalogSQL.relationName(request.table.table))
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: BookkeepingSQL.readProgress, binds: binds), logger: logger)
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.readProgress, binds: binds), logger: logger)
         for try await (lastKey, batches, rows) in rows.decode((String?, Int, Int64).self) {
             return TokenizationProgress(rowsUpdated: Int(rows), batches: batches, lastKey: lastKey)
         }
@@ -164,7 +164,7 @@ public struct PostgresWarehouse: Warehouse {
 
     private func primaryKey(_ connection: PostgresConnection, _ table: TableReference) async throws -> [(name: String, type: String)] {
         var keys: [(name: String, type: String)] = []
-        let rows = try await connection.query(Self.catalogQuery(PostgresCatalogSQL.primaryKeyColumns, table), logger: logger)
+        let rows = try await connection.guardedQuery(Self.catalogQuery(PostgresCatalogSQL.primaryKeyColumns, table), logger: logger)
         for try await (name, type) in rows.decode((String, String).self) { keys.append((name, type)) }
         return keys
     }
@@ -175,7 +175,7 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     private func single<T: PostgresDecodable>(_ type: T.Type, _ connection: PostgresConnection, _ sql: String, _ table: TableReference) async throws -> T? {
-        for try await value in try await connection.query(Self.catalogQuery(sql, table), logger: logger).decode(T.self) { return value }
+        for try await value in try await connection.guardedQuery(Self.catalogQuery(sql, table), logger: logger).decode(T.self) { return value }
         return nil
     }
 

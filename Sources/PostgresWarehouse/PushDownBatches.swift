@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import PostgresSupport
 import Tokenization
 import WarehouseKit
 
@@ -19,15 +20,15 @@ struct PushDownBatches {
 
     /// Puts the newest hmac key's pads into the session's key table (no SQL text or parameter carries them).
     static func loadKey(_ pads: HMACPads, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.createKeyTable), logger: logger)
-        try await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.clearKeyTable), logger: logger)
-        try await connection.copyFrom(table: PushDownSQL.keyTable, columns: ["key_id", "inner_pad", "outer_pad"], logger: logger) { writer in
-            try await writer.write(ByteBuffer(string: PushDownSQL.keyRow(pads)))
-        }
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.createKeyTable), logger: logger)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.clearKeyTable), logger: logger)
+        try await connection.guardedCopy(
+            table: PushDownSQL.keyTable, columns: ["key_id", "inner_pad", "outer_pad"], data: ByteBuffer(string: PushDownSQL.keyRow(pads)), logger: logger)
     }
 
     static func dropKey(on connection: PostgresConnection, logger: Logger) async {
-        _ = try? await connection.query(PostgresQuery(unsafeSQL: PushDownSQL.dropKeyTable), logger: logger)
+        guard !connection.isClosed else { return }
+        _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.dropKeyTable), logger: logger)
     }
 
     /// Batches over a single-column primary key, resuming after `start.lastKey`.
@@ -60,7 +61,8 @@ struct PushDownBatches {
         return current
     }
 
-    private func checkStop(_ current: TokenizationProgress) throws(WarehouseError) {
+    private func checkStop(_ current: TokenizationProgress) throws {
+        try connection.ensureOpen()
         if request.stop.isStopped || Task.isCancelled {
             throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
         }
@@ -78,7 +80,7 @@ struct PushDownBatches {
             case .lengths(let scheme): binds.append(plan.shapes[scheme]?.lengths ?? [])
             }
         }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: statement.sql, binds: binds), logger: logger)
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds), logger: logger)
         for try await (batches, total, _) in rows.decode((Int, Int64, Int64).self) {
             return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
         }
@@ -91,7 +93,7 @@ struct PushDownBatches {
         if let lower { binds.append(lower) }
         binds.append(batchSize)
         let sql = PushDownSQL.nextKeyBound(table: table, keyColumn: key, castType: keyType, hasLowerBound: lower != nil)
-        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String?.self) {
+        for try await value in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(String?.self) {
             return value
         }
         return nil

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import PostgresSupport
 import Tokenization
 import WarehouseKit
 
@@ -30,6 +31,7 @@ struct ServiceSideBatches {
     func run(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
         var current = start
         while true {
+            try connection.ensureOpen()
             if request.stop.isStopped || Task.isCancelled {
                 throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
             }
@@ -52,7 +54,7 @@ struct ServiceSideBatches {
         binds.append(batchSize)
         let select = ServiceSideSQL.lockBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil)
         var rows: [(key: String, values: [String?])] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: select, binds: binds), logger: logger) {
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: select, binds: binds), logger: logger) {
             let cells = row.makeRandomAccess()
             var values: [String?] = []
             for index in request.columns.indices { values.append(try cells[1 + index].decode(String?.self)) }
@@ -87,12 +89,10 @@ struct ServiceSideBatches {
         }
         var changedRows: Int64 = 0
         if !copyText.isEmpty {
-            try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
-            try await connection.copyFrom(table: ServiceSideSQL.batchTable, logger: logger) { writer in
-                try await writer.write(ByteBuffer(string: copyText))
-            }
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
+            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: ByteBuffer(string: copyText), logger: logger)
             let apply = ServiceSideSQL.applyBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns)
-            for try await count in try await connection.query(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
+            for try await count in try await connection.guardedQuery(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
                 changedRows = count
             }
         }
@@ -103,14 +103,14 @@ struct ServiceSideBatches {
             ledgerBinds.append(newLedger.keys)
             ledgerBinds.append(newLedger.keyIDs)
             ledgerBinds.append(newLedger.digests.map { ByteBuffer(bytes: $0) })
-            try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.upsertLedger, binds: ledgerBinds), logger: logger)
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.upsertLedger, binds: ledgerBinds), logger: logger)
         }
         var progressBinds = PostgresBindings()
         progressBinds.append(request.runID)
         progressBinds.append(relation)
         progressBinds.append(batch.lastKey)
         progressBinds.append(changedRows)
-        let recorded = try await connection.query(PostgresQuery(unsafeSQL: BookkeepingSQL.recordBatch, binds: progressBinds), logger: logger)
+        let recorded = try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.recordBatch, binds: progressBinds), logger: logger)
         for try await (batches, total) in recorded.decode((Int, Int64).self) {
             batch.progress = TokenizationProgress(rowsUpdated: Int(total), batches: batches)
         }
@@ -130,7 +130,7 @@ struct ServiceSideBatches {
         binds.append(ledgerColumns)
         binds.append(keys)
         var entries: [LedgerKey: LedgerEntry] = [:]
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: ServiceSideSQL.ledgerEntries, binds: binds), logger: logger)
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.ledgerEntries, binds: binds), logger: logger)
         for try await (column, row, keyID, digest) in rows.decode((String, String, String, ByteBuffer).self) {
             entries[LedgerKey(column: column, row: row)] = LedgerEntry(keyID: keyID, digest: Array(buffer: digest))
         }

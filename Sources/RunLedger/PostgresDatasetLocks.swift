@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import PostgresSupport
 import Runs
 
 /// One worker per dataset across processes: a session advisory lock in the state database, keyed by the
@@ -23,7 +24,7 @@ public struct PostgresDatasetLocks: DatasetLocking {
             var binds = PostgresBindings()
             binds.append(dataset)
             var acquired = false
-            for try await granted in try await connection.query(PostgresQuery(unsafeSQL: Self.tryLock, binds: binds), logger: logger).decode(Bool.self) {
+            for try await granted in try await connection.guardedQuery(PostgresQuery(unsafeSQL: Self.tryLock, binds: binds), logger: logger).decode(Bool.self) {
                 acquired = granted
             }
             guard acquired else { return nil }
@@ -33,7 +34,7 @@ public struct PostgresDatasetLocks: DatasetLocking {
             } catch {
                 result = .failure(error)
             }
-            _ = try? await connection.query(PostgresQuery(unsafeSQL: Self.unlock, binds: binds), logger: logger)
+            _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: Self.unlock, binds: binds), logger: logger)  // a closed session released it
             return try result.get()
         }
     }
@@ -44,7 +45,7 @@ public struct PostgresDatasetLocks: DatasetLocking {
 
         /// The lock lives as long as its session: a query on it proves the session is alive.
         func check() async throws {
-            try await connection.query("SELECT 1", logger: logger)
+            try await connection.guardedQuery("SELECT 1", logger: logger)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import PostgresSupport
 import Runs
 import WarehouseKit
 
@@ -24,7 +25,7 @@ public struct PostgresRunStore: RunStore {
         try await client.withTransaction(logger: logger) { connection in
             var lockBinds = PostgresBindings()
             lockBinds.append(request.dataset.description)
-            try await connection.query(
+            try await connection.guardedQuery(
                 PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/enqueue/' || $1, 0))", binds: lockBinds),
                 logger: logger)
             if let position = request.position, let seen = try await recordAt(position, connection) {
@@ -41,7 +42,7 @@ public struct PostgresRunStore: RunStore {
                 binds.append(RunRow.json(merged.scope))
                 binds.append(merged.tagTriggered)
                 binds.append(merged.mode.rawValue)
-                try await connection.query(
+                try await connection.guardedQuery(
                     PostgresQuery(
                         unsafeSQL: "UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, updated_at = now() WHERE run_id = $1::uuid",
                         binds: binds), logger: logger)
@@ -62,7 +63,7 @@ public struct PostgresRunStore: RunStore {
     }
 
     private func insert(_ record: RunRecord, _ connection: PostgresConnection) async throws -> RunRecord {
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: RunRow.insert, binds: RunRow.insertBinds(record)), logger: logger) {
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: RunRow.insert, binds: RunRow.insertBinds(record)), logger: logger) {
             return try RunRow.decode(row)
         }
         return record
@@ -74,7 +75,7 @@ public struct PostgresRunStore: RunStore {
         binds.append(position.partition)
         binds.append(position.offset)
         let sql = "\(RunRow.select) WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3"
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return try RunRow.decode(row) }
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return try RunRow.decode(row) }
         return nil
     }
 
@@ -82,7 +83,7 @@ public struct PostgresRunStore: RunStore {
         var binds = PostgresBindings()
         for value in values { binds.append(value) }
         var records: [RunRecord] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: "\(RunRow.select) WHERE \(predicate)", binds: binds), logger: logger) {
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: "\(RunRow.select) WHERE \(predicate)", binds: binds), logger: logger) {
             records.append(try RunRow.decode(row))
         }
         return records
@@ -130,7 +131,7 @@ public struct PostgresRunStore: RunStore {
             guard let record = try await one(predicate, [dataset], connection) else { return nil }
             var binds = PostgresBindings()
             binds.append(record.runID)
-            for try await due in try await connection.query(
+            for try await due in try await connection.guardedQuery(
                 PostgresQuery(unsafeSQL: "SELECT next_attempt_at <= now() FROM tokenize_action.runs WHERE run_id = $1::uuid", binds: binds),
                 logger: logger
             ).decode(Bool.self) where !due {

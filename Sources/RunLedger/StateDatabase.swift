@@ -49,19 +49,19 @@ public enum StateDatabase {
     /// Applies the pending migrations in one transaction, under a lock other processes wait on.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
-            for statement in Migrations.bootstrap { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
+            for statement in Migrations.bootstrap { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
             var applied: Set<Int> = []
-            for try await version in try await connection.query(PostgresQuery(unsafeSQL: Migrations.applied), logger: logger).decode(Int.self) {
+            for try await version in try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.applied), logger: logger).decode(Int.self) {
                 applied.insert(version)
             }
             for migration in Migrations.all where !applied.contains(migration.version) {
                 logger.notice("applying state migration", metadata: ["version": "\(migration.version)", "description": "\(migration.description)"])
-                for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                for statement in migration.statements { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
                 var binds = PostgresBindings()
                 binds.append(migration.version)
                 binds.append(migration.description)
-                try await connection.query(PostgresQuery(unsafeSQL: Migrations.record, binds: binds), logger: logger)
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.record, binds: binds), logger: logger)
             }
         }
     }

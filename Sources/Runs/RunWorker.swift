@@ -27,8 +27,8 @@ public final class RunWorker: Service, Sendable {
 
         public init(
             capacity: Int = 4, pollInterval: Duration = .seconds(2), shutdownGrace: Duration = .seconds(25),
-            runRetry: Backoff = Backoff(initial: .seconds(2), maximum: .seconds(300), jitter: 0.2),
-            writeBackRetry: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(60), jitter: 0.2)
+            runRetry: Backoff = Backoff(initial: .seconds(2), maximum: .seconds(60), jitter: 0.2),
+            writeBackRetry: Backoff = Backoff(initial: .seconds(1), maximum: .seconds(30), jitter: 0.2)
         ) {
             self.capacity = capacity
             self.pollInterval = pollInterval

@@ -121,10 +121,12 @@ public struct AppConfiguration: Sendable {
             capacity: try env.integer("MAX_CONCURRENT_RUNS", default: 4, range: 1...64),
             pollInterval: .seconds(try env.integer("LEDGER_POLL_SECONDS", default: 2, range: 1...300)),
             shutdownGrace: .seconds(try env.integer("SHUTDOWN_GRACE_SECONDS", default: 25, range: 0...3600)))
+        let reconcile: Duration? =
+            env["RECONCILE_INTERVAL"]?.lowercased() == "off"
+            ? nil : try env.duration("RECONCILE_INTERVAL", default: .seconds(600), range: .seconds(1)...(.seconds(86_400)))
         return RunSettings(
             triggerTag: TagURN(env["TRIGGER_TAG"] ?? "tokenize/run"), stateDatabase: env["STATE_DATABASE"] ?? "postgres",
-            reconcileInterval: try env.duration("RECONCILE_INTERVAL", default: .seconds(600), range: .seconds(1)...(.seconds(86_400))),
-            worker: worker)
+            reconcileInterval: reconcile, worker: worker)
     }
 
     /// Settings safe to log (secrets shown only as set or unset).
@@ -138,7 +140,7 @@ public struct AppConfiguration: Sendable {
             "trigger=\(runs.triggerTag.name)", "http=\(http.host):\(http.port)", "token_scheme=\(tokens.defaultScheme.rawValue)",
             "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
-            "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval)",
+            "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",
         ].joined(separator: " ")
     }
 }

@@ -1,22 +1,20 @@
 import Resilience
 
 /// A setting that is missing or malformed; the message names the variable and what to set.
-public struct ConfigurationError: CodedError, Equatable {
-    public enum Code: String, Sendable {
-        case missing
-        case invalid
+public typealias ConfigurationError = ServiceError<ConfigurationErrorCode>
+
+public enum ConfigurationErrorCode: String, ErrorCode {
+    case missing
+    case invalid
+
+    public static var subject: String? { "configuration" }
+}
+
+extension ServiceError where Code == ConfigurationErrorCode {
+    public init(_ code: ConfigurationErrorCode, variable: String, _ message: String) {
+        self.init(code, "\(variable): \(message)", context: ["variable": variable])
     }
 
-    public var code: Code
-    public var variable: String
-    public var message: String
-
-    public init(_ code: Code, variable: String, _ message: String) {
-        self.code = code
-        self.variable = variable
-        self.message = message
-    }
-
-    public var context: [String: String] { ["variable": variable] }
-    public var description: String { "configuration: \(variable): \(message)" }
+    /// The environment variable the error is about.
+    public var variable: String { context["variable"] ?? "" }
 }

@@ -76,12 +76,13 @@ public struct RunSettings: Sendable, Equatable {
     public var triggerTag: TagURN
     /// `STATE_DATABASE`: where the ledger lives on `POSTGRES_HOST` (default: the maintenance database, `postgres`).
     public var stateDatabase: String
-    /// `RECONCILE_INTERVAL` (default 10 min): how often DataHub is searched for triggers the ledger misses.
-    public var reconcileInterval: Duration
+    /// `RECONCILE_INTERVAL` (default 10 min; `off` to disable): how often DataHub is searched for triggers the
+    /// ledger misses, starting at startup.
+    public var reconcileInterval: Duration?
     /// `MAX_CONCURRENT_RUNS` (4), `SHUTDOWN_GRACE_SECONDS` (25), `LEDGER_POLL_SECONDS` (2).
     public var worker: RunWorker.Settings
 
-    public init(triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration, worker: RunWorker.Settings) {
+    public init(triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings) {
         self.triggerTag = triggerTag
         self.stateDatabase = stateDatabase
         self.reconcileInterval = reconcileInterval

@@ -41,13 +41,17 @@ def current_actor():
 
 
 class Faults:
-    """Failures on demand (test control, not a GMS API): answer `status` to matching requests until a deadline."""
+    """Failures on demand (test control, not a GMS API): answer `status` to matching requests until a deadline.
+
+    POST /standin/faults {"status": 503, "seconds": 20, "paths": ["/api/graphql"], "graphql": "all"|"mutations",
+                          "operations": "tokenize"}  (operations: only GraphQL operations whose name has this prefix)
+    POST /standin/faults {"clear": true}
+    GET  /standin/stats   GraphQL requests and mutations, in all and by the service (operation names tokenize*)"""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.rules = []
-        self.mutations = 0
-        self.requests = 0
+        self.counts = {"requests": 0, "mutations": 0, "service_requests": 0, "service_mutations": 0}
 
     def set(self, body):
         with self.lock:
@@ -55,17 +59,30 @@ class Faults:
                 self.rules = []
             if "status" in body:
                 self.rules.append({"status": int(body["status"]), "until": time.time() + float(body.get("seconds", 10)),
-                                   "paths": body.get("paths") or ["/"], "graphql": body.get("graphql", "all")})
+                                   "paths": body.get("paths") or ["/"], "graphql": body.get("graphql", "all"),
+                                   "operations": body.get("operations", "")})
 
-    def answer(self, path, query_text):
+    def count(self, query_text, operation):
+        mutation = query_text.lstrip().startswith("mutation")
+        service = (operation or "").startswith("tokenize")
+        with self.lock:
+            self.counts["requests"] += 1
+            self.counts["mutations"] += int(mutation)
+            self.counts["service_requests"] += int(service)
+            self.counts["service_mutations"] += int(mutation and service)
+
+    def answer(self, path, query_text="", operation=""):
         with self.lock:
             now = time.time()
             self.rules = [r for r in self.rules if r["until"] > now]
             for rule in self.rules:
                 if not any(path.startswith(p) for p in rule["paths"]):
                     continue
-                if path == "/api/graphql" and rule["graphql"] == "mutations" and not query_text.lstrip().startswith("mutation"):
-                    continue
+                if path == "/api/graphql":
+                    if rule["graphql"] == "mutations" and not query_text.lstrip().startswith("mutation"):
+                        continue
+                    if not (operation or "").startswith(rule["operations"]):
+                        continue
                 return rule["status"]
         return None
 
@@ -381,8 +398,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return json.loads(self.rfile.read(length) or b"{}")
 
-    def _fault(self, path, query_text=""):
-        status = self.server.faults.answer(path, query_text)
+    def _fault(self, path, query_text="", operation=""):
+        status = self.server.faults.answer(path, query_text, operation)
         if status is None:
             return False
         self._send(status, {"error": f"injected failure {status}"})
@@ -392,8 +409,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlparse(self.path).path
         _request.actor = self.headers.get("X-DataHub-Actor")
         if path == "/standin/stats":
-            faults = self.server.faults
-            return self._send(200, {"mutations": faults.mutations, "requests": faults.requests})
+            with self.server.faults.lock:
+                return self._send(200, dict(self.server.faults.counts))
         if self._fault(path):
             return
         if path in ("/health", "/health/"):
@@ -434,13 +451,19 @@ class Handler(BaseHTTPRequestHandler):
         if parsed.path == "/standin/faults":
             self.server.faults.set(body)
             return self._send(200, {"ok": True})
-        if self._fault(parsed.path, body.get("query", "") if isinstance(body, dict) else ""):
+        if parsed.path == "/standin/delete":
+            with store.lock:
+                store.aspects.pop(body.get("urn", ""), None)
+            return self._send(200, {"ok": True})
+        if parsed.path == "/standin/schemas":
+            SCHEMAS_BY_ID[int(body["id"])] = body["schema"]  # serve another writer schema id (test control)
+            return self._send(200, {"ok": True})
+        query_text = body.get("query", "") if isinstance(body, dict) else ""
+        operation = body.get("operationName") if isinstance(body, dict) else None
+        if self._fault(parsed.path, query_text, operation):
             return
         if parsed.path == "/api/graphql":
-            with self.server.faults.lock:
-                self.server.faults.requests += 1
-                if body.get("query", "").lstrip().startswith("mutation"):
-                    self.server.faults.mutations += 1
+            self.server.faults.count(query_text, operation)
             result = graphql_sync(self.server.schema, body.get("query", ""), root_value=Root(store),
                                   variable_values=body.get("variables"), operation_name=body.get("operationName"))
             response = {"data": result.data}
