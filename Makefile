@@ -66,4 +66,7 @@ test: ## Every test: unit, integration, e2e against the local stack, compose and
 unit: ## Unit tests only (no services needed)
 	swift test --skip IntegrationTests
 
-.PHONY: help keys build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit
+faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
+	scripts/faults.sh
+
+.PHONY: help keys build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit faults

@@ -89,6 +89,7 @@ class Env:
         self.detokenize = shlex.split(args.detokenize) if args.detokenize else None
         self.dbx = (args.dbx_host.rstrip("/"), args.dbx_token, args.dbx_warehouse) if args.dbx_host else None
         self.unconfigured_run = shlex.split(args.unconfigured_run) if args.unconfigured_run else None
+        self.binary = args.binary
 
     def dbx_sql(self, statement, parameters=()):
         """Runs a statement through the Databricks SQL Statement Execution API; returns its rows."""
@@ -520,6 +521,19 @@ def scenario_http_api(env, state):
     expect(status == 200, f"/readyz: {status} {ready}")
 
 
+def scenario_configuration_errors(env, state):
+    """A bad setting stops `serve` before anything starts, with one line naming it and exit status 78."""
+    if not env.binary:
+        raise Failure("--binary is required for this scenario")
+    import os
+    for name, value, says in [("KAFKA_EXTRA_CONFIG", "no.such.setting=1", "no.such.setting"), ("LOG_LEVEL", "loud", "is not a level"),
+                              ("POSTGRES_SSLMODE", "sometimes", "is not one of"), ("RECONCILE_INTERVAL", "soon", "is not a duration")]:
+        result = subprocess.run([env.binary, "serve"], env={**os.environ, name: value}, capture_output=True, text=True, timeout=60)
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        expect(result.returncode == 78, f"{name}={value}: exit {result.returncode}, stderr {result.stderr[-500:]}")
+        expect(len(lines) == 1 and name in lines[0] and says in lines[0], f"{name}={value}: expected one line naming it, got {lines}")
+
+
 # (key for --only, description, function). Order matters: later scenarios use earlier ones' state.
 SCENARIOS = [
     ("demo", "demo customers: tag through GraphQL, tokens in Postgres, re-trigger updates 0", scenario_demo_customers),
@@ -534,6 +548,7 @@ SCENARIOS = [
     ("databricks-unconfigured", "Databricks not configured: SKIPPED, shown in DataHub", scenario_databricks_unconfigured),
     ("garbage", "undecodable messages do not stop the next good one", scenario_undecodable_message),
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),
+    ("config", "a bad setting stops serve with one line naming it (exit 78)", scenario_configuration_errors),
 ]
 
 
@@ -554,6 +569,7 @@ def main():
     parser.add_argument("--dbx-token")
     parser.add_argument("--dbx-warehouse", help="SQL warehouse id")
     parser.add_argument("--unconfigured-run", help="`tokenize-action run` command prefix with no DBX_* settings")
+    parser.add_argument("--binary", help="the tokenize-action executable (configuration scenarios)")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed scenario")
     parser.add_argument("--where-to-look", default="the service log", help="printed after a failure")

@@ -45,11 +45,10 @@ class FF1:
 
     def __init__(self, key, radix):
         self.radix = radix
-        self.cipher = Cipher(algorithms.AES(key), modes.ECB())
+        self.encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # ECB: each block on its own
 
     def _aes(self, block):
-        encryptor = self.cipher.encryptor()
-        return encryptor.update(block) + encryptor.finalize()
+        return self.encryptor.update(block)
 
     def _prf(self, data):
         y = bytes(16)
@@ -91,6 +90,16 @@ class FF1:
         return a + b
 
 
+_ciphers = {}
+
+
+def _ff1(secret, radix):
+    key = (secret, radix)
+    if key not in _ciphers:
+        _ciphers[key] = FF1(subkey(secret, "ff1-aes-256", 32), radix)
+    return _ciphers[key]
+
+
 def ff1_token(value, key_id, secret):
     """The format-preserving token: FF1 over the ASCII letters and digits (the local part of an email), radix 10
     for digits only, else 62 with cycle-walking until a letter remains; below NIST's minimum domain, an siv token."""
@@ -103,7 +112,7 @@ def ff1_token(value, key_id, secret):
     radix = 10 if all(n < 10 for n in numerals) else 62
     if radix ** len(numerals) < 1_000_000:
         return siv_token(value, key_id, secret)
-    cipher = FF1(subkey(secret, "ff1-aes-256", 32), radix)
+    cipher = _ff1(secret, radix)
     result = numerals
     while True:
         result = cipher.encrypt(result)

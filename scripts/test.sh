@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: builds, starts the local stack (real PostgreSQL, mock Kafka, DataHub stand-in), runs
-# the Swift tests (unit + integration) against it, then the service and the end-to-end driver, then checks
-# the compose file and the ingestion recipe.
+# the Swift tests (unit + integration) against it, then the service and the end-to-end driver, the fault tests,
+# then checks the compose file and the ingestion recipe.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -9,7 +9,7 @@ cd "$root"
 swift build --build-tests
 scripts/stack.sh down >/dev/null
 scripts/stack.sh up
-trap 'status=$?; [ $status -ne 0 ] && { echo "--- service log (tail) ---"; tail -50 .stack/service.log 2>/dev/null; echo "--- stand-in log (tail) ---"; tail -20 .stack/datahub-standin.log 2>/dev/null; }; scripts/stack.sh down; exit $status' EXIT
+trap 'status=$?; [ $status -ne 0 ] && { echo "--- service log (tail) ---"; tail -50 .stack/service.log 2>/dev/null; echo "--- stand-in log (tail) ---"; tail -20 .stack/datahub-standin.log 2>/dev/null; for f in .stack/faults/*.log; do [ -f "$f" ] && { echo "--- $f (tail) ---"; tail -15 "$f"; }; done; }; scripts/stack.sh down; exit $status' EXIT
 # shellcheck disable=SC1091
 source .stack/env
 
@@ -30,12 +30,19 @@ e2e_status=0
   --topic "$KAFKA_MCL_TOPIC" --scheme "$TOKEN_SCHEME" --keys-file "$TOKEN_KEYS_FILE" \
   --detokenize "$root/.build/debug/tokenize-action detokenize" \
   --dbx-host "$DBX_HOST" --dbx-token "$DBX_TOKEN" --dbx-warehouse "${DBX_HTTP_PATH##*/}" \
-  --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" --where-to-look "$root/.stack/service.log" || e2e_status=$?
+  --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" \
+  --binary "$root/.build/debug/tokenize-action" --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"
 for _ in $(seq 1 50); do kill -0 "$(cat .stack/service.pid)" 2>/dev/null || break; sleep 0.2; done
 if kill -0 "$(cat .stack/service.pid)" 2>/dev/null; then echo "service did not stop on SIGTERM"; e2e_status=1; fi
+
+# Fault tests: their own service processes, killed, stopped and starved of their dependencies.
+faults_status=0
+mkdir -p .stack/faults
+.venv/bin/python e2e/faults.py --binary "$root/.build/debug/tokenize-action" --log-dir "$root/.stack/faults" \
+  --rows "${FAULT_ROWS:-200000}" || faults_status=$?
 
 # The Docker path, as far as this machine can prove it: the compose file, and the real DataHub CLI on the
 # ingestion recipe (file sink) against this stack's PostgreSQL and stand-in.
@@ -45,5 +52,6 @@ scripts/ingest-check.sh || stack_status=$?
 
 [ $swift_status -eq 0 ] || echo "swift test failed"
 [ $e2e_status -eq 0 ] || echo "e2e failed"
+[ $faults_status -eq 0 ] || echo "fault tests failed (service logs in .stack/faults)"
 [ $stack_status -eq 0 ] || echo "compose or ingestion check failed"
-[ $swift_status -eq 0 ] && [ $e2e_status -eq 0 ] && [ $stack_status -eq 0 ]
+[ $swift_status -eq 0 ] && [ $e2e_status -eq 0 ] && [ $faults_status -eq 0 ] && [ $stack_status -eq 0 ]

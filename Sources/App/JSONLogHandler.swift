@@ -5,16 +5,22 @@ import Synchronization
 /// Writes one JSON object per line to standard error: `ts`, `level`, `logger`, `message`, then every metadata
 /// value as a field (the run id and dataset included), for log collectors.
 struct JSONLogHandler: LogHandler {
-    private static let output = Mutex(())
+    private static let lock = Mutex(())
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    /// Where lines go (standard error; tests capture them).
+    let write: @Sendable (Data) -> Void
 
-    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+    init(
+        label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil,
+        write: @escaping @Sendable (Data) -> Void = { FileHandle.standardError.write($0) }
+    ) {
         self.label = label
         self.logLevel = level
         self.metadataProvider = metadataProvider
+        self.write = write
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -35,7 +41,7 @@ struct JSONLogHandler: LogHandler {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard var line = try? encoder.encode(fields) else { return }
         line.append(0x0A)
-        Self.output.withLock { _ in FileHandle.standardError.write(line) }
+        Self.lock.withLock { _ in write(line) }
     }
 
     private static func timestamp() -> String {

@@ -95,3 +95,36 @@ extension PostgresConnection {
         try await copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
     }
 }
+
+extension PostgresConnection {
+    /// Runs `work` between BEGIN and COMMIT; rolls back when it throws.
+    ///
+    /// postgres-nio's own `withTransaction` issues ROLLBACK after a failure even when the failure was the connection
+    /// closing, and that ROLLBACK never returns (see `ensureOpen`). Here every statement is guarded, and a closed
+    /// connection is not rolled back: the server rolled the transaction back when the session ended.
+    public func guardedTransaction<Result>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ work: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await guardedQuery("BEGIN", logger: logger)
+        let value: Result
+        do {
+            value = try await work(self)
+        } catch {
+            if !isClosed { _ = try? await guardedQuery("ROLLBACK", logger: logger) }
+            throw error
+        }
+        try await guardedQuery("COMMIT", logger: logger)
+        return value
+    }
+}
+
+extension PostgresClient {
+    /// A transaction on a pooled connection, with `PostgresConnection.guardedTransaction`.
+    public func guardedTransaction<Result>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ work: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await withConnection { connection in
+            try await connection.guardedTransaction(logger: logger, work)
+        }
+    }
+}

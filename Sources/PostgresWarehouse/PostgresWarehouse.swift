@@ -143,7 +143,7 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     private func prepareBookkeeping(_ connection: PostgresConnection) async throws {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)

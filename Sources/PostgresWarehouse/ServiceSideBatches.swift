@@ -36,7 +36,7 @@ struct ServiceSideBatches {
                 throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
             }
             let lower = current.lastKey
-            let batch = try await connection.withTransaction(logger: logger) { connection in
+            let batch = try await connection.guardedTransaction(logger: logger) { connection in
                 try await self.batch(connection, after: lower)
             }
             guard let lastKey = batch.lastKey, var progress = batch.progress else { return current }

@@ -22,7 +22,7 @@ public struct PostgresRunStore: RunStore {
     private static let due = "(\(open) OR writeback_state = 'pending')"
 
     public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.guardedTransaction(logger: logger) { connection in
             var lockBinds = PostgresBindings()
             lockBinds.append(request.dataset.description)
             try await connection.guardedQuery(

@@ -48,7 +48,7 @@ public enum StateDatabase {
 
     /// Applies the pending migrations in one transaction, under a lock other processes wait on.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
             for statement in Migrations.bootstrap { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
             var applied: Set<Int> = []
