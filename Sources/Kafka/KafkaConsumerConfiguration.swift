@@ -44,6 +44,9 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             "session.timeout.ms": "\(sessionTimeout.components.seconds * 1000)",
             "max.poll.interval.ms": "\(maxPollInterval.components.seconds * 1000)",
             "client.id": "tokenize-action",
+            // librdkafka prefetches up to 64 MiB per partition by default; the router drops most MCLs at once,
+            // so 16 MiB keeps throughput and bounds memory on topics with large aspects.
+            "queued.max.messages.kbytes": "16384",
         ]
         settings.merge(extraSettings) { _, extra in extra }
         return settings

@@ -42,7 +42,9 @@ public struct OffsetTracker: Sendable {
         }
         let generation = generations[partition, default: 0]
         // Nothing before the first message this consumer saw is its to commit.
-        var state = partitions[partition] ?? PartitionState(generation: generation, stored: offset)
+        // Taken out of the dictionary while it changes, so its arrays are not copied (the dictionary would
+        // otherwise hold a second reference to them).
+        var state = partitions.removeValue(forKey: partition) ?? PartitionState(generation: generation, stored: offset)
         state.offsets.append(offset)
         state.finished.append(false)
         state.highestSeen = max(state.highestSeen ?? offset, offset)
@@ -59,7 +61,8 @@ public struct OffsetTracker: Sendable {
     /// Records that a message is fully handled; returns the offset to store (the next one to consume) when it
     /// advanced, or `nil` when an earlier message is still in flight or the ticket is from an old assignment.
     public mutating func finish(_ ticket: Ticket) -> Int64? {
-        guard isCurrent(ticket), var state = partitions[ticket.partition] else { return nil }
+        guard isCurrent(ticket), var state = partitions.removeValue(forKey: ticket.partition) else { return nil }
+        defer { partitions[ticket.partition] = state }
         let live = state.offsets[state.head...]
         guard let index = binarySearch(live, ticket.offset), !state.finished[index] else { return nil }
         state.finished[index] = true
@@ -71,7 +74,6 @@ public struct OffsetTracker: Sendable {
             state.finished.removeFirst(state.head)
             state.head = 0
         }
-        defer { partitions[ticket.partition] = state }
         guard next > (state.stored ?? Int64.min) else { return nil }
         state.stored = next
         return next
