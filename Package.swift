@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C shims
@@ -58,6 +59,15 @@ let package = Package(
                 "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
+        // Who may do what (pure): API tokens (constant-time), the tokenize policy (datasets, principals, schemes,
+        // rekey, four-eyes approval) read from YAML with line-numbered errors.
+        .target(
+            name: "AccessControl",
+            dependencies: [
+                "Tokenization", "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ]),
         // The warehouse abstraction shared by Postgres (and later Databricks).
         .target(name: "WarehouseKit", dependencies: ["Tokenization", "Resilience"]),
@@ -178,6 +188,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ]),
+        .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "Tokenization"]),
         .testTarget(
             name: "TokenizationTests",
             dependencies: ["Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
