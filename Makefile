@@ -16,10 +16,16 @@ secrets/token-keys:
 keys: ## Create secrets/token-keys (TOKEN_KEYS_FILE), or append a new newest key to rotate
 	scripts/new-token-key.sh secrets/token-keys
 
+secrets/api-tokens:
+	scripts/new-api-token.sh secrets/api-tokens ops
+
+api-token: ## Add a caller of the HTTP API to secrets/api-tokens: make api-token NAME=ci (prints its token once)
+	scripts/new-api-token.sh secrets/api-tokens $(NAME)
+
 build: .env ## Build the tokenize-action container image
 	$(COMPOSE) build tokenize-action
 
-up: .env secrets/token-keys ## Start DataHub, the demo Postgres and tokenize-action; wait until healthy
+up: .env secrets/token-keys secrets/api-tokens ## Start DataHub, the demo Postgres and tokenize-action; wait until healthy
 	$(COMPOSE) up -d --wait --wait-timeout 900
 
 ingest: .env ## Catalogue the demo Postgres in DataHub (ingestion/postgres.yml, adds tokenize/run)
@@ -27,7 +33,7 @@ ingest: .env ## Catalogue the demo Postgres in DataHub (ingestion/postgres.yml, 
 	  POSTGRES_HOST_PORT=localhost:$${DEMO_POSTGRES_PORT:-5433} DATAHUB_GMS_URL=http://localhost:$${DATAHUB_MAPPED_GMS_PORT:-8080} \
 	  scripts/datahub-cli.sh ingest -c ingestion/postgres.yml
 
-e2e: .env secrets/token-keys venv ## build, up, ingest, tag through GraphQL, verify tokens and a 0-row re-run
+e2e: .env secrets/token-keys secrets/api-tokens venv ## build, up, ingest, tag through GraphQL, verify tokens and a 0-row re-run
 	scripts/e2e-docker.sh
 
 logs: ## Follow tokenize-action's log in the Docker stack

@@ -128,14 +128,14 @@ let package = Package(
         .target(
             name: "ServiceConfiguration",
             dependencies: [
-                "Kafka", "MCL", "DataHubClient", "PostgresSupport", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
+                "AccessControl", "Kafka", "MCL", "DataHubClient", "PostgresSupport", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Runs",
+                "Runs", "AccessControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

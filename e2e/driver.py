@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -90,6 +91,9 @@ class Env:
         self.dbx = (args.dbx_host.rstrip("/"), args.dbx_token, args.dbx_warehouse) if args.dbx_host else None
         self.unconfigured_run = shlex.split(args.unconfigured_run) if args.unconfigured_run else None
         self.binary = args.binary
+        self.api_token = args.api_token
+        self.pg_log = args.pg_log
+        self.state_database = args.state_database
 
     def dbx_sql(self, statement, parameters=()):
         """Runs a statement through the Databricks SQL Statement Execution API; returns its rows."""
@@ -138,6 +142,12 @@ class Env:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
+    def api(self, method, path, body=None, token=...):
+        """A call to the service's run API with the e2e caller's bearer token (or `token`, None for none)."""
+        token = self.api_token if token is ... else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return self.http(method, f"{self.service}{path}", body, headers)
+
     def graphql(self, query, variables=None):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         status, body = self.http("POST", f"{self.gms}/api/graphql", {"query": query, "variables": variables or {}}, headers)
@@ -156,8 +166,8 @@ class Env:
             raise Failure(f"ingestProposal {aspect_name} failed ({status}): {body}")
 
     # --- SQL ------------------------------------------------------------------------------------
-    def sql(self, statement):
-        result = subprocess.run(self.psql + ["-d", self.database, "-X", "-q", "-t", "-A", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", statement],
+    def sql(self, statement, database=None):
+        result = subprocess.run(self.psql + ["-d", database or self.database, "-X", "-q", "-t", "-A", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", statement],
                                 capture_output=True, text=True)
         if result.returncode != 0:
             raise Failure(f"psql failed: {result.stderr.strip()}")
@@ -499,26 +509,51 @@ def scenario_http_api(env, state):
     if not env.service:
         raise Failure("--service is required for this scenario")
     table, urn, _ = state["customers"]
-    status, queued = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "columns": ["email"]})
+    status, queued = env.api("POST", "/trigger", {"dataset": urn, "columns": ["email"]})
     expect(status == 202 and queued["status"] in ("QUEUED", "RUNNING") and queued["source"] == "api", f"POST /trigger: {status} {queued}")
+    expect(queued["requested_by"] == "api:e2e", f"the caller's token name is recorded: {queued}")
     run_id = queued["run_id"]
     final = env.wait_for(f"run {run_id} to finish", lambda: (lambda r: r if r[1]["status"] not in ("QUEUED", "RUNNING") else None)(
-        env.http("GET", f"{env.service}/runs/{run_id}")))[1]
+        env.api("GET", f"/runs/{run_id}")))[1]
     expect(final["status"] == "SUCCESS" and final["rows_updated"] == 0 and final["columns"] == ["email"], f"GET /runs: {final}")
-    status, waited = env.http("POST", f"{env.service}/trigger?wait=true", {"dataset": urn, "columns": ["email"]})
+    status, waited = env.api("POST", "/trigger?wait=true", {"dataset": urn, "columns": ["email"]})
     expect(status == 200 and waited["status"] == "SUCCESS" and waited["write_back"]["state"] == "done", f"?wait=true: {status} {waited}")
-    status, listed = env.http("GET", f"{env.service}/runs?dataset={urllib.parse.quote(urn)}&limit=5")
+    status, listed = env.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=5")
     expect(status == 200 and listed["runs"][0]["run_id"] == waited["run_id"], f"GET /runs?dataset: {status} {listed}")
-    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": "not-a-urn"})
+    status, error = env.api("POST", "/trigger", {"dataset": "not-a-urn"})
     expect(status == 400 and "dataset URN" in error["error"], f"bad request: {status} {error}")
-    status, error = env.http("POST", f"{env.service}/trigger", {"dataset": urn, "colums": ["email"]})
+    status, error = env.api("POST", "/trigger", {"dataset": urn, "colums": ["email"]})
     expect(status == 400 and "unknown field" in error["error"], f"unknown field: {status} {error}")
-    status, error = env.http("GET", f"{env.service}/runs/00000000-0000-0000-0000-000000000000")
+    status, error = env.api("GET", "/runs/00000000-0000-0000-0000-000000000000")
     expect(status == 404, f"unknown run: {status} {error}")
-    status, failed = env.http("POST", f"{env.service}/trigger?wait=true", {"dataset": urn, "columns": ["no_such_column"]})
+    status, failed = env.api("POST", "/trigger?wait=true", {"dataset": urn, "columns": ["no_such_column"]})
     expect(status == 200 and failed["status"] == "FAILED" and "no_such_column" in failed["details"], f"unknown column: {failed}")
     status, ready = env.http("GET", f"{env.service}/readyz")
     expect(status == 200, f"/readyz: {status} {ready}")
+
+
+def scenario_unauthenticated(env, state):
+    """POST /trigger without a token, or with a wrong one, is 401 with a reason, and nothing of it reaches
+    PostgreSQL: no run is recorded and the service sends no statement naming the table."""
+    if not env.service or not env.pg_log:
+        raise Failure("--service and --pg-log are required for this scenario")
+    table = f"{env.prefix}_auth_probe"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    before = env.rows(table)
+    with open(env.pg_log, errors="replace") as log:
+        log.seek(0, 2)
+        for token, says in [(None, "missing Authorization"), ("wrong-" + "0" * 40, "not valid"), (env.api_token + "x", "not valid")]:
+            status, body = env.api("POST", "/trigger?wait=true", {"dataset": urn}, token=token)
+            expect(status == 401 and says in body["error"], f"token {token!r}: {status} {body}")
+        status, body = env.api("GET", "/runs", token=None)
+        expect(status == 401, f"GET /runs without a token: {status} {body}")
+        time.sleep(2.5)  # longer than the worker's ledger poll: anything queued would have started
+        service_lines = [line for line in log.read().splitlines() if "]tokenize-action" in line and table in line]
+    expect(not service_lines, f"statements naming {table} reached PostgreSQL: {service_lines[:3]}")
+    recorded = env.sql(f"SELECT count(*) FROM tokenize_action.runs WHERE dataset = '{urn}'", database=env.state_database)[0][0]
+    expect(recorded == "0", f"runs recorded for a refused trigger: {recorded}")
+    expect(env.rows(table) == before, "the table changed")
 
 
 def scenario_configuration_errors(env, state):
@@ -549,6 +584,7 @@ SCENARIOS = [
     ("garbage", "undecodable messages do not stop the next good one", scenario_undecodable_message),
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),
     ("config", "a bad setting stops serve with one line naming it (exit 78)", scenario_configuration_errors),
+    ("auth", "unauthenticated and wrong-token triggers: 401, nothing reaches PostgreSQL", scenario_unauthenticated),
 ]
 
 
@@ -570,6 +606,9 @@ def main():
     parser.add_argument("--dbx-warehouse", help="SQL warehouse id")
     parser.add_argument("--unconfigured-run", help="`tokenize-action run` command prefix with no DBX_* settings")
     parser.add_argument("--binary", help="the tokenize-action executable (configuration scenarios)")
+    parser.add_argument("--pg-log", default=os.environ.get("PG_LOG"), help="PostgreSQL's server log (PG_LOG), for the no-SQL checks")
+    parser.add_argument("--state-database", default=os.environ.get("STATE_DATABASE", "postgres"))
+    parser.add_argument("--api-token", default=os.environ.get("API_TOKEN"), help="bearer token for the service's run API (API_TOKEN)")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed scenario")
     parser.add_argument("--where-to-look", default="the service log", help="printed after a failure")

@@ -8,6 +8,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 [ -f .env ] || { cp .env.example .env; echo "created .env from .env.example"; }
 [ -f secrets/token-keys ] || scripts/new-token-key.sh secrets/token-keys
+grep -q '^e2e=' secrets/api-tokens 2>/dev/null || scripts/new-api-token.sh secrets/api-tokens e2e >/dev/null
+API_TOKEN=$(sed -n 's/^e2e=//p' secrets/api-tokens)
+export API_TOKEN
 set -a
 # shellcheck disable=SC1091
 source .env

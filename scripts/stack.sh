@@ -89,6 +89,11 @@ up() {
   # A fresh random token key for this stack (TOKEN_KEYS_FILE format: KEY_ID=BASE64_SECRET).
   (umask 077 && printf 'local1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$dir/token-keys")
 
+  # API callers (API_TOKENS_FILE format: NAME=TOKEN): `e2e` for the tests and `ops` for people.
+  local api_token
+  api_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077 && printf 'e2e=%s\nops=%s\n' "$api_token" "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$dir/api-tokens")
+
   local http_port
   http_port=$(free_port)
   cat >"$dir/env" <<ENV
@@ -104,6 +109,8 @@ export POSTGRES_USER=postgres
 export POSTGRES_PASSWORD=
 export HTTP_PORT=$http_port
 export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
+export API_TOKENS_FILE=$dir/api-tokens
+export API_TOKEN=$api_token
 export DBX_HOST=http://127.0.0.1:$dbx_port
 export DBX_TOKEN=$dbx_token
 export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh

@@ -82,3 +82,13 @@ public struct APITokens: Sendable, CustomStringConvertible {
         (1...64).contains(name.count) && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 }
+
+/// How the HTTP API knows its callers (`API_TOKENS_FILE`, `HTTP_AUTH`).
+public enum APIAuthentication: Sendable {
+    /// Bearer tokens from `API_TOKENS_FILE`.
+    case tokens(APITokens)
+    /// `HTTP_AUTH=off`: no credential asked for (local experiments only).
+    case disabled
+    /// Neither: triggers and run lookups are refused until tokens are configured (secure by default).
+    case unconfigured
+}

@@ -43,7 +43,8 @@ public enum TokenizeActionApp {
         ])
         let router = HTTPAPI.router(
             HTTPAPIDependencies(
-                intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics))
+                intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics,
+                authentication: configuration.http.authentication))
         return Application(
             router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
             services: [components.databases, components.worker] + (reconciler.map { [$0] } ?? []) + [consumer], logger: logger)
@@ -55,6 +56,13 @@ public enum TokenizeActionApp {
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         logger.info("starting tokenize-action", metadata: ["config": "\(configuration.redactedSummary)"])
+        switch configuration.http.authentication {
+        case .disabled:
+            logger.warning("HTTP_AUTH=off: anyone who reaches the port may start destructive runs; for local experiments only")
+        case .unconfigured:
+            logger.notice("API_TOKENS_FILE is not set: POST /trigger and GET /runs answer 403 until it is")
+        case .tokens: break
+        }
         let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
         var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.runs.worker.shutdownGrace + .seconds(10)

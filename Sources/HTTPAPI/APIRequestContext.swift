@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Hummingbird
 import Runs
@@ -6,6 +7,8 @@ import Runs
 /// keys, ISO 8601 UTC dates).
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// Who is calling, once `BearerAuthentication` has checked (`api:NAME`).
+    public var caller: Principal = .unknown
 
     public init(source: Source) {
         coreContext = .init(source: source)

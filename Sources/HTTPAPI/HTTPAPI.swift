@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Hummingbird
 import Logging
@@ -32,8 +33,14 @@ public struct HTTPAPIDependencies: Sendable {
     public var readiness: ReadinessChecks
     public var supportedPlatforms: Set<String>
     public var metrics: PrometheusCollectorRegistry?
+    /// How run routes know their callers.
+    public var authentication: APIAuthentication
 
-    public init(intake: RunIntake, store: any RunStore, readiness: ReadinessChecks, supportedPlatforms: Set<String>, metrics: PrometheusCollectorRegistry?) {
+    public init(
+        intake: RunIntake, store: any RunStore, readiness: ReadinessChecks, supportedPlatforms: Set<String>, metrics: PrometheusCollectorRegistry?,
+        authentication: APIAuthentication
+    ) {
+        self.authentication = authentication
         self.intake = intake
         self.store = store
         self.readiness = readiness
@@ -42,7 +49,8 @@ public struct HTTPAPIDependencies: Sendable {
     }
 }
 
-/// The HTTP API: `/healthz`, `/readyz`, `POST /trigger`, `GET /runs`, `GET /runs/{run_id}`, `/metrics`.
+/// The HTTP API: `/healthz`, `/readyz`, `/metrics` (open), and behind `BearerAuthentication`: `POST /trigger`,
+/// `GET /runs`, `GET /runs/{run_id}`.
 public enum HTTPAPI {
     public static func router(_ dependencies: HTTPAPIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
@@ -54,7 +62,8 @@ public enum HTTPAPI {
                 status: ready ? .ok : .serviceUnavailable,
                 response: Readiness(status: ready ? "ready" : "not ready", checks: results.mapValues { $0 ? "ok" : "unreachable" }))
         }
-        router.post("/trigger") { request, context -> Response in
+        let runs = router.group().add(middleware: BearerAuthentication(dependencies.authentication))
+        runs.post("/trigger") { request, context -> Response in
             let body: TriggerRequest
             do {
                 body = try await request.decode(as: TriggerRequest.self, context: context)
@@ -64,7 +73,7 @@ public enum HTTPAPI {
                 return try errorResponse(.badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
             }
             let runRequest: RunRequest
-            switch Result(catching: { () throws(RunError) in try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: "api") }) {
+            switch Result(catching: { () throws(RunError) in try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description) }) {
             case .success(let value): runRequest = value
             case .failure(let error): return try errorResponse(.badRequest, error.message, context)
             }
@@ -78,7 +87,7 @@ public enum HTTPAPI {
             return try EditedResponse(status: .accepted, headers: [.location: "/runs/\(outcome.run.runID)"], response: outcome.run)
                 .response(from: request, context: context)
         }
-        router.get("/runs") { request, context -> Response in
+        runs.get("/runs") { request, context -> Response in
             let query = request.uri.queryParameters
             var status: RunStatus?
             if let text = query.get("status") {
@@ -92,7 +101,7 @@ public enum HTTPAPI {
             let runs = try await dependencies.store.records(dataset: query.get("dataset"), status: status, limit: limit)
             return try RunList(runs: runs).response(from: request, context: context)
         }
-        router.get("/runs/:run_id") { request, context -> Response in
+        runs.get("/runs/:run_id") { request, context -> Response in
             let runID = context.parameters.get("run_id") ?? ""
             guard let record = try await dependencies.store.record(runID) else {
                 return try errorResponse(.notFound, "no run with id '\(runID)'", context)
@@ -109,7 +118,7 @@ public enum HTTPAPI {
         return router
     }
 
-    private static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext) throws -> Response {
+    static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext) throws -> Response {
         let data = try context.responseEncoder.encode(ErrorBody(message))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -46,7 +46,7 @@ public struct AppConfiguration: Sendable {
             postgresBatchSize: try env.integer("POSTGRES_BATCH_SIZE", default: 20_000, range: 1...10_000_000),
             databricks: try loadDatabricks(env),
             tokens: try TokenSettings.load(from: env),
-            http: HTTPSettings(host: env["HTTP_HOST"] ?? "0.0.0.0", port: try env.integer("HTTP_PORT", default: 8081, range: 0...65535)),
+            http: try HTTPSettings.load(env),
             logging: try loadLogging(env),
             runs: try loadRuns(env))
     }
@@ -137,7 +137,7 @@ public struct AppConfiguration: Sendable {
             "datahub_token=\(datahub.token == nil ? "unset" : "set")",
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
             "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
-            "trigger=\(runs.triggerTag.name)", "http=\(http.host):\(http.port)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "trigger=\(runs.triggerTag.name)", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
             "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
             "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",

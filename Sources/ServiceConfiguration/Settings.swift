@@ -1,3 +1,4 @@
+import AccessControl
 import DataHubClient
 import Logging
 import Runs
@@ -23,16 +24,47 @@ public struct LoggingSettings: Sendable, Equatable {
     }
 }
 
-/// The HTTP API's address.
-public struct HTTPSettings: Sendable, Equatable {
+/// The HTTP API's address and callers.
+public struct HTTPSettings: Sendable {
     /// `HTTP_HOST` (default `0.0.0.0`).
     public var host: String
     /// `HTTP_PORT` (default 8081).
     public var port: Int
+    /// `API_TOKENS_FILE` (bearer tokens), or `HTTP_AUTH=off`; neither: the run routes answer 403.
+    public var authentication: APIAuthentication
 
-    public init(host: String = "0.0.0.0", port: Int = 8081) {
+    public init(host: String = "0.0.0.0", port: Int = 8081, authentication: APIAuthentication = .unconfigured) {
         self.host = host
         self.port = port
+        self.authentication = authentication
+    }
+
+    static func load(_ env: Environment) throws(ConfigurationError) -> HTTPSettings {
+        let enabled = try env.flag("HTTP_AUTH", default: true)
+        var authentication = APIAuthentication.unconfigured
+        if let path = env["API_TOKENS_FILE"] {
+            guard enabled else {
+                throw ConfigurationError(.invalid, variable: "HTTP_AUTH", "is off while API_TOKENS_FILE is set; unset one of them")
+            }
+            do {
+                authentication = .tokens(try APITokens.load(path: path))
+            } catch {
+                throw ConfigurationError(.invalid, variable: "API_TOKENS_FILE", error.message)
+            }
+        } else if !enabled {
+            authentication = .disabled
+        }
+        return HTTPSettings(
+            host: env["HTTP_HOST"] ?? "0.0.0.0", port: try env.integer("HTTP_PORT", default: 8081, range: 0...65535), authentication: authentication)
+    }
+
+    /// For the startup summary: `tokens(ops,ci)`, `off` or `unconfigured`.
+    public var authenticationSummary: String {
+        switch authentication {
+        case .tokens(let tokens): "tokens(\(tokens.names.joined(separator: ",")))"
+        case .disabled: "off"
+        case .unconfigured: "unconfigured"
+        }
     }
 }
 

@@ -124,4 +124,21 @@ import Testing
         #expect(!config.redactedSummary.contains("s3cret") && !config.redactedSummary.contains("token-value"))
         #expect(failure(minimal.merging(["DATAHUB_TOKEN_FILE": "/nonexistent/token"]) { $1 })?.variable == "DATAHUB_TOKEN_FILE")
     }
+
+    @Test func theAPIIsClosedUntilTokensAreConfigured() throws {
+        let tokenText = "ops=0123456789abcdef0123456789abcdef\n"
+        let file = try keysFile(tokenText)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let closed = try load(minimal)
+        guard case .unconfigured = closed.http.authentication else { Issue.record("no tokens: unconfigured"); return }
+        let withTokens = try load(minimal.merging(["API_TOKENS_FILE": file.path]) { $1 })
+        guard case .tokens(let tokens) = withTokens.http.authentication else { Issue.record("tokens expected"); return }
+        #expect(tokens.names == ["ops"])
+        #expect(withTokens.redactedSummary.contains("http_auth=tokens(ops)") && !withTokens.redactedSummary.contains("0123456789abcdef"))
+        guard case .disabled = try load(minimal.merging(["HTTP_AUTH": "off"]) { $1 }).http.authentication else { Issue.record("off"); return }
+        #expect(failure(minimal.merging(["HTTP_AUTH": "off", "API_TOKENS_FILE": file.path]) { $1 })?.variable == "HTTP_AUTH")
+        let short = try keysFile("ops=short\n")
+        defer { try? FileManager.default.removeItem(at: short) }
+        #expect(failure(minimal.merging(["API_TOKENS_FILE": short.path]) { $1 })?.message.contains("line 1 (ops)") == true)
+    }
 }

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import HTTPAPI
 import Hummingbird
@@ -10,18 +11,23 @@ import TestSupport
 import Testing
 
 private let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+private let opsToken = "0123456789abcdef0123456789abcdef"
+private let authorized: HTTPFields = [.authorization: "Bearer \(opsToken)"]
 
 /// The API over an in-memory ledger.
 private struct API {
     let store = InMemoryRunStore()
     let metrics = PrometheusCollectorRegistry()
 
+    var authentication = APIAuthentication.tokens(try! APITokens.parse("ops=\(opsToken)"))
+
     func app(ready: Bool = true) -> some ApplicationProtocol {
         let intake = RunIntake(store: store, logger: Logger(label: "api-test")) {}
         let readiness = ReadinessChecks(checks: [("postgres", { ready }), ("datahub", { true })])
         return Application(
             router: HTTPAPI.router(
-                HTTPAPIDependencies(intake: intake, store: store, readiness: readiness, supportedPlatforms: ["postgres"], metrics: metrics)))
+                HTTPAPIDependencies(intake: intake, store: store, readiness: readiness, supportedPlatforms: ["postgres"], metrics: metrics,
+                    authentication: authentication)))
     }
 }
 
@@ -33,7 +39,7 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
     @Test func aTriggerIsAcceptedWithItsQueuedRunAndWhereToFindIt() async throws {
         let api = API()
         try await api.app().test(.router) { client in
-            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)","columns":["email"]}"#)) { response in
+            try await client.execute(uri: "/trigger", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)","columns":["email"]}"#)) { response in
                 #expect(response.status == .accepted)
                 let body = json(response.body)
                 let runID = try #require(body["run_id"] as? String)
@@ -41,11 +47,11 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
                 #expect(body["status"] as? String == "QUEUED" && body["source"] as? String == "api")
             }
             let runID = try #require(api.store.all.first?.runID)
-            try await client.execute(uri: "/runs/\(runID)", method: .get) { response in
+            try await client.execute(uri: "/runs/\(runID)", method: .get, headers: authorized) { response in
                 #expect(response.status == .ok)
                 #expect(json(response.body)["dataset"] as? String == urn)
             }
-            try await client.execute(uri: "/runs?dataset=\(urn.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&status=queued", method: .get) { response in
+            try await client.execute(uri: "/runs?dataset=\(urn.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&status=queued", method: .get, headers: authorized) { response in
                 #expect(response.status == .ok)
                 #expect((json(response.body)["runs"] as? [Any])?.count == 1)
             }
@@ -65,7 +71,7 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
                     run.writeBack.state = .done
                     try await store.save(run, retryIn: nil)
                 }
-                try await client.execute(uri: "/trigger?wait=true", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
+                try await client.execute(uri: "/trigger?wait=true", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
                     #expect(response.status == .ok)
                     let body = json(response.body)
                     #expect(body["status"] as? String == "SUCCESS" && (body["write_back"] as? [String: Any])?["state"] as? String == "done")
@@ -85,7 +91,7 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
     func badRequestsAre400WithAReason(body: String, reason: String) async throws {
         let api = API()
         try await api.app().test(.router) { client in
-            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/trigger", method: .post, headers: authorized, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .badRequest)
                 #expect((json(response.body)["error"] as? String)?.contains(reason) == true, "\(body)")
             }
@@ -95,11 +101,11 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
 
     @Test func unknownRunsAndBadQueriesAreNamed() async throws {
         try await API().app().test(.router) { client in
-            try await client.execute(uri: "/runs/00000000-0000-0000-0000-000000000000", method: .get) { response in
+            try await client.execute(uri: "/runs/00000000-0000-0000-0000-000000000000", method: .get, headers: authorized) { response in
                 #expect(response.status == .notFound)
                 #expect((json(response.body)["error"] as? String)?.contains("no run with id") == true)
             }
-            try await client.execute(uri: "/runs?status=DONE", method: .get) { response in
+            try await client.execute(uri: "/runs?status=DONE", method: .get, headers: authorized) { response in
                 #expect(response.status == .badRequest)
             }
         }
@@ -118,6 +124,51 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains(#"tokenize_runs_total{status="SUCCESS"} 1"#))
+            }
+        }
+    }
+
+    @Test func runRoutesNeedAValidBearerTokenAndRecordTheCaller() async throws {
+        let api = API()
+        let body = ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)
+        try await api.app().test(.router) { client in
+            try await client.execute(uri: "/trigger", method: .post, body: body) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.headers[.wwwAuthenticate] == #"Bearer realm="tokenize-action""#)
+                #expect((json(response.body)["error"] as? String)?.contains("missing Authorization") == true)
+            }
+            for header in ["Bearer 0123456789abcdef0123456789abcdee", "Basic b3BzOnNlY3JldA==", "Bearer"] {
+                try await client.execute(uri: "/trigger", method: .post, headers: [.authorization: header], body: body) { response in
+                    #expect(response.status == .unauthorized, "\(header)")
+                }
+            }
+            try await client.execute(uri: "/runs", method: .get) { response in #expect(response.status == .unauthorized) }
+            #expect(api.store.all.isEmpty, "a refused request records nothing")
+            try await client.execute(uri: "/trigger", method: .post, headers: [.authorization: "bearer \(opsToken)"], body: body) { response in
+                #expect(response.status == .accepted)
+                #expect(json(response.body)["requested_by"] as? String == "api:ops")
+            }
+            for path in ["/healthz", "/metrics"] {
+                try await client.execute(uri: path, method: .get) { response in #expect(response.status == .ok, "\(path) stays open") }
+            }
+        }
+    }
+
+    @Test func withoutTokensTheRunRoutesAreRefusedUnlessAuthIsOff() async throws {
+        var api = API()
+        api.authentication = .unconfigured
+        try await api.app().test(.router) { client in
+            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
+                #expect(response.status == .forbidden)
+                #expect((json(response.body)["error"] as? String)?.contains("API_TOKENS_FILE") == true)
+            }
+        }
+        #expect(api.store.all.isEmpty)
+        api.authentication = .disabled
+        try await api.app().test(.router) { client in
+            try await client.execute(uri: "/trigger", method: .post, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
+                #expect(response.status == .accepted)
+                #expect(json(response.body)["requested_by"] as? String == "api")
             }
         }
     }
