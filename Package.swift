@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "Runs",
             dependencies: [
-                "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
+                "AccessControl", "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -167,7 +167,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Runs", "DataHubClient", "WarehouseKit",
+                "AccessControl", "Runs", "DataHubClient", "WarehouseKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "RunsTests",
             dependencies: [
-                "Runs", "WarehouseKit", "DataHubClient", "Tokenization", "TestSupport",
+                "AccessControl", "Runs", "WarehouseKit", "DataHubClient", "Tokenization", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DatabricksWarehouseTests", dependencies: ["DatabricksWarehouse", "WarehouseKit", "Tokenization"]),

@@ -31,7 +31,7 @@ public enum Commands {
             let outcome = try await components.intake.submit(request)
             while true {
                 await components.worker.workNow(on: request.dataset.description)
-                if let record = try await components.store.record(outcome.run.runID), !record.status.isOpen, record.writeBack.state != .pending {
+                if let record = try await components.store.record(outcome.run.runID), record.isSettled, record.writeBack.state != .pending {
                     return record
                 }
                 try await Task.sleep(for: .seconds(1))
@@ -54,7 +54,7 @@ public enum Commands {
         try await withComponents(configuration, logger: logger) { components in
             guard let letter = try await components.deadLetters.get(id: id) else { return "no dead letter with id \(id)" }
             let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
-            let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag))
+            let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag))
             let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
             let message = KafkaMessage(topic: letter.topic, partition: letter.partition, offset: letter.offset, key: letter.key, value: letter.value)
             let outcome: String

@@ -53,14 +53,17 @@ struct Components: Sendable {
             "postgres": PostgresWarehouse(databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize, logger: logger),
             "databricks": databricks,
         ]
+        let runs = configuration.runs
+        let gate = PolicyGate(policy: runs.policy, catalog: catalog)
         executor = RunExecutor(
             warehouses: warehouses, catalog: catalog, store: store, defaultScheme: configuration.tokens.defaultScheme,
-            triggerTag: configuration.runs.triggerTag, logger: logger)
+            triggerTag: runs.triggerTag, gate: gate, approvalTag: runs.approvalTag, logger: logger)
         worker = RunWorker(
             store: store, locks: locks, executor: executor,
-            publisher: WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(triggerTag: configuration.runs.triggerTag), logger: logger),
-            settings: configuration.runs.worker, logger: logger)
-        intake = RunIntake(store: store, logger: logger) { [worker] in worker.nudge() }
+            publisher: WriteBackPublisher(
+                catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag), logger: logger),
+            settings: runs.worker, logger: logger)
+        intake = RunIntake(store: store, gate: gate, logger: logger) { [worker] in worker.nudge() }
     }
 
     /// Whether the state database answers.

@@ -24,7 +24,7 @@ public enum TokenizeActionApp {
         try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
         let components = try Components(configuration: configuration, logger: logger)
         let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
-        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag))
+        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag))
         let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
         let consumer = try KafkaConsumerService(
             configuration: kafka, router: MCLRouter(classifier: classifier, registry: registry, recorder: recorder, logger: logger), logger: logger)
@@ -62,6 +62,9 @@ public enum TokenizeActionApp {
         case .unconfigured:
             logger.notice("API_TOKENS_FILE is not set: POST /trigger and GET /runs answer 403 until it is")
         case .tokens: break
+        }
+        if configuration.runs.policy == nil {
+            logger.warning("TOKENIZE_POLICY_FILE is not set: anyone who may tag a dataset in DataHub may tokenize any table the database user can write")
         }
         let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
         var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

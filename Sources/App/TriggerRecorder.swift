@@ -23,7 +23,7 @@ struct TriggerRecorder: Sendable {
     /// Records the request a trigger stands for; a trigger on an unusable dataset URN is dead-lettered.
     @discardableResult
     func record(_ trigger: Trigger, _ message: KafkaMessage) async throws -> EnqueueOutcome? {
-        Counter(label: "tokenize_mcl_triggers_total").increment()
+        Counter(label: "tokenize_mcl_triggers_total", dimensions: [("kind", trigger.kind == .run ? "run" : "approval")]).increment()
         let position = message.position
         let dataset: DatasetURN
         do {
@@ -31,6 +31,16 @@ struct TriggerRecorder: Sendable {
         } catch {
             Counter(label: "tokenize_mcl_unusable_urns_total").increment()
             try await deadLetter(message, code: "unusable_urn", reason: "trigger on an unusable dataset URN: \(error.message)")
+            return nil
+        }
+        let triggerPosition = TriggerPosition(topic: position.topic, partition: position.partition, offset: position.offset)
+        if trigger.kind == .approval {
+            guard let approver = trigger.actor else {
+                logger.warning("approval tag added by an unknown actor; ignored", metadata: ["position": "\(position)", "dataset": "\(dataset)"])
+                return nil
+            }
+            logger.info("approval", metadata: ["position": "\(position)", "dataset": "\(dataset)", "approver": "\(approver)"])
+            _ = try await intake.approve(ApprovalRequest(dataset: dataset, approver: approver, position: triggerPosition))
             return nil
         }
         let scope: RunScope
@@ -41,8 +51,7 @@ struct TriggerRecorder: Sendable {
         logger.info("trigger", metadata: ["position": "\(position)", "dataset": "\(dataset)", "aspect": "\(trigger.aspectName)"])
         return try await intake.submit(
             RunRequest(
-                dataset: dataset, scope: scope, source: .kafka,
-                position: TriggerPosition(topic: position.topic, partition: position.partition, offset: position.offset), requestedBy: trigger.actor))
+                dataset: dataset, scope: scope, source: .kafka, position: triggerPosition, requestedBy: trigger.actor))
     }
 
     /// Stores a message that can never be decoded, once per position.

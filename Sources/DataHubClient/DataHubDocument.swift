@@ -10,6 +10,7 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
     case createStructuredProperty = "tokenizeCreateStructuredProperty"
     case upsertStructuredProperties = "tokenizeUpsertStructuredProperties"
     case scrollTaggedDatasets = "tokenizeScrollTaggedDatasets"
+    case userGroups = "tokenizeUserGroups"
 
     /// The operation name (also sent as `operationName`).
     public var operationName: String { rawValue }
@@ -59,6 +60,17 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
             return """
                 query tokenizeScrollTaggedDatasets($input: ScrollAcrossEntitiesInput!) {
                   scrollAcrossEntities(input: $input) { nextScrollId count total searchResults { entity { urn type } } }
+                }
+                """
+        case .userGroups:
+            // Both kinds of membership: groups synced from an identity provider and DataHub-native groups.
+            return """
+                query tokenizeUserGroups($urn: String!, $start: Int!, $count: Int!) {
+                  corpUser(urn: $urn) {
+                    relationships(input: {types: ["IsMemberOfGroup", "IsMemberOfNativeGroup"], direction: OUTGOING, start: $start, count: $count}) {
+                      start count total relationships { entity { urn } }
+                    }
+                  }
                 }
                 """
         }

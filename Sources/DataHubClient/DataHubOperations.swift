@@ -108,6 +108,20 @@ public struct DataHubOperations: DataHubCatalog {
         return Array(Set(urns)).sorted()
     }
 
+    public func groups(of user: String) async throws(DataHubError) -> Set<String> {
+        var groups: Set<String> = []
+        var start = 0
+        for _ in 0..<100 {
+            let data = try await client.execute(.userGroups, variables: ["urn": .string(user), "start": .number(Double(start)), "count": .number(100)])
+            let page = data["corpUser"]?["relationships"]
+            let items = page?["relationships"]?.array ?? []
+            groups.formUnion(items.compactMap { $0["entity"]?["urn"]?.string })
+            start += items.count
+            guard !items.isEmpty, start < Int(page?["total"]?.number ?? 0) else { break }
+        }
+        return groups
+    }
+
     public func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError) {
         guard !tags.isEmpty, !targets.isEmpty else { return }
         let data = try await client.execute(.batchAddTags, variables: ["input": Self.tagInput(tags, targets)])

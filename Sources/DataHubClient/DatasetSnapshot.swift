@@ -69,6 +69,8 @@ public protocol DataHubCatalog: Sendable {
     func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot?
     /// URNs of datasets carrying `tag` on the dataset or on a field.
     func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String]
+    /// The groups `user` (`urn:li:corpuser:…`) belongs to, native and external.
+    func groups(of user: String) async throws(DataHubError) -> Set<String>
     /// Creates each tag that does not exist yet; an existing one (even one created meanwhile) is fine.
     func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError)
     /// Creates the string structured property `id` for datasets unless it exists.

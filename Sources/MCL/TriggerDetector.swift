@@ -3,6 +3,14 @@ import JSON
 
 /// What a MetadataChangeLog asks the service to do.
 public struct Trigger: Sendable, Equatable {
+    /// What the added tag asks for.
+    public enum Kind: Sendable, Equatable {
+        /// The trigger tag: tokenize.
+        case run
+        /// The approval tag on a dataset: approve its runs awaiting approval.
+        case approval
+    }
+
     /// Where the trigger tag was added.
     public enum Scope: Sendable, Equatable {
         /// On the dataset itself (`globalTags`).
@@ -17,8 +25,10 @@ public struct Trigger: Sendable, Equatable {
     public var aspectName: String
     /// Who made the change (`created.actor`), when the event says.
     public var actor: String?
+    public var kind: Kind
 
-    public init(datasetURN: String, scope: Scope, aspectName: String, actor: String? = nil) {
+    public init(datasetURN: String, scope: Scope, aspectName: String, actor: String? = nil, kind: Kind = .run) {
+        self.kind = kind
         self.datasetURN = datasetURN
         self.scope = scope
         self.aspectName = aspectName
@@ -26,7 +36,8 @@ public struct Trigger: Sendable, Equatable {
     }
 }
 
-/// Decides whether an MCL adds the trigger tag. Pure: no I/O.
+/// Decides whether an MCL adds the trigger tag (to a dataset or its fields), or the approval tag (to a
+/// dataset). Pure: no I/O.
 ///
 /// A trigger is the tag present in the new aspect and absent from `previousAspectValue` (a missing
 /// previous value counts as empty). Only dataset UPSERT/CREATE events count: RESTATE replays and
@@ -37,11 +48,13 @@ public struct Trigger: Sendable, Equatable {
 /// that might spell it), and then strictly, as DataHub reads it.
 public struct TriggerDetector: Sendable {
     public let triggerTag: TagURN
-    private let needle: [UInt8]
+    public let approvalTag: TagURN?
+    private let needles: [[UInt8]]
 
-    public init(triggerTag: TagURN) {
+    public init(triggerTag: TagURN, approvalTag: TagURN? = nil) {
         self.triggerTag = triggerTag
-        self.needle = Array(triggerTag.urn.utf8)
+        self.approvalTag = approvalTag
+        self.needles = [triggerTag, approvalTag].compactMap { $0.map { Array($0.urn.utf8) } }
     }
 
     /// The aspects that can carry a trigger.
@@ -64,8 +77,12 @@ public struct TriggerDetector: Sendable {
         let now = try Self.tags(of: aspectName, aspect.value)
         let before = try event.previousAspectValue.map { value throws(MCLDecodingError) in try Self.tags(of: aspectName, value.value) } ?? [:]
         if aspectName == "globalTags" {
-            guard now[nil]?.contains(triggerTag) == true, before[nil]?.contains(triggerTag) != true else { return nil }
-            return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor)
+            func added(_ tag: TagURN) -> Bool { now[nil]?.contains(tag) == true && before[nil]?.contains(tag) != true }
+            if added(triggerTag) { return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor) }
+            if let approvalTag, added(approvalTag) {
+                return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor, kind: .approval)
+            }
+            return nil
         }
         let added = now.compactMap { field, tags -> String? in
             guard let field, tags.contains(triggerTag), before[field]?.contains(triggerTag) != true else { return nil }
@@ -75,9 +92,13 @@ public struct TriggerDetector: Sendable {
         return Trigger(datasetURN: urn, scope: .fields(added.sorted()), aspectName: aspectName, actor: event.actor)
     }
 
-    /// Whether the bytes contain the trigger's URN, or a backslash (an escape could spell it).
+    /// Whether the bytes contain a watched tag's URN, or a backslash (an escape could spell it).
     private func mayMention(_ bytes: [UInt8]) -> Bool {
         if bytes.contains(UInt8(ascii: "\\")) { return true }
+        return needles.contains { needle in Self.contains(bytes, needle) }
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
         guard let first = needle.first, bytes.count >= needle.count else { return false }
         var index = 0
         let last = bytes.count - needle.count

@@ -85,5 +85,30 @@ enum Migrations {
                     UNIQUE (topic, partition, "offset"))
                 """,
             ]),
+        Migration(
+            version: 2, description: "policy: approvals and who approved a run",
+            statements: [
+                "ALTER TABLE tokenize_action.runs ADD COLUMN approved_by text, ADD COLUMN approved_at timestamptz",
+                "DROP INDEX tokenize_action.runs_due",
+                """
+                CREATE INDEX runs_due ON tokenize_action.runs (next_attempt_at)
+                WHERE status IN ('QUEUED', 'RUNNING') OR (status = 'AWAITING_APPROVAL' AND approved_by IS NOT NULL) OR writeback_state = 'pending'
+                """,
+                """
+                CREATE TABLE tokenize_action.approvals (
+                    id bigserial PRIMARY KEY,
+                    dataset text NOT NULL,
+                    approver text NOT NULL,
+                    run_id uuid REFERENCES tokenize_action.runs (run_id),
+                    outcome text NOT NULL,
+                    reason text,
+                    kafka_topic text,
+                    kafka_partition integer,
+                    kafka_offset bigint,
+                    received_at timestamptz NOT NULL DEFAULT now())
+                """,
+                "CREATE INDEX approvals_position ON tokenize_action.approvals (kafka_topic, kafka_partition, kafka_offset) WHERE kafka_topic IS NOT NULL",
+                "CREATE INDEX approvals_by_dataset ON tokenize_action.approvals (dataset, received_at DESC)",
+            ]),
     ]
 }

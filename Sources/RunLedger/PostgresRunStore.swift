@@ -7,10 +7,10 @@ import WarehouseKit
 
 /// The run ledger in PostgreSQL (`tokenize_action.runs` in the state database).
 public struct PostgresRunStore: RunStore {
-    private let client: PostgresClient
+    let client: PostgresClient
     /// This process, recorded as the owner of the runs it works on.
     private let owner: String
-    private let logger: Logger
+    let logger: Logger
 
     public init(client: PostgresClient, owner: String, logger: Logger) {
         self.client = client
@@ -18,16 +18,20 @@ public struct PostgresRunStore: RunStore {
         self.logger = logger
     }
 
-    private static let open = "status IN ('QUEUED', 'RUNNING')"
-    private static let due = "(\(open) OR writeback_state = 'pending')"
+    private static let open = "status IN ('QUEUED', 'RUNNING', 'AWAITING_APPROVAL')"
+    private static let due = "(status IN ('QUEUED', 'RUNNING') OR (status = 'AWAITING_APPROVAL' AND approved_by IS NOT NULL) OR writeback_state = 'pending')"
+
+    /// Serialises enqueues and approvals of one dataset until the transaction ends.
+    func lockDataset(_ dataset: String, _ connection: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(dataset)
+        try await connection.guardedQuery(
+            PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/enqueue/' || $1, 0))", binds: binds), logger: logger)
+    }
 
     public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
         try await client.guardedTransaction(logger: logger) { connection in
-            var lockBinds = PostgresBindings()
-            lockBinds.append(request.dataset.description)
-            try await connection.guardedQuery(
-                PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/enqueue/' || $1, 0))", binds: lockBinds),
-                logger: logger)
+            try await lockDataset(request.dataset.description, connection)
             if let position = request.position, let seen = try await recordAt(position, connection) {
                 let run = try await seen.coalescedInto.asyncMap { try await one("run_id = $1::uuid", [$0], connection) } ?? seen
                 return EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen)
@@ -42,10 +46,12 @@ public struct PostgresRunStore: RunStore {
                 binds.append(RunRow.json(merged.scope))
                 binds.append(merged.tagTriggered)
                 binds.append(merged.mode.rawValue)
-                try await connection.guardedQuery(
-                    PostgresQuery(
-                        unsafeSQL: "UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, updated_at = now() WHERE run_id = $1::uuid",
-                        binds: binds), logger: logger)
+                binds.append(merged.requestedBy)
+                let update = """
+                    UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, requested_by = $5, updated_at = now()
+                    WHERE run_id = $1::uuid
+                    """
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
                 return EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
             case .coalesce(let covering):
                 return EnqueueOutcome(kind: .coalesced, request: try await insertCoalesced(&newRow, into: covering, connection), run: covering)
@@ -79,7 +85,7 @@ public struct PostgresRunStore: RunStore {
         return nil
     }
 
-    private func many(_ predicate: String, _ values: [String], _ connection: PostgresConnection) async throws -> [RunRecord] {
+    func many(_ predicate: String, _ values: [String], _ connection: PostgresConnection) async throws -> [RunRecord] {
         var binds = PostgresBindings()
         for value in values { binds.append(value) }
         var records: [RunRecord] = []

@@ -9,7 +9,7 @@ enum RunRow {
     static let columns = """
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
-        started_at, finished_at, writeback_state, writeback_attempts, writeback_error
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
 
@@ -32,7 +32,7 @@ enum RunRow {
             schemes: try decoder.decode([String: TokenSchemeName].self, from: Data(try value(12, String.self).utf8)),
             mode: TokenizationMode(rawValue: mode) ?? .tokenize, rowsUpdated: Int(try value(13, Int64.self)), batches: try value(14),
             plannedBatches: try value(15), details: try value(16), errorCode: try value(17), attempts: try value(18), coalescedInto: try value(19),
-            createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
+            approvedBy: try value(26), approvedAt: try value(27), createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
             writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)))
     }
 

@@ -7,9 +7,10 @@ import ServiceLifecycle
 /// the trigger tag and records a run (source `reconcile`) for each whose request the ledger does not account
 /// for. With it the service is correct even when the MCL topic lost, skipped or never carried an event.
 ///
-/// A dataset is left alone while it has an open run or a pending write-back, and after a FAILED or SKIPPED run
-/// (their trigger stays on purpose: remove and re-add it, or `POST /trigger`, to try again) or a write-back
-/// DataHub refused. Field tags set by ingestion cannot be removed over GraphQL, so a field whose trigger comes
+/// A dataset is left alone while it has an open run or a pending write-back, and after a FAILED, SKIPPED or
+/// REJECTED run (their trigger stays on purpose: remove and re-add it, or `POST /trigger`, to try again) or a
+/// write-back DataHub refused. Who added a tag is not in DataHub's search, so reconciled runs have no
+/// requester; a Kafka trigger that arrives while such a run is queued lends it its actor. Field tags set by ingestion cannot be removed over GraphQL, so a field whose trigger comes
 /// only from ingestion counts as handled once a successful run covered it.
 public final class Reconciler: Service, Sendable {
     private let catalog: any DataHubCatalog
@@ -45,7 +46,7 @@ public final class Reconciler: Service, Sendable {
         var started = 0
         for urn in try await catalog.datasets(taggedWith: trigger) {
             guard let dataset = try? DatasetURN(urn), let scope = try await missingScope(urn) else { continue }
-            let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: "reconcile"))
+            let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
             if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
         }
         Counter(label: "tokenize_reconcile_runs_total").increment(by: started)
@@ -58,7 +59,7 @@ public final class Reconciler: Service, Sendable {
         let latest = try await store.latestRun(dataset: urn)
         if let latest {
             if latest.status.isOpen || latest.writeBack.state == .pending || latest.writeBack.state == .failed { return nil }
-            if latest.status == .failed || latest.status == .skipped { return nil }
+            if [.failed, .skipped, .rejected].contains(latest.status) { return nil }
         }
         let coveredByLastSuccess = latest?.status == .success ? latest?.scope.triggerFields ?? [] : []
         var scope = RunScope(datasetLevel: snapshot.tags.contains(trigger))

@@ -1,6 +1,8 @@
+import AccessControl
 import DataHubClient
 import Foundation
 import Logging
+import Metrics
 import Resilience
 import Tokenization
 import WarehouseKit
@@ -14,8 +16,9 @@ public enum RunAttempt: Sendable, Equatable {
 }
 
 /// Carries out one attempt of a run: reads the dataset from DataHub, checks the trigger is still there,
-/// resolves and saves the column plan, and tokenizes in place, resuming after the last committed batch.
-/// Never throws: every outcome is a final record (SUCCESS, FAILED, SKIPPED, STALE) or a postponement.
+/// resolves the column plan, asks the policy (`RunGate`), saves the plan, and tokenizes in place, resuming after
+/// the last committed batch. Never throws: every outcome is a settled record (SUCCESS, FAILED, SKIPPED, STALE,
+/// REJECTED, AWAITING_APPROVAL) or a postponement.
 public struct RunExecutor: Sendable {
     /// Warehouses by DataHub platform name (`postgres`, `databricks`).
     private let warehouses: [String: any Warehouse]
@@ -23,14 +26,18 @@ public struct RunExecutor: Sendable {
     private let store: any RunStore
     private let defaultScheme: TokenSchemeName
     private let triggerTag: TagURN
+    private let gate: any RunGate
+    private let approvalTag: TagURN
     private let resolver = ColumnResolver()
     private let logger: Logger
 
     /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
     public init(
         warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, defaultScheme: TokenSchemeName, triggerTag: TagURN,
-        logger: Logger
+        gate: any RunGate = OpenGate(), approvalTag: TagURN = TagURN("tokenize/approve"), logger: Logger
     ) {
+        self.gate = gate
+        self.approvalTag = approvalTag
         self.warehouses = warehouses
         self.catalog = catalog
         self.store = store
@@ -58,6 +65,9 @@ public struct RunExecutor: Sendable {
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
+            // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
+            if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) { return .finished(reject(record, rejection, logger)) }
+            let description: TableDescription
             if record.columns.isEmpty {
                 let snapshot = try await catalog.dataset(record.dataset)
                 if record.tagTriggered {
@@ -66,17 +76,28 @@ public struct RunExecutor: Sendable {
                     }
                     record.scope = live
                 }
-                let description = try await warehouse.describe(table)
+                description = try await warehouse.describe(table)
                 let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description)
                 let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
                 record.columns = plans.map(\.name)
                 record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
-                record.status = .running
-                try await store.save(record, retryIn: nil)  // the plan is durable before any row changes
-                return try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger)
+            } else {
+                description = try await warehouse.describe(table)
+            }
+            switch try await gate.decide(record, dataset: dataset) {  // now with the schemes
+            case .allow:
+                break
+            case .reject(let rejection):
+                return .finished(reject(record, rejection, logger))
+            case .requireApproval(let rule) where record.approvedBy == nil:
+                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(approvalTag.name) to the dataset"
+                return .finished(finish(record, .awaitingApproval, details: details, logger, final: false))
+            case .requireApproval:
+                logger.info("approved", metadata: ["approved_by": "\(record.approvedBy ?? "-")"])
             }
             record.status = .running
-            return try await tokenize(record, warehouse: warehouse, description: try await warehouse.describe(table), stop: stop, logger: logger)
+            try await store.save(record, retryIn: nil)  // the plan is durable before any row changes
+            return try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger)
         } catch let error as WarehouseError where error.code == .notConfigured {
             return .finished(finish(record, .skipped, details: error.message, logger))
         } catch where error.isTransientFailure {
@@ -105,12 +126,17 @@ public struct RunExecutor: Sendable {
         return .finished(finish(record, .success, details: "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es)", logger))
     }
 
-    private func finish(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger) -> RunRecord {
+    private func reject(_ run: RunRecord, _ rejection: PolicyRejection, _ logger: Logger) -> RunRecord {
+        Counter(label: "tokenize_policy_rejections_total", dimensions: [("reason", rejection.reason.rawValue)]).increment()
+        return finish(run, .rejected, details: rejection.message, logger)
+    }
+
+    private func finish(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger, final: Bool = true) -> RunRecord {
         var record = run
         record.status = status
         record.details = details
-        record.finishedAt = Date()
-        record.writeBack.state = WriteBackPolicy(triggerTag: triggerTag).writesBack(status) ? .pending : .none
+        record.finishedAt = final ? Date() : nil
+        record.writeBack.state = WriteBackPolicy(triggerTag: triggerTag, approvalTag: approvalTag).writesBack(status) ? .pending : .none
         logger.info("run finished", metadata: ["status": "\(status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(details)"])
         return record
     }

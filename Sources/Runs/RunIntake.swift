@@ -6,11 +6,13 @@ import Metrics
 /// is nudged to pick it up.
 public struct RunIntake: Sendable {
     private let store: any RunStore
+    private let gate: any RunGate
     private let nudge: @Sendable () -> Void
     private let logger: Logger
 
-    public init(store: any RunStore, logger: Logger, nudge: @escaping @Sendable () -> Void) {
+    public init(store: any RunStore, gate: any RunGate = OpenGate(), logger: Logger, nudge: @escaping @Sendable () -> Void) {
         self.store = store
+        self.gate = gate
         self.logger = logger
         self.nudge = nudge
     }
@@ -28,6 +30,31 @@ public struct RunIntake: Sendable {
         return outcome
     }
 
+    /// Applies an approval to the dataset's runs awaiting one (the approver's groups are looked up first).
+    public func approve(_ approval: ApprovalRequest) async throws -> ApprovalOutcome {
+        let judge = try await gate.approvalJudge(approver: approval.approver, dataset: approval.dataset)
+        let outcome = try await store.approve(approval, judge: judge)
+        guard !outcome.duplicate else { return outcome }
+        if outcome.decisions.isEmpty {
+            Counter(label: "tokenize_approvals_total", dimensions: [("outcome", "nothing_awaiting")]).increment()
+            logger.notice("approval tag added, but no run awaits approval", metadata: ["dataset": "\(approval.dataset)", "approver": "\(approval.approver)"])
+        }
+        for decision in outcome.decisions {
+            var metadata: Logger.Metadata = ["dataset": "\(approval.dataset)", "approver": "\(approval.approver)", "run_id": "\(decision.run.runID)"]
+            switch decision.verdict {
+            case .approved:
+                Counter(label: "tokenize_approvals_total", dimensions: [("outcome", "approved")]).increment()
+                logger.info("run approved", metadata: metadata)
+            case .refused(let reason):
+                Counter(label: "tokenize_approvals_total", dimensions: [("outcome", "ignored")]).increment()
+                metadata["reason"] = "\(reason)"
+                logger.warning("approval ignored", metadata: metadata)
+            }
+        }
+        if !outcome.decisions.isEmpty { nudge() }
+        return outcome
+    }
+
     /// Waits until the run (or the run it was coalesced into) is final and its write-back settled.
     public func final(_ runID: String, pollEvery interval: Duration = .milliseconds(200)) async throws -> RunRecord? {
         var id = runID
@@ -37,7 +64,7 @@ public struct RunIntake: Sendable {
                 id = target
                 continue
             }
-            if !record.status.isOpen, record.writeBack.state != .pending { return record }
+            if record.isSettled, record.writeBack.state != .pending { return record }
             try await Task.sleep(for: interval)
         }
     }

@@ -39,6 +39,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// Attempts started (a run interrupted or postponed resumes in a later attempt).
     public var attempts: Int
     public var coalescedInto: String?
+    /// The approver, when the policy asked for one and they approved (`approval` rules).
+    public var approvedBy: String?
+    public var approvedAt: Date?
     public var createdAt: Date
     public var startedAt: Date?
     public var finishedAt: Date?
@@ -58,6 +61,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case errorCode = "error_code"
         case attempts
         case coalescedInto = "coalesced_into"
+        case approvedBy = "approved_by"
+        case approvedAt = "approved_at"
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -68,8 +73,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         runID: String, dataset: String, scope: RunScope, status: RunStatus = .queued, source: RunSource, requestedBy: String? = nil,
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
-        errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, createdAt: Date = Date(), startedAt: Date? = nil,
-        finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
+        errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
+        createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
     ) {
         self.runID = runID
         self.dataset = dataset
@@ -89,11 +94,19 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.errorCode = errorCode
         self.attempts = attempts
         self.coalescedInto = coalescedInto
+        self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.writeBack = writeBack
     }
+
+    /// Whether the worker takes the run up: queued or running, or awaiting approval and approved.
+    public var isRunnable: Bool { status.isRunnable || (status == .awaitingApproval && approvedBy != nil) }
+
+    /// Whether someone waiting for the run can stop waiting: it is final, or it waits for a person.
+    public var isSettled: Bool { !isRunnable }
 
     /// The column plans of a resolved run, in column order.
     public var plans: [ColumnPlan] {
@@ -112,6 +125,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         public var details: String
         public var source: RunSource
         public var requestedBy: String?
+        public var approvedBy: String?
         public var startedAt: Date?
         public var finishedAt: Date?
 
@@ -121,6 +135,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
             case rowsUpdated = "rows_updated"
             case details, source
             case requestedBy = "requested_by"
+            case approvedBy = "approved_by"
             case startedAt = "started_at"
             case finishedAt = "finished_at"
         }
@@ -129,7 +144,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var summary: Summary {
         Summary(
             runID: runID, dataset: dataset, status: status, columns: columns, schemes: schemes, mode: mode, rowsUpdated: rowsUpdated,
-            details: details, source: source, requestedBy: requestedBy, startedAt: startedAt, finishedAt: finishedAt)
+            details: details, source: source, requestedBy: requestedBy, approvedBy: approvedBy, startedAt: startedAt, finishedAt: finishedAt)
     }
 
     /// A JSON encoder for records: sorted keys, ISO 8601 UTC dates with milliseconds.

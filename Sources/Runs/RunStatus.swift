@@ -1,4 +1,4 @@
-/// Where a run stands. `QUEUED` and `RUNNING` are open; the rest are final.
+/// Where a run stands. `QUEUED`, `RUNNING` and `AWAITING_APPROVAL` are open; the rest are final.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
     /// Recorded, not started (or waiting to be retried).
     case queued = "QUEUED"
@@ -12,8 +12,18 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case stale = "STALE"
     /// A request another run covered; see `coalesced_into`.
     case coalesced = "COALESCED"
+    /// The policy wants a second person: the run starts once an approver (not its requester) adds the
+    /// approval tag in DataHub.
+    case awaitingApproval = "AWAITING_APPROVAL"
+    /// Outside the policy (dataset, requester, scheme or rekey): nothing was changed; the reason is recorded.
+    case rejected = "REJECTED"
 
-    public var isOpen: Bool { self == .queued || self == .running }
+    /// Not final: the run may still change data.
+    public var isOpen: Bool { self == .queued || self == .running || self == .awaitingApproval }
+
+    /// Whether the worker takes a run in this status up (and an approved AWAITING_APPROVAL run, see
+    /// `RunRecord.isRunnable`).
+    public var isRunnable: Bool { self == .queued || self == .running }
 }
 
 /// Where a request came from.

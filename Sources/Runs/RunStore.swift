@@ -1,3 +1,4 @@
+import AccessControl
 import WarehouseKit
 
 /// How a request was recorded.
@@ -55,6 +56,10 @@ public protocol RunStore: Sendable {
     func saveProgress(runID: String, _ progress: TokenizationProgress) async throws
     /// The newest run of a dataset that is not a COALESCED request.
     func latestRun(dataset: String) async throws -> RunRecord?
+    /// Applies an approval to the dataset's runs awaiting one, atomically per dataset: `judge` decides each
+    /// (`RunRecord.judged`), and the approval is recorded with its outcome. A Kafka position is applied at
+    /// most once.
+    func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome
 }
 
 /// A held dataset lock.
@@ -92,6 +97,7 @@ public enum EnqueuePlan: Sendable, Equatable {
         merged.scope = run.scope.merged(with: request.scope)
         merged.tagTriggered = run.tagTriggered && request.isTagTrigger
         merged.mode = merged.scope.rekey ? .rekey : .tokenize
+        merged.requestedBy = run.requestedBy ?? request.requestedBy
         return merged
     }
 }

@@ -3,35 +3,49 @@ import DataHubClient
 /// How a run's outcome shows in DataHub: tag flips and the documentation section. Pure: no I/O.
 public struct WriteBackPolicy: Sendable {
     public let triggerTag: TagURN
+    /// Added by an approver to let a run awaiting approval start (`APPROVAL_TAG`).
+    public let approvalTag: TagURN
     public let doneTag = TagURN("tokenize/done")
     public let successTag = TagURN("tokenize/status:SUCCESS")
     public let failedTag = TagURN("tokenize/status:FAILED")
+    public let rejectedTag = TagURN("tokenize/status:REJECTED")
+    public let awaitingTag = TagURN("tokenize/status:AWAITING_APPROVAL")
     /// The structured property holding the last run's summary.
     public static let runPropertyID = "last_tokenization_run"
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
     public static let sectionEnd = "<!-- tokenize-action:end -->"
 
-    public init(triggerTag: TagURN) {
+    public init(triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve")) {
         self.triggerTag = triggerTag
+        self.approvalTag = approvalTag
     }
 
-    /// Tags to add and remove for a run's status. SUCCESS removes the trigger; every other outcome keeps it,
-    /// so the request stays visible until it is done.
+    /// Tags to add and remove where the run's tags go (`tagTargets`). One status tag at a time; SUCCESS removes
+    /// the trigger, every other outcome keeps it, so the request stays visible until it is done.
     public func tagChanges(for status: RunStatus) -> (add: [TagURN], remove: [TagURN]) {
+        let statusTags = [successTag, failedTag, rejectedTag, awaitingTag]
         switch status {
-        case .success: return ([doneTag, successTag], [triggerTag, failedTag])
-        case .failed: return ([failedTag], [successTag])
+        case .success: return ([doneTag, successTag], [triggerTag] + statusTags.filter { $0 != successTag })
+        case .failed: return ([failedTag], statusTags.filter { $0 != failedTag })
+        case .rejected: return ([rejectedTag], statusTags.filter { $0 != rejectedTag })
+        case .awaitingApproval: return ([awaitingTag], statusTags.filter { $0 != awaitingTag })
         case .skipped, .stale, .coalesced, .queued, .running: return ([], [])
         }
     }
 
-    /// Whether a run's outcome is written to DataHub at all.
-    public func writesBack(_ status: RunStatus) -> Bool {
-        [.success, .failed, .skipped].contains(status)
+    /// Whether the dataset's approval tag is removed: once a run awaiting approval is shown (an approval that
+    /// did not count is taken away, so another approver can add it) and when the run is final.
+    public func removesApprovalTag(for status: RunStatus) -> Bool {
+        [.success, .failed, .rejected, .awaitingApproval].contains(status)
     }
 
-    /// The tags the service creates when missing.
-    public var managedTags: [TagURN] { [doneTag, successTag, failedTag] }
+    /// Whether a run's outcome is written to DataHub at all.
+    public func writesBack(_ status: RunStatus) -> Bool {
+        [.success, .failed, .skipped, .rejected, .awaitingApproval].contains(status)
+    }
+
+    /// The tags the service creates when missing (the approval tag too, so approvers can pick it).
+    public var managedTags: [TagURN] { [doneTag, successTag, failedTag, rejectedTag, awaitingTag, approvalTag] }
 
     /// Where the tags of a run are flipped: the trigger fields, and the dataset for dataset-level and
     /// column-list requests.
@@ -64,8 +78,15 @@ public struct WriteBackPolicy: Sendable {
             "| Rows updated | \(record.rowsUpdated) |",
         ]
         if let requestedBy = record.requestedBy { lines.append("| Requested by | \(cell(requestedBy)) |") }
+        if let approvedBy = record.approvedBy {
+            lines.append("| Approved by | \(cell(approvedBy))\(record.approvedAt.map { " (\(RunRecord.utcString($0)))" } ?? "") |")
+        }
         if record.status == .failed {
             lines.append("| Error | \(cell(record.details)) |")
+        } else if record.status == .rejected {
+            lines.append("| Rejected | \(cell(record.details)) |")
+        } else if record.status == .awaitingApproval {
+            lines.append("| Approval | \(cell(record.details)) |")
         } else if !record.details.isEmpty {
             lines.append("| Details | \(cell(record.details)) |")
         }

@@ -30,6 +30,9 @@ public struct WriteBackPublisher: Sendable {
         // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
         try await catalog.addTags(changes.add, to: targets)
         try await catalog.removeTags(changes.remove, from: targets)
+        if policy.removesApprovalTag(for: record.status), snapshot.tags.contains(policy.approvalTag) {
+            try await catalog.removeTags([policy.approvalTag], from: [TagTarget(datasetURN: record.dataset)])
+        }
 
         let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
         if description != snapshot.editableDescription {

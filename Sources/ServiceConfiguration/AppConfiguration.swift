@@ -1,3 +1,4 @@
+import AccessControl
 import DataHubClient
 import DatabricksWarehouse
 import Kafka
@@ -124,9 +125,20 @@ public struct AppConfiguration: Sendable {
         let reconcile: Duration? =
             env["RECONCILE_INTERVAL"]?.lowercased() == "off"
             ? nil : try env.duration("RECONCILE_INTERVAL", default: .seconds(600), range: .seconds(1)...(.seconds(86_400)))
+        var policy: TokenizePolicy?
+        if let path = env["TOKENIZE_POLICY_FILE"] {
+            do {
+                policy = try PolicyFile.load(path: path)
+            } catch {
+                throw ConfigurationError(.invalid, variable: "TOKENIZE_POLICY_FILE", error.message)
+            }
+        }
+        let trigger = TagURN(env["TRIGGER_TAG"] ?? "tokenize/run")
+        let approval = TagURN(env["APPROVAL_TAG"] ?? "tokenize/approve")
+        guard approval != trigger else { throw ConfigurationError(.invalid, variable: "APPROVAL_TAG", "must differ from TRIGGER_TAG") }
         return RunSettings(
-            triggerTag: TagURN(env["TRIGGER_TAG"] ?? "tokenize/run"), stateDatabase: env["STATE_DATABASE"] ?? "postgres",
-            reconcileInterval: reconcile, worker: worker)
+            triggerTag: trigger, stateDatabase: env["STATE_DATABASE"] ?? "postgres", reconcileInterval: reconcile, worker: worker, policy: policy,
+            approvalTag: approval)
     }
 
     /// Settings safe to log (secrets shown only as set or unset).
@@ -137,7 +149,7 @@ public struct AppConfiguration: Sendable {
             "datahub_token=\(datahub.token == nil ? "unset" : "set")",
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
             "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
-            "trigger=\(runs.triggerTag.name)", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "trigger=\(runs.triggerTag.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
             "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
             "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",

@@ -113,8 +113,17 @@ public struct RunSettings: Sendable, Equatable {
     public var reconcileInterval: Duration?
     /// `MAX_CONCURRENT_RUNS` (4), `SHUTDOWN_GRACE_SECONDS` (25), `LEDGER_POLL_SECONDS` (2).
     public var worker: RunWorker.Settings
+    /// `TOKENIZE_POLICY_FILE`: who may tokenize what; nil: anyone, anything (warned at startup).
+    public var policy: TokenizePolicy?
+    /// `APPROVAL_TAG` (default `tokenize/approve`): added by an approver to a dataset awaiting approval.
+    public var approvalTag: TagURN
 
-    public init(triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings) {
+    public init(
+        triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings, policy: TokenizePolicy? = nil,
+        approvalTag: TagURN = TagURN("tokenize/approve")
+    ) {
+        self.policy = policy
+        self.approvalTag = approvalTag
         self.triggerTag = triggerTag
         self.stateDatabase = stateDatabase
         self.reconcileInterval = reconcileInterval

@@ -141,4 +141,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: short) }
         #expect(failure(minimal.merging(["API_TOKENS_FILE": short.path]) { $1 })?.message.contains("line 1 (ops)") == true)
     }
+
+    @Test func aPolicyFileIsReadAtStartupAndItsMistakesNameTheLine() throws {
+        let good = try keysFile("datasets:\n  deny: [\"postgres/hr\"]\n")
+        let bad = try keysFile("datasets:\n  deny: [postgres]\ntrigers: {}\n")
+        defer { [good, bad].forEach { try? FileManager.default.removeItem(at: $0) } }
+        #expect(try load(minimal).runs.policy == nil)
+        let config = try load(minimal.merging(["TOKENIZE_POLICY_FILE": good.path]) { $1 })
+        #expect(config.runs.policy?.deny.map(\.description) == ["postgres/hr"] && config.redactedSummary.contains("policy=set"))
+        let error = failure(minimal.merging(["TOKENIZE_POLICY_FILE": bad.path]) { $1 })
+        #expect(error?.variable == "TOKENIZE_POLICY_FILE" && error?.message.contains("line 3: unknown key 'trigers'") == true)
+        #expect(failure(minimal.merging(["APPROVAL_TAG": "tokenize/run"]) { $1 })?.variable == "APPROVAL_TAG")
+    }
 }

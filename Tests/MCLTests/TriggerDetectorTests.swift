@@ -89,4 +89,19 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
         avroAspect.aspect?.contentType = "application/avro"
         #expect(throws: MCLDecodingError.self) { try detector.trigger(in: avroAspect) }
     }
+
+    @Test func anApprovalTagAddedToTheDatasetIsAnApproval() throws {
+        let approving = TriggerDetector(triggerTag: TagURN("tokenize/run"), approvalTag: TagURN("tokenize/approve"))
+        let approved = #"{"tags":[{"tag":"urn:li:tag:pii"},{"tag":"urn:li:tag:tokenize/approve"}]}"#
+        var added = event("globalTags", approved, previous: untagged)
+        added.actor = "urn:li:corpuser:carol"
+        let approval = try #require(try approving.trigger(in: added))
+        #expect(approval.kind == .approval && approval.scope == .dataset && approval.actor == "urn:li:corpuser:carol")
+        #expect(try approving.trigger(in: event("globalTags", approved, previous: approved)) == nil, "already there")
+        #expect(try approving.trigger(in: event("globalTags", untagged, previous: approved)) == nil, "removed")
+        #expect(try approving.trigger(in: event("globalTags", tagged))?.kind == .run)
+        #expect(try detector.trigger(in: added) == nil, "without an approval tag configured, approvals are not looked for")
+        let onAField = #"{"editableSchemaFieldInfo":[{"fieldPath":"email","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/approve"}]}}]}"#
+        #expect(try approving.trigger(in: event("editableSchemaMetadata", onAField)) == nil, "approvals are dataset-level")
+    }
 }

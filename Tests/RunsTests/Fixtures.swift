@@ -1,3 +1,4 @@
+import AccessControl
 import DataHubClient
 import Foundation
 import Logging
@@ -33,16 +34,20 @@ struct Harness {
     let warehouse = InMemoryWarehouse(tables: [table("customers"), table("orders")])
     let locks = InMemoryLocks()
     let logger = Logger(label: "runs-test")
+    let gate: PolicyGate
 
-    init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)]) {
+    init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)], policy: TokenizePolicy? = nil) {
         catalog = InMemoryCatalog(datasets: datasets)
+        gate = PolicyGate(policy: policy, catalog: catalog)
     }
 
     var executor: RunExecutor {
         RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
-            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, logger: logger)
+            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, gate: gate, logger: logger)
     }
+
+    var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }
 
     func worker(capacity: Int = 4, grace: Duration = .seconds(5)) -> RunWorker {
         RunWorker(
@@ -55,12 +60,13 @@ struct Harness {
             logger: logger)
     }
 
-    func request(_ urn: String = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil)
-        throws -> RunRequest
-    {
+    func request(
+        _ urn: String = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil,
+        by requester: String = "urn:li:corpuser:alice"
+    ) throws -> RunRequest {
         RunRequest(
             dataset: try DatasetURN(urn), scope: scope, source: source,
-            position: offset.map { TriggerPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: "urn:li:corpuser:alice")
+            position: offset.map { TriggerPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: requester)
     }
 
     /// Waits (bounded) until `condition` holds.

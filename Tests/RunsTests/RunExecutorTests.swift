@@ -122,4 +122,8 @@ import WarehouseKit
     @Test func workOrder() async throws {
         try await RunStoreConformance.workOrder(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }
+
+    @Test func inMemoryStoreApprovals() async throws {
+        try await RunStoreConformance.approvals(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
+    }
 }

@@ -16,7 +16,34 @@ import Testing
     @Test func successFlipsTriggerToDone() {
         let changes = policy.tagChanges(for: .success)
         #expect(changes.add.map(\.urn) == ["urn:li:tag:tokenize/done", "urn:li:tag:tokenize/status:SUCCESS"])
-        #expect(changes.remove.map(\.urn) == ["urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED"])
+        #expect(
+            changes.remove.map(\.urn) == [
+                "urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED", "urn:li:tag:tokenize/status:REJECTED",
+                "urn:li:tag:tokenize/status:AWAITING_APPROVAL",
+            ])
+    }
+
+    @Test func oneStatusTagAtATime() {
+        let statusTags = [policy.successTag, policy.failedTag, policy.rejectedTag, policy.awaitingTag]
+        for status in [RunStatus.success, .failed, .rejected, .awaitingApproval] {
+            let changes = policy.tagChanges(for: status)
+            let added = statusTags.filter(changes.add.contains)
+            #expect(added.count == 1, "\(status)")
+            #expect(Set(statusTags).subtracting(added).isSubset(of: Set(changes.remove)), "\(status) removes the other status tags")
+        }
+        #expect(policy.removesApprovalTag(for: .awaitingApproval) && policy.removesApprovalTag(for: .success))
+        #expect(!policy.removesApprovalTag(for: .queued) && policy.managedTags.contains(policy.approvalTag))
+    }
+
+    @Test func theDocumentationSaysWhoApprovedAndWhyARunWasRejected() {
+        var approved = record(.success)
+        approved.approvedBy = "urn:li:corpuser:carol"
+        approved.approvedAt = Date(timeIntervalSince1970: 1_767_225_600)
+        #expect(policy.documentationSection(for: approved).contains("| Approved by | urn:li:corpuser:carol (2026-01-01T00:00:00.000Z) |"))
+        let rejected = record(.rejected, details: "postgres/shop/public/audit is denied by the policy")
+        #expect(policy.documentationSection(for: rejected).contains("| Rejected | postgres/shop/public/audit is denied by the policy |"))
+        let waiting = record(.awaitingApproval, details: "waiting for an approver")
+        #expect(policy.documentationSection(for: waiting).contains("| Approval | waiting for an approver |"))
     }
 
     @Test func everyOtherOutcomeKeepsTheTrigger() {
@@ -27,7 +54,7 @@ import Testing
     }
 
     @Test func onlyOutcomesThatChangedOrTriedSomethingAreWrittenBack() {
-        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped])
+        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped, .awaitingApproval, .rejected])
     }
 
     @Test func tagsAreFlippedWhereTheRequestPointed() {

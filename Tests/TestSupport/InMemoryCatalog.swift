@@ -8,6 +8,10 @@ public final class InMemoryCatalog: DataHubCatalog {
         public var tags: Set<TagURN> = []
         public var properties: [String: [String: String]] = [:]
         public var mutations: [String] = []
+        /// Group URNs by user URN.
+        public var groups: [String: Set<String>] = [:]
+        /// How many group lookups were made (the gate caches them).
+        public var groupLookups = 0
         /// Thrown by every call while set.
         public var failure: DataHubError?
     }
@@ -47,6 +51,15 @@ public final class InMemoryCatalog: DataHubCatalog {
 
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
         try read { state in state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted() }
+    }
+
+    public func groups(of user: String) async throws(DataHubError) -> Set<String> {
+        let result: Result<Set<String>, DataHubError> = state.withLock { state in
+            if let failure = state.failure { return .failure(failure) }
+            state.groupLookups += 1
+            return .success(state.groups[user] ?? [])
+        }
+        return try result.get()
     }
 
     public func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError) {

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Runs
 import Synchronization
@@ -9,6 +10,8 @@ public final class InMemoryRunStore: RunStore {
         var runs: [String: RunRecord] = [:]
         var order: [String] = []
         var dueAt: [String: ContinuousClock.Instant] = [:]
+        var approvalPositions: Set<TriggerPosition> = []
+        var approvals: [(approver: String, run: String?, verdict: ApprovalVerdict)] = []
     }
 
     private let state = Mutex(State())
@@ -66,7 +69,7 @@ public final class InMemoryRunStore: RunStore {
         return Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
     }
 
-    private func isDue(_ record: RunRecord) -> Bool { record.status.isOpen || record.writeBack.state == .pending }
+    private func isDue(_ record: RunRecord) -> Bool { record.isRunnable || record.writeBack.state == .pending }
 
     public func datasetsWithDueWork(limit: Int) async throws -> [String] {
         try check()
@@ -98,6 +101,9 @@ public final class InMemoryRunStore: RunStore {
             if let existing = state.runs[record.runID] {
                 saved.rowsUpdated = max(existing.rowsUpdated, record.rowsUpdated)
                 saved.batches = max(existing.batches, record.batches)
+                // As in PostgreSQL: only an approval writes who approved.
+                saved.approvedBy = existing.approvedBy
+                saved.approvedAt = existing.approvedAt
             }
             state.runs[record.runID] = saved
             state.dueAt[record.runID] = .now + (retryIn ?? .zero)
@@ -117,6 +123,29 @@ public final class InMemoryRunStore: RunStore {
     public func latestRun(dataset: String) async throws -> RunRecord? {
         try check()
         return all.last { $0.dataset == dataset && $0.status != .coalesced }
+    }
+
+    public func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome {
+        try check()
+        return state.withLock { state in
+            if let position = approval.position, !state.approvalPositions.insert(position).inserted {
+                return ApprovalOutcome(duplicate: true, decisions: [])
+            }
+            let waiting = state.order.compactMap { state.runs[$0] }.filter {
+                $0.dataset == approval.dataset.description && $0.status == .awaitingApproval && $0.approvedBy == nil
+            }
+            var decisions: [ApprovalOutcome.Decision] = []
+            for run in waiting {
+                let verdict = judge(run)
+                let judged = run.judged(verdict, by: approval.approver, at: Date())
+                state.runs[run.runID] = judged
+                state.dueAt[run.runID] = .now
+                state.approvals.append((approval.approver, run.runID, verdict))
+                decisions.append(.init(run: judged, verdict: verdict))
+            }
+            if waiting.isEmpty { state.approvals.append((approval.approver, nil, .refused("no run was awaiting approval"))) }
+            return ApprovalOutcome(duplicate: false, decisions: decisions)
+        }
     }
 
     /// Makes a postponed item due now (tests do not wait out backoffs).

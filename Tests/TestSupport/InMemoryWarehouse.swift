@@ -7,6 +7,8 @@ public final class InMemoryWarehouse: Warehouse {
     public struct State: Sendable {
         public var tables: [TableReference: TableDescription] = [:]
         public var requests: [TokenizationRequest] = []
+        /// Tables described (read from the catalog), in order.
+        public var described: [TableReference] = []
         /// Thrown by `tokenize` while set.
         public var failure: WarehouseError?
         public var rowsPerRun = 3
@@ -23,9 +25,14 @@ public final class InMemoryWarehouse: Warehouse {
     }
 
     public var requests: [TokenizationRequest] { state.withLock { $0.requests } }
+    public var described: [TableReference] { state.withLock { $0.described } }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
-        guard let found = state.withLock({ $0.tables[table] }) else { throw WarehouseError(.tableNotFound, "table \(table) was not found", table: table) }
+        let found = state.withLock { state in
+            state.described.append(table)
+            return state.tables[table]
+        }
+        guard let found else { throw WarehouseError(.tableNotFound, "table \(table) was not found", table: table) }
         return found
     }
 

@@ -1,3 +1,4 @@
+import AccessControl
 import Foundation
 import Runs
 import Testing
@@ -69,5 +70,46 @@ public enum RunStoreConformance {
         done.writeBack.state = .done
         try await store.save(done, retryIn: nil)
         #expect(try await store.nextWork(dataset: dataset) == nil)
+    }
+
+    /// An approval is applied to the dataset's runs awaiting one, once per Kafka position; a refused approval
+    /// is explained and republished; only an approval writes who approved (a later save cannot undo it), and
+    /// an approved run becomes due.
+    public static func approvals(_ store: any RunStore, dataset: String, topic: String) async throws {
+        let queued = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
+        var waiting = queued
+        waiting.status = .awaitingApproval
+        waiting.columns = ["email"]
+        waiting.schemes = ["email": .hmac]
+        waiting.details = "waiting for an approver"
+        waiting.writeBack.state = .done
+        try await store.save(waiting, retryIn: nil)
+        #expect(try await store.nextWork(dataset: dataset) == nil, "a run awaiting approval is not due")
+        let covered = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 2, topic: topic))
+        #expect(covered.kind == .coalesced && covered.run.runID == queued.runID, "a covered request joins the waiting run")
+
+        let urn = try DatasetURN(dataset)
+        func approval(_ who: String, _ offset: Int64) -> ApprovalRequest {
+            ApprovalRequest(dataset: urn, approver: who, position: TriggerPosition(topic: topic, partition: 0, offset: offset))
+        }
+        let refused = try await store.approve(approval("urn:li:corpuser:alice", 3)) { _ in .refused("alice requested it") }
+        #expect(!refused.duplicate && refused.decisions.map(\.verdict) == [.refused("alice requested it")])
+        var record = try #require(try await store.record(queued.runID))
+        #expect(record.status == .awaitingApproval && record.approvedBy == nil && record.details == "approval ignored: alice requested it")
+        #expect(record.writeBack.state == .pending, "shown again in DataHub")
+        record.writeBack.state = .done
+        try await store.save(record, retryIn: nil)
+
+        let approved = try await store.approve(approval("urn:li:corpuser:carol", 4)) { run in
+            run.requestedBy == "urn:li:corpuser:alice" ? .approved : .refused("unexpected requester")
+        }
+        #expect(approved.decisions.map(\.verdict) == [.approved])
+        #expect(try await store.approve(approval("urn:li:corpuser:carol", 4)) { _ in .approved }.duplicate)
+        try await store.save(record, retryIn: nil)  // a stale copy without the approval
+        record = try #require(try await store.record(queued.runID))
+        #expect(record.approvedBy == "urn:li:corpuser:carol" && record.approvedAt != nil && record.isRunnable)
+        #expect(try await store.nextWork(dataset: dataset) == .run(record))
+        let nothing = try await store.approve(approval("urn:li:corpuser:carol", 5)) { _ in .approved }
+        #expect(!nothing.duplicate && nothing.decisions.isEmpty, "nothing else awaits approval")
     }
 }

@@ -1,0 +1,74 @@
+import AccessControl
+import Foundation
+import PostgresNIO
+import PostgresSupport
+import Runs
+
+extension PostgresRunStore {
+    public func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome {
+        let dataset = approval.dataset.description
+        return try await client.guardedTransaction(logger: logger) { connection in
+            try await lockDataset(dataset, connection)
+            if let position = approval.position, try await approvalRecorded(at: position, connection) {
+                return ApprovalOutcome(duplicate: true, decisions: [])
+            }
+            let waiting = try await many(
+                "dataset = $1 AND kind = 'run' AND status = 'AWAITING_APPROVAL' AND approved_by IS NULL ORDER BY created_at", [dataset], connection)
+            let now = Date()
+            var decisions: [ApprovalOutcome.Decision] = []
+            for run in waiting {
+                let verdict = judge(run)
+                let judged = run.judged(verdict, by: approval.approver, at: now)
+                var binds = PostgresBindings()
+                binds.append(judged.runID)
+                binds.append(judged.approvedBy)
+                binds.append(judged.approvedAt)
+                binds.append(judged.details)
+                binds.append(judged.writeBack.state.rawValue)
+                let update = """
+                    UPDATE tokenize_action.runs SET approved_by = $2, approved_at = $3, details = $4, writeback_state = $5,
+                        next_attempt_at = now(), updated_at = now()
+                    WHERE run_id = $1::uuid
+                    """
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
+                try await recordApproval(approval, run: judged.runID, verdict: verdict, connection)
+                decisions.append(ApprovalOutcome.Decision(run: judged, verdict: verdict))
+            }
+            if waiting.isEmpty { try await recordApproval(approval, run: nil, verdict: .refused("no run was awaiting approval"), connection) }
+            return ApprovalOutcome(duplicate: false, decisions: decisions)
+        }
+    }
+
+    private func approvalRecorded(at position: TriggerPosition, _ connection: PostgresConnection) async throws -> Bool {
+        var binds = PostgresBindings()
+        binds.append(position.topic)
+        binds.append(position.partition)
+        binds.append(position.offset)
+        let sql = "SELECT 1 FROM tokenize_action.approvals WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3 LIMIT 1"
+        for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return true }
+        return false
+    }
+
+    private func recordApproval(_ approval: ApprovalRequest, run: String?, verdict: ApprovalVerdict, _ connection: PostgresConnection) async throws {
+        var binds = PostgresBindings()
+        binds.append(approval.dataset.description)
+        binds.append(approval.approver)
+        binds.append(run)
+        switch verdict {
+        case .approved:
+            binds.append("approved")
+            binds.append(String?.none)
+        case .refused(let reason):
+            binds.append("ignored")
+            binds.append(reason)
+        }
+        binds.append(approval.position?.topic)
+        binds.append(approval.position?.partition)
+        binds.append(approval.position?.offset)
+        let sql = """
+            INSERT INTO tokenize_action.approvals (dataset, approver, run_id, outcome, reason, kafka_topic, kafka_partition, kafka_offset)
+            VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8)
+            """
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+}

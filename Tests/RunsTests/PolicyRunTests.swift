@@ -1,0 +1,133 @@
+import AccessControl
+import DataHubClient
+import Foundation
+import Logging
+import Runs
+import ServiceLifecycle
+import TestSupport
+import Testing
+import WarehouseKit
+
+/// The policy applied to runs: rejections change nothing and say why in DataHub; four-eyes approval.
+@Suite struct PolicyRunTests {
+    static let policy = try! PolicyFile.parse(
+        """
+        datasets:
+          deny: ["postgres/shop/public/orders"]
+        triggers:
+          users: [urn:li:corpuser:alice, urn:li:corpuser:carol]
+          groups: [urn:li:corpGroup:stewards]
+        schemes: [hmac, siv]
+        approval:
+          - datasets: ["postgres/shop/public/customers"]
+            approvers:
+              users: [urn:li:corpuser:carol]
+              groups: [urn:li:corpGroup:officers]
+        group_cache_seconds: 3600
+        """)
+
+    private func withWorker(_ worker: RunWorker, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "policy-test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// Runs the request to a settled, written-back record.
+    private func settle(_ harness: Harness, _ request: RunRequest) async throws -> RunRecord {
+        let run = try await harness.store.enqueue(request).run
+        try await withWorker(harness.worker()) {
+            try await harness.eventually("the run settled and written back") {
+                guard let record = try await harness.store.record(run.runID) else { return false }
+                return record.isSettled && record.writeBack.state == .done
+            }
+        }
+        return try #require(try await harness.store.record(run.runID))
+    }
+
+    @Test func aRequesterOutsideTheTriggersIsRejectedAndNothingIsTouched() async throws {
+        let harness = Harness(policy: Self.policy)
+        let record = try await settle(harness, try harness.request(by: "urn:li:corpuser:mallory"))
+        #expect(record.status == .rejected && record.details.contains("urn:li:corpuser:mallory may not start runs"))
+        #expect(harness.warehouse.requests.isEmpty && harness.warehouse.described.isEmpty, "no SQL at all")
+        let dataset = try #require(harness.catalog.snapshot(customersURN))
+        #expect(dataset.tags.contains(trigger), "the trigger stays")
+        #expect(dataset.tags.contains(TagURN("tokenize/status:REJECTED")))
+        #expect(dataset.editableDescription?.contains("| Rejected | urn:li:corpuser:mallory may not start runs") == true)
+    }
+
+    @Test func aDeniedDatasetIsRejectedBeforeItsTableIsRead() async throws {
+        let harness = Harness(policy: Self.policy)
+        let record = try await settle(harness, try harness.request(ordersURN))
+        #expect(record.status == .rejected && record.details.contains("denied by the policy"))
+        #expect(harness.warehouse.described.isEmpty)
+    }
+
+    @Test func aGroupMemberMayTriggerAndMembershipsAreCached() async throws {
+        let orders = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,DEV)"
+        let harness = Harness(datasets: [snapshot(orders)], policy: try PolicyFile.parse("triggers:\n  groups: [urn:li:corpGroup:stewards]"))
+        harness.catalog.state.withLock { $0.groups["urn:li:corpuser:bob"] = ["urn:li:corpGroup:stewards"] }
+        let first = try await settle(harness, try harness.request(orders, by: "urn:li:corpuser:bob"))
+        #expect(first.status == .success)
+        let lookups = harness.catalog.state.withLock { $0.groupLookups }
+        #expect(lookups >= 1)
+        _ = try await harness.gate.decide(first, dataset: try DatasetURN(orders))
+        #expect(harness.catalog.state.withLock { $0.groupLookups } == lookups, "the membership came from the cache")
+    }
+
+    @Test func aForbiddenSchemeIsRejected() async throws {
+        let harness = Harness(
+            datasets: [snapshot(customersURN, fieldTags: ["email": [trigger, TagURN("tokenize/scheme:ff1")]])],
+            policy: try PolicyFile.parse("schemes: [hmac]"))
+        let record = try await settle(harness, try harness.request(scope: RunScope(triggerFields: ["email"])))
+        #expect(record.status == .rejected && record.details.contains("scheme ff1 is not allowed"))
+        #expect(harness.warehouse.requests.isEmpty)
+    }
+
+    /// Four eyes: the run waits; the requester's own approval is ignored (and its tag taken away); another
+    /// approver's starts it; both principals are recorded.
+    @Test func aRunWaitsForASecondPerson() async throws {
+        let harness = Harness(policy: Self.policy)
+        harness.catalog.state.withLock { $0.groups["urn:li:corpuser:dave"] = ["urn:li:corpGroup:officers"] }
+        let waiting = try await settle(harness, try harness.request(by: "urn:li:corpuser:carol"))
+        #expect(waiting.status == .awaitingApproval && waiting.finishedAt == nil && waiting.details.contains("waiting for an approver"))
+        #expect(harness.warehouse.requests.isEmpty)
+        #expect(harness.catalog.snapshot(customersURN)?.tags.contains(TagURN("tokenize/status:AWAITING_APPROVAL")) == true)
+        #expect(harness.catalog.state.withLock { $0.tags.contains(TagURN("tokenize/approve")) }, "approvers can pick the tag")
+
+        let dataset = try DatasetURN(customersURN)
+        let own = try await harness.intake.approve(ApprovalRequest(dataset: dataset, approver: "urn:li:corpuser:carol", position: position(10)))
+        #expect(own.decisions.count == 1 && own.decisions[0].verdict != .approved)
+        var record = try #require(try await harness.store.record(waiting.runID))
+        #expect(record.approvedBy == nil && record.details.contains("cannot approve") && record.writeBack.state == .pending)
+
+        let stranger = try await harness.intake.approve(ApprovalRequest(dataset: dataset, approver: "urn:li:corpuser:bob", position: position(11)))
+        #expect(stranger.decisions.first?.verdict != .approved)
+
+        let approval = ApprovalRequest(dataset: dataset, approver: "urn:li:corpuser:dave", position: position(12))
+        #expect(try await harness.intake.approve(approval).decisions.map(\.verdict) == [.approved])
+        #expect(try await harness.intake.approve(approval).duplicate, "a redelivered approval does nothing")
+        try await withWorker(harness.worker()) {
+            try await harness.eventually("the approved run") {
+                let record = try await harness.store.record(waiting.runID)
+                return record?.status == .success && record?.writeBack.state == .done
+            }
+        }
+        record = try #require(try await harness.store.record(waiting.runID))
+        #expect(record.requestedBy == "urn:li:corpuser:carol" && record.approvedBy == "urn:li:corpuser:dave" && record.approvedAt != nil)
+        #expect(harness.warehouse.requests.count == 1)
+        let tags = try #require(harness.catalog.snapshot(customersURN)?.tags)
+        #expect(tags.contains(TagURN("tokenize/status:SUCCESS")) && !tags.contains(TagURN("tokenize/status:AWAITING_APPROVAL")))
+        #expect(harness.catalog.snapshot(customersURN)?.editableDescription?.contains("| Approved by | urn:li:corpuser:dave") == true)
+    }
+
+    private func position(_ offset: Int64) -> TriggerPosition { TriggerPosition(topic: "mcl", partition: 0, offset: offset) }
+}
