@@ -93,6 +93,7 @@ class Env:
         self.binary = args.binary
         self.api_token = args.api_token
         self.pg_log = args.pg_log
+        self.policy = args.policy
         self.state_database = args.state_database
 
     def dbx_sql(self, statement, parameters=()):
@@ -142,14 +143,20 @@ class Env:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
+    def http_text(self, url):
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+
     def api(self, method, path, body=None, token=...):
         """A call to the service's run API with the e2e caller's bearer token (or `token`, None for none)."""
         token = self.api_token if token is ... else token
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return self.http(method, f"{self.service}{path}", body, headers)
 
-    def graphql(self, query, variables=None):
+    def graphql(self, query, variables=None, actor=None):
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if actor:
+            headers["X-DataHub-Actor"] = actor  # the stand-in's stand-in for a user's own token
         status, body = self.http("POST", f"{self.gms}/api/graphql", {"query": query, "variables": variables or {}}, headers)
         if status != 200 or body.get("errors"):
             raise Failure(f"GraphQL failed ({status}): {body}")
@@ -201,12 +208,27 @@ class Env:
             self.graphql("mutation m($input: CreateTagInput!) { createTag(input: $input) }", {"input": {"id": name, "name": name}})
         return urn
 
-    def add_tag(self, urn, tag, field=None):
+    def add_tag(self, urn, tag, field=None, actor=None):
         resource = {"resourceUrn": urn}
         if field:
             resource.update({"subResourceType": "DATASET_FIELD", "subResource": field})
         self.graphql("mutation m($input: BatchAddTagsInput!) { batchAddTags(input: $input) }",
-                     {"input": {"tagUrns": [self.ensure_tag(tag)], "resources": [resource]}})
+                     {"input": {"tagUrns": [self.ensure_tag(tag)], "resources": [resource]}}, actor=actor)
+
+    def add_group_member(self, group, user):
+        """Creates the DataHub group (if needed) and adds `user` to it, as an admin does in the UI."""
+        urn = f"urn:li:corpGroup:{group}"
+        if not self.exists(urn):
+            self.graphql("mutation m($input: CreateGroupInput!) { createGroup(input: $input) }", {"input": {"id": group, "name": group}})
+        self.graphql("mutation m($input: AddGroupMembersInput!) { addGroupMembers(input: $input) }",
+                     {"input": {"groupUrn": urn, "userUrns": [user]}})
+
+    def ledger_run(self, urn):
+        """The dataset's newest run in the ledger, through the API."""
+        status, body = self.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=1")
+        if status != 200:
+            raise Failure(f"GET /runs: {status} {body}")
+        return body["runs"][0] if body["runs"] else None
 
     def remove_tag(self, urn, tag):
         self.graphql("mutation m($input: BatchRemoveTagsInput!) { batchRemoveTags(input: $input) }",
@@ -569,6 +591,69 @@ def scenario_configuration_errors(env, state):
         expect(len(lines) == 1 and name in lines[0] and says in lines[0], f"{name}={value}: expected one line naming it, got {lines}")
 
 
+def policy_table(env, suffix):
+    if not env.policy:
+        raise Failure("the service must run with TOKENIZE_POLICY_FILE=e2e/policy.yml (pass --policy)")
+    table = f"{env.prefix}_{suffix}"
+    env.create_table(table)
+    return table, env.register_dataset(table), env.rows(table)
+
+
+def scenario_policy_principal(env, state):
+    """A tag added by a user outside the policy's triggers: REJECTED, data untouched, the reason and
+    tokenize/status:REJECTED in DataHub, the trigger kept. A member of an allowed group may trigger."""
+    table, urn, before = policy_table(env, "policy_user")
+    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:mallory")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "REJECTED" and "urn:li:corpuser:mallory may not start runs" in run["details"], f"run: {run}")
+    expect(env.rows(table) == before, "a rejected run changed data")
+    tags = env.tag_set(dataset["tags"])
+    expect({"urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:REJECTED"} <= tags, f"tags: {sorted(tags)}")
+    expect("| Rejected | urn:li:corpuser:mallory may not start runs" in dataset["editableProperties"]["description"], "no reason in DataHub")
+    status, metrics = env.http_text(f"{env.service}/metrics")
+    expect('tokenize_policy_rejections_total{reason="principal"}' in metrics, "the rejection is not counted in /metrics")
+
+    table, urn, _ = policy_table(env, "policy_group")
+    env.add_group_member("stewards", "urn:li:corpuser:bob")
+    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:bob")
+    _, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["requested_by"] == "urn:li:corpuser:bob", f"a steward's run: {run}")
+
+
+def scenario_policy_denied(env, state):
+    """A dataset the policy denies: REJECTED before its table is read, data untouched."""
+    table, urn, before = policy_table(env, "payroll_denied")
+    env.add_tag(urn, "tokenize/run")
+    _, run = env.wait_for_run(urn)
+    expect(run["status"] == "REJECTED" and "denied by the policy" in run["details"], f"run: {run}")
+    expect(env.rows(table) == before, "a rejected run changed data")
+
+
+def scenario_policy_approval(env, state):
+    """Four eyes: trigger → AWAITING_APPROVAL; the requester's own approval is ignored (and the tag taken
+    away); another approver's approval starts the run; both principals are recorded."""
+    table, urn, before = policy_table(env, "accounts_foureyes")
+    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:alice")
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "AWAITING_APPROVAL", f"run: {run}")
+    expect("urn:li:tag:tokenize/status:AWAITING_APPROVAL" in env.tag_set(dataset["tags"]), "no AWAITING_APPROVAL tag")
+    env.add_tag(urn, "tokenize/approve", actor="urn:li:corpuser:alice")
+    ignored = env.wait_for("the requester's approval to be ignored", lambda: (lambda r: r if "approval ignored" in r["details"] else None)(
+        env.ledger_run(urn)))
+    expect(ignored["status"] == "AWAITING_APPROVAL" and ignored.get("approved_by") is None, f"self-approval counted: {ignored}")
+    env.wait_for("the ignored approval tag to be removed", lambda: "urn:li:tag:tokenize/approve" not in env.tag_set(env.dataset(urn)["tags"]))
+    expect(env.rows(table) == before, "data changed before approval")
+    env.add_group_member("officers", "urn:li:corpuser:dave")
+    env.add_tag(urn, "tokenize/approve", actor="urn:li:corpuser:dave")
+    run = env.wait_for("the approved run", lambda: (lambda r: r if r["status"] == "SUCCESS" and r["write_back"]["state"] == "done" else None)(
+        env.ledger_run(urn)))
+    expect(run["requested_by"] == "urn:li:corpuser:alice" and run["approved_by"] == "urn:li:corpuser:dave", f"principals: {run}")
+    expect(env.rows(table) != before, "the approved run changed nothing")
+    tags = env.tag_set(env.dataset(urn)["tags"])
+    expect("urn:li:tag:tokenize/status:SUCCESS" in tags and "urn:li:tag:tokenize/status:AWAITING_APPROVAL" not in tags
+           and "urn:li:tag:tokenize/approve" not in tags, f"tags: {sorted(tags)}")
+
+
 # (key for --only, description, function). Order matters: later scenarios use earlier ones' state.
 SCENARIOS = [
     ("demo", "demo customers: tag through GraphQL, tokens in Postgres, re-trigger updates 0", scenario_demo_customers),
@@ -585,6 +670,9 @@ SCENARIOS = [
     ("http", "HTTP API: trigger, run lookup, bad requests", scenario_http_api),
     ("config", "a bad setting stops serve with one line naming it (exit 78)", scenario_configuration_errors),
     ("auth", "unauthenticated and wrong-token triggers: 401, nothing reaches PostgreSQL", scenario_unauthenticated),
+    ("policy-principal", "policy: a user outside the triggers is REJECTED; a steward group member may trigger", scenario_policy_principal),
+    ("policy-denied", "policy: a denied dataset is REJECTED, data untouched", scenario_policy_denied),
+    ("policy-approval", "policy: AWAITING_APPROVAL, self-approval ignored, another approver starts the run", scenario_policy_approval),
 ]
 
 
@@ -608,6 +696,7 @@ def main():
     parser.add_argument("--binary", help="the tokenize-action executable (configuration scenarios)")
     parser.add_argument("--pg-log", default=os.environ.get("PG_LOG"), help="PostgreSQL's server log (PG_LOG), for the no-SQL checks")
     parser.add_argument("--state-database", default=os.environ.get("STATE_DATABASE", "postgres"))
+    parser.add_argument("--policy", action="store_true", help="the service runs with e2e/policy.yml (policy scenarios)")
     parser.add_argument("--api-token", default=os.environ.get("API_TOKEN"), help="bearer token for the service's run API (API_TOKEN)")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed scenario")

@@ -16,7 +16,8 @@ source .stack/env
 swift_status=0
 swift test --skip-build || swift_status=$?
 
-.build/debug/tokenize-action serve >.stack/service.log 2>&1 &
+# The e2e service runs with a policy (e2e/policy.yml) that the policy scenarios exercise.
+TOKENIZE_POLICY_FILE="$root/e2e/policy.yml" .build/debug/tokenize-action serve >.stack/service.log 2>&1 &
 echo $! >.stack/service.pid
 for _ in $(seq 1 100); do
   curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null 2>&1 && break
@@ -31,7 +32,7 @@ e2e_status=0
   --detokenize "$root/.build/debug/tokenize-action detokenize" \
   --dbx-host "$DBX_HOST" --dbx-token "$DBX_TOKEN" --dbx-warehouse "${DBX_HTTP_PATH##*/}" \
   --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" \
-  --binary "$root/.build/debug/tokenize-action" --where-to-look "$root/.stack/service.log" || e2e_status=$?
+  --binary "$root/.build/debug/tokenize-action" --policy --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"

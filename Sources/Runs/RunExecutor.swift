@@ -28,14 +28,17 @@ public struct RunExecutor: Sendable {
     private let triggerTag: TagURN
     private let gate: any RunGate
     private let approvalTag: TagURN
+    private let requesterGrace: Duration
     private let resolver = ColumnResolver()
     private let logger: Logger
 
     /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
     public init(
         warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, defaultScheme: TokenSchemeName, triggerTag: TagURN,
-        gate: any RunGate = OpenGate(), approvalTag: TagURN = TagURN("tokenize/approve"), logger: Logger
+        gate: any RunGate = OpenGate(), approvalTag: TagURN = TagURN("tokenize/approve"), requesterGrace: Duration = .seconds(120),
+        logger: Logger
     ) {
+        self.requesterGrace = requesterGrace
         self.gate = gate
         self.approvalTag = approvalTag
         self.warehouses = warehouses
@@ -66,7 +69,14 @@ public struct RunExecutor: Sendable {
             }
             let table = try dataset.tableReference()
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
-            if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) { return .finished(reject(record, rejection, logger)) }
+            if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {
+                if awaitsItsRequester(record, rejection) {
+                    record.details = "waiting for the trigger's Kafka event to say who added the tag (the policy restricts who may trigger)"
+                    logger.info("run postponed: its requester is not known yet")
+                    return .postponed(record)
+                }
+                return .finished(reject(record, rejection, logger))
+            }
             let description: TableDescription
             if record.columns.isEmpty {
                 let snapshot = try await catalog.dataset(record.dataset)
@@ -124,6 +134,14 @@ public struct RunExecutor: Sendable {
         let verb = mode == .rekey ? "rekeyed" : "tokenized"
         let place = outcome.pushedDown ? "in the database" : "in the service"
         return .finished(finish(record, .success, details: "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es)", logger))
+    }
+
+    /// A run reconciliation found is recorded before Kafka delivers the event that says who added the tag
+    /// (reconciliation may see the tag first). While it is young it waits: the Kafka request merges into it and
+    /// lends it its actor. After `requesterGrace` it is rejected (the tag must be added again).
+    private func awaitsItsRequester(_ run: RunRecord, _ rejection: PolicyRejection) -> Bool {
+        rejection.reason == .principal && run.source == .reconcile && run.requestedBy == nil && run.columns.isEmpty
+            && Date().timeIntervalSince(run.createdAt) < Double(requesterGrace.components.seconds)
     }
 
     private func reject(_ run: RunRecord, _ rejection: PolicyRejection, _ logger: Logger) -> RunRecord {

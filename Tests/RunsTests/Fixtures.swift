@@ -35,6 +35,7 @@ struct Harness {
     let locks = InMemoryLocks()
     let logger = Logger(label: "runs-test")
     let gate: PolicyGate
+    var requesterGrace: Duration = .seconds(120)
 
     init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)], policy: TokenizePolicy? = nil) {
         catalog = InMemoryCatalog(datasets: datasets)
@@ -44,7 +45,8 @@ struct Harness {
     var executor: RunExecutor {
         RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
-            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, gate: gate, logger: logger)
+            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, gate: gate, requesterGrace: requesterGrace,
+            logger: logger)
     }
 
     var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }
@@ -62,7 +64,7 @@ struct Harness {
 
     func request(
         _ urn: String = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil,
-        by requester: String = "urn:li:corpuser:alice"
+        by requester: String? = "urn:li:corpuser:alice"
     ) throws -> RunRequest {
         RunRequest(
             dataset: try DatasetURN(urn), scope: scope, source: source,

@@ -130,4 +130,35 @@ import WarehouseKit
     }
 
     private func position(_ offset: Int64) -> TriggerPosition { TriggerPosition(topic: "mcl", partition: 0, offset: offset) }
+
+    /// Reconciliation may see a tag before Kafka delivers the event naming who added it: the reconciled run
+    /// waits, and the Kafka request lends it its requester.
+    @Test func aReconciledRunWaitsForItsRequester() async throws {
+        let policy = try PolicyFile.parse("triggers:\n  users: [urn:li:corpuser:alice]")
+        let harness = Harness(datasets: [snapshot(customersURN)], policy: policy)
+        let reconciled = try await harness.store.enqueue(try harness.request(source: .reconcile, by: nil)).run
+        guard case .postponed(let waiting) = await harness.executor.attempt(reconciled, stop: StopSignal()) else {
+            Issue.record("a young reconciled run without a requester waits")
+            return
+        }
+        #expect(waiting.status == .queued && waiting.details.contains("who added the tag"))
+        try await harness.store.save(waiting, retryIn: nil)
+        let kafka = try await harness.store.enqueue(try harness.request(offset: 7))
+        #expect(kafka.kind == .merged && kafka.run.requestedBy == "urn:li:corpuser:alice")
+        guard case .finished(let done) = await harness.executor.attempt(try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
+        else {
+            Issue.record("the merged run runs")
+            return
+        }
+        #expect(done.status == .success)
+
+        var impatient = Harness(datasets: [snapshot(customersURN)], policy: policy)
+        impatient.requesterGrace = .zero
+        let old = try await impatient.store.enqueue(try impatient.request(source: .reconcile, by: nil)).run
+        guard case .finished(let rejected) = await impatient.executor.attempt(old, stop: StopSignal()) else {
+            Issue.record("after the grace it is rejected")
+            return
+        }
+        #expect(rejected.status == .rejected && rejected.details.contains("remove and add the tag again"))
+    }
 }

@@ -300,6 +300,42 @@ class Root:
         return {"nextScrollId": next_id, "count": len(page), "total": len(urns),
                 "searchResults": [{"entity": {"__typename": "Dataset", "urn": u, "type": "DATASET"}} for u in page]}
 
+    def corpUser(self, info, urn):
+        """A user; `relationships` answers IsMemberOfNativeGroup (nativeGroupMembership) and IsMemberOfGroup
+        (groupMembership, as identity-provider sync writes it), OUTGOING, paged by start/count."""
+        def relationships(info, input):
+            found = []
+            if input["direction"] == "OUTGOING":
+                for kind, aspect, key in (("IsMemberOfNativeGroup", "nativeGroupMembership", "nativeGroups"),
+                                          ("IsMemberOfGroup", "groupMembership", "groups")):
+                    if kind in input["types"]:
+                        found += [(kind, group) for group in (self.store.get(urn, aspect) or {}).get(key, [])]
+            start, count = input.get("start") or 0, input.get("count") or 10
+            page = found[start:start + count]
+            return {"start": start, "count": len(page), "total": len(found),
+                    "relationships": [{"type": kind, "direction": "OUTGOING",
+                                       "entity": {"__typename": "CorpGroup", "urn": group, "type": "CORP_GROUP"}} for kind, group in page]}
+        return {"__typename": "CorpUser", "urn": urn, "type": "CORP_USER", "relationships": relationships}
+
+    def createGroup(self, info, input):
+        group_id = input.get("id") or input["name"]
+        urn = f"urn:li:corpGroup:{group_id}"
+        self.store.put(urn, "corpGroupKey", {"name": group_id})
+        self.store.put(urn, "corpGroupInfo", {k: v for k, v in {"displayName": input["name"], "description": input.get("description"),
+                                                                  "admins": [], "members": [], "groups": []}.items() if v is not None})
+        return urn
+
+    def addGroupMembers(self, info, input):
+        group = input["groupUrn"]
+        if not self.store.exists(group):
+            raise GraphQLFailure(f"Failed to add members to group {group}: group does not exist")
+        for user in input["userUrns"]:
+            with self.store.lock:
+                current = (self.store.get(user, "nativeGroupMembership") or {}).get("nativeGroups", [])
+                if group not in current:
+                    self.store.put(user, "nativeGroupMembership", {"nativeGroups": current + [group]})
+        return True
+
     def entityExists(self, info, urn):
         return self.store.exists(urn)
 
