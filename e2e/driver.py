@@ -589,6 +589,16 @@ def scenario_configuration_errors(env, state):
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         expect(result.returncode == 78, f"{name}={value}: exit {result.returncode}, stderr {result.stderr[-500:]}")
         expect(len(lines) == 1 and name in lines[0] and says in lines[0], f"{name}={value}: expected one line naming it, got {lines}")
+    if os.environ.get("POSTGRES_SSLMODE") == "verify-full" and os.environ.get("POSTGRES_HOST") == "localhost":
+        # The server's certificate names localhost only: by its address, verify-full must refuse to connect.
+        result = subprocess.run([env.binary, "serve"], env={**os.environ, "POSTGRES_HOST": "127.0.0.1"}, capture_output=True, text=True, timeout=60)
+        last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+        expect(result.returncode == 78 and "does not name the host" in last and "POSTGRES_HOST" in last,
+               f"verify-full to a name not in the certificate: exit {result.returncode}, {last!r}")
+        # And the running service's own sessions are all encrypted.
+        plain, encrypted = env.sql("SELECT count(*) FILTER (WHERE NOT s.ssl), count(*) FILTER (WHERE s.ssl) FROM pg_stat_ssl s "
+                                   "JOIN pg_stat_activity a USING (pid) WHERE a.application_name LIKE 'tokenize-action%'")[0]
+        expect(plain == "0" and int(encrypted) > 0, f"the service's PostgreSQL sessions: {plain} in plain text, {encrypted} encrypted")
 
 
 def policy_table(env, suffix):

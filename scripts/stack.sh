@@ -24,6 +24,23 @@ pg_logging() {
   echo "-c log_statement=all -c log_min_duration_statement=0 -c log_parameter_max_length=-1 -c log_parameter_max_length_on_error=-1 -c log_line_prefix=%m[%p]%a:"
 }
 
+# TLS for the test server: a throwaway CA and a server certificate for the name `localhost` only (no IP), so
+# tests can prove sslmode require and verify-full, and that verify-full refuses another name (127.0.0.1).
+make_tls() {
+  local tls=$1
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj "/CN=tokenize-action test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 3 -extfile "$tls/server.ext" \
+    -out "$tls/server.crt" 2>/dev/null
+  chmod 600 "$tls/server.key"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres "$tls"; fi
+}
+
+pg_tls() { echo "-c ssl=on -c ssl_cert_file=$1/server.crt -c ssl_key_file=$1/server.key"; }
+
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 wait_for_file() {
@@ -49,8 +66,10 @@ up() {
   echo "$pgroot" >"$dir/pgroot"
   if [ "$(id -u)" = 0 ]; then chown postgres "$pgroot"; fi
   as_pg "$bin/initdb" -D "$pgroot/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
+  make_tls "$pgroot/tls"
+  cp "$pgroot/tls/ca.crt" "$dir/postgres-ca.crt"
   as_pg "$bin/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 30 \
-    -o "-p $pg_port -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off $(pg_logging)" start >/dev/null
+    -o "-p $pg_port -k $pgroot -c listen_addresses=127.0.0.1 -c fsync=off $(pg_tls "$pgroot/tls") $(pg_logging)" start >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -q -c "CREATE DATABASE shop" >/dev/null
   psql -h 127.0.0.1 -p "$pg_port" -U postgres -d shop -q -v ON_ERROR_STOP=1 -f "$root/ingestion/demo-seed.sql" >/dev/null
 
@@ -103,7 +122,10 @@ export KAFKA_EXTRA_CONFIG=session.timeout.ms=6000,heartbeat.interval.ms=500
 export DATAHUB_GMS_URL=http://127.0.0.1:$(cat "$dir/gms-proxy.port")
 export DATAHUB_DIRECT_URL=http://127.0.0.1:$gms_port
 export DATAHUB_PROXY_CONTROL=http://127.0.0.1:$(cat "$dir/gms-proxy.control")
-export POSTGRES_HOST=127.0.0.1
+# The service verifies the server's certificate and name (POSTGRES_SSLMODE=verify-full).
+export POSTGRES_HOST=localhost
+export POSTGRES_SSLMODE=verify-full
+export POSTGRES_SSLROOTCERT=$dir/postgres-ca.crt
 export POSTGRES_PORT=$pg_port
 export POSTGRES_USER=postgres
 export POSTGRES_PASSWORD=

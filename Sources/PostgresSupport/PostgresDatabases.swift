@@ -24,8 +24,23 @@ public final class PostgresDatabases: Service, Sendable {
         (newClients, newClientsContinuation) = AsyncStream.makeStream()
     }
 
+    /// libpq's `sslmode`: no TLS, TLS if offered, or TLS required, with the certificate checks of the mode.
+    enum TLSPlan {
+        case disable
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
     /// libpq's `sslmode` in postgres-nio's terms.
     static func tls(_ settings: PostgresSettings) throws(PostgresFailure) -> PostgresClient.Configuration.TLS {
+        switch try tlsPlan(settings) {
+        case .disable: .disable
+        case .prefer(let configuration): .prefer(configuration)
+        case .require(let configuration): .require(configuration)
+        }
+    }
+
+    static func tlsPlan(_ settings: PostgresSettings) throws(PostgresFailure) -> TLSPlan {
         var configuration = TLSConfiguration.makeClientConfiguration()
         var mode = settings.sslMode
         if mode == .require, settings.sslRootCertificate != nil { mode = .verifyCA }
@@ -48,8 +63,36 @@ public final class PostgresDatabases: Service, Sendable {
             } catch {
                 throw PostgresFailure(.configuration, "POSTGRES_SSLROOTCERT \(root) cannot be read as PEM certificates: \(error)")
             }
+            // The name checked is POSTGRES_HOST (postgres-nio sends it as SNI unless it is an IP address, which
+            // is then matched against the certificate's IP entries), as libpq does.
             configuration.certificateVerification = mode == .verifyFull ? .fullVerification : .noHostnameVerification
             return .require(configuration)
+        }
+    }
+
+    /// Opens one connection to `database` with these settings, runs `SELECT 1` and closes it. Says precisely why
+    /// connecting fails (TLS verification, credentials, reachability), where the pool would only keep retrying.
+    public func probe(database: String) async throws(PostgresFailure) {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch try Self.tlsPlan(settings) {
+            case .disable: tls = .disable
+            case .prefer(let configuration): tls = .prefer(try NIOSSLContext(configuration: configuration))
+            case .require(let configuration): tls = .require(try NIOSSLContext(configuration: configuration))
+            }
+        } catch {
+            throw PostgresFailure(.configuration, "the TLS settings cannot be used: \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: database, tls: tls)
+        configuration.options.connectTimeout = .init(settings.connectTimeout)
+        configuration.options.additionalStartupParameters = [("application_name", String(settings.applicationName.prefix(63)))]
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            defer { Task { try? await connection.close() } }
+            try await connection.query("SELECT 1", logger: logger)
+        } catch {
+            throw PostgresFailure(error)
         }
     }
 
@@ -71,7 +114,6 @@ public final class PostgresDatabases: Service, Sendable {
             configuration.options.minimumConnections = 1
             configuration.options.keepAliveBehavior = nil
             configuration.options.connectionIdleTimeout = .seconds(10)
-            if settings.sslMode == .verifyFull { configuration.options.tlsServerName = settings.host }
             configuration.options.additionalStartupParameters = [("application_name", String(settings.applicationName.prefix(63)))]
             var clientLogger = logger
             clientLogger[metadataKey: "database"] = "\(database)"

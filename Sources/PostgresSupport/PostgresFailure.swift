@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import Resilience
 
@@ -57,12 +58,35 @@ extension ServiceError where Code == PostgresFailureCode {
             self.init(code, "\(message) (SQLSTATE \(state))", sqlState: state)
             return
         }
+        if let tls = psql.underlying.flatMap(Self.tlsProblem) {
+            self.init(
+                .authentication,
+                "the TLS handshake with PostgreSQL failed: \(tls); check POSTGRES_SSLMODE, POSTGRES_SSLROOTCERT and that POSTGRES_HOST is a name in the server's certificate")
+            return
+        }
         switch psql.code {
         case .sslUnsupported, .failedToAddSSLHandler, .receivedUnencryptedDataAfterSSLRequest, .unsupportedAuthMechanism,
             .authMechanismRequiresPassword, .saslError:
             self.init(.authentication, "the connection was refused: \(psql.code); check POSTGRES_SSLMODE and the credentials")
         default:
             self.init(.unavailable, "connection problem: \(psql.code)")
+        }
+    }
+}
+
+extension ServiceError where Code == PostgresFailureCode {
+    /// The TLS problem behind a connection error, in words, if it was one.
+    static func tlsProblem(_ error: any Error) -> String? {
+        switch error {
+        case let error as NIOSSLExtraError where error == .failedToValidateHostname:
+            return "the server's certificate does not name the host connected to (\(error))"
+        case let error as NIOSSLExtraError:
+            return "\(error)"
+        case let error as NIOSSLError:
+            if case .handshakeFailed(let reason) = error { return "the server's certificate was not accepted (\(reason))" }
+            return "\(error)"
+        default:
+            return nil
         }
     }
 }

@@ -19,6 +19,7 @@ public enum StateDatabase {
                     logger.warning("state database unavailable; retrying", metadata: ["error": "\(PostgresFailure(event.error).message)"])
                 }
             ) {
+                try await databases.probe(database: databases.settings.maintenanceDatabase)  // a precise error for TLS and credentials
                 try await createDatabaseIfMissing(database, databases: databases, logger: logger)
                 try await migrate(databases.client(database: database), logger: logger)
             }

@@ -2,6 +2,7 @@ import App
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresSupport
 import Runs
 import ServiceConfiguration
 
@@ -29,7 +30,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(for: .serve)
-        try await TokenizeActionApp.serve(configuration: configuration, logger: bootstrapLogging(configuration.logging))
+        do {
+            try await TokenizeActionApp.serve(configuration: configuration, logger: bootstrapLogging(configuration.logging))
+        } catch let failure as PostgresFailure where !failure.isTransient {
+            // Refused credentials or TLS: a setting to fix, reported like one.
+            FileHandle.standardError.write(Data("tokenize-action: PostgreSQL: \(failure.message)\n".utf8))
+            throw ExitCode(78)
+        }
     }
 }
 

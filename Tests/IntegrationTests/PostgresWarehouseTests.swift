@@ -24,7 +24,8 @@ func stackPostgresSettings() throws -> PostgresSettings {
     let port = try #require(env["POSTGRES_PORT"].flatMap(Int.init), "POSTGRES_PORT is not set: start the stack (make stack-up) and source .stack/env")
     return PostgresSettings(
         host: env["POSTGRES_HOST"] ?? "127.0.0.1", port: port, username: env["POSTGRES_USER"] ?? "postgres",
-        password: env["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }, sslMode: .disable)
+        password: env["POSTGRES_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 },
+        sslMode: env["POSTGRES_SSLMODE"].flatMap(PostgresSSLMode.init(rawValue:)) ?? .disable, sslRootCertificate: env["POSTGRES_SSLROOTCERT"])
 }
 
 /// Ignores progress.
