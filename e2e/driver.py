@@ -23,6 +23,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import oracle  # noqa: E402
+
 TOKEN_RE = re.compile(r"^tok_[A-Za-z0-9+/=]+_poc$")
 ROWS = [
     ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0958", "078-05-1120", "London"),
@@ -94,6 +97,8 @@ class Env:
         self.api_token = args.api_token
         self.pg_log = args.pg_log
         self.policy = args.policy
+        self.service_log = args.service_log
+        self.keys_file = args.keys_file
         self.state_database = args.state_database
 
     def dbx_sql(self, statement, parameters=()):
@@ -601,6 +606,46 @@ def scenario_configuration_errors(env, state):
         expect(plain == "0" and int(encrypted) > 0, f"the service's PostgreSQL sessions: {plain} in plain text, {encrypted} encrypted")
 
 
+def all_keys(path):
+    """Every KEY_ID=BASE64_SECRET of a TOKEN_KEYS_FILE."""
+    with open(path) as handle:
+        lines = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
+    return [(key_id.strip(), base64.b64decode(secret.strip())) for key_id, secret in (line.split("=", 1) for line in lines)]
+
+
+def scenario_key_material_in_logs(env, state):
+    """No key, subkey or hmac pad reaches a log. A push-down hmac run with a batch that fails (a trigger on the
+    table raises) runs after everything else; then PostgreSQL's log (every statement and parameter, errors with
+    their parameters) and the service's log are searched for every key-derived byte string in hex, base64,
+    base64url and bytea escape forms: 0 hits."""
+    if not (env.keys_file and env.pg_log and env.service_log):
+        raise Failure("--keys-file, --pg-log and --service-log are required for this scenario")
+    table = f"{env.prefix}_keylog"
+    env.create_table(table)
+    env.sql(f"""CREATE FUNCTION public.{table}_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.id = 3 THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$""")
+    env.sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON public.{table} FOR EACH ROW EXECUTE FUNCTION public.{table}_refuse()")
+    urn = env.register_dataset(table)
+    status, run = env.api("POST", "/trigger?wait=true", {"dataset": urn, "columns": ["email", "phone"]})
+    expect(status == 200 and run["status"] == "FAILED" and "refused by a test trigger" in run["details"], f"the failing run: {status} {run}")
+    with open(env.pg_log, errors="replace") as log:
+        pg_text = log.read()
+    expect("refused by a test trigger" in pg_text and "parameters:" in pg_text, "PostgreSQL's log does not hold the failed batch")
+    with open(env.service_log, errors="replace") as log:
+        service_text = log.read()
+    hits, searched = [], 0
+    for key_id, secret in all_keys(env.keys_file):
+        for name, material in oracle.key_material(secret).items():
+            for form in oracle.searchable_forms(material):
+                searched += 1
+                for where, text in (("PostgreSQL's log", pg_text), ("the service log", service_text)):
+                    if form in text:
+                        hits.append(f"{key_id} {name} in {where}")
+    expect(not hits, f"key material found: {sorted(set(hits))}")
+    print(f"   searched {len(pg_text) // 1024} KiB of PostgreSQL log and {len(service_text) // 1024} KiB of service log for "
+          f"{searched} key-derived strings: 0 hits", flush=True)
+
+
 def policy_table(env, suffix):
     if not env.policy:
         raise Failure("the service must run with TOKENIZE_POLICY_FILE=e2e/policy.yml (pass --policy)")
@@ -683,6 +728,7 @@ SCENARIOS = [
     ("policy-principal", "policy: a user outside the triggers is REJECTED; a steward group member may trigger", scenario_policy_principal),
     ("policy-denied", "policy: a denied dataset is REJECTED, data untouched", scenario_policy_denied),
     ("policy-approval", "policy: AWAITING_APPROVAL, self-approval ignored, another approver starts the run", scenario_policy_approval),
+    ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
 ]
 
 
@@ -706,6 +752,7 @@ def main():
     parser.add_argument("--binary", help="the tokenize-action executable (configuration scenarios)")
     parser.add_argument("--pg-log", default=os.environ.get("PG_LOG"), help="PostgreSQL's server log (PG_LOG), for the no-SQL checks")
     parser.add_argument("--state-database", default=os.environ.get("STATE_DATABASE", "postgres"))
+    parser.add_argument("--service-log", help="the service's log file (key material search)")
     parser.add_argument("--policy", action="store_true", help="the service runs with e2e/policy.yml (policy scenarios)")
     parser.add_argument("--api-token", default=os.environ.get("API_TOKEN"), help="bearer token for the service's run API (API_TOKEN)")
     parser.add_argument("--only", help="comma-separated scenario keys to run: " + ", ".join(k for k, _, _ in SCENARIOS))

@@ -128,3 +128,33 @@ TOKENS = {"hmac": hmac_token, "siv": siv_token, "ff1": ff1_token}
 
 def token(scheme, value, key_id, secret):
     return TOKENS[scheme](value, key_id, secret)
+
+
+def key_material(secret):
+    """Every byte string derived from a key that must never leave the service: the secret, each scheme's
+    subkey, and the hmac pads (the subkey padded to SHA-256's 64-byte block, XOR 0x36 and 0x5c)."""
+    hmac_key = subkey(secret, "hmac-sha256", 32).ljust(64, b"\0")
+    return {
+        "secret": secret, "hmac subkey": subkey(secret, "hmac-sha256", 32), "siv subkey": subkey(secret, "aes-siv-256", 64),
+        "ff1 subkey": subkey(secret, "ff1-aes-256", 32), "hmac inner pad": bytes(b ^ 0x36 for b in hmac_key),
+        "hmac outer pad": bytes(b ^ 0x5C for b in hmac_key),
+    }
+
+
+def bytea_escape(data):
+    """PostgreSQL's bytea escape output format: printable ASCII as is (backslash doubled), the rest as octal."""
+    return "".join("\\\\" if b == 0x5C else chr(b) if 0x20 <= b < 0x7F else f"\\{b:03o}" for b in data)
+
+
+def searchable_forms(data):
+    """How bytes may appear in a log: hex (both cases), base64 and base64url at every byte alignment (a window of
+    24 bytes, so the bytes are found inside a longer encoded blob too), and bytea escape form."""
+    forms = {data.hex(), data.hex().upper(), bytea_escape(data[:24])}
+    for shift in range(3):
+        window = data[shift:shift + 24]
+        if len(window) == 24:
+            forms.add(base64.b64encode(window).decode())
+            forms.add(base64.urlsafe_b64encode(window).decode())
+    forms.add(data[:16].hex())
+    return forms
+

@@ -32,7 +32,8 @@ e2e_status=0
   --detokenize "$root/.build/debug/tokenize-action detokenize" \
   --dbx-host "$DBX_HOST" --dbx-token "$DBX_TOKEN" --dbx-warehouse "${DBX_HTTP_PATH##*/}" \
   --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" \
-  --binary "$root/.build/debug/tokenize-action" --policy --where-to-look "$root/.stack/service.log" || e2e_status=$?
+  --binary "$root/.build/debug/tokenize-action" --policy --service-log "$root/.stack/service.log" \
+  --where-to-look "$root/.stack/service.log" || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"
