@@ -156,7 +156,7 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "App", "PostgresSupport", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
+                "App", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

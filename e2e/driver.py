@@ -409,6 +409,16 @@ def scenario_databricks(env, state):
     env.add_tag(urn, "tokenize/run")
     _, again = env.wait_for_run(urn, previous_run_id=run["run_id"])
     expect(again["status"] == "SUCCESS" and again["rows_updated"] == 0, f"Databricks re-run should update 0 rows: {again}")
+    scope = os.environ.get("DBX_SECRET_SCOPE")
+    if scope and env.keys_file:
+        # The pads came from the secret scope: the query history holds their names, never their values.
+        status, history = env.http("GET", f"{env.dbx[0]}/standin/history")
+        updates = [h for h in history["statements"] if h["statement"].startswith("UPDATE") and table in h["statement"]]
+        expect(updates and all(f"secret('{scope}', 'hmac-inner-pad-" in h["statement"] for h in updates), f"the UPDATEs do not use secret(): {updates}")
+        text = json.dumps(history)
+        leaked = [name for _, secret in all_keys(env.keys_file) for name, material in oracle.key_material(secret).items()
+                  if any(form in text for form in oracle.searchable_forms(material))]
+        expect(not leaked, f"key material in the Databricks query history: {leaked}")
 
 
 def scenario_databricks_failed(env, state):

@@ -101,12 +101,19 @@ up() {
   dbx_port=$(free_port)
   dbx_token="dapi-local-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   setsid "$python" "$root/standins/databricks/standin.py" --port "$dbx_port" --token "$dbx_token" --warehouse-id localwh \
-    --catalog demo --chunk-rows 3 --port-file "$dir/dbx.port" >"$dir/databricks-standin.log" 2>&1 &
+    --catalog demo --chunk-rows 3 --secrets-file "$dir/dbx-secrets.json" --port-file "$dir/dbx.port" >"$dir/databricks-standin.log" 2>&1 &
   echo $! >"$dir/dbx.pid"
   wait_for_file "$dir/dbx.port" "the Databricks stand-in"
 
   # A fresh random token key for this stack (TOKEN_KEYS_FILE format: KEY_ID=BASE64_SECRET).
   (umask 077 && printf 'local1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$dir/token-keys")
+  # Its hmac pads in the Databricks stand-in's secret scope, as an operator stores them with the Databricks CLI.
+  if [ -x "$root/.build/debug/tokenize-action" ]; then
+    (umask 077 && TOKEN_KEYS_FILE="$dir/token-keys" "$root/.build/debug/tokenize-action" keys export-databricks --scope tokenize \
+      --format json >"$dir/dbx-secrets.json")
+  else
+    echo "warning: .build/debug/tokenize-action is not built: the Databricks stand-in's secret scope stays empty" >&2
+  fi
 
   # API callers (API_TOKENS_FILE format: NAME=TOKEN): `e2e` for the tests and `ops` for people.
   local api_token
@@ -137,6 +144,7 @@ export DBX_HOST=http://127.0.0.1:$dbx_port
 export DBX_TOKEN=$dbx_token
 export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh
 export DBX_STATEMENT_TIMEOUT_SECONDS=5
+export DBX_SECRET_SCOPE=tokenize
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
 export STATE_DATABASE=tokenize_state

@@ -45,7 +45,8 @@ struct Components: Sendable {
         let databricks: any Warehouse
         if let settings = configuration.databricks {
             databricks = DatabricksWarehouse(
-                client: DatabricksStatementClient(settings: settings, httpClient: .shared, logger: logger), tokenizer: tokenizer)
+                client: DatabricksStatementClient(settings: settings, httpClient: .shared, logger: logger), tokenizer: tokenizer,
+                secretScope: settings.secretScope)
         } else {
             databricks = NotConfiguredWarehouse(message: "Databricks connection not configured")
         }

@@ -63,6 +63,10 @@ public enum TokenizeActionApp {
             logger.notice("API_TOKENS_FILE is not set: POST /trigger and GET /runs answer 403 until it is")
         case .tokens: break
         }
+        if let databricks = configuration.databricks, databricks.secretScope == nil {
+            logger.warning(
+                "DBX_SECRET_SCOPE is not set: hmac runs on Databricks send the key's pads as statement parameters, which stay in the SQL warehouse's query history; store them in a secret scope (tokenize-action keys export-databricks)")
+        }
         if configuration.runs.policy == nil {
             logger.warning("TOKENIZE_POLICY_FILE is not set: anyone who may tag a dataset in DataHub may tokenize any table the database user can write")
         }

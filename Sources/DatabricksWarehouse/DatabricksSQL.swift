@@ -30,18 +30,44 @@ public enum DatabricksSQL {
         "concat('tok_', base64(encode(\(quote(column)), 'UTF-8')), '_poc')"
     }
 
-    /// The `hmac` token, byte-identical to Swift: HMAC-SHA256 built from `sha2` and the key's pads (hex parameters).
-    public static func hmacToken(_ column: String) -> String {
-        let inner = "unhex(sha2(concat(unhex(:hmac_inner_pad), encode(\(quote(column)), 'UTF-8')), 256))"
-        let mac = "unhex(sha2(concat(unhex(:hmac_outer_pad), \(inner)), 256))"
+    /// Where the UPDATE reads the hmac key's pads from.
+    public enum HMACPadSource: Sendable, Equatable {
+        /// Hex statement parameters `hmac_inner_pad`, `hmac_outer_pad`: they stay in the warehouse's query history.
+        case parameters
+        /// Databricks SQL's `secret(scope, key)`: the statement carries only names (`DBX_SECRET_SCOPE`).
+        case secretScope(String, keyID: String)
+    }
+
+    /// The secret key (in the scope) holding a key's hex inner or outer pad: `hmac-inner-pad-<key id>`.
+    public static func padSecretKey(inner: Bool, keyID: String) -> String {
+        "hmac-\(inner ? "inner" : "outer")-pad-\(keyID)"
+    }
+
+    /// A SQL string literal. Used only for secret scope and key names, which are validated names.
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+    }
+
+    /// The `hmac` token, byte-identical to Swift: HMAC-SHA256 built from `sha2` and the key's pads (hex strings).
+    public static func hmacToken(_ column: String, pads: HMACPadSource = .parameters) -> String {
+        let (innerPad, outerPad): (String, String)
+        switch pads {
+        case .parameters:
+            (innerPad, outerPad) = (":hmac_inner_pad", ":hmac_outer_pad")
+        case .secretScope(let scope, let keyID):
+            innerPad = "secret(\(literal(scope)), \(literal(padSecretKey(inner: true, keyID: keyID))))"
+            outerPad = "secret(\(literal(scope)), \(literal(padSecretKey(inner: false, keyID: keyID))))"
+        }
+        let inner = "unhex(sha2(concat(unhex(\(innerPad)), encode(\(quote(column)), 'UTF-8')), 256))"
+        let mac = "unhex(sha2(concat(unhex(\(outerPad)), \(inner)), 256))"
         return "concat('tkh_', :hmac_key_id, '_', replace(translate(base64(\(mac)), '+/', '-_'), '=', ''))"
     }
 
     /// One UPDATE over the whole table, rendered from the shared push-down plan: Delta reports
     /// `num_affected_rows`. NULL, empty and tokenized values are skipped, so a re-run affects 0 rows.
-    /// Parameters used: `<scheme>_pattern` for each scheme, and for hmac `hmac_key_id`, `hmac_inner_pad`,
-    /// `hmac_outer_pad`.
-    public static func update(table: TableReference, plan: PushDownPlan) -> (sql: String, parameters: Set<String>) {
+    /// Parameters used: `<scheme>_pattern` for each scheme, and for hmac `hmac_key_id` (and `hmac_inner_pad`,
+    /// `hmac_outer_pad` unless the pads come from a secret scope).
+    public static func update(table: TableReference, plan: PushDownPlan, pads: HMACPadSource = .parameters) -> (sql: String, parameters: Set<String>) {
         var parameters: Set<String> = []
         var assignments: [String] = []
         var needs: [String] = []
@@ -59,8 +85,9 @@ public enum DatabricksSQL {
             case .poc:
                 token = pocToken(column.name)
             case .hmac:
-                token = hmacToken(column.name)
-                parameters.formUnion(["hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
+                token = hmacToken(column.name, pads: pads)
+                parameters.insert("hmac_key_id")
+                if pads == .parameters { parameters.formUnion(["hmac_inner_pad", "hmac_outer_pad"]) }
             case .siv, .ff1:
                 preconditionFailure("\(column.scheme) tokens cannot be computed in Databricks SQL")
             }

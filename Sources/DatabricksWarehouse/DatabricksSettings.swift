@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and how to reach a Databricks SQL warehouse.
 public struct DatabricksSettings: Sendable, Equatable {
     /// Base URL of the workspace, e.g. `https://dbc-1234.cloud.databricks.com` (from `DBX_HOST`).
@@ -12,17 +14,26 @@ public struct DatabricksSettings: Sendable, Equatable {
     public var waitTimeout: Duration
     /// Attempts for requests answered 429, 503 or TEMPORARILY_UNAVAILABLE (default 5).
     public var maxAttempts: Int
+    /// `DBX_SECRET_SCOPE`: the Databricks secret scope holding the hmac pads (`tokenize-action keys
+    /// export-databricks`); nil: the pads are statement parameters, and stay in the query history.
+    public var secretScope: String?
 
     public init(
         baseURL: String, token: String, warehouseID: String, statementTimeout: Duration = .seconds(600), waitTimeout: Duration = .seconds(10),
-        maxAttempts: Int = 5
+        maxAttempts: Int = 5, secretScope: String? = nil
     ) {
+        self.secretScope = secretScope
         self.baseURL = baseURL
         self.token = token
         self.warehouseID = warehouseID
         self.statementTimeout = statementTimeout
         self.waitTimeout = waitTimeout
         self.maxAttempts = maxAttempts
+    }
+
+    /// Whether a name can be a Databricks secret scope (letters, digits, `_`, `-`, `.`, `@`; at most 128).
+    public static func isValidScope(_ name: String) -> Bool {
+        (1...128).contains(name.count) && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.@".unicodeScalars.contains($0)) }
     }
 
     /// `https://` + host unless the host already names a scheme; no trailing slash.

@@ -3,14 +3,17 @@ import WarehouseKit
 
 /// Tokenizes Delta tables inside a Databricks SQL warehouse: one `UPDATE` per table computes the tokens with
 /// Databricks SQL built-ins, so no table row travels through the service. Identifiers are checked against
-/// `system.information_schema.columns` first and backtick-quoted; values are named parameters.
+/// `system.information_schema.columns` first and backtick-quoted; values are named parameters. With a secret
+/// scope (`DBX_SECRET_SCOPE`) the hmac pads are read there with `secret()`, so no statement carries them.
 public struct DatabricksWarehouse: Warehouse {
     private let client: DatabricksStatementClient
     private let tokenizer: Tokenizer
+    private let secretScope: String?
 
-    public init(client: DatabricksStatementClient, tokenizer: Tokenizer) {
+    public init(client: DatabricksStatementClient, tokenizer: Tokenizer, secretScope: String? = nil) {
         self.client = client
         self.tokenizer = tokenizer
+        self.secretScope = secretScope
     }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
@@ -42,16 +45,19 @@ public struct DatabricksWarehouse: Warehouse {
         }
         // hmac and poc tokens cannot move between keys, so a rekey run is a plain run here.
         let plan = try PushDownPlan(columns: request.columns, tokenizer: tokenizer, table: table)
-        let update = DatabricksSQL.update(table: table, plan: plan)
+        let usesHMAC = request.columns.contains { $0.scheme == .hmac }
+        let pads = usesHMAC ? try HMACPads(tokenizer: tokenizer) : nil
+        let source: DatabricksSQL.HMACPadSource = secretScope.flatMap { scope in pads.map { .secretScope(scope, keyID: $0.keyID) } } ?? .parameters
+        let update = DatabricksSQL.update(table: table, plan: plan, pads: source)
         var parameters: [DatabricksParameter] = []
         for (scheme, shape) in plan.shapes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             parameters.append(.init("\(scheme.rawValue)_pattern", shape.pattern))
         }
-        if update.parameters.contains("hmac_key_id") {
-            let pads = try HMACPads(tokenizer: tokenizer)
-            parameters += [
-                .init("hmac_key_id", pads.keyID), .init("hmac_inner_pad", Hex.encode(pads.inner)), .init("hmac_outer_pad", Hex.encode(pads.outer)),
-            ]
+        if let pads {
+            parameters.append(.init("hmac_key_id", pads.keyID))
+            if source == .parameters {
+                parameters += [.init("hmac_inner_pad", Hex.encode(pads.inner)), .init("hmac_outer_pad", Hex.encode(pads.outer))]
+            }
         }
         let result = try await client.execute(update.sql, parameters: parameters, stop: request.stop)
         guard let affected = result.affectedRows else {

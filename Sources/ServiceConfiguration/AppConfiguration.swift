@@ -150,7 +150,7 @@ public struct AppConfiguration: Sendable {
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
             "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
             "trigger=\(runs.triggerTag.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
-            "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID)" } ?? "not configured")",
+            "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID) secret_scope \($0.secretScope ?? "none")" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
             "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",
         ].joined(separator: " ")

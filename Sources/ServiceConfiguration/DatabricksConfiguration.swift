@@ -33,6 +33,12 @@ extension AppConfiguration {
             throw ConfigurationError(.missing, variable: "DBX_WAREHOUSE_ID", "is required when Databricks is configured (or DBX_HTTP_PATH=/sql/1.0/warehouses/<id>)")
         }
         let timeout = try env.integer("DBX_STATEMENT_TIMEOUT_SECONDS", default: 600, range: 1...86_400)
-        return DatabricksSettings(baseURL: DatabricksSettings.baseURL(host: host), token: token, warehouseID: warehouseID, statementTimeout: .seconds(timeout))
+        let scope = env["DBX_SECRET_SCOPE"]
+        if let scope, !DatabricksSettings.isValidScope(scope) {
+            throw ConfigurationError(.invalid, variable: "DBX_SECRET_SCOPE", "'\(scope)' is not a secret scope name (letters, digits, _ - . @; at most 128)")
+        }
+        return DatabricksSettings(
+            baseURL: DatabricksSettings.baseURL(host: host), token: token, warehouseID: warehouseID, statementTimeout: .seconds(timeout),
+            secretScope: scope)
     }
 }

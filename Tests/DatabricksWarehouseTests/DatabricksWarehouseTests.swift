@@ -44,6 +44,16 @@ import WarehouseKit
         #expect(!update.sql.contains("tkh_k"))  // no key material or ids inlined
     }
 
+    /// With a secret scope the statement names the pads; no parameter carries them.
+    @Test func aSecretScopeKeepsThePadsOutOfTheStatement() throws {
+        let update = DatabricksSQL.update(
+            table: table, plan: try plan([ColumnPlan(name: "email", scheme: .hmac)]), pads: .secretScope("tokenize", keyID: "k2"))
+        #expect(update.sql.contains("unhex(secret('tokenize', 'hmac-inner-pad-k2'))") && update.sql.contains("secret('tokenize', 'hmac-outer-pad-k2')"))
+        #expect(update.parameters == ["hmac_key_id", "hmac_pattern"])
+        #expect(!update.sql.contains(":hmac_inner_pad"))
+        #expect(DatabricksSQL.literal("a'b\\c") == "'a\\'b\\\\c'")
+    }
+
     @Test func onlyPocNeedsOnlyItsPattern() throws {
         let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "ssn", scheme: .poc)]))
         #expect(update.parameters == ["poc_pattern"])

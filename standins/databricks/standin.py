@@ -16,8 +16,12 @@ API (as documented for /api/2.0/sql/statements):
 Errors: non-2xx {error_code, message}; execution errors are 200 with status.state FAILED and status.error.
 Results: INLINE JSON_ARRAY, values as strings, split into chunks of --chunk-rows rows.
 
+`secret(scope, key)` reads the secrets file given with --secrets-file ({"scope": {"key": "value"}}, read at each
+lookup), as Databricks reads its secret service; an unknown scope or key fails with INVALID_SECRET_LOOKUP.
+
 Test controls (not Databricks API): POST /standin/config {"delay_seconds": s, "fail_requests": n,
-"fail_status": 429|503} delays execution of the next statements or answers the next n requests with an error.
+"fail_status": 429|503} delays execution of the next statements or answers the next n requests with an error;
+GET /standin/history lists every statement received, with its parameters (the query history's contents).
 """
 import argparse
 import json
@@ -58,7 +62,30 @@ def binary_concat(node):
     return node
 
 
-def transpile(statement):
+def resolve_secrets(tree, secrets_file):
+    """Replaces each secret('scope', 'key') with the stored value, as Databricks does server-side."""
+    for node in list(tree.find_all(exp.Anonymous)):
+        if node.name.lower() != "secret":
+            continue
+        args = node.expressions
+        if len(args) != 2 or not all(isinstance(a, exp.Literal) and a.is_string for a in args):
+            raise ValueError("INVALID_SECRET_LOOKUP", "[INVALID_SECRET_LOOKUP] secret() takes two constant strings: scope and key")
+        scope, key = (a.this for a in args)
+        secrets = {}
+        if secrets_file and os.path.exists(secrets_file):
+            with open(secrets_file) as handle:
+                secrets = json.load(handle)
+        if key not in secrets.get(scope, {}):
+            raise ValueError("INVALID_SECRET_LOOKUP",
+                             f"[INVALID_SECRET_LOOKUP.SECRET_FUNCTION_KEY_NOT_EXISTS] Secret does not exist with scope: {scope} and key: {key}")
+        replacement = exp.Literal.string(secrets[scope][key])
+        if node is tree:
+            return replacement
+        node.replace(replacement)
+    return tree
+
+
+def transpile(statement, secrets_file=None):
     """Databricks SQL → DuckDB SQL, or raises ValueError with a Databricks-style error code."""
     try:
         trees = sqlglot.parse(statement, read="databricks", error_level=ErrorLevel.RAISE)
@@ -66,7 +93,7 @@ def transpile(statement):
         raise ValueError("PARSE_SYNTAX_ERROR", f"[PARSE_SYNTAX_ERROR] Syntax error: {error}")
     if len(trees) != 1 or trees[0] is None:
         raise ValueError("PARSE_SYNTAX_ERROR", "[PARSE_SYNTAX_ERROR] exactly one statement is allowed")
-    tree = trees[0]
+    tree = resolve_secrets(trees[0], secrets_file)
     for node in reversed(list(tree.find_all(exp.Concat))):  # innermost first
         replacement = binary_concat(node)
         if replacement is not node:
@@ -97,7 +124,9 @@ class Statement:
 
 
 class Engine:
-    def __init__(self, catalogs, chunk_rows):
+    def __init__(self, catalogs, chunk_rows, secrets_file=None):
+        self.secrets_file = secrets_file
+        self.history = []
         self.db = duckdb.connect(config={"python_enable_replacements": False})
         for catalog in catalogs:
             self.db.execute(f"ATTACH ':memory:' AS \"{catalog}\"")
@@ -112,6 +141,7 @@ class Engine:
         statement = Statement(str(uuid.uuid4()), body.get("statement", ""), body.get("parameters") or [],
                               body.get("catalog"), body.get("schema"))
         self.statements[statement.id] = statement
+        self.history.append({"statement_id": statement.id, "statement": statement.sql, "parameters": statement.parameters})
         threading.Thread(target=self._run, args=(statement,), daemon=True).start()
         return statement
 
@@ -125,7 +155,7 @@ class Engine:
             statement.done.set()
             return
         try:
-            sql = transpile(statement.sql)
+            sql = transpile(statement.sql, self.secrets_file)
             values = {}
             for parameter in statement.parameters:
                 name = parameter.get("name")
@@ -231,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlparse(self.path).path
         if path == "/health":
             return self._send(200, {"ok": True})
+        if path == "/standin/history":
+            return self._send(200, {"statements": self.server.engine.history})
         if self._guard():
             return
         engine = self.server.engine
@@ -295,11 +327,12 @@ def main():
     parser.add_argument("--warehouse-id", required=True)
     parser.add_argument("--catalog", action="append", default=[], help="catalog to create (repeatable)")
     parser.add_argument("--chunk-rows", type=int, default=1000, help="rows per result chunk")
+    parser.add_argument("--secrets-file", help="JSON {scope: {key: value}} that secret(scope, key) reads")
     parser.add_argument("--port-file")
     args = parser.parse_args()
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    server.engine = Engine(args.catalog or ["demo"], args.chunk_rows)
+    server.engine = Engine(args.catalog or ["demo"], args.chunk_rows, args.secrets_file)
     server.token = args.token
     server.warehouse_id = args.warehouse_id
     serving.serve(server, f"databricks-standin listening on http://{args.host}:{{port}} (warehouse {args.warehouse_id})", args.port_file)
