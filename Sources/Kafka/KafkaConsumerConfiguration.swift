@@ -13,14 +13,17 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     public var autoOffsetReset: String
     /// Messages queued for the handler before fetching pauses (default 1000).
     public var maximumQueued: Int
+    /// TLS and SASL (`KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_*`).
+    public var security: KafkaSecurity
     /// Extra librdkafka settings (`KAFKA_EXTRA_CONFIG`), applied last.
     public var extraSettings: [String: String]
 
     public init(
         bootstrapServers: String, groupID: String, topics: [String], sessionTimeout: Duration = .seconds(10),
         maxPollInterval: Duration = .seconds(300), autoOffsetReset: String = "earliest", maximumQueued: Int = 1000,
-        extraSettings: [String: String] = [:]
+        security: KafkaSecurity = KafkaSecurity(), extraSettings: [String: String] = [:]
     ) {
+        self.security = security
         self.bootstrapServers = bootstrapServers
         self.groupID = groupID
         self.topics = topics
@@ -48,7 +51,65 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             // so 16 MiB keeps throughput and bounds memory on topics with large aspects.
             "queued.max.messages.kbytes": "16384",
         ]
+        settings.merge(security.librdkafkaSettings) { _, security in security }
         settings.merge(extraSettings) { _, extra in extra }
         return settings
+    }
+}
+
+/// How the consumer reaches the brokers: TLS, and SASL credentials (PLAIN or SCRAM), as Confluent Cloud, MSK
+/// (SASL/SCRAM) and Aiven expect.
+public struct KafkaSecurity: Sendable, Equatable, CustomStringConvertible {
+    public enum SecurityProtocol: String, Sendable, CaseIterable {
+        case plaintext = "PLAINTEXT"
+        case ssl = "SSL"
+        case saslPlaintext = "SASL_PLAINTEXT"
+        case saslSSL = "SASL_SSL"
+
+        public var usesSASL: Bool { self == .saslPlaintext || self == .saslSSL }
+    }
+
+    public enum Mechanism: String, Sendable, CaseIterable {
+        case plain = "PLAIN"
+        case scramSHA256 = "SCRAM-SHA-256"
+        case scramSHA512 = "SCRAM-SHA-512"
+    }
+
+    /// `KAFKA_SECURITY_PROTOCOL` (default PLAINTEXT).
+    public var securityProtocol: SecurityProtocol
+    /// `KAFKA_SASL_MECHANISM` (default PLAIN).
+    public var mechanism: Mechanism
+    /// `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD` (secret; or `KAFKA_SASL_PASSWORD_FILE`).
+    public var username: String?
+    public var password: String?
+    /// `KAFKA_SSL_CA_LOCATION`: a PEM file of the brokers' CA (default: the system's trust store).
+    public var caLocation: String?
+
+    public init(
+        securityProtocol: SecurityProtocol = .plaintext, mechanism: Mechanism = .plain, username: String? = nil, password: String? = nil,
+        caLocation: String? = nil
+    ) {
+        self.securityProtocol = securityProtocol
+        self.mechanism = mechanism
+        self.username = username
+        self.password = password
+        self.caLocation = caLocation
+    }
+
+    var librdkafkaSettings: [String: String] {
+        var settings = ["security.protocol": securityProtocol.rawValue]
+        if securityProtocol.usesSASL {
+            settings["sasl.mechanisms"] = mechanism.rawValue
+            settings["sasl.username"] = username
+            settings["sasl.password"] = password
+        }
+        if let caLocation { settings["ssl.ca.location"] = caLocation }
+        return settings
+    }
+
+    /// For the startup summary (the password only as set or unset).
+    public var description: String {
+        guard securityProtocol.usesSASL else { return securityProtocol.rawValue }
+        return "\(securityProtocol.rawValue)/\(mechanism.rawValue)/user:\(username ?? "-")/password:\(password == nil ? "unset" : "set")"
     }
 }

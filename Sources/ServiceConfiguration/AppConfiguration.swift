@@ -61,13 +61,26 @@ public struct AppConfiguration: Sendable {
         let configuration = KafkaConsumerConfiguration(
             bootstrapServers: try env.required("KAFKA_BOOTSTRAP_SERVERS", example: "broker:29092"),
             groupID: env["KAFKA_GROUP_ID"] ?? "tokenize-action", topics: [env["KAFKA_MCL_TOPIC"] ?? "MetadataChangeLog_Versioned_v1"],
-            autoOffsetReset: reset, extraSettings: extra)
+            autoOffsetReset: reset, security: try loadKafkaSecurity(env), extraSettings: extra)
         do {
             try validateKafkaSettings(configuration.librdkafkaSettings)
         } catch {
             throw ConfigurationError(.invalid, variable: "KAFKA_EXTRA_CONFIG", error.message)
         }
         return configuration
+    }
+
+    static func loadKafkaSecurity(_ env: Environment) throws(ConfigurationError) -> KafkaSecurity {
+        let security = KafkaSecurity(
+            securityProtocol: try env.choice("KAFKA_SECURITY_PROTOCOL", default: KafkaSecurity.SecurityProtocol.plaintext),
+            mechanism: try env.choice("KAFKA_SASL_MECHANISM", default: KafkaSecurity.Mechanism.plain), username: env["KAFKA_SASL_USERNAME"],
+            password: try env.secret("KAFKA_SASL_PASSWORD"), caLocation: env["KAFKA_SSL_CA_LOCATION"])
+        if security.securityProtocol.usesSASL, security.username == nil || security.password == nil {
+            throw ConfigurationError(
+                .missing, variable: security.username == nil ? "KAFKA_SASL_USERNAME" : "KAFKA_SASL_PASSWORD",
+                "is required with KAFKA_SECURITY_PROTOCOL=\(security.securityProtocol.rawValue) (or KAFKA_SASL_PASSWORD_FILE)")
+        }
+        return security
     }
 
     /// Parses `key=value,key=value`.
@@ -144,7 +157,7 @@ public struct AppConfiguration: Sendable {
     /// Settings safe to log (secrets shown only as set or unset).
     public var redactedSummary: String {
         [
-            "kafka=\(kafka?.bootstrapServers ?? "-")", "topic=\(kafka?.topics.joined(separator: ",") ?? "-")", "group=\(kafka?.groupID ?? "-")",
+            "kafka=\(kafka?.bootstrapServers ?? "-")", "kafka_security=\(kafka.map { "\($0.security)" } ?? "-")", "topic=\(kafka?.topics.joined(separator: ",") ?? "-")", "group=\(kafka?.groupID ?? "-")",
             "gms=\(datahub.gmsURL)", "registry=\(schemaRegistry.url)", "registry_auth=\(schemaRegistry.credentials == nil ? "none" : "set")",
             "datahub_token=\(datahub.token == nil ? "unset" : "set")",
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",

@@ -153,4 +153,21 @@ import Testing
         #expect(error?.variable == "TOKENIZE_POLICY_FILE" && error?.message.contains("line 3: unknown key 'trigers'") == true)
         #expect(failure(minimal.merging(["APPROVAL_TAG": "tokenize/run"]) { $1 })?.variable == "APPROVAL_TAG")
     }
+
+    /// SASL credentials are typed settings librdkafka accepts; the password stays out of the summary.
+    @Test func kafkaSASLCredentials() throws {
+        let sasl = minimal.merging([
+            "KAFKA_SECURITY_PROTOCOL": "sasl_ssl", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "tokenize",
+            "KAFKA_SASL_PASSWORD": "kafka-secret-value",
+        ]) { $1 }
+        let config = try load(sasl)
+        let settings = try #require(config.kafka?.librdkafkaSettings)
+        #expect(settings["security.protocol"] == "SASL_SSL" && settings["sasl.mechanisms"] == "SCRAM-SHA-512" && settings["sasl.username"] == "tokenize")
+        #expect(settings["sasl.password"] == "kafka-secret-value")
+        #expect(config.redactedSummary.contains("kafka_security=SASL_SSL/SCRAM-SHA-512/user:tokenize/password:set"))
+        #expect(!config.redactedSummary.contains("kafka-secret-value"))
+        #expect(failure(sasl.merging(["KAFKA_SASL_PASSWORD": ""]) { $1 })?.variable == "KAFKA_SASL_PASSWORD")
+        #expect(failure(sasl.merging(["KAFKA_SASL_MECHANISM": "GSSAPI"]) { $1 })?.variable == "KAFKA_SASL_MECHANISM")
+        #expect(try load(minimal).kafka?.librdkafkaSettings["security.protocol"] == "PLAINTEXT")
+    }
 }
