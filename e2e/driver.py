@@ -94,12 +94,13 @@ class Env:
         self.dbx = (args.dbx_host.rstrip("/"), args.dbx_token, args.dbx_warehouse) if args.dbx_host else None
         self.unconfigured_run = shlex.split(args.unconfigured_run) if args.unconfigured_run else None
         self.binary = args.binary
-        self.api_token = args.api_token
-        self.pg_log = args.pg_log
-        self.policy = args.policy
-        self.service_log = args.service_log
+        self.api_token = getattr(args, "api_token", None)
+        self.pg_log = getattr(args, "pg_log", None)
+        self.policy = getattr(args, "policy", False)
+        self.service_log = getattr(args, "service_log", None)
         self.keys_file = args.keys_file
-        self.state_database = args.state_database
+        self.state_database = getattr(args, "state_database", "postgres")
+        self.error_bodies = []  # every HTTP error body received (the secrets check searches them)
 
     def dbx_sql(self, statement, parameters=()):
         """Runs a statement through the Databricks SQL Statement Execution API; returns its rows."""
@@ -146,7 +147,9 @@ class Env:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+            raw = error.read()
+            self.error_bodies.append(raw.decode(errors="replace"))
+            return error.code, json.loads(raw or b"null")
 
     def http_text(self, url):
         with urllib.request.urlopen(url, timeout=30) as response:
@@ -656,6 +659,41 @@ def scenario_key_material_in_logs(env, state):
           f"{searched} key-derived strings: 0 hits", flush=True)
 
 
+def scenario_no_secret_leaves(env, state):
+    """Runs last, after the whole e2e at LOG_LEVEL=trace: no secret (POSTGRES_PASSWORD, DATAHUB_TOKEN, DBX_TOKEN, the
+    API tokens, the token keys and everything derived from them) appears in the service log, PostgreSQL's log,
+    /metrics, /runs, any HTTP error body the tests received, or any request the service sent to DataHub."""
+    secrets = {}
+    for name in ("POSTGRES_PASSWORD", "DATAHUB_TOKEN", "DBX_TOKEN"):
+        value = os.environ.get(name)
+        expect(value and len(value) >= 16, f"{name} must be set to a distinctive value for this check")
+        secrets[name] = oracle.secret_forms(value)
+    for caller, token in all_keys_like(os.environ["API_TOKENS_FILE"]):
+        secrets[f"API token {caller}"] = oracle.secret_forms(token)
+    for key_id, secret in all_keys(env.keys_file):
+        for what, material in oracle.key_material(secret).items():
+            secrets[f"key {key_id} {what}"] = oracle.searchable_forms(material)
+    places = {}
+    for name, path in (("the service log", env.service_log), ("PostgreSQL's log", env.pg_log)):
+        with open(path, errors="replace") as handle:
+            places[name] = handle.read()
+    places["/metrics"] = env.http_text(f"{env.service}/metrics")[1]
+    places["/runs"] = json.dumps(env.api("GET", "/runs?limit=1000")[1])
+    places["HTTP error bodies"] = "\n".join(env.error_bodies)
+    places["requests to DataHub"] = json.dumps(env.http("GET", f"{env.gms}/standin/requests")[1])
+    expect(" trace " in places["the service log"], "the service must run at LOG_LEVEL=trace (no trace line in its log)")
+    hits = sorted({f"{secret} in {where}" for secret, forms in secrets.items() for where, text in places.items() if any(f in text for f in forms)})
+    expect(not hits, f"secrets found: {hits}")
+    sizes = ", ".join(f"{where} {len(text) // 1024} KiB" for where, text in places.items())
+    print(f"   {len(secrets)} secrets in {sum(len(f) for f in secrets.values())} forms; searched {sizes}: 0 hits", flush=True)
+
+
+def all_keys_like(path):
+    """NAME=VALUE lines of a file (API_TOKENS_FILE)."""
+    with open(path) as handle:
+        return [tuple(part.strip() for part in line.split("=", 1)) for line in handle if "=" in line and not line.strip().startswith("#")]
+
+
 def policy_table(env, suffix):
     if not env.policy:
         raise Failure("the service must run with TOKENIZE_POLICY_FILE=e2e/policy.yml (pass --policy)")
@@ -739,6 +777,7 @@ SCENARIOS = [
     ("policy-denied", "policy: a denied dataset is REJECTED, data untouched", scenario_policy_denied),
     ("policy-approval", "policy: AWAITING_APPROVAL, self-approval ignored, another approver starts the run", scenario_policy_approval),
     ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
+    ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 
 

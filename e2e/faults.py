@@ -35,7 +35,7 @@ class Faults:
         self.binary = args.binary
         self.log_dir = args.log_dir
         self.datahub = driver.Env(types.SimpleNamespace(
-            gms=self.stack.gms, token=None, service=None, psql=f"psql -h 127.0.0.1 -p {self.stack.pg_port} -U postgres", database="shop",
+            gms=self.stack.gms, token=os.environ.get("DATAHUB_TOKEN"), service=None, psql=f"psql -h 127.0.0.1 -p {self.stack.pg_port} -U postgres", database="shop",
             kafka_bootstrap=self.stack.kafka, topic=self.stack.topic, timeout=120, scheme="hmac", keys_file=os.environ["TOKEN_KEYS_FILE"],
             detokenize=None, dbx_host=None, dbx_token=None, dbx_warehouse=None, unconfigured_run=None, binary=self.binary))
         self.key_id, self.secret = driver.newest_key(os.environ["TOKEN_KEYS_FILE"])

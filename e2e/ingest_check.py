@@ -34,8 +34,11 @@ def seed_earlier_tag(gms):
     value = {"tags": [{"tag": EARLIER_TAG}]}
     proposal = {"entityType": "dataset", "entityUrn": DATASET, "changeType": "UPSERT", "aspectName": "globalTags",
                 "aspect": {"value": json.dumps(value), "contentType": "application/json"}}
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("DATAHUB_TOKEN"):
+        headers["Authorization"] = f"Bearer {os.environ['DATAHUB_TOKEN']}"
     request = urllib.request.Request(f"{gms}/aspects?action=ingestProposal", data=json.dumps({"proposal": proposal}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+                                     method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         if response.status != 200:
             fail(f"could not seed the earlier tag: HTTP {response.status}")

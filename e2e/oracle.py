@@ -158,3 +158,14 @@ def searchable_forms(data):
     forms.add(data[:16].hex())
     return forms
 
+
+
+def secret_forms(text):
+    """How a password or token may appear: as is, in hex, and base64-encoded alone or inside a longer blob."""
+    data = text.encode()
+    forms = {text, base64.b64encode(data).decode(), data.hex()} | searchable_forms(data)
+    for shift in range(3):
+        window = data[shift:shift + 18]
+        if len(window) == 18:
+            forms.add(base64.b64encode(window).decode())
+    return forms

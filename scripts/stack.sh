@@ -65,7 +65,14 @@ up() {
   pgroot=$(mktemp -d "${TMPDIR:-/tmp}/tokenize-action-pg.XXXXXX")
   echo "$pgroot" >"$dir/pgroot"
   if [ "$(id -u)" = 0 ]; then chown postgres "$pgroot"; fi
-  as_pg "$bin/initdb" -D "$pgroot/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
+  # TCP connections need the password (SCRAM); the distinctive secrets let the tests prove none is ever logged.
+  pg_password="pg-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  printf '%s\n' "$pg_password" >"$pgroot/pwfile"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$pgroot/pwfile"; fi
+  as_pg "$bin/initdb" -D "$pgroot/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$pgroot/pwfile" \
+    -E UTF8 --locale=C.UTF-8 >"$dir/pg-init.log" 2>&1
+  rm -f "$pgroot/pwfile"
+  export PGPASSWORD=$pg_password
   make_tls "$pgroot/tls"
   cp "$pgroot/tls/ca.crt" "$dir/postgres-ca.crt"
   as_pg "$bin/pg_ctl" -D "$pgroot/data" -l "$pgroot/server.log" -w -t 30 \
@@ -81,10 +88,12 @@ up() {
   local bootstrap
   bootstrap=$(cat "$dir/kafka.bootstrap")
 
-  # DataHub stand-in
-  local gms_port
+  # DataHub stand-in, asking for a personal access token as GMS with metadata service authentication does.
+  local gms_port datahub_token
   gms_port=$(free_port)
-  setsid "$python" "$root/standins/datahub/standin.py" --port "$gms_port" --kafka-bootstrap "$bootstrap" --topic "$topic" \
+  datahub_token="datahub-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  STANDIN_REQUIRED_TOKEN=$datahub_token setsid "$python" "$root/standins/datahub/standin.py" --port "$gms_port" \
+    --kafka-bootstrap "$bootstrap" --topic "$topic" \
     --port-file "$dir/gms.port" >"$dir/datahub-standin.log" 2>&1 &
   echo $! >"$dir/gms.pid"
   wait_for_file "$dir/gms.port" "the DataHub stand-in"
@@ -135,7 +144,9 @@ export POSTGRES_SSLMODE=verify-full
 export POSTGRES_SSLROOTCERT=$dir/postgres-ca.crt
 export POSTGRES_PORT=$pg_port
 export POSTGRES_USER=postgres
-export POSTGRES_PASSWORD=
+export POSTGRES_PASSWORD=$pg_password
+export PGPASSWORD=$pg_password
+export DATAHUB_TOKEN=$datahub_token
 export HTTP_PORT=$http_port
 export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
 export API_TOKENS_FILE=$dir/api-tokens

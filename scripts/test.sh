@@ -17,7 +17,8 @@ swift_status=0
 swift test --skip-build || swift_status=$?
 
 # The e2e service runs with a policy (e2e/policy.yml) that the policy scenarios exercise.
-TOKENIZE_POLICY_FILE="$root/e2e/policy.yml" .build/debug/tokenize-action serve >.stack/service.log 2>&1 &
+# At LOG_LEVEL=trace, so the last scenario can prove no secret reaches its log.
+TOKENIZE_POLICY_FILE="$root/e2e/policy.yml" LOG_LEVEL=trace .build/debug/tokenize-action serve >.stack/service.log 2>&1 &
 echo $! >.stack/service.pid
 for _ in $(seq 1 100); do
   curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null 2>&1 && break
@@ -26,7 +27,7 @@ done
 curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null || { echo "tokenize-action did not become ready"; exit 1; }
 
 e2e_status=0
-.venv/bin/python e2e/driver.py --gms "$DATAHUB_DIRECT_URL" --service "$TOKENIZE_ACTION_URL" \
+.venv/bin/python e2e/driver.py --gms "$DATAHUB_DIRECT_URL" --token "$DATAHUB_TOKEN" --service "$TOKENIZE_ACTION_URL" \
   --psql "psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres" --kafka-bootstrap "$KAFKA_BOOTSTRAP_SERVERS" \
   --topic "$KAFKA_MCL_TOPIC" --scheme "$TOKEN_SCHEME" --keys-file "$TOKEN_KEYS_FILE" \
   --detokenize "$root/.build/debug/tokenize-action detokenize" \

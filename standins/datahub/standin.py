@@ -46,7 +46,9 @@ class Faults:
     POST /standin/faults {"status": 503, "seconds": 20, "paths": ["/api/graphql"], "graphql": "all"|"mutations",
                           "operations": "tokenize"}  (operations: only GraphQL operations whose name has this prefix)
     POST /standin/faults {"clear": true}
-    GET  /standin/stats   GraphQL requests and mutations, in all and by the service (operation names tokenize*)"""
+    GET  /standin/stats   GraphQL requests and mutations, in all and by the service (operation names tokenize*)
+    GET  /standin/requests  the service's GraphQL requests (query and variables), as received
+    Test controls under /standin/ need no token."""
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -444,6 +446,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         path = urlparse(self.path).path
         _request.actor = self.headers.get("X-DataHub-Actor")
+        if path == "/standin/requests":
+            with self.server.faults.lock:
+                return self._send(200, {"requests": list(self.server.service_requests)})
         if path == "/standin/stats":
             with self.server.faults.lock:
                 return self._send(200, dict(self.server.faults.counts))
@@ -477,7 +482,7 @@ class Handler(BaseHTTPRequestHandler):
         parsed = urlparse(self.path)
         store = self.server.store
         token = self.server.required_token
-        if token and self.headers.get("Authorization") != f"Bearer {token}":
+        if token and not parsed.path.startswith("/standin/") and self.headers.get("Authorization") != f"Bearer {token}":
             return self._send(401, {"error": "Unauthorized"})
         try:
             body = self._body()
@@ -500,6 +505,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if parsed.path == "/api/graphql":
             self.server.faults.count(query_text, operation)
+            if (operation or "").startswith("tokenize"):
+                with self.server.faults.lock:
+                    self.server.service_requests.append(body)
             result = graphql_sync(self.server.schema, body.get("query", ""), root_value=Root(store),
                                   variable_values=body.get("variables"), operation_name=body.get("operationName"))
             response = {"data": result.data}
@@ -547,6 +555,7 @@ def main():
     server.required_token = args.token
     server.store = Store(MCLEmitter(args.kafka_bootstrap, args.topic, args.schema_id))
     server.faults = Faults()
+    server.service_requests = []  # every GraphQL request the service sent (operations tokenize*), as received
     serving.serve(server, f"datahub-standin listening on http://{args.host}:{{port}} (kafka={args.kafka_bootstrap or 'off'}, "
                           f"schema id {args.schema_id})", args.port_file)
 
