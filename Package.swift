@@ -112,6 +112,7 @@ let package = Package(
             name: "Runs",
             dependencies: [
                 "AccessControl", "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -128,7 +129,7 @@ let package = Package(
         .target(
             name: "ServiceConfiguration",
             dependencies: [
-                "AccessControl", "Kafka", "MCL", "DataHubClient", "PostgresSupport", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
+                "AccessControl", "Kafka", "MCL", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.

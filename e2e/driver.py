@@ -8,310 +8,24 @@ flip the tags, and checks the rows in PostgreSQL. Each scenario prints PASS/FAIL
 "N passed, M failed". Exit status 1 when any scenario failed.
 """
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import os
-import re
-import shlex
 import subprocess
 import sys
 import time
 import traceback
-import urllib.error
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import oracle  # noqa: E402
+from common import (  # noqa: E402,F401  (re-exported: the fault tests use them)
+    COLUMNS, DEMO_ROWS, PII, ROWS, Env, Failure, check_tokenized, expect, hmac_token, looks_tokenized, newest_key, poc_token)
+from common import oracle  # noqa: E402
+from security_scenarios import (  # noqa: E402
+    all_keys, scenario_key_material_in_logs, scenario_no_secret_leaves, scenario_policy_approval, scenario_policy_denied, scenario_policy_principal,
+    scenario_unauthenticated)
+from proof_scenarios import (  # noqa: E402
+    scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
-TOKEN_RE = re.compile(r"^tok_[A-Za-z0-9+/=]+_poc$")
-ROWS = [
-    ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0958", "078-05-1120", "London"),
-    ("Grace", "Hopper", "grace@example.com", "+1 212 555 0199", "219-09-9999", "New York"),
-    ("Zoë", "Müller-Łukasiewicz", "zoë.müller@exämple.de" * 3, None, "", "Kraków"),
-    ("Alan", "Turing", None, "+44 161 496 0000", "457-55-5462", "Manchester"),
-]
-# The rows ingestion/demo-seed.sql puts in shop.public.customers (docker compose and the local stack).
-DEMO_ROWS = [
-    ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0958", "078-05-1120", "London"),
-    ("Grace", "Hopper", "grace@example.com", "+1 212 555 0199", "219-09-9999", "New York"),
-    ("Zoë", "Müller-Łukasiewicz", "zoë.müller@exämple.de", None, "", "Kraków"),
-    ("Alan", "Turing", None, "+44 161 496 0000", "457-55-5462", "Manchester"),
-]
-COLUMNS = ["first_name", "last_name", "email", "phone", "ssn", "city"]
-PII = ["first_name", "last_name", "email", "phone", "ssn"]
-
-
-def poc_token(value):
-    return "tok_" + base64.b64encode(value.encode()).decode() + "_poc"
-
-
-def hkdf_sha256(ikm, salt, info, length):
-    """RFC 5869, written here independently of the service, so the e2e check proves the Swift and SQL tokens."""
-    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
-
-
-def hmac_token(value, key_id, secret):
-    subkey = hkdf_sha256(secret, b"tokenize-action", b"v1 hmac-sha256", 32)
-    digest = hmac.new(subkey, value.encode(), hashlib.sha256).digest()
-    return f"tkh_{key_id}_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def newest_key(path):
-    """The last KEY_ID=BASE64_SECRET line of a TOKEN_KEYS_FILE."""
-    with open(path) as handle:
-        lines = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
-    key_id, secret = lines[-1].split("=", 1)
-    return key_id.strip(), base64.b64decode(secret.strip())
-
-
-class Failure(Exception):
-    pass
-
-
-class Env:
-    def __init__(self, args):
-        self.gms = args.gms.rstrip("/")
-        self.token = args.token
-        self.service = args.service.rstrip("/") if args.service else None
-        self.psql = shlex.split(args.psql)
-        self.database = args.database
-        self.kafka = args.kafka_bootstrap
-        self.topic = args.topic
-        self.timeout = args.timeout
-        self.prefix = f"e2e_{int(time.time())}"
-        self.scheme = args.scheme
-        self.key = newest_key(args.keys_file) if args.keys_file else None
-        self.detokenize = shlex.split(args.detokenize) if args.detokenize else None
-        self.dbx = (args.dbx_host.rstrip("/"), args.dbx_token, args.dbx_warehouse) if args.dbx_host else None
-        self.unconfigured_run = shlex.split(args.unconfigured_run) if args.unconfigured_run else None
-        self.binary = args.binary
-        self.api_token = getattr(args, "api_token", None)
-        self.pg_log = getattr(args, "pg_log", None)
-        self.policy = getattr(args, "policy", False)
-        self.service_log = getattr(args, "service_log", None)
-        self.keys_file = args.keys_file
-        self.state_database = getattr(args, "state_database", "postgres")
-        self.error_bodies = []  # every HTTP error body received (the secrets check searches them)
-
-    def dbx_sql(self, statement, parameters=()):
-        """Runs a statement through the Databricks SQL Statement Execution API; returns its rows."""
-        if not self.dbx:
-            raise Failure("--dbx-host, --dbx-token and --dbx-warehouse are required for Databricks scenarios")
-        host, token, warehouse = self.dbx
-        headers = {"Authorization": f"Bearer {token}"}
-        status, body = self.http("POST", f"{host}/api/2.0/sql/statements", {
-            "warehouse_id": warehouse, "statement": statement, "wait_timeout": "30s",
-            "parameters": [{"name": n, "value": v} for n, v in parameters]}, headers)
-        if status != 200 or body["status"]["state"] != "SUCCEEDED":
-            raise Failure(f"Databricks statement failed ({status}): {body}")
-        rows, chunk = [], body.get("result")
-        while chunk:
-            rows += chunk.get("data_array") or []
-            link = chunk.get("next_chunk_internal_link")
-            chunk = self.http("GET", f"{host}{link}", None, headers)[1] if link else None
-        return rows
-
-    def dbx_urn(self, table):
-        return f"urn:li:dataset:(urn:li:dataPlatform:databricks,demo.e2e.{table},PROD)"
-
-    def expected_token(self, value):
-        """The token the service's default scheme gives `value`."""
-        if self.scheme == "poc":
-            return poc_token(value)
-        if self.scheme == "hmac" and self.key:
-            return hmac_token(value, *self.key)
-        raise Failure(f"cannot compute {self.scheme} tokens here: pass --scheme poc, or hmac with --keys-file")
-
-    def reverse(self, tokens, scheme):
-        if not self.detokenize:
-            raise Failure("--detokenize is required to check reversible tokens")
-        result = subprocess.run(self.detokenize + ["--scheme", scheme, "--"] + tokens, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise Failure(f"detokenize failed: {result.stderr.strip()}")
-        return result.stdout.split("\n")[:len(tokens)]
-
-    # --- HTTP ---------------------------------------------------------------------------------
-    def http(self, method, url, body=None, headers=None):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            raw = error.read()
-            self.error_bodies.append(raw.decode(errors="replace"))
-            return error.code, json.loads(raw or b"null")
-
-    def http_text(self, url):
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return response.status, response.read().decode()
-
-    def api(self, method, path, body=None, token=...):
-        """A call to the service's run API with the e2e caller's bearer token (or `token`, None for none)."""
-        token = self.api_token if token is ... else token
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return self.http(method, f"{self.service}{path}", body, headers)
-
-    def graphql(self, query, variables=None, actor=None):
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        if actor:
-            headers["X-DataHub-Actor"] = actor  # the stand-in's stand-in for a user's own token
-        status, body = self.http("POST", f"{self.gms}/api/graphql", {"query": query, "variables": variables or {}}, headers)
-        if status != 200 or body.get("errors"):
-            raise Failure(f"GraphQL failed ({status}): {body}")
-        return body["data"]
-
-    def ingest(self, urn, aspect_name, value):
-        headers = {"X-RestLi-Protocol-Version": "2.0.0"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        proposal = {"entityType": "dataset", "entityUrn": urn, "changeType": "UPSERT", "aspectName": aspect_name,
-                    "aspect": {"value": json.dumps(value), "contentType": "application/json"}}
-        status, body = self.http("POST", f"{self.gms}/aspects?action=ingestProposal", {"proposal": proposal}, headers)
-        if status != 200:
-            raise Failure(f"ingestProposal {aspect_name} failed ({status}): {body}")
-
-    # --- SQL ------------------------------------------------------------------------------------
-    def sql(self, statement, database=None):
-        result = subprocess.run(self.psql + ["-d", database or self.database, "-X", "-q", "-t", "-A", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", "-c", statement],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise Failure(f"psql failed: {result.stderr.strip()}")
-        return [line.split("\x1f") for line in result.stdout.splitlines() if line]
-
-    # --- DataHub helpers --------------------------------------------------------------------------
-    def urn(self, table):
-        return f"urn:li:dataset:(urn:li:dataPlatform:postgres,{self.database}.public.{table},PROD)"
-
-    def create_table(self, table):
-        self.sql(f"CREATE TABLE public.{table} (id bigserial PRIMARY KEY, first_name text, last_name text, email text, "
-                 f"phone varchar(255), ssn text, city text)")
-        for row in ROWS:
-            values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in row)
-            self.sql(f"INSERT INTO public.{table} (first_name, last_name, email, phone, ssn, city) VALUES ({values})")
-
-    def register_dataset(self, table, description="Customer master data, owned by the CRM team.", urn=None):
-        urn = urn or self.urn(table)
-        fields = [{"fieldPath": c, "nativeDataType": "text", "type": {"type": {"com.linkedin.schema.StringType": {}}},
-                   "nullable": True, "recursive": False, "isPartOfKey": False} for c in ["id"] + COLUMNS]
-        self.ingest(urn, "schemaMetadata", {
-            "schemaName": f"public.{table}", "platform": "urn:li:dataPlatform:postgres", "version": 0,
-            "created": {"time": 0, "actor": "urn:li:corpuser:unknown"}, "lastModified": {"time": 0, "actor": "urn:li:corpuser:unknown"},
-            "hash": "", "platformSchema": {"com.linkedin.schema.MySqlDDL": {"tableSchema": ""}}, "fields": fields})
-        self.ingest(urn, "datasetProperties", {"name": table, "description": description, "customProperties": {}})
-        return urn
-
-    def ensure_tag(self, name):
-        urn = f"urn:li:tag:{name}"
-        if not self.graphql("query q($urn: String!) { entityExists(urn: $urn) }", {"urn": urn})["entityExists"]:
-            self.graphql("mutation m($input: CreateTagInput!) { createTag(input: $input) }", {"input": {"id": name, "name": name}})
-        return urn
-
-    def add_tag(self, urn, tag, field=None, actor=None):
-        resource = {"resourceUrn": urn}
-        if field:
-            resource.update({"subResourceType": "DATASET_FIELD", "subResource": field})
-        self.graphql("mutation m($input: BatchAddTagsInput!) { batchAddTags(input: $input) }",
-                     {"input": {"tagUrns": [self.ensure_tag(tag)], "resources": [resource]}}, actor=actor)
-
-    def add_group_member(self, group, user):
-        """Creates the DataHub group (if needed) and adds `user` to it, as an admin does in the UI."""
-        urn = f"urn:li:corpGroup:{group}"
-        if not self.exists(urn):
-            self.graphql("mutation m($input: CreateGroupInput!) { createGroup(input: $input) }", {"input": {"id": group, "name": group}})
-        self.graphql("mutation m($input: AddGroupMembersInput!) { addGroupMembers(input: $input) }",
-                     {"input": {"groupUrn": urn, "userUrns": [user]}})
-
-    def ledger_run(self, urn):
-        """The dataset's newest run in the ledger, through the API."""
-        status, body = self.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=1")
-        if status != 200:
-            raise Failure(f"GET /runs: {status} {body}")
-        return body["runs"][0] if body["runs"] else None
-
-    def remove_tag(self, urn, tag):
-        self.graphql("mutation m($input: BatchRemoveTagsInput!) { batchRemoveTags(input: $input) }",
-                     {"input": {"tagUrns": [f"urn:li:tag:{tag}"], "resources": [{"resourceUrn": urn}]}})
-
-    def exists(self, urn):
-        return self.graphql("query q($urn: String!) { entityExists(urn: $urn) }", {"urn": urn})["entityExists"]
-
-    def dataset(self, urn):
-        return self.graphql("""query d($urn: String!) { dataset(urn: $urn) {
-            tags { tags { tag { urn } } }
-            editableProperties { description }
-            editableSchemaMetadata { editableSchemaFieldInfo { fieldPath tags { tags { tag { urn } } } } }
-            structuredProperties { properties { structuredProperty { urn } values { ... on StringValue { stringValue } } } } } }""",
-                            {"urn": urn})["dataset"]
-
-    @staticmethod
-    def tag_set(holder):
-        return {t["tag"]["urn"] for t in ((holder or {}).get("tags") or [])}
-
-    def field_tags(self, dataset, field):
-        infos = ((dataset.get("editableSchemaMetadata") or {}).get("editableSchemaFieldInfo") or [])
-        return set().union(*[self.tag_set(i.get("tags")) for i in infos if i["fieldPath"] == field])
-
-    def last_run(self, dataset):
-        for entry in ((dataset.get("structuredProperties") or {}).get("properties") or []):
-            if entry["structuredProperty"]["urn"] == "urn:li:structuredProperty:last_tokenization_run":
-                return json.loads(entry["values"][0]["stringValue"])
-        return None
-
-    def wait_for(self, what, predicate):
-        deadline = time.time() + self.timeout
-        last = None
-        while time.time() < deadline:
-            last = predicate()
-            if last:
-                return last
-            time.sleep(0.5)
-        raise Failure(f"timed out after {self.timeout}s waiting for {what}")
-
-    def wait_for_run(self, urn, previous_run_id=None):
-        def finished():
-            dataset = self.dataset(urn)
-            run = self.last_run(dataset)
-            return (dataset, run) if run and run["run_id"] != previous_run_id else None
-        return self.wait_for(f"a new last_tokenization_run on {urn}", finished)
-
-    def rows(self, table):
-        return self.sql(f"SELECT {', '.join(COLUMNS)} FROM public.{table} ORDER BY id")
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-# Every token shape the service writes with a marker (ff1 tokens have none: they look like the plaintext).
-TOKEN_PATTERNS = [TOKEN_RE, re.compile(r"^tkh_[A-Za-z0-9]{1,16}_[A-Za-z0-9_-]{43}$"), re.compile(r"^tks_[A-Za-z0-9]{1,16}_[A-Za-z0-9_-]{22,}$")]
-
-
-def looks_tokenized(value):
-    return any(pattern.match(value) for pattern in TOKEN_PATTERNS)
-
-
-def check_tokenized(env, table, tokenized):
-    for original, row in zip(ROWS, env.rows(table)):
-        for column, before, after in zip(COLUMNS, original, row):
-            before = before if before is not None else ""  # psql prints NULL as empty
-            if column in tokenized and before:
-                expect(after == env.expected_token(before), f"{table}.{column}: expected the token of {before!r}, got {after!r}")
-            else:
-                expect(after == before, f"{table}.{column}: expected {before!r} unchanged, got {after!r}")
-
-
-# --- scenarios ----------------------------------------------------------------------------------
 def scenario_dataset_tag(env, state):
     table = f"{env.prefix}_customers"
     env.create_table(table)
@@ -572,30 +286,6 @@ def scenario_http_api(env, state):
     expect(status == 200, f"/readyz: {status} {ready}")
 
 
-def scenario_unauthenticated(env, state):
-    """POST /trigger without a token, or with a wrong one, is 401 with a reason, and nothing of it reaches
-    PostgreSQL: no run is recorded and the service sends no statement naming the table."""
-    if not env.service or not env.pg_log:
-        raise Failure("--service and --pg-log are required for this scenario")
-    table = f"{env.prefix}_auth_probe"
-    env.create_table(table)
-    urn = env.register_dataset(table)
-    before = env.rows(table)
-    with open(env.pg_log, errors="replace") as log:
-        log.seek(0, 2)
-        for token, says in [(None, "missing Authorization"), ("wrong-" + "0" * 40, "not valid"), (env.api_token + "x", "not valid")]:
-            status, body = env.api("POST", "/trigger?wait=true", {"dataset": urn}, token=token)
-            expect(status == 401 and says in body["error"], f"token {token!r}: {status} {body}")
-        status, body = env.api("GET", "/runs", token=None)
-        expect(status == 401, f"GET /runs without a token: {status} {body}")
-        time.sleep(2.5)  # longer than the worker's ledger poll: anything queued would have started
-        service_lines = [line for line in log.read().splitlines() if "]tokenize-action" in line and table in line]
-    expect(not service_lines, f"statements naming {table} reached PostgreSQL: {service_lines[:3]}")
-    recorded = env.sql(f"SELECT count(*) FROM tokenize_action.runs WHERE dataset = '{urn}'", database=env.state_database)[0][0]
-    expect(recorded == "0", f"runs recorded for a refused trigger: {recorded}")
-    expect(env.rows(table) == before, "the table changed")
-
-
 def scenario_configuration_errors(env, state):
     """A bad setting stops `serve` before anything starts, with one line naming it and exit status 78."""
     if not env.binary:
@@ -619,145 +309,6 @@ def scenario_configuration_errors(env, state):
         expect(plain == "0" and int(encrypted) > 0, f"the service's PostgreSQL sessions: {plain} in plain text, {encrypted} encrypted")
 
 
-def all_keys(path):
-    """Every KEY_ID=BASE64_SECRET of a TOKEN_KEYS_FILE."""
-    with open(path) as handle:
-        lines = [line.strip() for line in handle if line.strip() and not line.strip().startswith("#")]
-    return [(key_id.strip(), base64.b64decode(secret.strip())) for key_id, secret in (line.split("=", 1) for line in lines)]
-
-
-def scenario_key_material_in_logs(env, state):
-    """No key, subkey or hmac pad reaches a log. A push-down hmac run with a batch that fails (a trigger on the
-    table raises) runs after everything else; then PostgreSQL's log (every statement and parameter, errors with
-    their parameters) and the service's log are searched for every key-derived byte string in hex, base64,
-    base64url and bytea escape forms: 0 hits."""
-    if not (env.keys_file and env.pg_log and env.service_log):
-        raise Failure("--keys-file, --pg-log and --service-log are required for this scenario")
-    table = f"{env.prefix}_keylog"
-    env.create_table(table)
-    env.sql(f"""CREATE FUNCTION public.{table}_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW.id = 3 THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$""")
-    env.sql(f"CREATE TRIGGER refuse BEFORE UPDATE ON public.{table} FOR EACH ROW EXECUTE FUNCTION public.{table}_refuse()")
-    urn = env.register_dataset(table)
-    status, run = env.api("POST", "/trigger?wait=true", {"dataset": urn, "columns": ["email", "phone"]})
-    expect(status == 200 and run["status"] == "FAILED" and "refused by a test trigger" in run["details"], f"the failing run: {status} {run}")
-    with open(env.pg_log, errors="replace") as log:
-        pg_text = log.read()
-    expect("refused by a test trigger" in pg_text and "parameters:" in pg_text, "PostgreSQL's log does not hold the failed batch")
-    with open(env.service_log, errors="replace") as log:
-        service_text = log.read()
-    hits, searched = [], 0
-    for key_id, secret in all_keys(env.keys_file):
-        for name, material in oracle.key_material(secret).items():
-            for form in oracle.searchable_forms(material):
-                searched += 1
-                for where, text in (("PostgreSQL's log", pg_text), ("the service log", service_text)):
-                    if form in text:
-                        hits.append(f"{key_id} {name} in {where}")
-    expect(not hits, f"key material found: {sorted(set(hits))}")
-    print(f"   searched {len(pg_text) // 1024} KiB of PostgreSQL log and {len(service_text) // 1024} KiB of service log for "
-          f"{searched} key-derived strings: 0 hits", flush=True)
-
-
-def scenario_no_secret_leaves(env, state):
-    """Runs last, after the whole e2e at LOG_LEVEL=trace: no secret (POSTGRES_PASSWORD, DATAHUB_TOKEN, DBX_TOKEN, the
-    API tokens, the token keys and everything derived from them) appears in the service log, PostgreSQL's log,
-    /metrics, /runs, any HTTP error body the tests received, or any request the service sent to DataHub."""
-    secrets = {}
-    for name in ("POSTGRES_PASSWORD", "DATAHUB_TOKEN", "DBX_TOKEN"):
-        value = os.environ.get(name)
-        expect(value and len(value) >= 16, f"{name} must be set to a distinctive value for this check")
-        secrets[name] = oracle.secret_forms(value)
-    for caller, token in all_keys_like(os.environ["API_TOKENS_FILE"]):
-        secrets[f"API token {caller}"] = oracle.secret_forms(token)
-    for key_id, secret in all_keys(env.keys_file):
-        for what, material in oracle.key_material(secret).items():
-            secrets[f"key {key_id} {what}"] = oracle.searchable_forms(material)
-    places = {}
-    for name, path in (("the service log", env.service_log), ("PostgreSQL's log", env.pg_log)):
-        with open(path, errors="replace") as handle:
-            places[name] = handle.read()
-    places["/metrics"] = env.http_text(f"{env.service}/metrics")[1]
-    places["/runs"] = json.dumps(env.api("GET", "/runs?limit=1000")[1])
-    places["HTTP error bodies"] = "\n".join(env.error_bodies)
-    places["requests to DataHub"] = json.dumps(env.http("GET", f"{env.gms}/standin/requests")[1])
-    expect(" trace " in places["the service log"], "the service must run at LOG_LEVEL=trace (no trace line in its log)")
-    hits = sorted({f"{secret} in {where}" for secret, forms in secrets.items() for where, text in places.items() if any(f in text for f in forms)})
-    expect(not hits, f"secrets found: {hits}")
-    sizes = ", ".join(f"{where} {len(text) // 1024} KiB" for where, text in places.items())
-    print(f"   {len(secrets)} secrets in {sum(len(f) for f in secrets.values())} forms; searched {sizes}: 0 hits", flush=True)
-
-
-def all_keys_like(path):
-    """NAME=VALUE lines of a file (API_TOKENS_FILE)."""
-    with open(path) as handle:
-        return [tuple(part.strip() for part in line.split("=", 1)) for line in handle if "=" in line and not line.strip().startswith("#")]
-
-
-def policy_table(env, suffix):
-    if not env.policy:
-        raise Failure("the service must run with TOKENIZE_POLICY_FILE=e2e/policy.yml (pass --policy)")
-    table = f"{env.prefix}_{suffix}"
-    env.create_table(table)
-    return table, env.register_dataset(table), env.rows(table)
-
-
-def scenario_policy_principal(env, state):
-    """A tag added by a user outside the policy's triggers: REJECTED, data untouched, the reason and
-    tokenize/status:REJECTED in DataHub, the trigger kept. A member of an allowed group may trigger."""
-    table, urn, before = policy_table(env, "policy_user")
-    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:mallory")
-    dataset, run = env.wait_for_run(urn)
-    expect(run["status"] == "REJECTED" and "urn:li:corpuser:mallory may not start runs" in run["details"], f"run: {run}")
-    expect(env.rows(table) == before, "a rejected run changed data")
-    tags = env.tag_set(dataset["tags"])
-    expect({"urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:REJECTED"} <= tags, f"tags: {sorted(tags)}")
-    expect("| Rejected | urn:li:corpuser:mallory may not start runs" in dataset["editableProperties"]["description"], "no reason in DataHub")
-    status, metrics = env.http_text(f"{env.service}/metrics")
-    expect('tokenize_policy_rejections_total{reason="principal"}' in metrics, "the rejection is not counted in /metrics")
-
-    table, urn, _ = policy_table(env, "policy_group")
-    env.add_group_member("stewards", "urn:li:corpuser:bob")
-    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:bob")
-    _, run = env.wait_for_run(urn)
-    expect(run["status"] == "SUCCESS" and run["requested_by"] == "urn:li:corpuser:bob", f"a steward's run: {run}")
-
-
-def scenario_policy_denied(env, state):
-    """A dataset the policy denies: REJECTED before its table is read, data untouched."""
-    table, urn, before = policy_table(env, "payroll_denied")
-    env.add_tag(urn, "tokenize/run")
-    _, run = env.wait_for_run(urn)
-    expect(run["status"] == "REJECTED" and "denied by the policy" in run["details"], f"run: {run}")
-    expect(env.rows(table) == before, "a rejected run changed data")
-
-
-def scenario_policy_approval(env, state):
-    """Four eyes: trigger → AWAITING_APPROVAL; the requester's own approval is ignored (and the tag taken
-    away); another approver's approval starts the run; both principals are recorded."""
-    table, urn, before = policy_table(env, "accounts_foureyes")
-    env.add_tag(urn, "tokenize/run", actor="urn:li:corpuser:alice")
-    dataset, run = env.wait_for_run(urn)
-    expect(run["status"] == "AWAITING_APPROVAL", f"run: {run}")
-    expect("urn:li:tag:tokenize/status:AWAITING_APPROVAL" in env.tag_set(dataset["tags"]), "no AWAITING_APPROVAL tag")
-    env.add_tag(urn, "tokenize/approve", actor="urn:li:corpuser:alice")
-    ignored = env.wait_for("the requester's approval to be ignored", lambda: (lambda r: r if "approval ignored" in r["details"] else None)(
-        env.ledger_run(urn)))
-    expect(ignored["status"] == "AWAITING_APPROVAL" and ignored.get("approved_by") is None, f"self-approval counted: {ignored}")
-    env.wait_for("the ignored approval tag to be removed", lambda: "urn:li:tag:tokenize/approve" not in env.tag_set(env.dataset(urn)["tags"]))
-    expect(env.rows(table) == before, "data changed before approval")
-    env.add_group_member("officers", "urn:li:corpuser:dave")
-    env.add_tag(urn, "tokenize/approve", actor="urn:li:corpuser:dave")
-    run = env.wait_for("the approved run", lambda: (lambda r: r if r["status"] == "SUCCESS" and r["write_back"]["state"] == "done" else None)(
-        env.ledger_run(urn)))
-    expect(run["requested_by"] == "urn:li:corpuser:alice" and run["approved_by"] == "urn:li:corpuser:dave", f"principals: {run}")
-    expect(env.rows(table) != before, "the approved run changed nothing")
-    tags = env.tag_set(env.dataset(urn)["tags"])
-    expect("urn:li:tag:tokenize/status:SUCCESS" in tags and "urn:li:tag:tokenize/status:AWAITING_APPROVAL" not in tags
-           and "urn:li:tag:tokenize/approve" not in tags, f"tags: {sorted(tags)}")
-
-
-# (key for --only, description, function). Order matters: later scenarios use earlier ones' state.
 SCENARIOS = [
     ("demo", "demo customers: tag through GraphQL, tokens in Postgres, re-trigger updates 0", scenario_demo_customers),
     ("dataset", "dataset-level tag tokenizes all PII columns and flips tags", scenario_dataset_tag),
@@ -776,6 +327,11 @@ SCENARIOS = [
     ("policy-principal", "policy: a user outside the triggers is REJECTED; a steward group member may trigger", scenario_policy_principal),
     ("policy-denied", "policy: a denied dataset is REJECTED, data untouched", scenario_policy_denied),
     ("policy-approval", "policy: AWAITING_APPROVAL, self-approval ignored, another approver starts the run", scenario_policy_approval),
+    ("incomplete", "plaintext inserted during a run: INCOMPLETE, shown in DataHub; POST /verify agrees; a re-trigger finishes", scenario_incomplete_then_finished),
+    ("verify", "POST /verify on a tokenized table: SUCCESS, 0 plaintext in every row", scenario_verify_api),
+    ("pages", "n_dead_tup 0 after a run; raw pages searched for 1,000 originals (plain reported, full 0)", scenario_old_values_in_pages),
+    ("dbx-purge", "Databricks: REORG then VACUUM after the UPDATE; a failing purge reported, SUCCESS kept", scenario_databricks_purge),
+    ("audit", "audit trail: chains verify, UPDATE refused, an edited event detected, no plaintext in the export", scenario_audit_trail),
     ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]

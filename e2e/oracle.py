@@ -134,10 +134,13 @@ def key_material(secret):
     """Every byte string derived from a key that must never leave the service: the secret, each scheme's
     subkey, and the hmac pads (the subkey padded to SHA-256's 64-byte block, XOR 0x36 and 0x5c)."""
     hmac_key = subkey(secret, "hmac-sha256", 32).ljust(64, b"\0")
+    ledger_key = subkey(secret, "ff1-ledger", 32)
     return {
         "secret": secret, "hmac subkey": subkey(secret, "hmac-sha256", 32), "siv subkey": subkey(secret, "aes-siv-256", 64),
         "ff1 subkey": subkey(secret, "ff1-aes-256", 32), "hmac inner pad": bytes(b ^ 0x36 for b in hmac_key),
-        "hmac outer pad": bytes(b ^ 0x5C for b in hmac_key),
+        "hmac outer pad": bytes(b ^ 0x5C for b in hmac_key), "ff1 ledger subkey": ledger_key,
+        "ff1 ledger inner pad": bytes(b ^ 0x36 for b in ledger_key.ljust(64, b"\0")),
+        "ff1 ledger outer pad": bytes(b ^ 0x5C for b in ledger_key.ljust(64, b"\0")),
     }
 
 

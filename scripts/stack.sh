@@ -156,6 +156,7 @@ export DBX_TOKEN=$dbx_token
 export DBX_HTTP_PATH=/sql/1.0/warehouses/localwh
 export DBX_STATEMENT_TIMEOUT_SECONDS=5
 export DBX_SECRET_SCOPE=tokenize
+export DBX_PURGE_HISTORY=vacuum
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
 export STATE_DATABASE=tokenize_state

@@ -39,6 +39,14 @@ public enum Commands {
         }
     }
 
+    /// A run's audit trail, or (no run id) every event recorded since `since`, in order.
+    public static func auditEvents(configuration: AppConfiguration, runID: String?, since: Date, logger: Logger) async throws -> [StoredRunEvent] {
+        try await withComponents(configuration, logger: logger) { components in
+            if let runID { return try await components.store.events(runID: runID) }
+            return try await components.store.events(since: since, limit: 10_000_000)
+        }
+    }
+
     /// The dead-letter table, newest first.
     public static func deadLetters(configuration: AppConfiguration, limit: Int, includeReplayed: Bool, logger: Logger) async throws -> [DeadLetter] {
         try await withComponents(configuration, logger: logger) { try await $0.deadLetters.list(limit: limit, includeReplayed: includeReplayed) }

@@ -46,19 +46,24 @@ struct Components: Sendable {
         if let settings = configuration.databricks {
             databricks = DatabricksWarehouse(
                 client: DatabricksStatementClient(settings: settings, httpClient: .shared, logger: logger), tokenizer: tokenizer,
-                secretScope: settings.secretScope)
+                secretScope: settings.secretScope, purgeHistory: settings.purgeHistory, vacuumRetainHours: settings.vacuumRetainHours)
         } else {
             databricks = NotConfiguredWarehouse(message: "Databricks connection not configured")
         }
         warehouses = [
-            "postgres": PostgresWarehouse(databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize, logger: logger),
+            "postgres": PostgresWarehouse(
+                databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize, vacuumAfter: configuration.postgresVacuumAfter,
+                logger: logger),
             "databricks": databricks,
         ]
         let runs = configuration.runs
         let gate = PolicyGate(policy: runs.policy, catalog: catalog)
         executor = RunExecutor(
-            warehouses: warehouses, catalog: catalog, store: store, defaultScheme: configuration.tokens.defaultScheme,
-            triggerTag: runs.triggerTag, gate: gate, approvalTag: runs.approvalTag, logger: logger)
+            warehouses: warehouses, catalog: catalog, store: store, gate: gate,
+            settings: RunExecutor.Settings(
+                defaultScheme: configuration.tokens.defaultScheme, triggerTag: runs.triggerTag, approvalTag: runs.approvalTag,
+                verifySample: runs.verifySample),
+            logger: logger)
         worker = RunWorker(
             store: store, locks: locks, executor: executor,
             publisher: WriteBackPublisher(

@@ -33,6 +33,9 @@ public enum TokenizeActionApp {
                 catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
                 interval: $0, logger: logger)
         }
+        let verifier = configuration.runs.verifyInterval.map {
+            PeriodicVerifier(store: components.store, intake: components.intake, interval: $0, logger: logger)
+        }
         let warehouses = components.warehouses
         let readiness = ReadinessChecks(checks: [
             ("kafka", { await consumer.brokerReachable() }),
@@ -47,7 +50,8 @@ public enum TokenizeActionApp {
                 authentication: configuration.http.authentication))
         return Application(
             router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
-            services: [components.databases, components.worker] + (reconciler.map { [$0] } ?? []) + [consumer], logger: logger)
+            services: [components.databases, components.worker] + (reconciler.map { [$0] } ?? []) + (verifier.map { [$0] } ?? []) + [consumer],
+            logger: logger)
     }
 
     /// Runs the service until SIGTERM/SIGINT. Graceful shutdown is bounded: the worker asks runs to stop at a batch

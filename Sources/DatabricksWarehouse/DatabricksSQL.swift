@@ -97,4 +97,27 @@ public enum DatabricksSQL {
         let sql = "UPDATE \(qualifiedName(table)) SET \(assignments.joined(separator: ", ")) WHERE \(needs.joined(separator: " OR "))"
         return (sql, parameters)
     }
+
+    /// The verification scan: `count(*)`, then per column the empty values and the recognised tokens (by key id
+    /// and shape; parameters `<scheme>_pattern`). Plaintext is the rest.
+    public static func verificationCounts(table: TableReference, columns: [ColumnPlan], shapes: [TokenSchemeName: PushDownPlan.TokenShape]) -> String {
+        var selected = ["count(*)"]
+        for column in columns {
+            let q = quote(column.name)
+            var recognised = "false"
+            if let shape = shapes[column.scheme] {
+                recognised = "\(q) RLIKE :\(column.scheme.rawValue)_pattern"
+                if let lengths = shape.lengths { recognised = "length(\(q)) IN (\(lengths.map(String.init).joined(separator: ", "))) AND \(recognised)" }
+            }
+            selected.append("SUM(CASE WHEN \(q) IS NULL OR \(q) = '' THEN 1 ELSE 0 END)")
+            selected.append("SUM(CASE WHEN \(q) <> '' AND \(recognised) THEN 1 ELSE 0 END)")
+        }
+        return "SELECT \(selected.joined(separator: ", ")) FROM \(qualifiedName(table))"
+    }
+
+    /// Rewrites the files holding rows an UPDATE replaced (deletion vectors), so current files hold no old values.
+    public static func reorgPurge(_ table: TableReference) -> String { "REORG TABLE \(qualifiedName(table)) APPLY (PURGE)" }
+
+    /// Deletes data files no longer referenced by versions newer than `hours`.
+    public static func vacuum(_ table: TableReference, retainHours: Int) -> String { "VACUUM \(qualifiedName(table)) RETAIN \(retainHours) HOURS" }
 }

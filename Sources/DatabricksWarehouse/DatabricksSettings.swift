@@ -17,11 +17,27 @@ public struct DatabricksSettings: Sendable, Equatable {
     /// `DBX_SECRET_SCOPE`: the Databricks secret scope holding the hmac pads (`tokenize-action keys
     /// export-databricks`); nil: the pads are statement parameters, and stay in the query history.
     public var secretScope: String?
+    /// `DBX_PURGE_HISTORY`: what runs after a run changed rows (default `off`).
+    public var purgeHistory: PurgeHistory
+    /// `DBX_VACUUM_RETAIN_HOURS` (default 168, Delta's minimum without overriding its safety check).
+    public var vacuumRetainHours: Int
+
+    /// How much of a Delta table's history a run removes.
+    public enum PurgeHistory: String, Sendable, CaseIterable {
+        /// Nothing: the previous values stay readable through time travel until a VACUUM.
+        case off
+        /// `REORG TABLE … APPLY (PURGE)`: the current files hold no replaced rows.
+        case reorg
+        /// `reorg`, then `VACUUM … RETAIN <hours> HOURS`: files older than that go.
+        case vacuum
+    }
 
     public init(
         baseURL: String, token: String, warehouseID: String, statementTimeout: Duration = .seconds(600), waitTimeout: Duration = .seconds(10),
-        maxAttempts: Int = 5, secretScope: String? = nil
+        maxAttempts: Int = 5, secretScope: String? = nil, purgeHistory: PurgeHistory = .off, vacuumRetainHours: Int = 168
     ) {
+        self.purgeHistory = purgeHistory
+        self.vacuumRetainHours = vacuumRetainHours
         self.secretScope = secretScope
         self.baseURL = baseURL
         self.token = token

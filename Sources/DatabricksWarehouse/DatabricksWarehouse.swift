@@ -9,11 +9,18 @@ public struct DatabricksWarehouse: Warehouse {
     private let client: DatabricksStatementClient
     private let tokenizer: Tokenizer
     private let secretScope: String?
+    private let purgeHistory: DatabricksSettings.PurgeHistory
+    private let vacuumRetainHours: Int
 
-    public init(client: DatabricksStatementClient, tokenizer: Tokenizer, secretScope: String? = nil) {
+    public init(
+        client: DatabricksStatementClient, tokenizer: Tokenizer, secretScope: String? = nil, purgeHistory: DatabricksSettings.PurgeHistory = .off,
+        vacuumRetainHours: Int = 168
+    ) {
         self.client = client
         self.tokenizer = tokenizer
         self.secretScope = secretScope
+        self.purgeHistory = purgeHistory
+        self.vacuumRetainHours = vacuumRetainHours
     }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
@@ -65,6 +72,57 @@ public struct DatabricksWarehouse: Warehouse {
         }
         await progress.progressed(TokenizationProgress(rowsUpdated: affected, batches: 1, plannedBatches: 1))
         return TokenizationOutcome(rowsUpdated: affected, batches: 1, pushedDown: true)
+    }
+
+    public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
+        let table = request.table.table
+        _ = try request.table.textColumns(for: request.columns)
+        var shapes: [TokenSchemeName: PushDownPlan.TokenShape] = [:]
+        for column in request.columns { shapes[column.scheme] = PushDownPlan.TokenShape.of(column.scheme, keyIDs: tokenizer.keyIDs) }
+        let sql = DatabricksSQL.verificationCounts(table: table, columns: request.columns, shapes: shapes)
+        let parameters = shapes.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { scheme in
+            shapes[scheme].map { DatabricksParameter("\(scheme.rawValue)_pattern", $0.pattern) }
+        }
+        let result = try await client.execute(sql, parameters: parameters)
+        let counts = (result.rows.first ?? []).map { Int($0 ?? "0") ?? 0 }
+        guard counts.count == 1 + 2 * request.columns.count else {
+            throw WarehouseError(.statement, "Databricks answered the verification of \(table) with \(counts.count) values", table: table)
+        }
+        let rows = counts[0]
+        let columns = request.columns.enumerated().map { index, column in
+            let empty = counts[1 + 2 * index]
+            let tokens = counts[2 + 2 * index]
+            return ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
+        }
+        return VerificationReport(rows: rows, columns: columns)
+    }
+
+    public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
+        let timeTravel = "Delta time travel (VERSION AS OF, TIMESTAMP AS OF) can read the previous values"
+        guard purgeHistory != .off else {
+            return Residue(
+                done: nil,
+                remaining: "The previous values stay readable through Delta time travel until a VACUUM removes the files that hold them (DBX_PURGE_HISTORY=off). Backups and clones of the table may also hold them.")
+        }
+        do {
+            _ = try await client.execute(DatabricksSQL.reorgPurge(table), parameters: [])
+        } catch {
+            return Residue(
+                done: nil, remaining: "\(timeTravel) until a VACUUM removes their files.",
+                failure: "REORG TABLE … APPLY (PURGE) failed: \(error.message); the run's tokens stand, run it by hand")
+        }
+        let reorg = "REORG TABLE … APPLY (PURGE) rewrote the files holding replaced rows, so the current files hold no old values."
+        guard purgeHistory == .vacuum else {
+            return Residue(done: reorg, remaining: "\(timeTravel) until a VACUUM removes their files (DBX_PURGE_HISTORY=vacuum does).")
+        }
+        do {
+            _ = try await client.execute(DatabricksSQL.vacuum(table, retainHours: vacuumRetainHours), parameters: [])
+        } catch {
+            return Residue(done: reorg, remaining: "\(timeTravel) until a VACUUM removes their files.", failure: "VACUUM failed: \(error.message); run it by hand")
+        }
+        return Residue(
+            done: "\(reorg) VACUUM removed data files unreferenced for more than \(vacuumRetainHours) hours.",
+            remaining: "The files this run replaced are younger than that: \(timeTravel) until a VACUUM after \(vacuumRetainHours) hours removes them.")
     }
 
     /// Not probed: any query would start a stopped SQL warehouse (and bill for it).

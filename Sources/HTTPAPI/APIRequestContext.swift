@@ -33,6 +33,14 @@ public struct RunList: ResponseEncodable, Sendable {
     public var runs: [RunRecord]
 }
 
+/// A run's audit trail, and whether its hash chain holds.
+public struct EventList: ResponseEncodable, Sendable {
+    public var events: [StoredRunEvent]
+    /// `intact` or `broken`.
+    public var chain: String
+    public var problems: [String]
+}
+
 /// What `/readyz` reports.
 public struct Readiness: ResponseEncodable, Sendable {
     public var status: String

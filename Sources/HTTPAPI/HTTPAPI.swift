@@ -50,7 +50,7 @@ public struct HTTPAPIDependencies: Sendable {
 }
 
 /// The HTTP API: `/healthz`, `/readyz`, `/metrics` (open), and behind `BearerAuthentication`: `POST /trigger`,
-/// `GET /runs`, `GET /runs/{run_id}`.
+/// `POST /verify`, `GET /runs`, `GET /runs/{run_id}`, `GET /runs/{run_id}/events`.
 public enum HTTPAPI {
     public static func router(_ dependencies: HTTPAPIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
@@ -64,28 +64,19 @@ public enum HTTPAPI {
         }
         let runs = router.group().add(middleware: BearerAuthentication(dependencies.authentication))
         runs.post("/trigger") { request, context -> Response in
-            let body: TriggerRequest
-            do {
-                body = try await request.decode(as: TriggerRequest.self, context: context)
-            } catch let error as RunError {
-                return try errorResponse(.badRequest, error.message, context)
-            } catch {
-                return try errorResponse(.badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
+            try await submit(request, context, dependencies, verifyOnly: false)
+        }
+        runs.post("/verify") { request, context -> Response in
+            try await submit(request, context, dependencies, verifyOnly: true)
+        }
+        runs.get("/runs/:run_id/events") { request, context -> Response in
+            let runID = context.parameters.get("run_id") ?? ""
+            guard try await dependencies.store.record(runID) != nil else {
+                return try errorResponse(.notFound, "no run with id '\(runID)'", context)
             }
-            let runRequest: RunRequest
-            switch Result(catching: { () throws(RunError) in try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description) }) {
-            case .success(let value): runRequest = value
-            case .failure(let error): return try errorResponse(.badRequest, error.message, context)
-            }
-            let outcome = try await dependencies.intake.submit(runRequest)
-            if request.uri.queryParameters.get("wait") == "true" {
-                guard let final = try await dependencies.intake.final(outcome.run.runID) else {
-                    return try errorResponse(.internalServerError, "run \(outcome.run.runID) disappeared from the ledger", context)
-                }
-                return try final.response(from: request, context: context)
-            }
-            return try EditedResponse(status: .accepted, headers: [.location: "/runs/\(outcome.run.runID)"], response: outcome.run)
-                .response(from: request, context: context)
+            let events = try await dependencies.store.events(runID: runID)
+            let problems = AuditChain.problems(events)
+            return try EventList(events: events, chain: problems.isEmpty ? "intact" : "broken", problems: problems).response(from: request, context: context)
         }
         runs.get("/runs") { request, context -> Response in
             let query = request.uri.queryParameters
@@ -116,6 +107,34 @@ public enum HTTPAPI {
             }
         }
         return router
+    }
+
+    /// `POST /trigger` and `POST /verify`: 202 with the recorded run, or with `?wait=true` its settled record.
+    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, verifyOnly: Bool) async throws -> Response {
+        let body: TriggerRequest
+        do {
+            body = try await request.decode(as: TriggerRequest.self, context: context)
+        } catch let error as RunError {
+            return try errorResponse(.badRequest, error.message, context)
+        } catch {
+            return try errorResponse(.badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
+        }
+        let runRequest: RunRequest
+        switch Result(catching: { () throws(RunError) in
+            try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description, verifyOnly: verifyOnly)
+        }) {
+        case .success(let value): runRequest = value
+        case .failure(let error): return try errorResponse(.badRequest, error.message, context)
+        }
+        let outcome = try await dependencies.intake.submit(runRequest)
+        if request.uri.queryParameters.get("wait") == "true" {
+            guard let final = try await dependencies.intake.final(outcome.run.runID) else {
+                return try errorResponse(.internalServerError, "run \(outcome.run.runID) disappeared from the ledger", context)
+            }
+            return try final.response(from: request, context: context)
+        }
+        return try EditedResponse(status: .accepted, headers: [.location: "/runs/\(outcome.run.runID)"], response: outcome.run)
+            .response(from: request, context: context)
     }
 
     static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext) throws -> Response {

@@ -51,13 +51,16 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
     }
 
     /// The request as a run request, after checking the URN names a supported platform and a three-part table.
-    public func runRequest(supportedPlatforms: Set<String>, requestedBy: String?) throws(RunError) -> RunRequest {
+    /// `verifyOnly`: `POST /verify` (rekey is refused there).
+    public func runRequest(supportedPlatforms: Set<String>, requestedBy: String?, verifyOnly: Bool = false) throws(RunError) -> RunRequest {
+        if verifyOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
         let urn = try DatasetURN(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
                 .unsupportedPlatform, "platform '\(urn.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))")
         }
         _ = try urn.tableReference()
-        return RunRequest(dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false), source: .api, requestedBy: requestedBy)
+        return RunRequest(
+            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly), source: .api, requestedBy: requestedBy)
     }
 }

@@ -13,15 +13,21 @@ import WarehouseKit
 /// lost connection or a shutdown deadline resumes after its last committed batch, and the run's row count
 /// stays exact. A run holds one connection throughout (the hmac key lives in its session).
 public struct PostgresWarehouse: Warehouse {
-    private let databases: PostgresDatabases
-    private let tokenizer: Tokenizer
+    let databases: PostgresDatabases
+    let tokenizer: Tokenizer
     /// Rows per primary-key batch (default 20 000).
     public var batchSize: Int
     /// Pages per batch when the table has no single-column primary key (default 2 000, ≈16 MiB).
     public var pagesPerBatch: Int
-    private let logger: Logger
+    /// What runs after a run changed rows (`POSTGRES_VACUUM_AFTER`, default `plain`).
+    public var vacuumAfter: VacuumMode
+    let logger: Logger
 
-    public init(databases: PostgresDatabases, tokenizer: Tokenizer, batchSize: Int = 20_000, pagesPerBatch: Int = 2_000, logger: Logger) {
+    public init(
+        databases: PostgresDatabases, tokenizer: Tokenizer, batchSize: Int = 20_000, pagesPerBatch: Int = 2_000, vacuumAfter: VacuumMode = .plain,
+        logger: Logger
+    ) {
+        self.vacuumAfter = vacuumAfter
         self.databases = databases
         self.tokenizer = tokenizer
         self.batchSize = batchSize
@@ -83,48 +89,64 @@ public struct PostgresWarehouse: Warehouse {
         let pads = plan?.hmacKeyID != nil ? try HMACPads(tokenizer: tokenizer) : nil
         let final = try await Self.mapping(table) {
             try await databases.client(database: table.database).withConnection { connection in
-                try await prepareBookkeeping(connection)
-                let keys = try await primaryKey(connection, table)
-                var start = try await savedProgress(connection, request)
-                if start.batches > 0 {
-                    logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
-                    await sink.progressed(start)
-                }
-                guard let plan else {
-                    guard keys.count == 1 else {
-                        throw WarehouseError(
-                            .unsupported,
-                            "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
-                            table: table)
-                    }
-                    start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
-                    let batches = ServiceSideBatches(
-                        connection: connection, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: batchSize,
-                        logger: logger)
-                    return try await batches.run(start: start, sink: sink)
-                }
-                if let pads { try await PushDownBatches.loadKey(pads, on: connection, logger: logger) }
-                let batches = PushDownBatches(
-                    connection: connection, request: request, plan: plan, batchSize: batchSize, pagesPerBatch: pagesPerBatch, logger: logger)
-                do {
-                    let result: TokenizationProgress
-                    if keys.count == 1 {
-                        start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
-                        result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
-                    } else {
-                        let pages = try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
-                        start.plannedBatches = Int((pages + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch))
-                        result = try await batches.byPages(pages: pages, start: start, sink: sink)
-                    }
-                    await PushDownBatches.dropKey(on: connection, logger: logger)
-                    return result
-                } catch {
-                    await PushDownBatches.dropKey(on: connection, logger: logger)
-                    throw error
-                }
+                let progress = try await tokenize(request, plan: plan, pads: pads, on: connection, sink: sink)
+                await Self.flushStatistics(connection, logger: logger)
+                return progress
             }
         }
         return TokenizationOutcome(rowsUpdated: final.rowsUpdated, batches: final.batches, pushedDown: pushDown)
+    }
+
+    /// The batches of a run on one connection (the hmac key lives in its session).
+    private func tokenize(
+        _ request: TokenizationRequest, plan: PushDownPlan?, pads: HMACPads?, on connection: PostgresConnection, sink: any ProgressSink
+    ) async throws -> TokenizationProgress {
+        let table = request.table.table
+        try await prepareBookkeeping(connection)
+        let keys = try await primaryKey(connection, table)
+        var start = try await savedProgress(connection, request)
+        if start.batches > 0 {
+            logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
+            await sink.progressed(start)
+        }
+        guard let plan else {
+            guard keys.count == 1 else {
+                throw WarehouseError(
+                    .unsupported,
+                    "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
+                    table: table)
+            }
+            start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
+            let batches = ServiceSideBatches(
+                connection: connection, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: batchSize,
+                logger: logger)
+            return try await batches.run(start: start, sink: sink)
+        }
+        if let pads { try await PushDownBatches.loadKey(pads, on: connection, logger: logger) }
+        let batches = PushDownBatches(
+            connection: connection, request: request, plan: plan, batchSize: batchSize, pagesPerBatch: pagesPerBatch, logger: logger)
+        do {
+            let result: TokenizationProgress
+            if keys.count == 1 {
+                start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
+                result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
+            } else {
+                let pages = try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
+                start.plannedBatches = Int((pages + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch))
+                result = try await batches.byPages(pages: pages, start: start, sink: sink)
+            }
+            await PushDownBatches.dropKey(on: connection, logger: logger)
+            return result
+        } catch {
+            await PushDownBatches.dropKey(on: connection, logger: logger)
+            throw error
+        }
+    }
+
+    /// Publishes this session's table statistics now (PostgreSQL 15+): the dead row versions the run's UPDATEs
+    /// left are counted before the VACUUM that follows reports them gone, so `n_dead_tup` tells the truth.
+    static func flushStatistics(_ connection: PostgresConnection, logger: Logger) async {
+        _ = try? await connection.guardedQuery("SELECT pg_stat_force_next_flush()", logger: logger)
     }
 
     /// A `varchar(n)` too narrow for hmac tokens fails before any write.
@@ -142,7 +164,7 @@ public struct PostgresWarehouse: Warehouse {
         }
     }
 
-    private func prepareBookkeeping(_ connection: PostgresConnection) async throws {
+    func prepareBookkeeping(_ connection: PostgresConnection) async throws {
         try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
@@ -162,7 +184,7 @@ public struct PostgresWarehouse: Warehouse {
         return TokenizationProgress()
     }
 
-    private func primaryKey(_ connection: PostgresConnection, _ table: TableReference) async throws -> [(name: String, type: String)] {
+    func primaryKey(_ connection: PostgresConnection, _ table: TableReference) async throws -> [(name: String, type: String)] {
         var keys: [(name: String, type: String)] = []
         let rows = try await connection.guardedQuery(Self.catalogQuery(PostgresCatalogSQL.primaryKeyColumns, table), logger: logger)
         for try await (name, type) in rows.decode((String, String).self) { keys.append((name, type)) }

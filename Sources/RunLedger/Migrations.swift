@@ -110,5 +110,33 @@ enum Migrations {
                 "CREATE INDEX approvals_position ON tokenize_action.approvals (kafka_topic, kafka_partition, kafka_offset) WHERE kafka_topic IS NOT NULL",
                 "CREATE INDEX approvals_by_dataset ON tokenize_action.approvals (dataset, received_at DESC)",
             ]),
+        Migration(
+            version: 3, description: "verification and residue of each run",
+            statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN verification jsonb, ADD COLUMN residue jsonb"]),
+        Migration(
+            version: 4, description: "audit trail: hash-chained, append-only run events",
+            statements: [
+                """
+                CREATE TABLE tokenize_action.run_events (
+                    run_id uuid NOT NULL REFERENCES tokenize_action.runs (run_id),
+                    seq integer NOT NULL,
+                    at text NOT NULL,
+                    kind text NOT NULL,
+                    data text NOT NULL,
+                    prev_hash text NOT NULL,
+                    hash text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    PRIMARY KEY (run_id, seq))
+                """,
+                "CREATE INDEX run_events_by_time ON tokenize_action.run_events (recorded_at)",
+                """
+                CREATE FUNCTION tokenize_action.run_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'tokenize_action.run_events is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER run_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON tokenize_action.run_events
+                FOR EACH STATEMENT EXECUTE FUNCTION tokenize_action.run_events_append_only()
+                """,
+            ]),
     ]
 }

@@ -32,6 +32,7 @@ extension PostgresRunStore {
                     """
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
                 try await recordApproval(approval, run: judged.runID, verdict: verdict, connection)
+                try await appendEvent(RunEvent(approval: approval, verdict: verdict, runID: judged.runID), connection)
                 decisions.append(ApprovalOutcome.Decision(run: judged, verdict: verdict))
             }
             if waiting.isEmpty { try await recordApproval(approval, run: nil, verdict: .refused("no run was awaiting approval"), connection) }

@@ -52,12 +52,18 @@ public struct PostgresRunStore: RunStore {
                     WHERE run_id = $1::uuid
                     """
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
-                return EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
+                let outcome = EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
+                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
+                return outcome
             case .coalesce(let covering):
-                return EnqueueOutcome(kind: .coalesced, request: try await insertCoalesced(&newRow, into: covering, connection), run: covering)
+                let outcome = EnqueueOutcome(kind: .coalesced, request: try await insertCoalesced(&newRow, into: covering, connection), run: covering)
+                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
+                return outcome
             case .queue:
                 let inserted = try await insert(newRow, connection)
-                return EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
+                let outcome = EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
+                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
+                return outcome
             }
         }
     }

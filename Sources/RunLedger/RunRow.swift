@@ -9,7 +9,7 @@ enum RunRow {
     static let columns = """
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
-        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
 
@@ -32,7 +32,9 @@ enum RunRow {
             schemes: try decoder.decode([String: TokenSchemeName].self, from: Data(try value(12, String.self).utf8)),
             mode: TokenizationMode(rawValue: mode) ?? .tokenize, rowsUpdated: Int(try value(13, Int64.self)), batches: try value(14),
             plannedBatches: try value(15), details: try value(16), errorCode: try value(17), attempts: try value(18), coalescedInto: try value(19),
-            approvedBy: try value(26), approvedAt: try value(27), createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
+            approvedBy: try value(26), approvedAt: try value(27),
+            verification: try value(28, String?.self).map { try decoder.decode(VerificationReport.self, from: Data($0.utf8)) },
+            residue: try value(29, String?.self).map { try decoder.decode(Residue.self, from: Data($0.utf8)) }, createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
             writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)))
     }
 
@@ -74,7 +76,7 @@ enum RunRow {
             schemes = $7::jsonb, rows_updated = greatest(rows_updated, $8), batches = greatest(batches, $9),
             planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
             finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
-            next_attempt_at = now() + make_interval(secs => $20), updated_at = now()
+            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, updated_at = now()
         WHERE run_id = $1::uuid
         """
 
@@ -100,6 +102,8 @@ enum RunRow {
         binds.append(record.writeBack.error)
         binds.append(owner)
         binds.append(retryIn.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0)
+        binds.append(record.verification.map(json))
+        binds.append(record.residue.map(json))
         return binds
     }
 }

@@ -68,6 +68,25 @@ public struct ColumnResolver: Sendable {
         return table.columns.map(\.name).filter(chosen.contains)
     }
 
+    /// Why each chosen column was chosen, for the audit trail.
+    public static func reasons(for columns: [String], scope: RunScope, snapshot: DatasetSnapshot?) -> [String: String] {
+        let triggered = Set(scope.triggerFields.map(columnName))
+        let tagged = Set((snapshot?.fields ?? []).filter { $0.tags.contains(where: isPIITag) }.map { columnName(fieldPath: $0.fieldPath) })
+        var reasons: [String: String] = [:]
+        for column in columns {
+            if triggered.contains(column) {
+                reasons[column] = "the trigger tag is on the field"
+            } else if scope.explicitColumns.contains(column) {
+                reasons[column] = "named in the request"
+            } else if tagged.contains(column) {
+                reasons[column] = "tagged as PII in DataHub"
+            } else {
+                reasons[column] = "its name looks personal (no field is tagged as PII)"
+            }
+        }
+        return reasons
+    }
+
     /// The scheme of each column: a `tokenize/scheme:<name>` tag on the field, else one on the dataset, else
     /// `defaultScheme` (`TOKEN_SCHEME`).
     public func schemes(for columns: [String], snapshot: DatasetSnapshot?, defaultScheme: TokenSchemeName) -> [ColumnPlan] {

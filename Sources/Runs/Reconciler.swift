@@ -59,7 +59,7 @@ public final class Reconciler: Service, Sendable {
         let latest = try await store.latestRun(dataset: urn)
         if let latest {
             if latest.status.isOpen || latest.writeBack.state == .pending || latest.writeBack.state == .failed { return nil }
-            if [.failed, .skipped, .rejected].contains(latest.status) { return nil }
+            if [.failed, .skipped, .rejected, .incomplete].contains(latest.status) { return nil }
         }
         let coveredByLastSuccess = latest?.status == .success ? latest?.scope.triggerFields ?? [] : []
         var scope = RunScope(datasetLevel: snapshot.tags.contains(trigger))

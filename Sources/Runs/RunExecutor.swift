@@ -9,43 +9,59 @@ import WarehouseKit
 
 /// What one attempt of a run came to.
 public enum RunAttempt: Sendable, Equatable {
-    /// The run reached a final status (its write-back, if any, is now pending).
+    /// The run reached a settled status (its write-back, if any, is now pending).
     case finished(RunRecord)
     /// Something it needs is unavailable, or it was asked to stop: it stays open and is tried again.
     case postponed(RunRecord)
 }
 
-/// Carries out one attempt of a run: reads the dataset from DataHub, checks the trigger is still there,
-/// resolves the column plan, asks the policy (`RunGate`), saves the plan, and tokenizes in place, resuming after
-/// the last committed batch. Never throws: every outcome is a settled record (SUCCESS, FAILED, SKIPPED, STALE,
-/// REJECTED, AWAITING_APPROVAL) or a postponement.
+/// Carries out one attempt of a run: asks the policy (`RunGate`) about the dataset and requester, reads the
+/// dataset from DataHub, checks the trigger is still there, resolves the column plan, asks the policy again with
+/// the schemes, saves the plan, tokenizes in place (resuming after the last committed batch), verifies every
+/// row, and cleans up what the old values leave behind. Every step is recorded in the run's audit trail. Never
+/// throws: every outcome is a settled record (SUCCESS, INCOMPLETE, FAILED, SKIPPED, STALE, REJECTED,
+/// AWAITING_APPROVAL) or a postponement.
 public struct RunExecutor: Sendable {
-    /// Warehouses by DataHub platform name (`postgres`, `databricks`).
-    private let warehouses: [String: any Warehouse]
-    private let catalog: any DataHubCatalog
-    private let store: any RunStore
-    private let defaultScheme: TokenSchemeName
-    private let triggerTag: TagURN
-    private let gate: any RunGate
-    private let approvalTag: TagURN
-    private let requesterGrace: Duration
-    private let resolver = ColumnResolver()
-    private let logger: Logger
+    public struct Settings: Sendable {
+        /// The scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
+        public var defaultScheme: TokenSchemeName
+        public var triggerTag: TagURN
+        public var approvalTag: TagURN
+        /// How long a reconciled run waits for its requester before the policy rejects it.
+        public var requesterGrace: Duration
+        /// siv tokens decrypted per column by the verification (`VERIFY_SAMPLE`).
+        public var verifySample: Int
 
-    /// - Parameter defaultScheme: the scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
+        public init(
+            defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"),
+            requesterGrace: Duration = .seconds(120), verifySample: Int = 10_000
+        ) {
+            self.defaultScheme = defaultScheme
+            self.triggerTag = triggerTag
+            self.approvalTag = approvalTag
+            self.requesterGrace = requesterGrace
+            self.verifySample = verifySample
+        }
+    }
+
+    /// Warehouses by DataHub platform name (`postgres`, `databricks`).
+    let warehouses: [String: any Warehouse]
+    let catalog: any DataHubCatalog
+    let store: any RunStore
+    let gate: any RunGate
+    let settings: Settings
+    let resolver = ColumnResolver()
+    let logger: Logger
+
     public init(
-        warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, defaultScheme: TokenSchemeName, triggerTag: TagURN,
-        gate: any RunGate = OpenGate(), approvalTag: TagURN = TagURN("tokenize/approve"), requesterGrace: Duration = .seconds(120),
+        warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, gate: any RunGate = OpenGate(), settings: Settings,
         logger: Logger
     ) {
-        self.requesterGrace = requesterGrace
-        self.gate = gate
-        self.approvalTag = approvalTag
         self.warehouses = warehouses
         self.catalog = catalog
         self.store = store
-        self.defaultScheme = defaultScheme
-        self.triggerTag = triggerTag
+        self.gate = gate
+        self.settings = settings
         self.logger = logger
     }
 
@@ -68,110 +84,89 @@ public struct RunExecutor: Sendable {
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
+            let verifyOnly = record.scope.verifyOnly  // read only: no policy applies
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
-            if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {
+            if !verifyOnly, case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {
                 if awaitsItsRequester(record, rejection) {
                     record.details = "waiting for the trigger's Kafka event to say who added the tag (the policy restricts who may trigger)"
                     logger.info("run postponed: its requester is not known yet")
                     return .postponed(record)
                 }
-                return .finished(reject(record, rejection, logger))
+                return .finished(try await reject(record, rejection, logger))
             }
             let description: TableDescription
             if record.columns.isEmpty {
-                let snapshot = try await catalog.dataset(record.dataset)
-                if record.tagTriggered {
-                    guard let live = ColumnResolver.live(record.scope, trigger: triggerTag, in: snapshot) else {
-                        return .finished(finish(record, .stale, details: "\(triggerTag.name) is no longer on the dataset in DataHub; nothing done", logger))
-                    }
-                    record.scope = live
+                guard let planned = try await plan(&record, warehouse: warehouse, table: table, logger: logger) else {
+                    return .finished(try await finish(record, .stale, details: "\(settings.triggerTag.name) is no longer on the dataset in DataHub; nothing done", logger))
                 }
-                description = try await warehouse.describe(table)
-                let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description)
-                let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: defaultScheme)
-                record.columns = plans.map(\.name)
-                record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+                description = planned
             } else {
                 description = try await warehouse.describe(table)
             }
+            if verifyOnly { return .finished(try await verifyAlone(record, warehouse: warehouse, description: description, logger: logger)) }
             switch try await gate.decide(record, dataset: dataset) {  // now with the schemes
             case .allow:
                 break
             case .reject(let rejection):
-                return .finished(reject(record, rejection, logger))
+                return .finished(try await reject(record, rejection, logger))
             case .requireApproval(let rule) where record.approvedBy == nil:
-                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(approvalTag.name) to the dataset"
-                return .finished(finish(record, .awaitingApproval, details: details, logger, final: false))
+                try await store.appendEvent(RunEvent(runID: record.runID, kind: .policy, data: ["decision": "approval required", "approvers": rule.approvers.summary]))
+                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(settings.approvalTag.name) to the dataset"
+                return .finished(try await finish(record, .awaitingApproval, details: details, logger, final: false))
             case .requireApproval:
                 logger.info("approved", metadata: ["approved_by": "\(record.approvedBy ?? "-")"])
             }
             record.status = .running
             try await store.save(record, retryIn: nil)  // the plan is durable before any row changes
-            return try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger)
+            return .finished(try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger))
         } catch let error as WarehouseError where error.code == .notConfigured {
-            return .finished(finish(record, .skipped, details: error.message, logger))
+            return await settle(record, .skipped, details: error.message, logger)
         } catch where error.isTransientFailure {
             record.details = "waiting to resume: \(error)"
             logger.warning("run postponed", metadata: ["reason": "\(error)"])
+            try? await store.appendEvent(RunEvent(runID: record.runID, kind: .postponed, data: ["reason": "\(error)", "attempt": "\(record.attempts)"]))
             return .postponed(record)
         } catch {
             record.errorCode = (error as? any CodedError).map { $0.code.rawValue }
-            return .finished(finish(record, .failed, details: "\(error)", logger))
+            return await settle(record, .failed, details: "\(error)", logger)
         }
     }
 
-    private func tokenize(
-        _ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger
-    ) async throws -> RunAttempt {
-        var record = run
-        let mode = record.mode
-        logger.info("tokenizing", metadata: ["columns": "\(record.plans.map(\.description).joined(separator: ", "))", "mode": "\(mode.rawValue)"])
-        let sink = LedgerProgressSink(store: store, runID: record.runID, logger: logger)
-        let outcome = try await warehouse.tokenize(
-            TokenizationRequest(runID: record.runID, table: description, columns: record.plans, mode: mode, stop: stop), progress: sink)
-        record.rowsUpdated = outcome.rowsUpdated
-        record.batches = outcome.batches
-        let verb = mode == .rekey ? "rekeyed" : "tokenized"
-        let place = outcome.pushedDown ? "in the database" : "in the service"
-        return .finished(finish(record, .success, details: "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es)", logger))
-    }
-
-    /// A run reconciliation found is recorded before Kafka delivers the event that says who added the tag
-    /// (reconciliation may see the tag first). While it is young it waits: the Kafka request merges into it and
-    /// lends it its actor. After `requesterGrace` it is rejected (the tag must be added again).
-    private func awaitsItsRequester(_ run: RunRecord, _ rejection: PolicyRejection) -> Bool {
-        rejection.reason == .principal && run.source == .reconcile && run.requestedBy == nil && run.columns.isEmpty
-            && Date().timeIntervalSince(run.createdAt) < Double(requesterGrace.components.seconds)
-    }
-
-    private func reject(_ run: RunRecord, _ rejection: PolicyRejection, _ logger: Logger) -> RunRecord {
-        Counter(label: "tokenize_policy_rejections_total", dimensions: [("reason", rejection.reason.rawValue)]).increment()
-        return finish(run, .rejected, details: rejection.message, logger)
-    }
-
-    private func finish(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger, final: Bool = true) -> RunRecord {
-        var record = run
-        record.status = status
-        record.details = details
-        record.finishedAt = final ? Date() : nil
-        record.writeBack.state = WriteBackPolicy(triggerTag: triggerTag, approvalTag: approvalTag).writesBack(status) ? .pending : .none
-        logger.info("run finished", metadata: ["status": "\(status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(details)"])
-        return record
-    }
-}
-
-/// Mirrors a run's committed progress into the ledger (for `GET /runs`), logging it at most every few seconds.
-/// The warehouse's own bookkeeping is authoritative; a failed mirror write is only logged.
-struct LedgerProgressSink: ProgressSink {
-    let store: any RunStore
-    let runID: String
-    let logger: Logger
-
-    func progressed(_ progress: TokenizationProgress) async {
-        do {
-            try await store.saveProgress(runID: runID, progress)
-        } catch {
-            logger.debug("progress not mirrored to the ledger", metadata: ["error": "\(error)"])
+    /// Resolves the columns and their schemes into `record` and records why; nil when the trigger is stale.
+    private func plan(_ record: inout RunRecord, warehouse: any Warehouse, table: TableReference, logger: Logger) async throws -> TableDescription? {
+        if record.scope.verifyOnly, record.scope.explicitColumns.isEmpty, let previous = try await previousPlan(record) {
+            record.columns = previous.columns
+            record.schemes = previous.schemes
+            try await store.appendEvent(
+                RunEvent(runID: record.runID, kind: .resolved, data: ["columns": planText(record), "why": "the columns of run \(previous.runID)"]))
+            return try await warehouse.describe(table)
         }
+        let snapshot = try await catalog.dataset(record.dataset)
+        if record.tagTriggered {
+            guard let live = ColumnResolver.live(record.scope, trigger: settings.triggerTag, in: snapshot) else { return nil }
+            record.scope = live
+        }
+        let description = try await warehouse.describe(table)
+        let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description)
+        let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
+        record.columns = plans.map(\.name)
+        record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot)
+        try await store.appendEvent(
+            RunEvent(
+                runID: record.runID, kind: .resolved,
+                data: ["columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; ")]))
+        return description
+    }
+
+    /// The latest run of the dataset that tokenized columns: a verify-only run checks those.
+    private func previousPlan(_ record: RunRecord) async throws -> RunRecord? {
+        try await store.records(dataset: record.dataset, status: nil, limit: 100).first {
+            $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.verifyOnly && [.success, .incomplete].contains($0.status)
+        }
+    }
+
+    func planText(_ record: RunRecord) -> String {
+        record.plans.map { "\($0.name) (\($0.scheme.rawValue))" }.joined(separator: ", ")
     }
 }

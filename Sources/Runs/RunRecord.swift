@@ -39,6 +39,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// Attempts started (a run interrupted or postponed resumes in a later attempt).
     public var attempts: Int
     public var coalescedInto: String?
+    /// What the verification scan found after the batches (or alone, for a verify-only run).
+    public var verification: VerificationReport?
+    /// What the clean-up after the run did, and where old values may remain.
+    public var residue: Residue?
     /// The approver, when the policy asked for one and they approved (`approval` rules).
     public var approvedBy: String?
     public var approvedAt: Date?
@@ -63,6 +67,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case coalescedInto = "coalesced_into"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
+        case verification, residue
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -74,7 +79,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
-        createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
+        verification: VerificationReport? = nil, residue: Residue? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
     ) {
         self.runID = runID
         self.dataset = dataset
@@ -96,6 +101,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.coalescedInto = coalescedInto
         self.approvedBy = approvedBy
         self.approvedAt = approvedAt
+        self.verification = verification
+        self.residue = residue
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -126,6 +133,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         public var source: RunSource
         public var requestedBy: String?
         public var approvedBy: String?
+        public var verification: VerificationReport?
+        public var residue: Residue?
         public var startedAt: Date?
         public var finishedAt: Date?
 
@@ -136,6 +145,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
             case details, source
             case requestedBy = "requested_by"
             case approvedBy = "approved_by"
+            case verification, residue
             case startedAt = "started_at"
             case finishedAt = "finished_at"
         }
@@ -144,7 +154,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var summary: Summary {
         Summary(
             runID: runID, dataset: dataset, status: status, columns: columns, schemes: schemes, mode: mode, rowsUpdated: rowsUpdated,
-            details: details, source: source, requestedBy: requestedBy, approvedBy: approvedBy, startedAt: startedAt, finishedAt: finishedAt)
+            details: details, source: source, requestedBy: requestedBy, approvedBy: approvedBy, verification: verification, residue: residue,
+            startedAt: startedAt, finishedAt: finishedAt)
     }
 
     /// A JSON encoder for records: sorted keys, ISO 8601 UTC dates with milliseconds.

@@ -9,12 +9,17 @@ public struct RunScope: Sendable, Equatable, Codable {
     public var explicitColumns: Set<String>
     /// Also move siv and ff1 tokens of older keys to the newest key.
     public var rekey: Bool
+    /// Only verify (count the plaintext left): nothing is written to the table.
+    public var verifyOnly: Bool
 
-    public init(datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false) {
+    public init(
+        datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false, verifyOnly: Bool = false
+    ) {
         self.datasetLevel = datasetLevel
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
         self.rekey = rekey
+        self.verifyOnly = verifyOnly
     }
 
     enum CodingKeys: String, CodingKey {
@@ -22,12 +27,22 @@ public struct RunScope: Sendable, Equatable, Codable {
         case triggerFields = "fields"
         case explicitColumns = "columns"
         case rekey
+        case verifyOnly = "verify_only"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        datasetLevel = try container.decode(Bool.self, forKey: .datasetLevel)
+        triggerFields = try container.decode(Set<String>.self, forKey: .triggerFields)
+        explicitColumns = try container.decode(Set<String>.self, forKey: .explicitColumns)
+        rekey = try container.decode(Bool.self, forKey: .rekey)
+        verifyOnly = try container.decodeIfPresent(Bool.self, forKey: .verifyOnly) ?? false  // absent in rows written before it existed
     }
 
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").
-    public static func request(columns: [String]?, rekey: Bool = false) -> RunScope {
-        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey) }
-        return RunScope(explicitColumns: Set(columns), rekey: rekey)
+    public static func request(columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false) -> RunScope {
+        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly) }
+        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly)
     }
 
     /// The union of two scopes.
@@ -36,12 +51,12 @@ public struct RunScope: Sendable, Equatable, Codable {
             datasetLevel: datasetLevel || other.datasetLevel,
             triggerFields: triggerFields.union(other.triggerFields),
             explicitColumns: explicitColumns.union(other.explicitColumns),
-            rekey: rekey || other.rekey)
+            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly)
     }
 
     /// Whether running `self` does everything `other` asks for.
     public func covers(_ other: RunScope) -> Bool {
         (datasetLevel || !other.datasetLevel) && other.triggerFields.isSubset(of: triggerFields)
-            && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey)
+            && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey) && (other.verifyOnly || !verifyOnly)
     }
 }

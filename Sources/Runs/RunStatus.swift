@@ -17,6 +17,9 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case awaitingApproval = "AWAITING_APPROVAL"
     /// Outside the policy (dataset, requester, scheme or rekey): nothing was changed; the reason is recorded.
     case rejected = "REJECTED"
+    /// The batches ran, but the verification found plaintext left (an application wrote rows meanwhile): the
+    /// trigger stays, and a re-trigger finishes the work.
+    case incomplete = "INCOMPLETE"
 
     /// Not final: the run may still change data.
     public var isOpen: Bool { self == .queued || self == .running || self == .awaitingApproval }
@@ -36,6 +39,8 @@ public enum RunSource: String, Sendable, Codable {
     case reconcile
     /// `tokenize-action run`.
     case cli
+    /// The periodic verification (`VERIFY_INTERVAL`).
+    case verification
 }
 
 /// The DataHub write-back of a finished run: a durable step of its own (the outbox).

@@ -1,4 +1,5 @@
 import AccessControl
+import Foundation
 import WarehouseKit
 
 /// How a request was recorded.
@@ -60,6 +61,13 @@ public protocol RunStore: Sendable {
     /// (`RunRecord.judged`), and the approval is recorded with its outcome. A Kafka position is applied at
     /// most once.
     func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome
+    /// Appends an event to the run's audit trail (hash-chained to the one before). `enqueue` and `approve` record
+    /// theirs themselves, in their own transaction.
+    func appendEvent(_ event: RunEvent) async throws
+    /// A run's audit trail, in order.
+    func events(runID: String) async throws -> [StoredRunEvent]
+    /// Events recorded at or after `since` (at most `limit`), oldest first.
+    func events(since: Date, limit: Int) async throws -> [StoredRunEvent]
 }
 
 /// A held dataset lock.

@@ -188,6 +188,10 @@ public final class RunWorker: Service, Sendable {
         } catch {
             failure = error
         }
+        let outcome = failure == nil ? "done" : failure!.isTransient ? "retry" : "failed"
+        var event = ["attempt": "\(record.writeBack.attempts)", "outcome": outcome, "status_shown": record.status.rawValue]
+        if let failure { event["error"] = failure.message }
+        try await store.appendEvent(RunEvent(runID: record.runID, kind: .writeBack, data: event))
         guard let failure else {
             record.writeBack.state = .done
             record.writeBack.error = nil

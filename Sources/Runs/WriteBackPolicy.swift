@@ -10,6 +10,7 @@ public struct WriteBackPolicy: Sendable {
     public let failedTag = TagURN("tokenize/status:FAILED")
     public let rejectedTag = TagURN("tokenize/status:REJECTED")
     public let awaitingTag = TagURN("tokenize/status:AWAITING_APPROVAL")
+    public let incompleteTag = TagURN("tokenize/status:INCOMPLETE")
     /// The structured property holding the last run's summary.
     public static let runPropertyID = "last_tokenization_run"
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
@@ -22,10 +23,13 @@ public struct WriteBackPolicy: Sendable {
 
     /// Tags to add and remove where the run's tags go (`tagTargets`). One status tag at a time; SUCCESS removes
     /// the trigger, every other outcome keeps it, so the request stays visible until it is done.
-    public func tagChanges(for status: RunStatus) -> (add: [TagURN], remove: [TagURN]) {
-        let statusTags = [successTag, failedTag, rejectedTag, awaitingTag]
+    /// A verify-only run changes only the status tag (SUCCESS or INCOMPLETE), never the trigger.
+    public func tagChanges(for status: RunStatus, verifyOnly: Bool = false) -> (add: [TagURN], remove: [TagURN]) {
+        let statusTags = [successTag, failedTag, rejectedTag, awaitingTag, incompleteTag]
         switch status {
+        case .success where verifyOnly: return ([successTag], statusTags.filter { $0 != successTag })
         case .success: return ([doneTag, successTag], [triggerTag] + statusTags.filter { $0 != successTag })
+        case .incomplete: return ([incompleteTag], statusTags.filter { $0 != incompleteTag })
         case .failed: return ([failedTag], statusTags.filter { $0 != failedTag })
         case .rejected: return ([rejectedTag], statusTags.filter { $0 != rejectedTag })
         case .awaitingApproval: return ([awaitingTag], statusTags.filter { $0 != awaitingTag })
@@ -36,16 +40,16 @@ public struct WriteBackPolicy: Sendable {
     /// Whether the dataset's approval tag is removed: once a run awaiting approval is shown (an approval that
     /// did not count is taken away, so another approver can add it) and when the run is final.
     public func removesApprovalTag(for status: RunStatus) -> Bool {
-        [.success, .failed, .rejected, .awaitingApproval].contains(status)
+        [.success, .failed, .rejected, .awaitingApproval, .incomplete].contains(status)
     }
 
     /// Whether a run's outcome is written to DataHub at all.
     public func writesBack(_ status: RunStatus) -> Bool {
-        [.success, .failed, .skipped, .rejected, .awaitingApproval].contains(status)
+        [.success, .failed, .skipped, .rejected, .awaitingApproval, .incomplete].contains(status)
     }
 
     /// The tags the service creates when missing (the approval tag too, so approvers can pick it).
-    public var managedTags: [TagURN] { [doneTag, successTag, failedTag, rejectedTag, awaitingTag, approvalTag] }
+    public var managedTags: [TagURN] { [doneTag, successTag, failedTag, rejectedTag, awaitingTag, incompleteTag, approvalTag] }
 
     /// Where the tags of a run are flipped: the trigger fields, and the dataset for dataset-level and
     /// column-list requests.
@@ -81,6 +85,10 @@ public struct WriteBackPolicy: Sendable {
         if let approvedBy = record.approvedBy {
             lines.append("| Approved by | \(cell(approvedBy))\(record.approvedAt.map { " (\(RunRecord.utcString($0)))" } ?? "") |")
         }
+        if let verification = record.verification {
+            lines.append("| Verified | \(cell(verification.summary)); \(RunRecord.utcString(verification.verifiedAt)) |")
+        }
+        if let residue = record.residue { lines.append("| Old values | \(cell(residue.sentence)) |") }
         if record.status == .failed {
             lines.append("| Error | \(cell(record.details)) |")
         } else if record.status == .rejected {

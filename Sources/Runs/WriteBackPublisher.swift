@@ -26,7 +26,7 @@ public struct WriteBackPublisher: Sendable {
         }
         try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
         let targets = policy.tagTargets(for: record)
-        let changes = policy.tagChanges(for: record.status)
+        let changes = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
         // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
         try await catalog.addTags(changes.add, to: targets)
         try await catalog.removeTags(changes.remove, from: targets)

@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import MCL
 import PostgresSupport
+import PostgresWarehouse
 import Runs
 
 /// The service's configuration: typed settings for each part, built once from the environment (see
@@ -20,6 +21,8 @@ public struct AppConfiguration: Sendable {
     public var postgres: PostgresSettings
     /// `POSTGRES_BATCH_SIZE`: rows per batch transaction (default 20 000).
     public var postgresBatchSize: Int
+    /// `POSTGRES_VACUUM_AFTER`: `plain` (default), `full` or `off`.
+    public var postgresVacuumAfter: VacuumMode
     /// nil when Databricks is not configured (runs on Databricks datasets are then SKIPPED).
     public var databricks: DatabricksSettings?
     public var tokens: TokenSettings
@@ -45,6 +48,7 @@ public struct AppConfiguration: Sendable {
             datahub: datahub,
             postgres: try loadPostgres(env),
             postgresBatchSize: try env.integer("POSTGRES_BATCH_SIZE", default: 20_000, range: 1...10_000_000),
+            postgresVacuumAfter: try env.choice("POSTGRES_VACUUM_AFTER", default: VacuumMode.plain),
             databricks: try loadDatabricks(env),
             tokens: try TokenSettings.load(from: env),
             http: try HTTPSettings.load(env),
@@ -149,9 +153,13 @@ public struct AppConfiguration: Sendable {
         let trigger = TagURN(env["TRIGGER_TAG"] ?? "tokenize/run")
         let approval = TagURN(env["APPROVAL_TAG"] ?? "tokenize/approve")
         guard approval != trigger else { throw ConfigurationError(.invalid, variable: "APPROVAL_TAG", "must differ from TRIGGER_TAG") }
+        let verifyInterval: Duration? =
+            (env["VERIFY_INTERVAL"] ?? "off").lowercased() == "off"
+            ? nil : try env.duration("VERIFY_INTERVAL", default: .seconds(86_400), range: .seconds(1)...(.seconds(30 * 86_400)))
         return RunSettings(
             triggerTag: trigger, stateDatabase: env["STATE_DATABASE"] ?? "postgres", reconcileInterval: reconcile, worker: worker, policy: policy,
-            approvalTag: approval)
+            approvalTag: approval, verifySample: try env.integer("VERIFY_SAMPLE", default: 10_000, range: 0...10_000_000),
+            verifyInterval: verifyInterval)
     }
 
     /// Settings safe to log (secrets shown only as set or unset).

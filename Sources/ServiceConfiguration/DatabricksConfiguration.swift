@@ -39,6 +39,7 @@ extension AppConfiguration {
         }
         return DatabricksSettings(
             baseURL: DatabricksSettings.baseURL(host: host), token: token, warehouseID: warehouseID, statementTimeout: .seconds(timeout),
-            secretScope: scope)
+            secretScope: scope, purgeHistory: try env.choice("DBX_PURGE_HISTORY", default: DatabricksSettings.PurgeHistory.off),
+            vacuumRetainHours: try env.integer("DBX_VACUUM_RETAIN_HOURS", default: 168, range: 0...87_600))
     }
 }

@@ -117,11 +117,17 @@ public struct RunSettings: Sendable, Equatable {
     public var policy: TokenizePolicy?
     /// `APPROVAL_TAG` (default `tokenize/approve`): added by an approver to a dataset awaiting approval.
     public var approvalTag: TagURN
+    /// `VERIFY_SAMPLE` (default 10 000): siv tokens per column the verification decrypts.
+    public var verifySample: Int
+    /// `VERIFY_INTERVAL` (default off): how often datasets tokenized before are verified again.
+    public var verifyInterval: Duration?
 
     public init(
         triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings, policy: TokenizePolicy? = nil,
-        approvalTag: TagURN = TagURN("tokenize/approve")
+        approvalTag: TagURN = TagURN("tokenize/approve"), verifySample: Int = 10_000, verifyInterval: Duration? = nil
     ) {
+        self.verifySample = verifySample
+        self.verifyInterval = verifyInterval
         self.policy = policy
         self.approvalTag = approvalTag
         self.triggerTag = triggerTag

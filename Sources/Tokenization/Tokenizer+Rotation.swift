@@ -26,6 +26,13 @@ extension Tokenizer {
         return Array(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key.ledgerKey).prefix(16))
     }
 
+    /// Lends every key's ledger subkey to `body` (for a database that checks ff1 ledger digests itself). Key
+    /// material: never log the bytes or put them in SQL text.
+    public func withLedgerKeys<R>(_ body: (_ keys: [(id: String, key: [UInt8])]) throws -> R) rethrows -> R {
+        let keys = (keyring?.keys ?? []).map { key in (id: key.id, key: key.ledgerKey.withUnsafeBytes { Array($0) }) }
+        return try body(keys)
+    }
+
     /// Lends the newest key's HMAC subkey to `body`, for a database that computes `hmac` tokens itself. The
     /// bytes are valid only during the call; they are key material: never log them or put them in SQL text.
     public func withNewestHMACKey<R>(_ body: (_ keyID: String, _ key: UnsafeRawBufferPointer) throws -> R) throws -> R {

@@ -26,17 +26,14 @@ public struct PushDownPlan: Sendable, Equatable {
         for column in columns {
             switch column.scheme {
             case .poc:
-                shapes[.poc] = TokenShape(lengths: nil, pattern: PocTokenScheme.tokenPattern)
+                shapes[.poc] = TokenShape.of(.poc, keyIDs: [])
             case .hmac:
                 do {
                     hmacKeyID = try tokenizer.newestKeyID(.hmac)
                 } catch {
                     throw WarehouseError(.tokenization, "cannot tokenize \(table): \(error.message)", table: table)
                 }
-                let ids = tokenizer.keyIDs
-                shapes[.hmac] = TokenShape(
-                    lengths: Array(Set(ids.map { Tokenizer.hmacTokenLength(keyID: $0) })).sorted(),
-                    pattern: "^\(Tokenizer.hmacPrefix)(\(ids.joined(separator: "|")))_[A-Za-z0-9_-]+$")
+                shapes[.hmac] = TokenShape.of(.hmac, keyIDs: tokenizer.keyIDs)
             case .siv, .ff1:
                 throw WarehouseError(.unsupported, "\(column.scheme.rawValue) tokens cannot be computed in SQL", table: table)
             }
@@ -49,6 +46,44 @@ public struct PushDownPlan: Sendable, Equatable {
     public static func canPushDown(_ columns: [ColumnPlan], mode: TokenizationMode) -> Bool {
         mode == .tokenize && columns.allSatisfy(\.scheme.canPushDown)
     }
+}
+
+extension PushDownPlan.TokenShape {
+    /// How tokens of `scheme` under the configured keys look: exact for `poc` and `hmac`; for `siv` the shape
+    /// only (authenticity needs the key); nil for `ff1`, whose tokens look like plaintext.
+    public static func of(_ scheme: TokenSchemeName, keyIDs: [String]) -> Self? {
+        let ids = keyIDs.joined(separator: "|")
+        switch scheme {
+        case .poc:
+            return Self(lengths: nil, pattern: PocTokenScheme.tokenPattern)
+        case .hmac:
+            return Self(
+                lengths: Array(Set(keyIDs.map { Tokenizer.hmacTokenLength(keyID: $0) })).sorted(),
+                pattern: "^\(Tokenizer.hmacPrefix)(\(ids))_[A-Za-z0-9_-]+$")
+        case .siv:
+            return Self(lengths: nil, pattern: "^\(Tokenizer.sivPrefix)(\(ids))_[A-Za-z0-9_-]+$")
+        case .ff1:
+            return nil
+        }
+    }
+}
+
+/// Every configured key's ledger-digest pads (HMAC-SHA256 with the key's ledger subkey, as `HMACPads`): a
+/// database holding them checks ff1 ledger digests itself. Key material, handled like `HMACPads`.
+public struct LedgerPads: Sendable, CustomStringConvertible {
+    public let pads: [(keyID: String, inner: [UInt8], outer: [UInt8])]
+
+    public init(tokenizer: Tokenizer) {
+        pads = tokenizer.withLedgerKeys { keys in
+            keys.map { key in
+                var block = key.key + [UInt8](repeating: 0, count: max(0, 64 - key.key.count))
+                block = Array(block.prefix(64))
+                return (key.id, block.map { $0 ^ 0x36 }, block.map { $0 ^ 0x5c })
+            }
+        }
+    }
+
+    public var description: String { "LedgerPads(\(pads.map(\.keyID).joined(separator: ", ")), redacted)" }
 }
 
 /// The newest key's HMAC pads (key ⊕ 0x36…, key ⊕ 0x5c…, 64 bytes each): with them a database computes

@@ -83,6 +83,11 @@ public protocol Warehouse: Sendable {
     /// committed batch. Throws `.interrupted` when `stop` was signalled, `.unavailable` when the warehouse went
     /// away: both leave the run resumable.
     func tokenize(_ request: TokenizationRequest, progress: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome
+    /// Counts, for every row, which values of the columns are empty, tokens, or still plaintext (read only).
+    func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport
+    /// Removes what the old values leave behind in the warehouse after a run changed rows (dead row versions,
+    /// table history), as configured; returns what was done and what may still hold old values, in words.
+    func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue
     /// Whether the warehouse answers.
     func ping() async -> Bool
 }
@@ -103,5 +108,34 @@ public struct NotConfiguredWarehouse: Warehouse {
         throw WarehouseError(.notConfigured, message, table: request.table.table)
     }
 
+    public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
+        throw WarehouseError(.notConfigured, message, table: request.table.table)
+    }
+
+    public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
+        throw WarehouseError(.notConfigured, message, table: table)
+    }
+
     public func ping() async -> Bool { true }
+}
+
+/// What a run's clean-up did, and what may still hold the old values: sentences for a compliance officer.
+public struct Residue: Sendable, Equatable, Codable {
+    /// What was done (`VACUUM (ANALYZE)` removed the dead row versions), or nil when nothing was.
+    public var done: String?
+    /// Where old values may remain (WAL, replicas, backups; Delta time travel).
+    public var remaining: String
+    /// A clean-up step that failed; the run stays successful, this says what to do.
+    public var failure: String?
+
+    public init(done: String?, remaining: String, failure: String? = nil) {
+        self.done = done
+        self.remaining = remaining
+        self.failure = failure
+    }
+
+    /// The whole story in one paragraph.
+    public var sentence: String {
+        [done, failure.map { "Clean-up failed: \($0)." }, remaining].compactMap { $0 }.joined(separator: " ")
+    }
 }

@@ -36,7 +36,7 @@ private func uniqueURN(_ table: String) -> String {
             for try await version in try await client.query("SELECT version FROM tokenize_action.schema_migrations ORDER BY version").decode(Int.self) {
                 versions.append(version)
             }
-            #expect(versions == [1, 2])
+            #expect(versions == [1, 2, 3, 4])
         }
     }
 
@@ -49,6 +49,12 @@ private func uniqueURN(_ table: String) -> String {
     @Test func workOrder() async throws {
         try await withLedger { store, _, _, _ in
             try await RunStoreConformance.workOrder(store, dataset: uniqueURN("work"), topic: "mcl-\(UUID().uuidString)")
+        }
+    }
+
+    @Test func auditTrail() async throws {
+        try await withLedger { store, _, _, _ in
+            try await RunStoreConformance.auditTrail(store, dataset: uniqueURN("audit"), topic: "mcl-\(UUID().uuidString)")
         }
     }
 

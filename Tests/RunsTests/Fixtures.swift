@@ -45,8 +45,8 @@ struct Harness {
     var executor: RunExecutor {
         RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
-            catalog: catalog, store: store, defaultScheme: .hmac, triggerTag: trigger, gate: gate, requesterGrace: requesterGrace,
-            logger: logger)
+            catalog: catalog, store: store, gate: gate,
+            settings: RunExecutor.Settings(defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace), logger: logger)
     }
 
     var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }

@@ -123,6 +123,10 @@ import WarehouseKit
         try await RunStoreConformance.workOrder(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }
 
+    @Test func inMemoryStoreAuditTrail() async throws {
+        try await RunStoreConformance.auditTrail(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
+    }
+
     @Test func inMemoryStoreApprovals() async throws {
         try await RunStoreConformance.approvals(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }

@@ -19,13 +19,13 @@ import Testing
         #expect(
             changes.remove.map(\.urn) == [
                 "urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED", "urn:li:tag:tokenize/status:REJECTED",
-                "urn:li:tag:tokenize/status:AWAITING_APPROVAL",
+                "urn:li:tag:tokenize/status:AWAITING_APPROVAL", "urn:li:tag:tokenize/status:INCOMPLETE",
             ])
     }
 
     @Test func oneStatusTagAtATime() {
-        let statusTags = [policy.successTag, policy.failedTag, policy.rejectedTag, policy.awaitingTag]
-        for status in [RunStatus.success, .failed, .rejected, .awaitingApproval] {
+        let statusTags = [policy.successTag, policy.failedTag, policy.rejectedTag, policy.awaitingTag, policy.incompleteTag]
+        for status in [RunStatus.success, .failed, .rejected, .awaitingApproval, .incomplete] {
             let changes = policy.tagChanges(for: status)
             let added = statusTags.filter(changes.add.contains)
             #expect(added.count == 1, "\(status)")
@@ -33,6 +33,9 @@ import Testing
         }
         #expect(policy.removesApprovalTag(for: .awaitingApproval) && policy.removesApprovalTag(for: .success))
         #expect(!policy.removesApprovalTag(for: .queued) && policy.managedTags.contains(policy.approvalTag))
+        #expect(!policy.tagChanges(for: .incomplete).remove.contains(policy.triggerTag), "INCOMPLETE keeps the trigger")
+        let verified = policy.tagChanges(for: .success, verifyOnly: true)
+        #expect(verified.add == [policy.successTag] && !verified.remove.contains(policy.triggerTag) && !verified.add.contains(policy.doneTag))
     }
 
     @Test func theDocumentationSaysWhoApprovedAndWhyARunWasRejected() {
@@ -54,7 +57,7 @@ import Testing
     }
 
     @Test func onlyOutcomesThatChangedOrTriedSomethingAreWrittenBack() {
-        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped, .awaitingApproval, .rejected])
+        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped, .awaitingApproval, .rejected, .incomplete])
     }
 
     @Test func tagsAreFlippedWhereTheRequestPointed() {

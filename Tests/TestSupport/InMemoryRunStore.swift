@@ -11,6 +11,11 @@ public final class InMemoryRunStore: RunStore {
         var order: [String] = []
         var dueAt: [String: ContinuousClock.Instant] = [:]
         var approvalPositions: Set<TriggerPosition> = []
+        var events: [StoredRunEvent] = []
+
+        mutating func append(_ event: RunEvent) {
+            events.append(AuditChain.next(after: events.last { $0.runID == event.runID }, event, at: Date()))
+        }
         var approvals: [(approver: String, run: String?, verdict: ApprovalVerdict)] = []
     }
 
@@ -46,15 +51,21 @@ public final class InMemoryRunStore: RunStore {
                 row.status = .coalesced
                 row.coalescedInto = merged.runID
                 insert(row)
-                return EnqueueOutcome(kind: .merged, request: row, run: merged)
+                let outcome = EnqueueOutcome(kind: .merged, request: row, run: merged)
+                state.append(RunEvent(requestedBy: request, outcome: outcome))
+                return outcome
             case .coalesce(let covering):
                 row.status = .coalesced
                 row.coalescedInto = covering.runID
                 insert(row)
-                return EnqueueOutcome(kind: .coalesced, request: row, run: covering)
+                let outcome = EnqueueOutcome(kind: .coalesced, request: row, run: covering)
+                state.append(RunEvent(requestedBy: request, outcome: outcome))
+                return outcome
             case .queue:
                 insert(row)
-                return EnqueueOutcome(kind: .queued, request: row, run: row)
+                let outcome = EnqueueOutcome(kind: .queued, request: row, run: row)
+                state.append(RunEvent(requestedBy: request, outcome: outcome))
+                return outcome
             }
         }
     }
@@ -141,11 +152,28 @@ public final class InMemoryRunStore: RunStore {
                 state.runs[run.runID] = judged
                 state.dueAt[run.runID] = .now
                 state.approvals.append((approval.approver, run.runID, verdict))
+                state.append(RunEvent(approval: approval, verdict: verdict, runID: run.runID))
                 decisions.append(.init(run: judged, verdict: verdict))
             }
             if waiting.isEmpty { state.approvals.append((approval.approver, nil, .refused("no run was awaiting approval"))) }
             return ApprovalOutcome(duplicate: false, decisions: decisions)
         }
+    }
+
+    public func appendEvent(_ event: RunEvent) async throws {
+        try check()
+        state.withLock { $0.append(event) }
+    }
+
+    public func events(runID: String) async throws -> [StoredRunEvent] {
+        try check()
+        return state.withLock { $0.events.filter { $0.runID == runID } }
+    }
+
+    public func events(since: Date, limit: Int) async throws -> [StoredRunEvent] {
+        try check()
+        let cutoff = RunRecord.utcString(since)
+        return state.withLock { Array($0.events.filter { $0.at >= cutoff }.prefix(limit)) }
     }
 
     /// Makes a postponed item due now (tests do not wait out backoffs).

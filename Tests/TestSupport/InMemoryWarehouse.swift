@@ -36,6 +36,25 @@ public final class InMemoryWarehouse: Warehouse {
         return found
     }
 
+    /// Plaintext values the next verifications report (an application wrote them); tokens otherwise.
+    public let plaintextLeft = Mutex(0)
+
+    public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
+        let left = plaintextLeft.withLock { $0 }
+        let rows = state.withLock { $0.rowsPerRun }
+        return VerificationReport(
+            rows: rows + left,
+            columns: request.columns.enumerated().map { index, column in
+                ColumnVerification(
+                    column: column.name, scheme: column.scheme, empty: 0, tokens: rows, plaintext: index == 0 ? left : 0,
+                    plaintextKeys: index == 0 && left > 0 ? ["42"] : [])
+            })
+    }
+
+    public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
+        Residue(done: "cleaned", remaining: "nowhere else")
+    }
+
     public func tokenize(_ request: TokenizationRequest, progress: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome {
         let (failure, rows) = state.withLock { state in
             state.requests.append(request)

@@ -112,4 +112,22 @@ public enum RunStoreConformance {
         let nothing = try await store.approve(approval("urn:li:corpuser:carol", 5)) { _ in .approved }
         #expect(!nothing.duplicate && nothing.decisions.isEmpty, "nothing else awaits approval")
     }
+
+    /// A request is recorded in the run's trail with the enqueue; appended events chain by hash, in order; a
+    /// merged request lands on the run it joined.
+    public static func auditTrail(_ store: any RunStore, dataset: String, topic: String) async throws {
+        let since = Date().addingTimeInterval(-1)
+        let run = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
+        let merged = try await store.enqueue(try request(dataset, RunScope(triggerFields: ["email"]), offset: 2, topic: topic))
+        #expect(merged.kind == .merged)
+        try await store.appendEvent(RunEvent(runID: run.runID, kind: .resolved, data: ["columns": "email (hmac)"]))
+        try await store.appendEvent(RunEvent(runID: run.runID, kind: .finished, data: ["status": "SUCCESS"]))
+        let events = try await store.events(runID: run.runID)
+        #expect(events.map(\.kind) == ["requested", "requested", "resolved", "finished"])
+        #expect(events.map(\.sequence) == [1, 2, 3, 4])
+        #expect(events[0].data.contains("\"recorded_as\":\"queued\"") && events[1].data.contains("\"recorded_as\":\"merged\""))
+        #expect(AuditChain.problems(events).isEmpty)
+        let recent = try await store.events(since: since, limit: 1000).filter { $0.runID == run.runID }
+        #expect(recent == events)
+    }
 }

@@ -20,7 +20,8 @@ Results: INLINE JSON_ARRAY, values as strings, split into chunks of --chunk-rows
 lookup), as Databricks reads its secret service; an unknown scope or key fails with INVALID_SECRET_LOOKUP.
 
 Test controls (not Databricks API): POST /standin/config {"delay_seconds": s, "fail_requests": n,
-"fail_status": 429|503} delays execution of the next statements or answers the next n requests with an error;
+"fail_status": 429|503, "fail_statements_matching": regex} delays execution of the next statements, answers the next n
+requests with an error, or fails (FAILED, INTERNAL_ERROR) statements whose text matches;
 GET /standin/history lists every statement received, with its parameters (the query history's contents).
 """
 import argparse
@@ -60,6 +61,31 @@ def binary_concat(node):
             result = exp.DPipe(this=result, expression=arg)
         return result
     return node
+
+
+MAINTENANCE = re.compile(
+    r"^\s*(?:REORG\s+TABLE\s+(?P<reorg>\S+)\s+APPLY\s*\(\s*PURGE\s*\)|VACUUM\s+(?P<vacuum>\S+)(?:\s+RETAIN\s+(?P<hours>\d+)\s+HOURS)?)\s*;?\s*$",
+    re.IGNORECASE)
+
+
+def maintenance(statement, db):
+    """REORG TABLE … APPLY (PURGE) and VACUUM … RETAIN n HOURS: accepted (DuckDB keeps no table history) after
+    the checks Databricks makes: the table must exist; a retention under 168 hours is refused while
+    spark.databricks.delta.retentionDurationCheck.enabled is on (the default). None when not such a statement."""
+    match = MAINTENANCE.match(statement)
+    if not match:
+        return None
+    name = match.group("reorg") or match.group("vacuum")
+    parts = [p.strip("`") for p in name.split(".")]
+    if len(parts) != 3 or not db.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ? "
+                                         "AND table_name = ?", parts).fetchone()[0]:
+        raise ValueError("TABLE_OR_VIEW_NOT_FOUND", f"[TABLE_OR_VIEW_NOT_FOUND] The table or view {name} cannot be found.")
+    hours = match.group("hours")
+    if match.group("vacuum") and hours is not None and int(hours) < 168:
+        raise ValueError("DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT",
+                         "[DELTA_VACUUM_RETENTION_PERIOD_TOO_SHORT] Are you sure you would like to vacuum files with such a low retention "
+                         "period? Set spark.databricks.delta.retentionDurationCheck.enabled = false to proceed.")
+    return [{"name": "path", "type_name": "STRING", "position": 0}] if match.group("vacuum") else []
 
 
 def resolve_secrets(tree, secrets_file):
@@ -136,6 +162,7 @@ class Engine:
         self.delay_seconds = 0.0
         self.fail_requests = 0
         self.fail_status = 503
+        self.fail_pattern = None
 
     def submit(self, body):
         statement = Statement(str(uuid.uuid4()), body.get("statement", ""), body.get("parameters") or [],
@@ -155,6 +182,14 @@ class Engine:
             statement.done.set()
             return
         try:
+            if self.fail_pattern and re.search(self.fail_pattern, statement.sql, re.IGNORECASE):
+                raise ValueError("INTERNAL_ERROR", f"[INTERNAL_ERROR] injected failure for statements matching {self.fail_pattern!r}")
+            with self.lock:
+                columns = maintenance(statement.sql, self.db.cursor())
+            if columns is not None:
+                statement.columns, statement.rows, statement.state = columns, [], "SUCCEEDED"
+                statement.done.set()
+                return
             sql = transpile(statement.sql, self.secrets_file)
             values = {}
             for parameter in statement.parameters:
@@ -288,6 +323,7 @@ class Handler(BaseHTTPRequestHandler):
             engine.delay_seconds = float(body.get("delay_seconds", 0))
             engine.fail_requests = int(body.get("fail_requests", 0))
             engine.fail_status = int(body.get("fail_status", 503))
+            engine.fail_pattern = body.get("fail_statements_matching")
             return self._send(200, {"ok": True})
         if self._guard():
             return

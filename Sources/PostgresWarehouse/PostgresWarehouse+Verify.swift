@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import PostgresSupport
+import Tokenization
+import WarehouseKit
+
+/// `POSTGRES_VACUUM_AFTER`: what runs after a run changed rows, so dead row versions holding the old values go.
+public enum VacuumMode: String, Sendable, CaseIterable {
+    /// `VACUUM (ANALYZE)`: removes dead row versions; their bytes stay in free space until overwritten.
+    case plain
+    /// `VACUUM (FULL, ANALYZE)`: rewrites the table and every index; takes an exclusive lock while it runs.
+    case full
+    case off
+}
+
+extension PostgresWarehouse {
+    /// Where old values can outlive any VACUUM: one fixed sentence (README, "What the old values leave behind").
+    public static let outsideTheTable =
+        "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the old values."
+
+    public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
+        let table = request.table.table
+        _ = try request.table.textColumns(for: request.columns)
+        let ledgerPads = request.columns.contains { $0.scheme == .ff1 } ? LedgerPads(tokenizer: tokenizer) : nil
+        return try await Self.mapping(table) {
+            try await databases.client(database: table.database).withConnection { connection in
+                let keys = try await primaryKey(connection, table)
+                let keyColumn = keys.count == 1 ? keys[0].name : nil
+                if let ledgerPads, keyColumn != nil {
+                    try await prepareBookkeeping(connection)
+                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
+                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
+                    try await connection.guardedCopy(
+                        table: VerificationSQL.ledgerKeyTable, columns: ["key_id", "inner_pad", "outer_pad"],
+                        data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
+                }
+                defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
+                return try await scan(connection, request, keyColumn: keyColumn)
+            }
+        }
+    }
+
+    private func scan(_ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?) async throws -> VerificationReport {
+        let table = request.table.table
+        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn)
+        var totals: [Int64] = []
+        for try await row in try await connection.guardedQuery(query(counts, table), logger: logger) {
+            let cells = row.makeRandomAccess()
+            totals = try (0..<cells.count).map { try cells[$0].decode(Int64.self) }
+        }
+        let rows = Int(totals.first ?? 0)
+        var columns: [ColumnVerification] = []
+        for (index, column) in request.columns.enumerated() {
+            let empty = Int(totals[1 + 2 * index])
+            var tokens = Int(totals[2 + 2 * index])
+            var verification = ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
+            if column.scheme == .siv || column.scheme == .ff1 {
+                let (sampled, failures) = try await sampleSIV(connection, table, column.name, size: request.sampleSize)
+                verification.sampled = sampled
+                verification.sampleFailures = failures
+                tokens -= failures
+                verification.tokens = tokens
+                verification.plaintext += failures
+            }
+            if verification.plaintext > 0 {
+                let statement = VerificationSQL.plaintextKeys(table: table, column: column, keyColumn: keyColumn, limit: 5)
+                for try await key in try await connection.guardedQuery(query(statement, table), logger: logger).decode(String.self) {
+                    verification.plaintextKeys.append(key)
+                }
+            }
+            columns.append(verification)
+        }
+        return VerificationReport(rows: rows, columns: columns)
+    }
+
+    /// Decrypts a random sample of the column's siv-shaped values: (sampled, failed authentication).
+    private func sampleSIV(_ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int) async throws -> (Int, Int) {
+        guard size > 0, let shape = PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs) else { return (0, 0) }
+        var binds = PostgresBindings()
+        binds.append(shape.pattern)
+        binds.append(size)
+        var sampled = 0
+        var failures = 0
+        let rows = try await connection.guardedQuery(
+            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column), binds: binds), logger: logger)
+        for try await value in rows.decode(String.self) {
+            sampled += 1
+            if case .plaintext = tokenizer.recognize(value, scheme: .siv) { failures += 1 }
+        }
+        return (sampled, failures)
+    }
+
+    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference) -> PostgresQuery {
+        var binds = PostgresBindings()
+        for parameter in statement.parameters {
+            switch parameter {
+            case .pattern(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.pattern ?? "^$")
+            case .lengths(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.lengths ?? [])
+            case .relation: binds.append(PostgresCatalogSQL.relationName(table))
+            case .columnName(let name): binds.append(name)
+            }
+        }
+        return PostgresQuery(unsafeSQL: statement.sql, binds: binds)
+    }
+
+    public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
+        guard vacuumAfter != .off else {
+            return Residue(
+                done: nil,
+                remaining: "No VACUUM was run (POSTGRES_VACUUM_AFTER=off): the dead row versions holding the old values stay in the table until autovacuum removes them, and their bytes until they are overwritten. \(Self.outsideTheTable)")
+        }
+        let statement = vacuumAfter == .full ? "VACUUM (FULL, ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))" : "VACUUM (ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))"
+        let dead: Int64
+        do {
+            dead = try await vacuum(table, statement)
+        } catch {
+            return Residue(
+                done: nil,
+                remaining: "The dead row versions holding the old values stay until autovacuum removes them. \(Self.outsideTheTable)",
+                failure: "\(statement) failed: \(PostgresFailure(error).message); run it by hand (the table's owner may need to)")
+        }
+        if dead > 0 {
+            return Residue(
+                done: "VACUUM ran, but \(dead) dead row version(s) holding old values could not be removed yet: transactions older than the run were still open.",
+                remaining: "Autovacuum removes them once those transactions end; their bytes stay until overwritten. \(Self.outsideTheTable)")
+        }
+        if vacuumAfter == .full {
+            return Residue(done: "VACUUM FULL rewrote the table and all its indexes, so no page of them holds the old values.", remaining: Self.outsideTheTable)
+        }
+        return Residue(
+            done: "VACUUM (ANALYZE) removed the dead row versions that held the old values.",
+            remaining: "Their bytes may stay in the freed space of the table's and indexes' pages until overwritten (POSTGRES_VACUUM_AFTER=full rewrites them). \(Self.outsideTheTable)")
+    }
+
+    /// Runs `statement` until the statistics it reports say no dead row version is left (a transaction older
+    /// than the run holds them back), at most 5 times over about 10 s; returns the dead row versions left.
+    private func vacuum(_ table: TableReference, _ statement: String) async throws -> Int64 {
+        var dead: Int64 = 0
+        for attempt in 1...5 {
+            dead = try await databases.client(database: table.database).withConnection { connection in
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+                var binds = PostgresBindings()
+                binds.append(table.schema)
+                binds.append(table.table)
+                let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.deadTuples, binds: binds), logger: logger)
+                for try await (dead, _) in rows.decode((Int64, Int64).self) { return dead }
+                return 0
+            }
+            guard dead > 0, attempt < 5 else { break }
+            logger.info("dead row versions not removable yet; VACUUM again", metadata: ["dead": "\(dead)", "attempt": "\(attempt)"])
+            try await Task.sleep(for: .seconds(attempt))
+        }
+        return dead
+    }
+}

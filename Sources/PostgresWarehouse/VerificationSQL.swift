@@ -1,0 +1,100 @@
+import Tokenization
+import WarehouseKit
+
+/// SQL for the verification scan: one pass over the table counts, for each column, empty values, recognised
+/// tokens and the rest (plaintext). Pure.
+///
+/// hmac and poc tokens are recognised by key id and shape; siv tokens by shape (the service decrypts a sample);
+/// ff1 tokens by the ledger: the stored digest must equal the keyed digest of the value, computed here from the
+/// ledger keys' pads, which sit in a session temp table filled through `COPY` like the hmac key's.
+public enum VerificationSQL {
+    /// The session temp table holding every key's ledger-digest pads.
+    public static let ledgerKeyTable = "tokenize_action_ledger_keys"
+
+    public static let createLedgerKeyTable =
+        "CREATE TEMP TABLE IF NOT EXISTS \(ledgerKeyTable) (key_id text PRIMARY KEY, inner_pad bytea NOT NULL, outer_pad bytea NOT NULL)"
+    public static let dropLedgerKeyTable = "DROP TABLE IF EXISTS pg_temp.\(ledgerKeyTable)"
+
+    /// The COPY text rows of the ledger key table.
+    public static func ledgerKeyRows(_ pads: [(keyID: String, inner: [UInt8], outer: [UInt8])]) -> String {
+        pads.map { "\($0.keyID)\t\\\\x\(Hex.encode($0.inner))\t\\\\x\(Hex.encode($0.outer))\n" }.joined()
+    }
+
+    /// A value the scan binds.
+    public enum Parameter: Sendable, Hashable {
+        case pattern(TokenSchemeName)
+        case lengths(TokenSchemeName)
+        case relation
+        case columnName(String)
+    }
+
+    public struct Statement: Sendable {
+        public var sql: String
+        public var parameters: [Parameter]
+    }
+
+    /// Whether a column's value (`t.<column>`) is a recognised token of its scheme.
+    static func recognised(_ column: ColumnPlan, keyColumn: String?, placeholder: (Parameter) -> String) -> String {
+        let q = "t." + PostgresCatalogSQL.quote(column.name)
+        switch column.scheme {
+        case .poc:
+            return "\(q) ~ \(placeholder(.pattern(.poc)))"
+        case .hmac:
+            return "length(\(q)) = ANY(\(placeholder(.lengths(.hmac)))::int[]) AND \(q) ~ \(placeholder(.pattern(.hmac)))"
+        case .siv:
+            return "\(q) ~ \(placeholder(.pattern(.siv)))"
+        case .ff1:
+            guard let keyColumn else { return "\(q) ~ \(placeholder(.pattern(.siv)))" }
+            let digest = "substr(sha256(lk.outer_pad || sha256(lk.inner_pad || convert_to(\(q), 'UTF8'))), 1, 16)"
+            let ledger = """
+                EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
+                WHERE l.relation = \(placeholder(.relation)) AND l.column_name = \(placeholder(.columnName(column.name))) \
+                AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text AND l.token_digest = \(digest))
+                """
+            // Short values get an siv token instead of ff1 (the documented fallback).
+            return "(\(q) ~ \(placeholder(.pattern(.siv))) OR \(ledger))"
+        }
+    }
+
+    /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest).
+    public static func counts(table: TableReference, columns: [ColumnPlan], keyColumn: String?) -> Statement {
+        var parameters: [Parameter] = []
+        func placeholder(_ parameter: Parameter) -> String {
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        var selected = ["count(*)::bigint"]
+        for column in columns {
+            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
+            selected.append("count(*) FILTER (WHERE \(q) <> '' AND \(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))::bigint")
+        }
+        let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
+        return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// The first `limit` row keys (primary key, else `ctid`) of a column holding plaintext.
+    public static func plaintextKeys(table: TableReference, column: ColumnPlan, keyColumn: String?, limit: Int) -> Statement {
+        var parameters: [Parameter] = []
+        func placeholder(_ parameter: Parameter) -> String {
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        let q = "t." + PostgresCatalogSQL.quote(column.name)
+        let key = keyColumn.map { "t." + PostgresCatalogSQL.quote($0) } ?? "t.ctid"
+        let predicate = "\(q) <> '' AND NOT (\(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))"
+        let sql = "SELECT \(key)::text FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(predicate) ORDER BY \(key) LIMIT \(max(1, limit))"
+        return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// A random sample of a column's siv-shaped values (`$1` the pattern, `$2` the size), for decryption in the service.
+    public static func sivSample(table: TableReference, column: String) -> String {
+        let q = "t." + PostgresCatalogSQL.quote(column)
+        return "SELECT \(q) FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(q) ~ $1 ORDER BY random() LIMIT $2"
+    }
+
+    /// Dead and live row versions of the table, as the statistics system counts them (`$1` schema, `$2` table).
+    public static let deadTuples = "SELECT n_dead_tup, n_live_tup FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = $2"
+}

@@ -1,0 +1,124 @@
+import AccessControl
+import Foundation
+import Logging
+import Metrics
+import WarehouseKit
+
+extension RunExecutor {
+    /// Tokenizes, verifies every row, cleans up: SUCCESS, or INCOMPLETE when plaintext is left.
+    func tokenize(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger) async throws -> RunRecord {
+        var record = run
+        let mode = record.mode
+        logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
+        let sink = LedgerProgressSink(store: store, runID: record.runID, logger: logger)
+        let outcome = try await warehouse.tokenize(
+            TokenizationRequest(runID: record.runID, table: description, columns: record.plans, mode: mode, stop: stop), progress: sink)
+        record.rowsUpdated = outcome.rowsUpdated
+        record.batches = outcome.batches
+        try await store.appendEvent(
+            RunEvent(
+                runID: record.runID, kind: .batches,
+                data: [
+                    "attempt": "\(record.attempts)", "batches": "\(outcome.batches)", "rows_updated": "\(outcome.rowsUpdated)",
+                    "computed": outcome.pushedDown ? "in the database" : "in the service", "mode": mode.rawValue,
+                ]))
+        let report = try await verify(&record, warehouse: warehouse, description: description)
+        if record.rowsUpdated > 0 {
+            let residue = try await warehouse.cleanUp(description.table)
+            record.residue = residue
+            var data = ["remaining": residue.remaining]
+            if let done = residue.done { data["done"] = done }
+            if let failure = residue.failure { data["failure"] = failure }
+            try await store.appendEvent(RunEvent(runID: record.runID, kind: .cleaned, data: data))
+        }
+        let verb = mode == .rekey ? "rekeyed" : "tokenized"
+        let place = outcome.pushedDown ? "in the database" : "in the service"
+        let details = "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        return try await finish(record, report.plaintext > 0 ? .incomplete : .success, details: details, logger)
+    }
+
+    /// A verify-only run: the scan alone, written to DataHub and the ledger like any run.
+    func verifyAlone(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, logger: Logger) async throws -> RunRecord {
+        var record = run
+        let report = try await verify(&record, warehouse: warehouse, description: description)
+        Counter(label: "tokenize_verifications_total", dimensions: [("outcome", report.plaintext > 0 ? "plaintext" : "clean")]).increment()
+        return try await finish(record, report.plaintext > 0 ? .incomplete : .success, details: "verified: \(report.summary)", logger)
+    }
+
+    private func verify(_ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription) async throws -> VerificationReport {
+        let report = try await warehouse.verify(VerificationRequest(table: description, columns: record.plans, sampleSize: settings.verifySample))
+        record.verification = report
+        Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset)]).record(report.plaintext)
+        var data = ["rows": "\(report.rows)", "plaintext": "\(report.plaintext)"]
+        for column in report.columns {
+            data["column \(column.column)"] =
+                "tokens \(column.tokens), empty \(column.empty), plaintext \(column.plaintext)"
+                + (column.sampled.map { ", siv sample \($0) (\(column.sampleFailures ?? 0) not genuine)" } ?? "")
+                + (column.plaintextKeys.isEmpty ? "" : ", rows \(column.plaintextKeys.joined(separator: ", "))")
+        }
+        try await store.appendEvent(RunEvent(runID: record.runID, kind: .verified, data: data))
+        return report
+    }
+
+    /// A run reconciliation found is recorded before Kafka delivers the event that says who added the tag
+    /// (reconciliation may see the tag first). While it is young it waits: the Kafka request merges into it and
+    /// lends it its actor. After `requesterGrace` it is rejected (the tag must be added again).
+    func awaitsItsRequester(_ run: RunRecord, _ rejection: PolicyRejection) -> Bool {
+        rejection.reason == .principal && run.source == .reconcile && run.requestedBy == nil && run.columns.isEmpty
+            && Date().timeIntervalSince(run.createdAt) < Double(settings.requesterGrace.components.seconds)
+    }
+
+    func reject(_ run: RunRecord, _ rejection: PolicyRejection, _ logger: Logger) async throws -> RunRecord {
+        Counter(label: "tokenize_policy_rejections_total", dimensions: [("reason", rejection.reason.rawValue)]).increment()
+        try await store.appendEvent(RunEvent(runID: run.runID, kind: .policy, data: ["decision": "rejected", "reason": rejection.message]))
+        return try await finish(run, .rejected, details: rejection.message, logger)
+    }
+
+    /// The record in its settled status, its write-back pending when DataHub shows it; recorded in the trail.
+    func finish(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger, final: Bool = true) async throws -> RunRecord {
+        let record = settled(run, status, details: details, final: final)
+        try await store.appendEvent(finishedEvent(record))
+        logger.info("run finished", metadata: ["status": "\(status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(details)"])
+        return record
+    }
+
+    /// `finish` for outcomes reached through an error: the trail's event is best effort.
+    func settle(_ run: RunRecord, _ status: RunStatus, details: String, _ logger: Logger) async -> RunAttempt {
+        let record = settled(run, status, details: details, final: true)
+        try? await store.appendEvent(finishedEvent(record))
+        logger.info("run finished", metadata: ["status": "\(status.rawValue)", "rows_updated": "\(record.rowsUpdated)", "details": "\(details)"])
+        return .finished(record)
+    }
+
+    private func settled(_ run: RunRecord, _ status: RunStatus, details: String, final: Bool) -> RunRecord {
+        var record = run
+        record.status = status
+        record.details = details
+        record.finishedAt = final ? Date() : nil
+        let policy = WriteBackPolicy(triggerTag: settings.triggerTag, approvalTag: settings.approvalTag)
+        record.writeBack.state = policy.writesBack(status) ? .pending : .none
+        return record
+    }
+
+    private func finishedEvent(_ record: RunRecord) -> RunEvent {
+        var data = ["status": record.status.rawValue, "details": record.details, "rows_updated": "\(record.rowsUpdated)"]
+        if let code = record.errorCode { data["error_code"] = code }
+        return RunEvent(runID: record.runID, kind: .finished, data: data)
+    }
+}
+
+/// Mirrors a run's committed progress into the ledger (for `GET /runs`), logging it at most every few seconds.
+/// The warehouse's own bookkeeping is authoritative; a failed mirror write is only logged.
+struct LedgerProgressSink: ProgressSink {
+    let store: any RunStore
+    let runID: String
+    let logger: Logger
+
+    func progressed(_ progress: TokenizationProgress) async {
+        do {
+            try await store.saveProgress(runID: runID, progress)
+        } catch {
+            logger.debug("progress not mirrored to the ledger", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Tokenization
+
+/// What a verification scan asks of a warehouse: the run's columns and their schemes.
+public struct VerificationRequest: Sendable {
+    public var table: TableDescription
+    public var columns: [ColumnPlan]
+    /// siv tokens decrypted in the service to prove they are genuine (`VERIFY_SAMPLE`, default 10 000).
+    public var sampleSize: Int
+
+    public init(table: TableDescription, columns: [ColumnPlan], sampleSize: Int = 10_000) {
+        self.table = table
+        self.columns = columns
+        self.sampleSize = sampleSize
+    }
+}
+
+/// One column's verification: every row counted, never a value shown.
+public struct ColumnVerification: Sendable, Equatable, Codable {
+    public var column: String
+    public var scheme: TokenSchemeName
+    /// NULL or empty: nothing to protect.
+    public var empty: Int
+    /// Recognised tokens of a configured key (hmac, poc, siv: shape; ff1: the ledger).
+    public var tokens: Int
+    /// Values that are still plaintext (or look like tokens but are not genuine).
+    public var plaintext: Int
+    /// The first few row keys holding plaintext (primary key, or the physical row id), never the values.
+    public var plaintextKeys: [String]
+    /// siv: how many tokens were decrypted in the service, and how many of those failed authentication.
+    public var sampled: Int?
+    public var sampleFailures: Int?
+
+    public init(
+        column: String, scheme: TokenSchemeName, empty: Int, tokens: Int, plaintext: Int, plaintextKeys: [String] = [], sampled: Int? = nil,
+        sampleFailures: Int? = nil
+    ) {
+        self.column = column
+        self.scheme = scheme
+        self.empty = empty
+        self.tokens = tokens
+        self.plaintext = plaintext
+        self.plaintextKeys = plaintextKeys
+        self.sampled = sampled
+        self.sampleFailures = sampleFailures
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case column, scheme, empty, tokens, plaintext
+        case plaintextKeys = "plaintext_keys"
+        case sampled
+        case sampleFailures = "sample_failures"
+    }
+}
+
+/// The outcome of verifying a table's tokenized columns.
+public struct VerificationReport: Sendable, Equatable, Codable {
+    /// Rows in the table when it was scanned.
+    public var rows: Int
+    public var columns: [ColumnVerification]
+    public var verifiedAt: Date
+
+    public init(rows: Int, columns: [ColumnVerification], verifiedAt: Date = Date()) {
+        self.rows = rows
+        self.columns = columns
+        self.verifiedAt = verifiedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rows, columns, plaintext
+        case verifiedAt = "verified_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rows = try container.decode(Int.self, forKey: .rows)
+        columns = try container.decode([ColumnVerification].self, forKey: .columns)
+        verifiedAt = try container.decode(Date.self, forKey: .verifiedAt)
+    }
+
+    /// Encodes the total `plaintext` too, for readers of the record.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(columns, forKey: .columns)
+        try container.encode(plaintext, forKey: .plaintext)
+        try container.encode(verifiedAt, forKey: .verifiedAt)
+    }
+
+    /// Plaintext values left over every column.
+    public var plaintext: Int { columns.reduce(0) { $0 + $1.plaintext } }
+
+    /// `0 plaintext values remain in 1,000,000 rows (email, phone)` or, when some remain, which columns hold
+    /// how many and the first row keys.
+    public var summary: String {
+        let rowsText = rows.formatted(.number.grouping(.automatic))
+        guard plaintext > 0 else { return "0 plaintext values remain in \(rowsText) rows (\(columns.map(\.column).joined(separator: ", ")))" }
+        let parts = columns.filter { $0.plaintext > 0 }.map { column in
+            "\(column.column): \(column.plaintext)\(column.plaintextKeys.isEmpty ? "" : " (rows \(column.plaintextKeys.joined(separator: ", "))\(column.plaintext > column.plaintextKeys.count ? ", …" : ""))")"
+        }
+        return "\(plaintext) plaintext value(s) remain in \(rowsText) rows: \(parts.joined(separator: "; "))"
+    }
+}
