@@ -4,7 +4,7 @@ SHELL := /bin/bash
 COMPOSE := docker compose
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 # --- Docker: the real stack beside DataHub ---------------------------------------------------------
 .env:
@@ -45,6 +45,20 @@ down: ## Stop the Docker stack and remove its volumes
 compose-check: ## Validate docker-compose.yml with .env.example
 	scripts/compose-check.sh
 
+# --- Kubernetes (deploy/k8s, kustomize): a laptop cluster, and the offline proof CI runs ----------------
+CLUSTER ?= kind
+k8s-up: ## Start a kind or minikube cluster with DataHub's Helm charts: make k8s-up CLUSTER=kind|minikube
+	scripts/k8s.sh up $(CLUSTER)
+
+k8s-run: .env secrets/token-keys secrets/api-tokens ## Build, load and apply tokenize-action and a demo PostgreSQL (overlays/kind)
+	scripts/k8s.sh run $(CLUSTER)
+
+k8s-down: ## Delete the laptop cluster
+	scripts/k8s.sh down $(CLUSTER)
+
+k8s-check: ## Render every overlay, validate (Kubernetes 1.30), scan (checkov), check env names and alert rules
+	scripts/k8s-check.sh
+
 # --- Without Docker: real PostgreSQL, mock Kafka, DataHub stand-in -------------------------------
 swift-build: ## Debug build of the service and the mock broker
 	swift build --product tokenize-action
@@ -75,4 +89,4 @@ unit: ## Unit tests only (no services needed)
 faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
 	scripts/faults.sh
 
-.PHONY: help keys build up ingest e2e logs down compose-check swift-build release venv local stack-up stack-down test unit faults
+.PHONY: help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults
