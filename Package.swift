@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka", "Resilience",
+                "CRdKafka", "Resilience", "JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,6 +97,7 @@ let package = Package(
                 "Tokenization", "WarehouseKit", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]),
         // DataHub GraphQL client and write-back logic.
         .target(
@@ -181,7 +182,7 @@ let package = Package(
             ], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Kafka", "JSON", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "AppTests",
             dependencies: [

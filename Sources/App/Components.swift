@@ -62,7 +62,7 @@ struct Components: Sendable {
             warehouses: warehouses, catalog: catalog, store: store, gate: gate,
             settings: RunExecutor.Settings(
                 defaultScheme: configuration.tokens.defaultScheme, triggerTag: runs.triggerTag, approvalTag: runs.approvalTag,
-                verifySample: runs.verifySample),
+                verifySample: runs.verifySample, progressLogInterval: runs.progressLogInterval, progressDataHubInterval: runs.progressDataHubInterval),
             logger: logger)
         worker = RunWorker(
             store: store, locks: locks, executor: executor,

@@ -58,7 +58,7 @@ public enum TokenizeActionApp {
     /// boundary after `SHUTDOWN_GRACE_SECONDS`, and whatever is still running a few seconds later is cancelled.
     public static func serve(configuration: AppConfiguration, logger: Logger) async throws {
         let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        MetricsSystem.bootstrap(metricsFactory(metrics))
         logger.info("starting tokenize-action", metadata: ["config": "\(configuration.redactedSummary)"])
         switch configuration.http.authentication {
         case .disabled:
@@ -79,5 +79,15 @@ public enum TokenizeActionApp {
         groupConfiguration.maximumGracefulShutdownDuration = configuration.runs.worker.shutdownGrace + .seconds(10)
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// Prometheus with histogram buckets that fit what they time: runs take seconds to hours, batches
+    /// milliseconds to a minute, requests milliseconds to seconds.
+    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["tokenize_run_duration_seconds"] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600].map { .seconds($0) }
+        factory.durationHistogramBuckets["tokenize_batch_duration_seconds"] =
+            [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000].map { .milliseconds($0) }
+        return factory
     }
 }

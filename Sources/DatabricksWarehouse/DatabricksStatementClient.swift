@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import Resilience
@@ -146,6 +147,7 @@ public struct DatabricksStatementClient: Sendable {
             return try await withRetry(
                 policy,
                 onRetry: { event in
+                    Counter(label: "tokenize_databricks_retries_total", dimensions: [("operation", Self.operation(method, path))]).increment()
                     logger.warning("Databricks busy or unreachable; retrying", metadata: ["attempt": "\(event.attempt)", "error": "\(event.error)"])
                 }
             ) {
@@ -168,7 +170,18 @@ public struct DatabricksStatementClient: Sendable {
         }
     }
 
+    /// `submit`, `poll` or `cancel`: the statement API call, without the statement id (a metric label).
+    static func operation(_ method: HTTPMethod, _ path: String) -> String {
+        method == .POST ? (path.hasSuffix("/cancel") ? "cancel" : "submit") : "poll"
+    }
+
     private func send(_ method: HTTPMethod, _ path: String, body: [String: Any]?) async throws(WarehouseError) -> (Int, [String: Any]) {
+        let started = ContinuousClock.now
+        var outcome = "unreachable"
+        defer {
+            Timer(label: "tokenize_databricks_request_duration_seconds", dimensions: [("operation", Self.operation(method, path)), ("outcome", outcome)])
+                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
         do {
             var request = HTTPClientRequest(url: settings.baseURL + path)
             request.method = method
@@ -180,6 +193,7 @@ public struct DatabricksStatementClient: Sendable {
             let response = try await httpClient.execute(request, timeout: .seconds(70))
             let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
+            outcome = "\(response.status.code / 100)xx"
             return (Int(response.status.code), json)
         } catch let error as WarehouseError {
             throw error

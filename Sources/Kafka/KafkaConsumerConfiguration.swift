@@ -50,6 +50,8 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             // librdkafka prefetches up to 64 MiB per partition by default; the router drops most MCLs at once,
             // so 16 MiB keeps throughput and bounds memory on topics with large aspects.
             "queued.max.messages.kbytes": "16384",
+            // Statistics (consumer lag per partition, for /metrics) every 15 s, delivered on the poll thread.
+            "statistics.interval.ms": "15000",
         ]
         settings.merge(security.librdkafkaSettings) { _, security in security }
         settings.merge(extraSettings) { _, extra in extra }

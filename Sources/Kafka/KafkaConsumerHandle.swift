@@ -40,6 +40,7 @@ final class KafkaConsumerHandle: @unchecked Sendable {
         sharedReference = Unmanaged.passRetained(shared)
         rd_kafka_conf_set_opaque(conf, sharedReference.toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
+        rd_kafka_conf_set_stats_cb(conf, kafkaStatisticsCallback)
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
             sharedReference.release()
@@ -193,6 +194,8 @@ private func kafkaRebalanceCallback(
             inner.tracker.forget(changed)
             inner.assigned.subtract(changed)
         }
+        // Another member reports these partitions' lag now.
+        ConsumerStatistics.record(Dictionary(changed.map { ($0, 0) }) { first, _ in first })
     }
     if cooperative {
         if let failure = rd_kafka_incremental_unassign(handle, partitions) { rd_kafka_error_destroy(failure) }

@@ -49,9 +49,9 @@ public enum PostgresCatalogSQL {
         WHERE n.nspname = $1 AND c.relname = $2
         """
 
-    /// The planner's row estimate (`$1` schema, `$2` table).
+    /// The planner's row estimate (`$1` schema, `$2` table); -1 when the table was never analyzed.
     public static let estimatedRows = """
-        SELECT greatest(c.reltuples, 0)::bigint FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        SELECT c.reltuples::bigint FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = $1 AND c.relname = $2
         """
 }

@@ -105,6 +105,8 @@ public struct PostgresWarehouse: Warehouse {
         try await prepareBookkeeping(connection)
         let keys = try await primaryKey(connection, table)
         var start = try await savedProgress(connection, request)
+        let estimatedRows = try await rowEstimate(connection, table)
+        let sink = EstimatingSink(inner: sink, estimatedRows: estimatedRows)
         if start.batches > 0 {
             logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
             await sink.progressed(start)
@@ -116,7 +118,7 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
-            start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
+            start.plannedBatches = plannedBatches(estimatedRows, rowsPerBatch: batchSize)
             let batches = ServiceSideBatches(
                 connection: connection, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: batchSize,
                 logger: logger)
@@ -128,7 +130,7 @@ public struct PostgresWarehouse: Warehouse {
         do {
             let result: TokenizationProgress
             if keys.count == 1 {
-                start.plannedBatches = try await plannedBatches(connection, table, rowsPerBatch: batchSize)
+                start.plannedBatches = plannedBatches(estimatedRows, rowsPerBatch: batchSize)
                 result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
             } else {
                 let pages = try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
@@ -191,9 +193,18 @@ public struct PostgresWarehouse: Warehouse {
         return keys
     }
 
-    private func plannedBatches(_ connection: PostgresConnection, _ table: TableReference, rowsPerBatch: Int) async throws -> Int? {
-        guard let rows = try await single(Int64.self, connection, PostgresCatalogSQL.estimatedRows, table), rows > 0 else { return nil }
-        return Int((rows + Int64(rowsPerBatch) - 1) / Int64(rowsPerBatch))
+    /// The catalog's row estimate (`pg_class.reltuples`), or, for a table never analyzed, its rows counted once.
+    private func rowEstimate(_ connection: PostgresConnection, _ table: TableReference) async throws -> Int? {
+        var rows = try await single(Int64.self, connection, PostgresCatalogSQL.estimatedRows, table) ?? 0
+        if rows < 0 {
+            let count = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(PostgresCatalogSQL.qualifiedName(table))")
+            for try await value in try await connection.guardedQuery(count, logger: logger).decode(Int64.self) { rows = value }
+        }
+        return rows > 0 ? Int(rows) : nil
+    }
+
+    private func plannedBatches(_ estimatedRows: Int?, rowsPerBatch: Int) -> Int? {
+        estimatedRows.map { ($0 + rowsPerBatch - 1) / rowsPerBatch }
     }
 
     private func single<T: PostgresDecodable>(_ type: T.Type, _ connection: PostgresConnection, _ sql: String, _ table: TableReference) async throws -> T? {
@@ -231,5 +242,17 @@ public struct PostgresWarehouse: Warehouse {
                 throw WarehouseError(.statement, "Postgres error on \(table): \(failure.message)", table: table)
             }
         }
+    }
+}
+
+/// Adds the catalog's row estimate to every progress report.
+private struct EstimatingSink: ProgressSink {
+    let inner: any ProgressSink
+    let estimatedRows: Int?
+
+    func progressed(_ progress: TokenizationProgress) async {
+        var progress = progress
+        progress.estimatedRows = estimatedRows
+        await inner.progressed(progress)
     }
 }

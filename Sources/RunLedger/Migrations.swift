@@ -114,6 +114,9 @@ enum Migrations {
             version: 3, description: "verification and residue of each run",
             statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN verification jsonb, ADD COLUMN residue jsonb"]),
         Migration(
+            version: 5, description: "progress of a running run (percent, pace, time left)",
+            statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN progress jsonb"]),
+        Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",
             statements: [
                 """

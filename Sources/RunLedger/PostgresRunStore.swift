@@ -157,16 +157,17 @@ public struct PostgresRunStore: RunStore {
         try await client.query(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
-    public func saveProgress(runID: String, _ progress: TokenizationProgress) async throws {
+    public func saveProgress(runID: String, _ progress: RunProgress) async throws {
         var binds = PostgresBindings()
         binds.append(runID)
-        binds.append(Int64(progress.rowsUpdated))
+        binds.append(Int64(progress.rowsChanged))
         binds.append(progress.batches)
-        binds.append(progress.lastKey)
+        binds.append(progress.currentKey)
         binds.append(progress.plannedBatches)
+        binds.append(RunRow.json(progress))
         let sql = """
             UPDATE tokenize_action.runs SET rows_updated = greatest(rows_updated, $2), batches = greatest(batches, $3), last_key = $4,
-                planned_batches = coalesce($5, planned_batches), updated_at = now()
+                planned_batches = coalesce($5, planned_batches), progress = CASE WHEN status = 'RUNNING' THEN $6::jsonb END, updated_at = now()
             WHERE run_id = $1::uuid
             """
         try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)

@@ -10,7 +10,11 @@ extension RunExecutor {
         var record = run
         let mode = record.mode
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
-        let sink = LedgerProgressSink(store: store, runID: record.runID, logger: logger)
+        let publisher = WriteBackPublisher(catalog: catalog, policy: writeBackPolicy, logger: logger)
+        let sink = RunProgressReporter(
+            record: record, platform: (try? DatasetURN(record.dataset).platform) ?? "unknown", store: store,
+            intervals: .init(log: settings.progressLogInterval, dataHub: settings.progressDataHubInterval), logger: logger,
+            publishProgress: { await publisher.publishProgress($0) })
         let outcome = try await warehouse.tokenize(
             TokenizationRequest(runID: record.runID, table: description, columns: record.plans, mode: mode, stop: stop), progress: sink)
         record.rowsUpdated = outcome.rowsUpdated
@@ -95,8 +99,8 @@ extension RunExecutor {
         record.status = status
         record.details = details
         record.finishedAt = final ? Date() : nil
-        let policy = WriteBackPolicy(triggerTag: settings.triggerTag, approvalTag: settings.approvalTag)
-        record.writeBack.state = policy.writesBack(status) ? .pending : .none
+        record.writeBack.state = writeBackPolicy.writesBack(status) ? .pending : .none
+        record.progress = nil
         return record
     }
 
@@ -104,21 +108,5 @@ extension RunExecutor {
         var data = ["status": record.status.rawValue, "details": record.details, "rows_updated": "\(record.rowsUpdated)"]
         if let code = record.errorCode { data["error_code"] = code }
         return RunEvent(runID: record.runID, kind: .finished, data: data)
-    }
-}
-
-/// Mirrors a run's committed progress into the ledger (for `GET /runs`), logging it at most every few seconds.
-/// The warehouse's own bookkeeping is authoritative; a failed mirror write is only logged.
-struct LedgerProgressSink: ProgressSink {
-    let store: any RunStore
-    let runID: String
-    let logger: Logger
-
-    func progressed(_ progress: TokenizationProgress) async {
-        do {
-            try await store.saveProgress(runID: runID, progress)
-        } catch {
-            logger.debug("progress not mirrored to the ledger", metadata: ["error": "\(error)"])
-        }
     }
 }

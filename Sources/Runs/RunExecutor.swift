@@ -31,16 +31,23 @@ public struct RunExecutor: Sendable {
         public var requesterGrace: Duration
         /// siv tokens decrypted per column by the verification (`VERIFY_SAMPLE`).
         public var verifySample: Int
+        /// How often a running run logs its progress (`PROGRESS_LOG_SECONDS`).
+        public var progressLogInterval: Duration
+        /// How often a long run refreshes its documentation section in DataHub (`PROGRESS_DATAHUB_SECONDS`).
+        public var progressDataHubInterval: Duration
 
         public init(
             defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"),
-            requesterGrace: Duration = .seconds(120), verifySample: Int = 10_000
+            requesterGrace: Duration = .seconds(120), verifySample: Int = 10_000, progressLogInterval: Duration = .seconds(10),
+            progressDataHubInterval: Duration = .seconds(30)
         ) {
             self.defaultScheme = defaultScheme
             self.triggerTag = triggerTag
             self.approvalTag = approvalTag
             self.requesterGrace = requesterGrace
             self.verifySample = verifySample
+            self.progressLogInterval = progressLogInterval
+            self.progressDataHubInterval = progressDataHubInterval
         }
     }
 
@@ -64,6 +71,8 @@ public struct RunExecutor: Sendable {
         self.settings = settings
         self.logger = logger
     }
+
+    var writeBackPolicy: WriteBackPolicy { WriteBackPolicy(triggerTag: settings.triggerTag, approvalTag: settings.approvalTag) }
 
     /// The platforms runs can target.
     public var platforms: Set<String> { Set(warehouses.keys) }

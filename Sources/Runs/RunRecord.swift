@@ -43,6 +43,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var verification: VerificationReport?
     /// What the clean-up after the run did, and where old values may remain.
     public var residue: Residue?
+    /// While RUNNING: percent, pace and time left (estimated).
+    public var progress: RunProgress?
     /// The approver, when the policy asked for one and they approved (`approval` rules).
     public var approvedBy: String?
     public var approvedAt: Date?
@@ -67,7 +69,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case coalescedInto = "coalesced_into"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
-        case verification, residue
+        case verification, residue, progress
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -79,7 +81,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
-        verification: VerificationReport? = nil, residue: Residue? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
+        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
     ) {
         self.runID = runID
         self.dataset = dataset
@@ -103,6 +105,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.approvedAt = approvedAt
         self.verification = verification
         self.residue = residue
+        self.progress = progress
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt

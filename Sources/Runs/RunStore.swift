@@ -53,8 +53,8 @@ public protocol RunStore: Sendable {
     func nextWork(dataset: String) async throws -> RunWork?
     /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).
     func save(_ record: RunRecord, retryIn: Duration?) async throws
-    /// Saves a run's progress (rows, batches, last key) alone.
-    func saveProgress(runID: String, _ progress: TokenizationProgress) async throws
+    /// Saves a running run's progress (rows, batches, last key, pace) alone.
+    func saveProgress(runID: String, _ progress: RunProgress) async throws
     /// The newest run of a dataset that is not a COALESCED request.
     func latestRun(dataset: String) async throws -> RunRecord?
     /// Applies an approval to the dataset's runs awaiting one, atomically per dataset: `judge` decides each

@@ -167,6 +167,11 @@ public final class RunWorker: Service, Sendable {
         case .finished(let finished):
             try await store.save(finished, retryIn: nil)
             Counter(label: "tokenize_runs_total", dimensions: [("status", finished.status.rawValue)]).increment()
+            if let started = finished.startedAt, let ended = finished.finishedAt, !finished.status.isOpen {
+                let platform = (try? DatasetURN(finished.dataset).platform) ?? "unknown"
+                Timer(label: "tokenize_run_duration_seconds", dimensions: [("platform", platform), ("scheme", finished.schemeLabel), ("status", finished.status.rawValue)])
+                    .recordNanoseconds(Int64(max(0, ended.timeIntervalSince(started)) * 1e9))
+            }
             Counter(label: "tokenize_rows_updated_total").increment(by: max(0, finished.rowsUpdated - record.rowsUpdated))
             return true
         case .postponed(let open):

@@ -81,6 +81,7 @@ public struct WriteBackPolicy: Sendable {
             "| Columns | \(columns) |",
             "| Rows updated | \(record.rowsUpdated) |",
         ]
+        if record.status == .running, let progress = record.progress { lines.append("| Progress | \(cell(progress.sentence)) |") }
         if let requestedBy = record.requestedBy { lines.append("| Requested by | \(cell(requestedBy)) |") }
         if let approvedBy = record.approvedBy {
             lines.append("| Approved by | \(cell(approvedBy))\(record.approvedAt.map { " (\(RunRecord.utcString($0)))" } ?? "") |")

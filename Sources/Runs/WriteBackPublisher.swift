@@ -44,4 +44,19 @@ public struct WriteBackPublisher: Sendable {
         try await catalog.setStructuredProperty(datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.summaryJSON())
         return true
     }
+
+    /// Shows a running run's progress in the dataset's documentation section; tags and the run property are left
+    /// alone (nothing that could trigger a run changes). The description is read just before it is written and
+    /// only the section is replaced, so a user's edit in between is kept. Best effort: a failure is logged.
+    public func publishProgress(_ record: RunRecord) async {
+        do {
+            guard let snapshot = try await catalog.dataset(record.dataset) else { return }
+            let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
+            if description != snapshot.editableDescription {
+                try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+            }
+        } catch {
+            logger.info("progress not shown in DataHub; the run goes on", metadata: ["dataset": "\(record.dataset)", "error": "\(error)"])
+        }
+    }
 }

@@ -156,10 +156,13 @@ public struct AppConfiguration: Sendable {
         let verifyInterval: Duration? =
             (env["VERIFY_INTERVAL"] ?? "off").lowercased() == "off"
             ? nil : try env.duration("VERIFY_INTERVAL", default: .seconds(86_400), range: .seconds(1)...(.seconds(30 * 86_400)))
-        return RunSettings(
+        var settings = RunSettings(
             triggerTag: trigger, stateDatabase: env["STATE_DATABASE"] ?? "postgres", reconcileInterval: reconcile, worker: worker, policy: policy,
             approvalTag: approval, verifySample: try env.integer("VERIFY_SAMPLE", default: 10_000, range: 0...10_000_000),
             verifyInterval: verifyInterval)
+        settings.progressLogInterval = .seconds(try env.integer("PROGRESS_LOG_SECONDS", default: 10, range: 1...3600))
+        settings.progressDataHubInterval = .seconds(try env.integer("PROGRESS_DATAHUB_SECONDS", default: 30, range: 1...86_400))
+        return settings
     }
 
     /// Settings safe to log (secrets shown only as set or unset).

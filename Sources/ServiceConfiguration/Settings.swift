@@ -121,6 +121,10 @@ public struct RunSettings: Sendable, Equatable {
     public var verifySample: Int
     /// `VERIFY_INTERVAL` (default off): how often datasets tokenized before are verified again.
     public var verifyInterval: Duration?
+    /// `PROGRESS_LOG_SECONDS` (10): how often a running run logs its progress.
+    public var progressLogInterval: Duration = .seconds(10)
+    /// `PROGRESS_DATAHUB_SECONDS` (30): how often a long run refreshes its documentation section in DataHub.
+    public var progressDataHubInterval: Duration = .seconds(30)
 
     public init(
         triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings, policy: TokenizePolicy? = nil,

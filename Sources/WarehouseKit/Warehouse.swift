@@ -22,12 +22,15 @@ public struct TokenizationProgress: Sendable, Equatable, Codable {
     public var lastKey: String?
     /// Batches the whole table is expected to take, when the warehouse can estimate it.
     public var plannedBatches: Int?
+    /// The table's rows as the catalog estimates them, when the warehouse can tell.
+    public var estimatedRows: Int?
 
-    public init(rowsUpdated: Int = 0, batches: Int = 0, lastKey: String? = nil, plannedBatches: Int? = nil) {
+    public init(rowsUpdated: Int = 0, batches: Int = 0, lastKey: String? = nil, plannedBatches: Int? = nil, estimatedRows: Int? = nil) {
         self.rowsUpdated = rowsUpdated
         self.batches = batches
         self.lastKey = lastKey
         self.plannedBatches = plannedBatches
+        self.estimatedRows = estimatedRows
     }
 }
 

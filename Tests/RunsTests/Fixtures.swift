@@ -36,6 +36,7 @@ struct Harness {
     let logger = Logger(label: "runs-test")
     let gate: PolicyGate
     var requesterGrace: Duration = .seconds(120)
+    var progressDataHubInterval: Duration = .seconds(30)
 
     init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)], policy: TokenizePolicy? = nil) {
         catalog = InMemoryCatalog(datasets: datasets)
@@ -46,7 +47,9 @@ struct Harness {
         RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
             catalog: catalog, store: store, gate: gate,
-            settings: RunExecutor.Settings(defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace), logger: logger)
+            settings: RunExecutor.Settings(
+                defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace, progressDataHubInterval: progressDataHubInterval),
+            logger: logger)
     }
 
     var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }

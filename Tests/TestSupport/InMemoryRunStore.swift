@@ -116,17 +116,21 @@ public final class InMemoryRunStore: RunStore {
                 saved.approvedBy = existing.approvedBy
                 saved.approvedAt = existing.approvedAt
             }
+            // As in PostgreSQL: progress is written by saveProgress alone and kept only while RUNNING.
+            saved.progress = saved.status == .running ? state.runs[record.runID]?.progress : nil
             state.runs[record.runID] = saved
             state.dueAt[record.runID] = .now + (retryIn ?? .zero)
         }
     }
 
-    public func saveProgress(runID: String, _ progress: TokenizationProgress) async throws {
+    public func saveProgress(runID: String, _ progress: RunProgress) async throws {
         try check()
         state.withLock { state in
             guard var record = state.runs[runID] else { return }
-            record.rowsUpdated = max(record.rowsUpdated, progress.rowsUpdated)
+            record.rowsUpdated = max(record.rowsUpdated, progress.rowsChanged)
             record.batches = max(record.batches, progress.batches)
+            record.plannedBatches = progress.plannedBatches ?? record.plannedBatches
+            record.progress = record.status == .running ? progress : nil
             state.runs[runID] = record
         }
     }

@@ -54,18 +54,27 @@ public enum RunStoreConformance {
         try await store.save(postponed, retryIn: .seconds(3600))
         #expect(try await store.nextWork(dataset: dataset) == nil)
         #expect(!(try await store.datasetsWithDueWork(limit: 100).contains(dataset)))
+        var running = postponed
+        running.status = .running
+        try await store.save(running, retryIn: .seconds(3600))
+        let progress = RunProgress(
+            batches: 2, plannedBatches: 4, rowsChanged: 2, estimatedRows: 8, currentKey: "2", rowsPerSecond: 1, percent: 50, etaSeconds: 2,
+            updatedAt: Date(timeIntervalSince1970: 1_800_000_000))
+        try await store.saveProgress(runID: running.runID, progress)
+        #expect(try await store.record(running.runID)?.progress == progress, "a running run shows its progress")
         var done = postponed
         done.status = .success
         done.rowsUpdated = 5
         done.writeBack.state = .pending
         try await store.save(done, retryIn: nil)
-        try await store.saveProgress(runID: done.runID, TokenizationProgress(rowsUpdated: 3, batches: 1))
+        try await store.saveProgress(runID: done.runID, RunProgress(batches: 1, rowsChanged: 3))
         let next = try await store.nextWork(dataset: dataset)
         guard case .writeBack(let pending) = next else {
             Issue.record("expected the write-back, got \(String(describing: next))")
             return
         }
         #expect(pending.rowsUpdated == 5, "progress never goes backwards")
+        #expect(pending.progress == nil, "a finished run shows no progress")
         #expect(try await store.latestRun(dataset: dataset)?.runID == first.runID)
         done.writeBack.state = .done
         try await store.save(done, retryIn: nil)
