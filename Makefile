@@ -86,7 +86,10 @@ test: ## Every test: unit, integration, e2e against the local stack, compose and
 unit: ## Unit tests only (no services needed)
 	swift test --skip IntegrationTests
 
+bench: venv ## Benchmarks beside their references, release build, fresh stack (not a test): make bench BENCH_ARGS="--rows 200000"
+	scripts/bench.sh $(BENCH_ARGS)
+
 faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
 	scripts/faults.sh
 
-.PHONY: help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults
+.PHONY: help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults bench

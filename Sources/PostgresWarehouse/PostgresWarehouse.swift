@@ -107,6 +107,9 @@ public struct PostgresWarehouse: Warehouse {
         var start = try await savedProgress(connection, request)
         let estimatedRows = try await rowEstimate(connection, table)
         let sink = EstimatingSink(inner: sink, estimatedRows: estimatedRows)
+        // Batches by key take `batchSize` rows each; without a single-column key, push-down batches take pages.
+        let pages = keys.count == 1 ? nil : try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
+        start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: batchSize)
         if start.batches > 0 {
             logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
             await sink.progressed(start)
@@ -118,7 +121,6 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
-            start.plannedBatches = plannedBatches(estimatedRows, rowsPerBatch: batchSize)
             let batches = ServiceSideBatches(
                 connection: connection, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: batchSize,
                 logger: logger)
@@ -129,13 +131,10 @@ public struct PostgresWarehouse: Warehouse {
             connection: connection, request: request, plan: plan, batchSize: batchSize, pagesPerBatch: pagesPerBatch, logger: logger)
         do {
             let result: TokenizationProgress
-            if keys.count == 1 {
-                start.plannedBatches = plannedBatches(estimatedRows, rowsPerBatch: batchSize)
-                result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
-            } else {
-                let pages = try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
-                start.plannedBatches = Int((pages + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch))
+            if let pages {
                 result = try await batches.byPages(pages: pages, start: start, sink: sink)
+            } else {
+                result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
             }
             await PushDownBatches.dropKey(on: connection, logger: logger)
             return result

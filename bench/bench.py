@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""make bench: the project's figures beside their references, measured in the same run, on this machine.
+
+Not a test: it prints, and never fails on time. Each figure is min / median / max over --rounds interleaved rounds
+(the reference and the service alternate, so a busy moment hurts both), with the service's CPU seconds and peak RSS.
+Sections (--only): tokenize (1M rows × 2 columns per scheme vs one in-database UPDATE; idempotent re-runs vs a
+scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), startup.
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standins", "datahub"))
+import consumer_bench  # noqa: E402
+from measure import Measured, child, free_port_url, spread  # noqa: E402
+from harness import Stack, http, wait_for  # noqa: E402
+import driver  # noqa: E402
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.stack = Stack()
+        self.datahub = driver.Env(argparse.Namespace(
+            gms=self.stack.gms, token=os.environ.get("DATAHUB_TOKEN"), service=None, psql=f"psql -h 127.0.0.1 -p {self.stack.pg_port} -U postgres",
+            database="shop", kafka_bootstrap=self.stack.kafka, topic=self.stack.topic, timeout=300, scheme="hmac",
+            keys_file=os.environ["TOKEN_KEYS_FILE"], detokenize=None, dbx_host=None, dbx_token=None, dbx_warehouse=None,
+            unconfigured_run=None, binary=args.binary))
+        self.key_id, self.secret = driver.newest_key(os.environ["TOKEN_KEYS_FILE"])
+        self.rows = []  # (what, service figures, reference name, reference figures)
+
+    def report(self, what, measured, reference=None, reference_measured=None):
+        self.rows.append((what, measured, reference, reference_measured))
+        print(f"   {what}: {spread(measured.seconds)} s" + (f"  |  {reference}: {spread(reference_measured.seconds)} s" if reference else ""), flush=True)
+
+    # --- tokenize ---------------------------------------------------------------------------------------------
+    def table(self, name, rows):
+        self.stack.sql(f"DROP TABLE IF EXISTS public.{name}")
+        self.stack.sql(f"CREATE TABLE public.{name} (id bigint PRIMARY KEY, email text, phone text)")
+        self.stack.sql(f"INSERT INTO public.{name} SELECT g, 'user' || g || '@example.com', '+44 20 ' || (7000000 + g) "
+                       f"FROM generate_series(1, {rows}) g")
+        self.stack.sql(f"VACUUM ANALYZE public.{name}")
+        return self.datahub.register_dataset(name)
+
+    def reference_update(self, name):
+        inner = bytes(b ^ 0x36 for b in self.secret.ljust(64, b"\0")).hex()
+        outer = bytes(b ^ 0x5C for b in self.secret.ljust(64, b"\0")).hex()
+        token = lambda column: (f"'tkh_{self.key_id}_' || rtrim(translate(encode(sha256(k.o || sha256(k.i || convert_to({column}, 'UTF8'))), "  # noqa: E731
+                                "'base64'), '+/', '-_'), '=')")
+        started = time.time()
+        self.stack.sql(f"UPDATE public.{name} SET email = {token('email')}, phone = {token('phone')} "
+                       f"FROM (SELECT '\\x{outer}'::bytea AS o, '\\x{inner}'::bytea AS i) k")
+        return time.time() - started
+
+    def scan(self, name):
+        started = time.time()
+        self.stack.sql(f"SELECT count(email), count(phone) FROM public.{name}")
+        return time.time() - started
+
+    def service_run(self, urn, scheme):
+        env = dict(os.environ, TOKEN_SCHEME=scheme, LOG_LEVEL="warning")
+        result = child([self.args.binary, "run", "--dataset", urn, "--columns", "email", "phone"], env)
+        if result.returncode != 0 or '"status" : "SUCCESS"' not in result.stdout.replace('": "', '" : "'):
+            raise RuntimeError(f"run on {urn} did not succeed: {result.stdout[-500:]} {result.stderr[-500:]}")
+        return result
+
+    def tokenize(self):
+        rows = self.args.rows
+        print(f"tokenize: {rows:,} rows × 2 columns, {self.args.rounds} rounds", flush=True)
+        reference, rerun_ref = Measured(), Measured()
+        runs = {scheme: Measured() for scheme in self.args.schemes}
+        reruns = {scheme: Measured() for scheme in self.args.schemes}
+        for round_ in range(self.args.rounds):
+            name = f"bench_ref_{round_}"
+            self.table(name, rows)
+            reference.add(self.reference_update(name))
+            self.stack.sql(f"DROP TABLE public.{name}")
+            for scheme in self.args.schemes:
+                name = f"bench_{scheme}_{round_}"
+                urn = self.table(name, rows)
+                runs[scheme].add_child(self.service_run(urn, scheme))
+                rerun_ref.add(self.scan(name))
+                reruns[scheme].add_child(self.service_run(urn, scheme))
+                self.stack.sql(f"DROP TABLE public.{name}")
+            print(f"   round {round_ + 1} done", flush=True)
+        for scheme in self.args.schemes:
+            kind = "push-down" if scheme in ("hmac", "poc") else "in the service"
+            self.report(f"tokenize {rows:,} rows, {scheme} ({kind})", runs[scheme], "one UPDATE with the hmac expression", reference)
+        for scheme in self.args.schemes:
+            self.report(f"idempotent re-run, {scheme}", reruns[scheme], "SELECT count() scan of the 2 columns", rerun_ref)
+
+    # --- latency and start-up ------------------------------------------------------------------------------------
+    def serve(self, **overrides):
+        url, port = free_port_url()
+        env = dict(os.environ, HTTP_PORT=str(port), LOG_LEVEL="warning", KAFKA_GROUP_ID=f"bench-{time.time_ns()}",
+                   KAFKA_AUTO_OFFSET_RESET="latest", RECONCILE_INTERVAL="off", **{k: str(v) for k, v in overrides.items()})
+        import subprocess
+        started = time.time()
+        process = subprocess.Popen([self.args.binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for("readyz", lambda: http("GET", f"{url}/readyz", timeout=2)[0] == 200 if process.poll() is None else True, timeout=60,
+                 interval=0.02)
+        return process, url, time.time() - started
+
+    def latency(self):
+        print(f"latency: tag → SUCCESS on 1,000 rows, {self.args.latency_rounds} tags", flush=True)
+        process, url, _ = self.serve()
+        headers = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}
+        measured = Measured()
+        try:
+            time.sleep(3)  # the consumer joins its group (latest offsets)
+            for round_ in range(self.args.latency_rounds):
+                name = f"bench_latency_{round_}"
+                urn = self.table(name, 1000)
+                started = time.time()
+                self.datahub.add_tag(urn, "tokenize/run")
+
+                def done():
+                    runs = http("GET", f"{url}/runs?dataset={urlquote(urn)}", headers=headers)[1].get("runs", [])
+                    return any(r["status"] == "SUCCESS" and r["write_back"]["state"] == "done" for r in runs)
+                wait_for("SUCCESS", done, timeout=120, interval=0.02)
+                measured.add(time.time() - started)
+                self.stack.sql(f"DROP TABLE public.{name}")
+        finally:
+            process.terminate()
+            process.wait(60)
+        self.report("tag → SUCCESS (written back), 1,000 rows", measured)
+
+    def startup(self):
+        print(f"startup: exec → /readyz 200, {self.args.rounds} rounds", flush=True)
+        measured = Measured()
+        for _ in range(self.args.rounds):
+            process, _, seconds = self.serve()
+            measured.add(seconds)
+            process.terminate()
+            process.wait(60)
+        self.report("start-up to ready", measured)
+
+    def print_table(self):
+        print("\n| What | tokenize-action (min / median / max) | CPU s (median) | peak RSS MiB (max) | Reference, same run | Ratio (medians) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for what, measured, reference, ref in self.rows:
+            ratio = f"{statistics.median(measured.seconds) / statistics.median(ref.seconds):.2f}×" if ref else "—"
+            reference_text = f"{reference}: {spread(ref.seconds)} s" if ref else "—"
+            if isinstance(measured, consumer_bench.Rate):
+                print(measured.row(what, reference, ref))
+                continue
+            print(f"| {what} | {spread(measured.seconds)} s | {measured.cpu_text()} | {measured.rss_text()} | {reference_text} | {ratio} |")
+
+
+def urlquote(text):
+    import urllib.parse
+    return urllib.parse.quote(text, safe="")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", required=True, help="the tokenize-action executable (a release build)")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--schemes", default="hmac,siv,ff1")
+    parser.add_argument("--backlog", type=int, default=100_000, help="MCL messages in the consumer backlog")
+    parser.add_argument("--bench-kafka", help="bootstrap of a broker holding the benchmark topic (scripts/bench.sh starts one)")
+    parser.add_argument("--bench-topic", default="bench-mcl")
+    parser.add_argument("--latency-rounds", type=int, default=9)
+    parser.add_argument("--only", default="tokenize,consumer,latency,startup")
+    args = parser.parse_args()
+    args.schemes = args.schemes.split(",")
+    bench = Bench(args)
+    for section in args.only.split(","):
+        if section == "consumer":
+            consumer_bench.run(bench)
+        else:
+            getattr(bench, section)()
+    bench.print_table()
+
+
+if __name__ == "__main__":
+    main()

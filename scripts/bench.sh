@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make bench: the project's own benchmarks (bench/bench.py) with a release build, on a fresh local stack plus a
+# second mock broker holding the consumer backlog (17 partitions, as DataHub's MCL topic often has). Prints each
+# figure beside its reference measured in the same run; never fails on time. Arguments go to bench.py, e.g.
+#   make bench BENCH_ARGS="--rows 200000 --rounds 1 --only tokenize"
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+swift build -c release --product tokenize-action
+swift build --product tokenize-action
+swift build --product mock-kafka-broker
+scripts/stack.sh down >/dev/null
+scripts/stack.sh up
+bench_dir=$(mktemp -d)
+.build/debug/mock-kafka-broker --topic bench-mcl:17 --bootstrap-file "$bench_dir/bootstrap" >"$bench_dir/broker.log" 2>&1 &
+broker=$!
+trap 'kill $broker 2>/dev/null || true; scripts/stack.sh down; rm -rf "$bench_dir"' EXIT
+for _ in $(seq 1 100); do [ -s "$bench_dir/bootstrap" ] && break; sleep 0.1; done
+# shellcheck disable=SC1091
+source .stack/env
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(swift --version 2>/dev/null | head -1)"
+.venv/bin/python bench/bench.py --binary "$root/.build/release/tokenize-action" --bench-kafka "$(cat "$bench_dir/bootstrap")" "$@"
