@@ -7,6 +7,7 @@ Sections (--only): tokenize (1M rows × 2 columns per scheme vs one in-database 
 scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), startup.
 """
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -15,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standins", "datahub"))
 import consumer_bench  # noqa: E402
-from measure import Measured, child, free_port_url, spread  # noqa: E402
+from measure import Measured, child, free_port_url, ready, spread  # noqa: E402
 from harness import Stack, http, wait_for  # noqa: E402
 import driver  # noqa: E402
 
@@ -63,7 +64,7 @@ class Bench:
     def service_run(self, urn, scheme):
         env = dict(os.environ, TOKEN_SCHEME=scheme, LOG_LEVEL="warning")
         result = child([self.args.binary, "run", "--dataset", urn, "--columns", "email", "phone"], env)
-        if result.returncode != 0 or '"status" : "SUCCESS"' not in result.stdout.replace('": "', '" : "'):
+        if result.returncode != 0 or json.loads(result.stdout).get("status") != "SUCCESS":
             raise RuntimeError(f"run on {urn} did not succeed: {result.stdout[-500:]} {result.stderr[-500:]}")
         return result
 
@@ -100,8 +101,9 @@ class Bench:
         import subprocess
         started = time.time()
         process = subprocess.Popen([self.args.binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for("readyz", lambda: http("GET", f"{url}/readyz", timeout=2)[0] == 200 if process.poll() is None else True, timeout=60,
-                 interval=0.02)
+        wait_for("readyz", lambda: ready(url) or process.poll() is not None, timeout=60, interval=0.02)
+        if process.poll() is not None:
+            raise RuntimeError(f"tokenize-action serve exited with {process.returncode}")
         return process, url, time.time() - started
 
     def latency(self):

@@ -66,3 +66,13 @@ def free_port_url():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}", port
+
+
+def ready(url):
+    """Whether a service answers /readyz with 200 (False while it is not listening yet)."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
