@@ -17,19 +17,7 @@ struct Verify: AsyncParsableCommand {
     var columns: [String] = []
 
     func run() async throws {
-        let configuration = try loadConfiguration(for: .command)
-        let urn: DatasetURN
-        do {
-            urn = try DatasetURN(dataset)
-            _ = try urn.tableReference()
-        } catch {
-            throw ValidationError(error.message)
-        }
-        let request = RunRequest(
-            dataset: urn, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true), source: .cli, requestedBy: "cli")
-        let record = try await Commands.runOnce(configuration: configuration, request: request, logger: bootstrapLogging(configuration.logging))
-        print(record.jsonString())
-        if record.status == .failed { throw ExitCode(1) }
+        let record = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true))
         if record.status == .incomplete { throw ExitCode(2) }
     }
 }

@@ -54,18 +54,24 @@ struct Run: AsyncParsableCommand {
     var rekey = false
 
     func run() async throws {
-        let configuration = try loadConfiguration(for: .command)
-        let urn: DatasetURN
-        do {
-            urn = try DatasetURN(dataset)
-            _ = try urn.tableReference()
-        } catch {
-            throw ValidationError(error.message)
-        }
-        let request = RunRequest(
-            dataset: urn, scope: .request(columns: columns.isEmpty ? nil : columns, rekey: rekey), source: .cli, requestedBy: "cli")
-        let record = try await Commands.runOnce(configuration: configuration, request: request, logger: bootstrapLogging(configuration.logging))
-        print(record.jsonString())
-        if record.status == .failed { throw ExitCode(1) }
+        _ = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, rekey: rekey))
     }
+}
+
+/// `run` and `verify`: one request for a dataset (source `cli`), worked on until final; prints the record and
+/// exits 1 when it FAILED.
+func runFromCommandLine(dataset: String, scope: RunScope) async throws -> RunRecord {
+    let configuration = try loadConfiguration(for: .command)
+    let urn: DatasetURN
+    do {
+        urn = try DatasetURN(dataset)
+        _ = try urn.tableReference()
+    } catch {
+        throw ValidationError(error.message)
+    }
+    let request = RunRequest(dataset: urn, scope: scope, source: .cli, requestedBy: "cli")
+    let record = try await Commands.runOnce(configuration: configuration, request: request, logger: bootstrapLogging(configuration.logging))
+    print(record.jsonString())
+    if record.status == .failed { throw ExitCode(1) }
+    return record
 }
