@@ -131,7 +131,10 @@ public struct PostgresWarehouse: Warehouse {
             connection: connection, request: request, plan: plan, batchSize: batchSize, pagesPerBatch: pagesPerBatch, logger: logger)
         do {
             let result: TokenizationProgress
-            if let pages {
+            if try await !batches.anyPending() {
+                logger.info("every value is already a token or empty; no batch needed")
+                result = start
+            } else if let pages {
                 result = try await batches.byPages(pages: pages, start: start, sink: sink)
             } else {
                 result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)

@@ -31,6 +31,15 @@ struct PushDownBatches {
         _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.dropKeyTable), logger: logger)
     }
 
+    /// Whether any row still needs a token; false for an idempotent re-run, which then runs no batch (one read-only
+    /// scan that stops at the first pending row, instead of every batch's UPDATE).
+    func anyPending() async throws -> Bool {
+        let statement = PushDownSQL.anyPending(table: table, plan: plan)
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: nil, upper: "")), logger: logger)
+        for try await pending in rows.decode(Bool.self) { return pending }
+        return true
+    }
+
     /// Batches over a single-column primary key, resuming after `start.lastKey`.
     func byKey(key: String, keyType: String, start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
         var current = start
@@ -69,6 +78,14 @@ struct PushDownBatches {
     }
 
     private func run(_ statement: PushDownSQL.Statement, lower: String?, upper: String, planned: Int?) async throws -> TokenizationProgress {
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: lower, upper: upper)), logger: logger)
+        for try await (batches, total, _) in rows.decode((Int, Int64, Int64).self) {
+            return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
+        }
+        throw WarehouseError(.statement, "the batch statement returned no progress row", table: table)
+    }
+
+    private func binds(_ statement: PushDownSQL.Statement, lower: String?, upper: String) -> PostgresBindings {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {
@@ -80,11 +97,7 @@ struct PushDownBatches {
             case .lengths(let scheme): binds.append(plan.shapes[scheme]?.lengths ?? [])
             }
         }
-        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds), logger: logger)
-        for try await (batches, total, _) in rows.decode((Int, Int64, Int64).self) {
-            return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
-        }
-        throw WarehouseError(.statement, "the batch statement returned no progress row", table: table)
+        return binds
     }
 
     /// The largest key of the next batch of at most `batchSize` rows after `lower`, or nil at the end.

@@ -50,17 +50,10 @@ public enum PushDownSQL {
             parameters.append(parameter)
             return "$\(parameters.count)"
         }
-        var assignments: [String] = []
-        var needs: [String] = []
-        for column in plan.columns {
+        let needs = needPredicates(plan, placeholder)
+        let assignments = zip(plan.columns, needs).map { column, need in
             let q = "t." + PostgresCatalogSQL.quote(column.name)
-            var recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
-            if plan.shapes[column.scheme]?.lengths != nil {
-                recognised = "length(\(q)) = ANY(\(placeholder(.lengths(column.scheme)))::int[]) AND \(recognised)"
-            }
-            let need = "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
-            assignments.append("\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: q)) ELSE \(q) END")
-            needs.append(need)
+            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: q)) ELSE \(q) END"
         }
         let rangePredicate: String
         switch range {
@@ -84,6 +77,32 @@ public enum PushDownSQL {
             RETURNING p.batches, p.rows_updated, (SELECT n FROM counted)
             """
         return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// Whether any row still holds a value of the plan's columns that is neither empty nor a token. Read only; it
+    /// stops at the first such row. When none does (an idempotent re-run), the run needs no batch at all.
+    public static func anyPending(table: TableReference, plan: PushDownPlan) -> Statement {
+        var parameters: [Parameter] = []
+        let needs = needPredicates(plan) { parameter in
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        let sql = "SELECT EXISTS (SELECT 1 FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(needs.joined(separator: " OR ")))"
+        return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// Per column of the plan: its value needs a token (not NULL, not empty, not recognised as a token by length
+    /// and pattern).
+    private static func needPredicates(_ plan: PushDownPlan, _ placeholder: (Parameter) -> String) -> [String] {
+        plan.columns.map { column in
+            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            var recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
+            if plan.shapes[column.scheme]?.lengths != nil {
+                recognised = "length(\(q)) = ANY(\(placeholder(.lengths(column.scheme)))::int[]) AND \(recognised)"
+            }
+            return "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
+        }
     }
 
     /// The token of a column (`reference`, e.g. `t."email"`), byte-identical to the Swift token.

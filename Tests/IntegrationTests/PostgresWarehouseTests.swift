@@ -103,6 +103,10 @@ func uniqueTable(_ stem: String) -> String {
             #expect(first.batches == 15)  // ceil(100 / 7)
             let again = try await warehouse.run(description, plans(.poc, "email"), mode: .tokenize)
             #expect(again.rowsUpdated == 0)
+            #expect(again.batches == 0, "an idempotent re-run finds nothing pending and runs no batch")
+            try await execute(client, "INSERT INTO public.\(table) VALUES (102, 'user102@exämple.com', 'keep102', 102)")
+            let appended = try await warehouse.run(description, plans(.poc, "email"), mode: .tokenize)
+            #expect(appended.rowsUpdated == 1 && appended.batches == 15, "one pending row: the batches run")
 
             let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT id, email, note FROM public.\(table) ORDER BY id"))
             for try await (id, email, note) in rows.decode((Int, String?, String).self) {
