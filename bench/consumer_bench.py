@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from measure import Measured, free_port_url, ready, spread
-from harness import wait_for
+from harness import produce, wait_for
 
 
 def backlog(count, schema_id=18, seed=7):
@@ -43,20 +43,6 @@ def backlog(count, schema_id=18, seed=7):
         fastavro.schemaless_writer(buffer, schema, record)
         messages.append((urn.encode(), buffer.getvalue()))
     return messages
-
-
-def produce(bootstrap, topic, messages):
-    from confluent_kafka import Producer
-    producer = Producer({"bootstrap.servers": bootstrap, "compression.type": "snappy", "linger.ms": 50, "batch.size": 1_000_000,
-                         "queue.buffering.max.messages": 500_000})
-    for key, value in messages:
-        while True:
-            try:
-                producer.produce(topic, key=key, value=value)
-                break
-            except BufferError:
-                producer.poll(0.1)
-    producer.flush(120)
 
 
 def watermarks(bootstrap, topic):
@@ -166,7 +152,7 @@ def run(bench):
         print("consumer: skipped (no --bench-kafka; scripts/bench.sh starts a broker for it)")
         return
     print(f"consumer: building and producing a backlog of {args.backlog:,} MCLs", flush=True)
-    produce(bootstrap, args.bench_topic, backlog(args.backlog))
+    produce(bootstrap, args.bench_topic, backlog(args.backlog), compression_type="snappy", linger_ms=50, batch_size=1_000_000)
     marks = watermarks(bootstrap, args.bench_topic)
     kept = sum(high - low for low, high in marks.values())
     print(f"   the broker keeps {kept:,} messages in {len(marks)} partitions", flush=True)

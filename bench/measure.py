@@ -1,7 +1,6 @@
 """Measuring helpers for bench.py: a child process's wall time, CPU seconds and peak RSS (from wait4), and
 min / median / max over rounds."""
 import os
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -62,9 +61,8 @@ def spread(values):
 
 
 def free_port_url():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from harness import free_port
+    port = free_port()
     return f"http://127.0.0.1:{port}", port
 
 

@@ -39,19 +39,8 @@ def poc_token(value):
     return "tok_" + base64.b64encode(value.encode()).decode() + "_poc"
 
 
-def hkdf_sha256(ikm, salt, info, length):
-    """RFC 5869, written here independently of the service, so the e2e check proves the Swift and SQL tokens."""
-    prk = hmac.new(salt, ikm, hashlib.sha256).digest()
-    okm, block, counter = b"", b"", 1
-    while len(okm) < length:
-        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
-        okm += block
-        counter += 1
-    return okm[:length]
-
-
 def hmac_token(value, key_id, secret):
-    subkey = hkdf_sha256(secret, b"tokenize-action", b"v1 hmac-sha256", 32)
+    subkey = oracle.subkey(secret, "hmac-sha256", 32)
     digest = hmac.new(subkey, value.encode(), hashlib.sha256).digest()
     return f"tkh_{key_id}_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 

@@ -183,17 +183,22 @@ class Stack:
         return counts
 
 
-def produce(bootstrap, topic, values, key=b"fault-test"):
+def produce(bootstrap, topic, values, key=b"fault-test", **settings):
+    """Produces `values` (bytes, or (key, value) pairs) and waits until all are delivered; `settings` are extra
+    producer settings with dots as underscores (`compression_type="snappy"`)."""
     from confluent_kafka import Producer
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "queue.buffering.max.messages": 200000})
-    for value in values:
+    config = {"bootstrap.servers": bootstrap, "linger.ms": 5, "queue.buffering.max.messages": 500_000}
+    config.update({name.replace("_", "."): value for name, value in settings.items()})
+    producer = Producer(config)
+    for item in values:
+        message_key, value = item if isinstance(item, tuple) else (key, item)
         while True:
             try:
-                producer.produce(topic, key=key, value=value)
+                producer.produce(topic, key=message_key, value=value)
                 break
             except BufferError:
                 producer.poll(0.1)
-    producer.flush(60)
+    producer.flush(120)
 
 
 def high_watermark(bootstrap, topic):

@@ -3,6 +3,7 @@ import DataHubClient
 import Foundation
 import Logging
 import Runs
+import ServiceLifecycle
 import TestSupport
 import WarehouseKit
 
@@ -87,5 +88,21 @@ struct Harness {
     struct TimedOut: Error, CustomStringConvertible {
         var what: String
         var description: String { "timed out waiting for \(what)" }
+    }
+}
+
+/// Runs the worker as a service while `body` runs, then shuts it down gracefully (also when `body` throws).
+func withWorkerRunning(_ worker: RunWorker, _ body: () async throws -> Void) async throws {
+    let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "worker-test")))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
     }
 }

@@ -3,7 +3,6 @@ import DataHubClient
 import Foundation
 import Logging
 import Runs
-import ServiceLifecycle
 import TestSupport
 import Testing
 import WarehouseKit
@@ -26,25 +25,11 @@ import WarehouseKit
         group_cache_seconds: 3600
         """)
 
-    private func withWorker(_ worker: RunWorker, _ body: () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "policy-test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await body()
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
 
     /// Runs the request to a settled, written-back record.
     private func settle(_ harness: Harness, _ request: RunRequest) async throws -> RunRecord {
         let run = try await harness.store.enqueue(request).run
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("the run settled and written back") {
                 guard let record = try await harness.store.record(run.runID) else { return false }
                 return record.isSettled && record.writeBack.state == .done
@@ -115,7 +100,7 @@ import WarehouseKit
         let approval = ApprovalRequest(dataset: dataset, approver: "urn:li:corpuser:dave", position: position(12))
         #expect(try await harness.intake.approve(approval).decisions.map(\.verdict) == [.approved])
         #expect(try await harness.intake.approve(approval).duplicate, "a redelivered approval does nothing")
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("the approved run") {
                 let record = try await harness.store.record(waiting.runID)
                 return record?.status == .success && record?.writeBack.state == .done

@@ -2,33 +2,16 @@ import DataHubClient
 import Foundation
 import Logging
 import Runs
-import ServiceLifecycle
 import Synchronization
 import TestSupport
 import Testing
 import WarehouseKit
 
 @Suite struct RunWorkerTests {
-    /// Runs the worker as a service while `body` runs, then shuts it down gracefully.
-    private func withWorker(_ worker: RunWorker, _ body: () async throws -> Void) async throws {
-        let group = ServiceGroup(configuration: .init(services: [worker], logger: Logger(label: "worker-test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await body()
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
-    }
-
     @Test func aRecordedRequestIsRunAndWrittenBack() async throws {
         let harness = Harness()
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("the run and its write-back") {
                 try await harness.store.record(run.runID)?.writeBack.state == .done
             }
@@ -49,7 +32,7 @@ import WarehouseKit
             gate = { @Sendable in catalog.fail(with: DataHubError(.unavailable, "HTTP 503 from GMS")) }
         }
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("a postponed write-back") {
                 let record = try await harness.store.record(run.runID)
                 return record?.status == .success && (record?.writeBack.attempts ?? 0) >= 2 && record?.writeBack.state == .pending
@@ -69,7 +52,7 @@ import WarehouseKit
             gate = { @Sendable in catalog.fail(with: DataHubError(.unauthorized, "HTTP 403: set DATAHUB_TOKEN")) }
         }
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("the failed write-back") { try await harness.store.record(run.runID)?.writeBack.state == .failed }
         }
         let record = try #require(try await harness.store.record(run.runID))
@@ -97,7 +80,7 @@ import WarehouseKit
         }
         _ = try await harness.store.enqueue(try harness.request(customersURN, offset: 1))
         _ = try await harness.store.enqueue(try harness.request(ordersURN, offset: 2))
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await harness.eventually("both runs") { harness.store.all.allSatisfy { $0.status == .success } }
         }
         #expect(met.withLock { $0 }, "the two runs never overlapped")
@@ -107,7 +90,7 @@ import WarehouseKit
         let harness = Harness()
         #expect(harness.locks.hold(customersURN))
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
-        try await withWorker(harness.worker()) {
+        try await withWorkerRunning(harness.worker()) {
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await harness.store.record(run.runID)?.status == .queued)
             harness.locks.release(customersURN)
@@ -124,7 +107,7 @@ import WarehouseKit
         }
         harness.warehouse.state.withLock { $0.failure = WarehouseError(.interrupted, "stopped at a batch boundary") }
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
-        try await withWorker(harness.worker(grace: .milliseconds(100))) {
+        try await withWorkerRunning(harness.worker(grace: .milliseconds(100))) {
             try await harness.eventually("the run to start") { started.withLock { $0 } }
         }
         let record = try #require(try await harness.store.record(run.runID))
