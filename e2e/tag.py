@@ -16,7 +16,7 @@ from driver import Env  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gms", required=True)
-    parser.add_argument("--token")
+    parser.add_argument("--token", default=os.environ.get("DATAHUB_TOKEN"), help="DataHub token (default: $DATAHUB_TOKEN)")
     parser.add_argument("--psql", required=True)
     parser.add_argument("--database", default="shop")
     parser.add_argument("--table", default="customers")
@@ -25,7 +25,8 @@ def main():
     parser.add_argument("--timeout", type=float, default=60)
     args = parser.parse_args()
     env = Env(argparse.Namespace(gms=args.gms, token=args.token, service=None, psql=args.psql, database=args.database,
-                                 kafka_bootstrap=None, topic=None, timeout=args.timeout))
+                                 kafka_bootstrap=None, topic=None, timeout=args.timeout, scheme="hmac", keys_file=None, detokenize=None,
+                                 dbx_host=None, dbx_token=None, dbx_warehouse=None, unconfigured_run=None, binary=None))
     urn = env.urn(args.table)
     if not args.no_register:
         env.register_dataset(args.table)
