@@ -164,6 +164,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "mock-kafka-broker", dependencies: ["Kafka"]),
+        // CPU per token of each scheme and of a batch's cell decisions (make bench; release build).
+        .executableTarget(name: "token-bench", dependencies: ["Tokenization", "WarehouseKit"]),
 
         // Test helpers: locating ../shared and the CI policy (never skip under CI=true).
         .target(

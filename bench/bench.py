@@ -4,7 +4,8 @@
 Not a test: it prints, and never fails on time. Each figure is min / median / max over --rounds interleaved rounds
 (the reference and the service alternate, so a busy moment hurts both), with the service's CPU seconds and peak RSS.
 Sections (--only): tokenize (1M rows × 2 columns per scheme vs one in-database UPDATE; idempotent re-runs vs a
-scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), startup.
+scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), startup,
+tokens (CPU per token of each in-service scheme, and one batch's decisions on one core vs every core: token-bench).
 """
 import argparse
 import json
@@ -140,6 +141,35 @@ class Bench:
             process.wait(60)
         self.report("start-up to ready", measured)
 
+    # --- tokens: the schemes' CPU per token (Sources/token-bench) -------------------------------------------------
+    def tokens(self):
+        import subprocess
+        output = subprocess.run([self.args.token_bench, str(self.args.token_values), str(self.args.rounds)],
+                                check=True, capture_output=True, text=True).stdout
+        per_value, batches = {}, {}
+        for line in output.splitlines():
+            record = json.loads(line)
+            if "cpu_us_per_value" in record:
+                per_value.setdefault(record["bench"], []).append(record["cpu_us_per_value"])
+            else:
+                batches.setdefault(record["bench"], []).append((record["serial_s"], record["parallel_s"], record["threads"]))
+        self.token_rows = (per_value, batches)
+
+    def print_tokens(self):
+        per_value, batches = getattr(self, "token_rows", ({}, {}))
+        if per_value:
+            print(f"\n| CPU per value, one thread ({self.args.token_values:,} values) | µs (min / median / max) |")
+            print("| --- | --- |")
+            for name, values in per_value.items():
+                print(f"| {name} | {spread(values)} |")
+        if batches:
+            print("\n| One batch's cell decisions | one core, ms (median) | every core, ms (median) | speed-up |")
+            print("| --- | --- | --- | --- |")
+            for name, rounds in batches.items():
+                serial = statistics.median(r[0] for r in rounds) * 1000
+                parallel = statistics.median(r[1] for r in rounds) * 1000
+                print(f"| {name} ({rounds[0][2]} threads) | {serial:.1f} | {parallel:.1f} | {serial / parallel:.2f}× |")
+
     def print_table(self):
         print("\n| What | tokenize-action (min / median / max) | CPU s (median) | peak RSS MiB (max) | Reference, same run | Ratio (medians) |")
         print("| --- | --- | --- | --- | --- | --- |")
@@ -167,9 +197,12 @@ def main():
     parser.add_argument("--bench-kafka", help="bootstrap of a broker holding the benchmark topic (scripts/bench.sh starts one)")
     parser.add_argument("--bench-topic", default="bench-mcl")
     parser.add_argument("--latency-rounds", type=int, default=9)
-    parser.add_argument("--only", default="tokenize,consumer,latency,startup")
+    parser.add_argument("--only", default="tokenize,consumer,latency,startup,tokens")
+    parser.add_argument("--token-bench", help="the token-bench executable (a release build); default: beside --binary")
+    parser.add_argument("--token-values", type=int, default=200_000, help="values per round of the per-token benchmark")
     args = parser.parse_args()
     args.schemes = args.schemes.split(",")
+    args.token_bench = args.token_bench or os.path.join(os.path.dirname(args.binary), "token-bench")
     bench = Bench(args)
     for section in args.only.split(","):
         if section == "consumer":
@@ -177,6 +210,7 @@ def main():
         else:
             getattr(bench, section)()
     bench.print_table()
+    bench.print_tokens()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift build -c release --product tokenize-action
+swift build -c release --product token-bench
 swift build --product tokenize-action
 swift build --product mock-kafka-broker
 scripts/stack.sh down >/dev/null

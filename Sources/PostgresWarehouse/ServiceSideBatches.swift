@@ -7,7 +7,7 @@ import WarehouseKit
 /// Runs batches whose tokens the service computes (`siv`, `ff1`, rekey runs), one transaction each: lock the
 /// next rows by key, read their ff1 ledger entries with a fresh statement (so rows another worker tokenized
 /// and committed before the locks were granted are recognised: no token is ever encrypted again), decide each
-/// cell, `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
+/// every cell (spread over the cores for a large batch, `CellDecisions`), `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
 /// the ledger and the batch in the run's progress.
 struct ServiceSideBatches {
     let connection: PostgresConnection
@@ -21,6 +21,13 @@ struct ServiceSideBatches {
     private var table: TableReference { request.table.table }
     private var relation: String { PostgresCatalogSQL.relationName(table) }
     private var ledgerColumns: [String] { request.columns.filter { $0.scheme == .ff1 }.map(\.name) }
+
+    /// The siv token pattern that lets a tokenize run skip token-shaped values in the database (a rekey run
+    /// reads every value: it moves tokens of older keys).
+    private var sivShapePattern: String? {
+        guard request.mode == .tokenize, request.columns.contains(where: { $0.scheme == .siv }) else { return nil }
+        return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.pattern
+    }
 
     private struct Batch {
         var lastKey: String?
@@ -52,7 +59,10 @@ struct ServiceSideBatches {
         var binds = PostgresBindings()
         if let lower { binds.append(lower) }
         binds.append(batchSize)
-        let select = ServiceSideSQL.lockBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil)
+        let sivShape = sivShapePattern
+        if let sivShape { binds.append(sivShape) }
+        let select = ServiceSideSQL.lockBatch(
+            table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil, sivShape: sivShape != nil)
         var rows: [(key: String, values: [String?])] = []
         for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: select, binds: binds), logger: logger) {
             let cells = row.makeRandomAccess()
@@ -64,14 +74,19 @@ struct ServiceSideBatches {
         guard !rows.isEmpty else { return batch }
         let ledger = try await ledgerEntries(connection, keys: rows.map(\.key))
 
+        let columns = request.columns
+        let rowKeys = rows.map(\.key)
+        let decisions = try await CellDecisions.decide(
+            rows.map(\.values), schemes: columns.map(\.scheme), tokenizer: tokenizer, mode: request.mode,
+            ledger: { row, column in ledger[LedgerKey(column: columns[column].name, row: rowKeys[row])] })
+
         var copyText = ""
         var newLedger: (columns: [String], keys: [String], keyIDs: [String], digests: [[UInt8]]) = ([], [], [], [])
-        for row in rows {
+        for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
             var changed = false
-            for (index, column) in request.columns.enumerated() {
-                let entry = ledger[LedgerKey(column: column.name, row: row.key)]
-                switch try tokenizer.decide(row.values[index], scheme: column.scheme, mode: request.mode, ledger: entry) {
+            for (column, decision) in zip(columns, decided) {
+                switch decision {
                 case .keep:
                     newValues.append(nil)
                 case .write(let token, let written):

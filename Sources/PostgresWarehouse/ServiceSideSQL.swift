@@ -1,19 +1,43 @@
+import Foundation
+import Tokenization
 import WarehouseKit
 
 /// SQL for batches whose tokens the service computes (`siv`, `ff1`, rekey runs): keyset reads that lock their
 /// rows, the ff1 ledger, `COPY` into a temp table and one `UPDATE … FROM`. Pure.
 public enum ServiceSideSQL {
-    /// Locks and reads the next batch after `$1` (first batch: from the start, no `$1`); the limit is the last
+    /// Locks and reads the next batch after `$1` (first batch: from the start, no `$1`); the limit is the next
     /// parameter. Nothing else is read in this statement: the ledger is read afterwards, by a new statement that
     /// sees every transaction committed before these row locks were granted.
-    public static func lockBatch(table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], hasLowerBound: Bool) -> String {
+    ///
+    /// With `sivShape` (tokenize runs), the last parameter is the siv token pattern of the configured keys and
+    /// only rows that may need a token are read: a row is skipped when every column is NULL, empty or, for an
+    /// siv column, shaped like an siv token (prefix, key id, base64url: checks PostgreSQL evaluates fast). ff1
+    /// columns look like plaintext either way, so a row with a non-empty ff1 value is always read.
+    public static func lockBatch(
+        table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], hasLowerBound: Bool, sivShape: Bool = false
+    ) -> String {
         // Qualified with the table alias: an unqualified ORDER BY would sort by the text output column of the same name.
         let key = "t." + PostgresCatalogSQL.quote(keyColumn)
         let selected = (["\(key)::text"] + columns.map { "t.\(PostgresCatalogSQL.quote($0.name))::text" }).joined(separator: ", ")
-        let predicate = hasLowerBound ? "WHERE \(key) > $1::text::\(keyType) " : ""
+        var predicates: [String] = []
+        if hasLowerBound { predicates.append("\(key) > $1::text::\(keyType)") }
         let limit = hasLowerBound ? "$2" : "$1"
-        return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(predicate)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
+        if sivShape {
+            let pattern = hasLowerBound ? "$3" : "$2"
+            let needs = columns.map { column in
+                let q = "t." + PostgresCatalogSQL.quote(column.name)
+                let value = "\(q) IS NOT NULL AND \(q) <> ''"
+                guard column.scheme == .siv else { return "(\(value))" }
+                return "(\(value) AND NOT (\(q) LIKE '\(sivPrefixPattern)' AND \(q) ~ \(pattern)))"
+            }
+            predicates.append("(" + needs.joined(separator: " OR ") + ")")
+        }
+        let whereClause = predicates.isEmpty ? "" : "WHERE " + predicates.joined(separator: " AND ") + " "
+        return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(whereClause)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
     }
+
+    /// `tks_%` as a LIKE pattern (the underscore escaped): a prefix test PostgreSQL answers before the regex.
+    static let sivPrefixPattern = Tokenizer.sivPrefix.replacingOccurrences(of: "_", with: "\\_") + "%"
 
     /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. Keyed lookups on the
     /// ledger's primary key, whatever its size.

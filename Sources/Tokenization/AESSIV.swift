@@ -4,70 +4,102 @@ import Foundation
 
 /// AES-SIV deterministic authenticated encryption (RFC 5297), composed from swift-crypto's AES-CMAC (S2V)
 /// and AES-CTR. The key is 32, 48 or 64 bytes: the first half keys CMAC, the second half keys CTR.
+///
+/// Built once per key: the CMAC key schedule is kept in a keyed template that each MAC copies, and the S2V
+/// state after the associated data can be computed once (`Header`) and reused for every value.
 public struct AESSIV: Sendable {
-    private let macKey: SymmetricKey
+    private let keyedMAC: AES.CMAC
     private let ctrKey: SymmetricKey
+    /// CMAC(K, 0^128), the start of every S2V.
+    private let zeroMAC: [UInt8]
+
+    /// The S2V state after the associated data strings: constant for a key and its associated data.
+    public struct Header: Sendable {
+        fileprivate let state: [UInt8]
+    }
 
     public init(key: SymmetricKey) {
         precondition([32, 48, 64].contains(key.bitCount / 8), "AES-SIV keys are 256, 384 or 512 bits")
         let bytes = key.withUnsafeBytes { Array($0) }
         let half = bytes.count / 2
-        self.macKey = SymmetricKey(data: bytes[..<half])
+        // Key sizes are checked above, so CMAC cannot reject the key.
+        self.keyedMAC = try! AES.CMAC(key: SymmetricKey(data: bytes[..<half]))
         self.ctrKey = SymmetricKey(data: bytes[half...])
+        var zero = keyedMAC
+        zero.update(data: [UInt8](repeating: 0, count: 16))
+        self.zeroMAC = Array(zero.finalize())
+    }
+
+    /// The S2V state after `associatedData`, to seal or open many values with the same associated data.
+    public func header(associatedData: [[UInt8]]) -> Header {
+        var d = zeroMAC
+        for string in associatedData {
+            d = Self.xor(Self.dbl(d), cmac(string))
+        }
+        return Header(state: d)
     }
 
     /// `V || C`: the 16-byte synthetic IV followed by the ciphertext (same length as the plaintext).
     public func seal(_ plaintext: [UInt8], associatedData: [[UInt8]] = []) -> [UInt8] {
-        let v = s2v(associatedData + [plaintext])
-        return v + ctr(plaintext, iv: v)
+        seal(plaintext, header: header(associatedData: associatedData))
+    }
+
+    /// `V || C` for a plaintext whose associated data is already folded into `header`.
+    public func seal(_ plaintext: [UInt8], header: Header) -> [UInt8] {
+        let v = s2v(plaintext, header: header)
+        return v + ctr(plaintext[...], iv: v)
     }
 
     /// The plaintext, or nil when `sealed` is not authentic under this key and associated data.
     public func open(_ sealed: [UInt8], associatedData: [[UInt8]] = []) -> [UInt8]? {
+        open(sealed, header: header(associatedData: associatedData))
+    }
+
+    /// The plaintext, or nil when `sealed` is not authentic under this key and the header's associated data.
+    public func open(_ sealed: [UInt8], header: Header) -> [UInt8]? {
         guard sealed.count >= 16 else { return nil }
         let v = Array(sealed[..<16])
-        let plaintext = ctr(Array(sealed[16...]), iv: v)
-        let expected = s2v(associatedData + [plaintext])
+        let plaintext = ctr(sealed[16...], iv: v)
+        let expected = s2v(plaintext, header: header)
         // Constant-time comparison of the synthetic IV.
         var difference: UInt8 = 0
-        for (a, b) in zip(v, expected) { difference |= a ^ b }
+        for index in 0..<16 { difference |= v[index] ^ expected[index] }
         return difference == 0 ? plaintext : nil
     }
 
     private func cmac(_ data: [UInt8]) -> [UInt8] {
-        // Key sizes are checked in init, so CMAC cannot reject the key.
-        var mac = try! AES.CMAC(key: macKey)
+        var mac = keyedMAC
         mac.update(data: data)
-        return Array(mac.finalize())
+        return mac.finalize().withUnsafeBytes { Array($0) }
     }
 
-    /// S2V (RFC 5297 §2.4) over the strings, the last of which is the plaintext.
-    private func s2v(_ strings: [[UInt8]]) -> [UInt8] {
-        var d = cmac([UInt8](repeating: 0, count: 16))
-        for string in strings.dropLast() {
-            d = xor(dbl(d), cmac(string))
-        }
-        let last = strings.last ?? []
-        let t: [UInt8]
+    /// The last step of S2V (RFC 5297 §2.4) over the plaintext.
+    private func s2v(_ last: [UInt8], header: Header) -> [UInt8] {
+        let d = header.state
+        var t: [UInt8]
         if last.count >= 16 {
-            t = Array(last[..<(last.count - 16)]) + xor(Array(last[(last.count - 16)...]), d)
+            t = last
+            let offset = last.count - 16
+            for index in 0..<16 { t[offset + index] ^= d[index] }
         } else {
-            t = xor(dbl(d), pad(last))
+            t = Self.dbl(d)
+            for index in 0..<last.count { t[index] ^= last[index] }
+            t[last.count] ^= 0x80
         }
         return cmac(t)
     }
 
-    private func ctr(_ data: [UInt8], iv: [UInt8]) -> [UInt8] {
+    private func ctr(_ data: ArraySlice<UInt8>, iv: [UInt8]) -> [UInt8] {
         guard !data.isEmpty else { return [] }
         var q = iv
         q[8] &= 0x7f  // clear bit 63 and bit 31, counting from the right (RFC 5297 §2.5)
         q[12] &= 0x7f
         let nonce = try! AES._CTR.Nonce(nonceBytes: q)
-        return Array(try! AES._CTR.encrypt(data, using: ctrKey, nonce: nonce))
+        return try! AES._CTR.encrypt(data, using: ctrKey, nonce: nonce).withUnsafeBytes { Array($0) }
     }
 
     /// Doubling in GF(2^128) (RFC 5297 §2.3).
-    private func dbl(_ block: [UInt8]) -> [UInt8] {
+    private static func dbl(_ block: [UInt8]) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: 16)
         var carry: UInt8 = 0
         for index in stride(from: 15, through: 0, by: -1) {
@@ -78,13 +110,9 @@ public struct AESSIV: Sendable {
         return result
     }
 
-    private func pad(_ bytes: [UInt8]) -> [UInt8] {
-        var padded = bytes + [0x80]
-        padded += [UInt8](repeating: 0, count: 16 - padded.count)
-        return padded
-    }
-
-    private func xor(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
-        zip(a, b).map { $0 ^ $1 }
+    private static func xor(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
+        var result = a
+        for index in 0..<min(a.count, b.count) { result[index] ^= b[index] }
+        return result
     }
 }

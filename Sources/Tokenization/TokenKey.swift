@@ -7,7 +7,9 @@ public struct TokenKey: Sendable, CustomStringConvertible {
     public let id: String
     /// Subkeys derived with HKDF-SHA256 so no two schemes share key material.
     let hmacKey: SymmetricKey
-    let sivKey: SymmetricKey
+    /// AES-SIV keyed once, and its S2V state after this key's id (the associated data of every siv token).
+    let siv: AESSIV
+    let sivHeader: AESSIV.Header
     let ff1Key: SymmetricKey
     let ledgerKey: SymmetricKey
 
@@ -20,7 +22,8 @@ public struct TokenKey: Sendable, CustomStringConvertible {
                 inputKeyMaterial: master, salt: Data("tokenize-action".utf8), info: Data("v1 \(purpose)".utf8), outputByteCount: count)
         }
         self.hmacKey = derive("hmac-sha256", 32)
-        self.sivKey = derive("aes-siv-256", 64)
+        self.siv = AESSIV(key: derive("aes-siv-256", 64))
+        self.sivHeader = siv.header(associatedData: [Array(id.utf8)])
         self.ff1Key = derive("ff1-aes-256", 32)
         self.ledgerKey = derive("ff1-ledger", 32)
     }

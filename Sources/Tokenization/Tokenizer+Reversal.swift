@@ -47,7 +47,7 @@ extension Tokenizer {
             throw TokenizationError(.unknownKey, "siv token written with key \(keyID), which is not in TOKEN_KEYS_FILE")
         }
         guard let sealed = Base64URL.decode(body),
-            let plaintext = AESSIV(key: key.sivKey).open(sealed, associatedData: [Array(keyID.utf8)]),
+            let plaintext = key.siv.open(sealed, header: key.sivHeader),
             let text = String(validating: plaintext, as: UTF8.self)
         else {
             throw TokenizationError(.notAToken, "the value does not authenticate as an siv token of key \(keyID)")

@@ -54,7 +54,7 @@ public struct Tokenizer: Sendable {
     }
 
     func sivToken(_ value: String, key: TokenKey) -> String {
-        let sealed = AESSIV(key: key.sivKey).seal(Array(value.utf8), associatedData: [Array(key.id.utf8)])
+        let sealed = key.siv.seal(Array(value.utf8), header: key.sivHeader)
         return Self.sivPrefix + key.id + "_" + Base64URL.encode(sealed)
     }
 
