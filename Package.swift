@@ -69,6 +69,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]),
+        // PII discovery (pure): validators (Luhn, mod-97, SSA rules, calendar dates, RFC 5322, IPv4/6, E.164) and the
+        // classifier that turns a column's sampled values into counts and a proposed kind, never keeping a value.
+        .target(name: "Discovery"),
         // The warehouse abstraction shared by Postgres (and later Databricks).
         .target(name: "WarehouseKit", dependencies: ["Tokenization", "Resilience"]),
         // PostgreSQL connectivity shared by the warehouse and the run ledger: settings (TLS), pools, failures.
@@ -196,6 +199,7 @@ let package = Package(
         .testTarget(
             name: "TokenizationTests",
             dependencies: ["Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: ["WarehouseKit", "Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),

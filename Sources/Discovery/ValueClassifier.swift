@@ -1,0 +1,77 @@
+import Foundation
+
+/// What sampling found in one column: counts and ratios only, never a value.
+public struct ColumnProfile: Sendable, Equatable, Codable {
+    /// Values read (NULLs included).
+    public var sampled: Int
+    /// Values that were neither NULL nor empty (nor blank).
+    public var nonEmpty: Int
+    /// How many non-empty values validated as each kind (each value counts for one kind at most).
+    public var counts: [PIIKind: Int]
+
+    public init(sampled: Int = 0, nonEmpty: Int = 0, counts: [PIIKind: Int] = [:]) {
+        self.sampled = sampled
+        self.nonEmpty = nonEmpty
+        self.counts = counts
+    }
+
+    /// The share of non-empty values of each kind found, largest first.
+    public var ratios: [(kind: PIIKind, ratio: Double)] {
+        guard nonEmpty > 0 else { return [] }
+        return counts.map { (kind: $0.key, ratio: Double($0.value) / Double(nonEmpty)) }.sorted { ($0.ratio, $1.kind) > ($1.ratio, $0.kind) }
+    }
+
+    /// The kind the column holds when at least `threshold` of at least `minimumValues` non-empty values are of it.
+    public func detectedKind(threshold: Double, minimumValues: Int = ValueClassifier.minimumValues) -> (kind: PIIKind, confidence: Double)? {
+        guard nonEmpty >= minimumValues, let best = ratios.first, best.ratio >= threshold else { return nil }
+        return (best.kind, best.ratio)
+    }
+}
+
+/// Classifies sampled values with validators (check digits, registries, calendar rules), in the service. The
+/// values it is given are never kept, logged or returned: only a `ColumnProfile`.
+public struct ValueClassifier: Sendable {
+    /// Below this many non-empty values a column is never proposed: three matches prove little.
+    public static let minimumValues = 3
+    /// The day dates of birth are judged against (yesterday is the latest possible birth date).
+    public let today: (year: Int, month: Int, day: Int)
+
+    public init(today: Date = Date()) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let parts = calendar.dateComponents([.year, .month, .day], from: today)
+        self.today = (parts.year!, parts.month!, parts.day!)
+    }
+
+    /// The kind `value` validates as, trying the most specific kinds first; nil for anything else.
+    public func kind(of value: String) -> PIIKind? {
+        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 254 else { return nil }
+        for kind in PIIKind.precedence where Self.matches(trimmed, kind: kind, today: today) { return kind }
+        return nil
+    }
+
+    static func matches(_ value: String, kind: PIIKind, today: (year: Int, month: Int, day: Int)) -> Bool {
+        switch kind {
+        case .email: return NetworkValidators.isEmail(value)
+        case .ipAddress: return NetworkValidators.isIPv4(value) || NetworkValidators.isIPv6(value)
+        case .iban: return FinancialValidators.isIBAN(value)
+        case .creditCard: return FinancialValidators.isCreditCard(value)
+        case .usSSN: return IdentityValidators.isUSSSN(value)
+        case .dateOfBirth: return IdentityValidators.isDateOfBirth(value, today: today)
+        case .phone: return IdentityValidators.isPhone(value)
+        }
+    }
+
+    /// The profile of a column's sampled values.
+    public func profile<Values: Sequence>(_ values: Values) -> ColumnProfile where Values.Element == String? {
+        var profile = ColumnProfile()
+        for value in values {
+            profile.sampled += 1
+            guard let value, !value.allSatisfy(\.isWhitespace) else { continue }
+            profile.nonEmpty += 1
+            if let kind = kind(of: value) { profile.counts[kind, default: 0] += 1 }
+        }
+        return profile
+    }
+}
