@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "Runs",
             dependencies: [
-                "AccessControl", "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
+                "AccessControl", "Discovery", "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -62,12 +62,13 @@ struct Components: Sendable {
             warehouses: warehouses, catalog: catalog, store: store, gate: gate,
             settings: RunExecutor.Settings(
                 defaultScheme: configuration.tokens.defaultScheme, triggerTag: runs.triggerTag, approvalTag: runs.approvalTag,
-                verifySample: runs.verifySample, progressLogInterval: runs.progressLogInterval, progressDataHubInterval: runs.progressDataHubInterval),
-            logger: logger)
+                verifySample: runs.verifySample, progressLogInterval: runs.progressLogInterval, progressDataHubInterval: runs.progressDataHubInterval,
+                discovery: runs),
+            tokenizer: tokenizer, logger: logger)
         worker = RunWorker(
             store: store, locks: locks, executor: executor,
             publisher: WriteBackPublisher(
-                catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag), logger: logger),
+                catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag, planTag: runs.planTag), logger: logger),
             settings: runs.worker, logger: logger)
         intake = RunIntake(store: store, gate: gate, logger: logger) { [worker] in worker.nudge() }
     }

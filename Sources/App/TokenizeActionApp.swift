@@ -24,7 +24,7 @@ public enum TokenizeActionApp {
         try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
         let components = try Components(configuration: configuration, logger: logger)
         let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
-        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag))
+        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag, planTag: configuration.runs.planTag))
         let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
         let consumer = try KafkaConsumerService(
             configuration: kafka, router: MCLRouter(classifier: classifier, registry: registry, recorder: recorder, logger: logger), logger: logger)

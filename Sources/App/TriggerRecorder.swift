@@ -23,7 +23,7 @@ struct TriggerRecorder: Sendable {
     /// Records the request a trigger stands for; a trigger on an unusable dataset URN is dead-lettered.
     @discardableResult
     func record(_ trigger: Trigger, _ message: KafkaMessage) async throws -> EnqueueOutcome? {
-        Counter(label: "tokenize_mcl_triggers_total", dimensions: [("kind", trigger.kind == .run ? "run" : "approval")]).increment()
+        Counter(label: "tokenize_mcl_triggers_total", dimensions: [("kind", "\(trigger.kind)")]).increment()
         let position = message.position
         let dataset: DatasetURN
         do {
@@ -45,7 +45,7 @@ struct TriggerRecorder: Sendable {
         }
         let scope: RunScope
         switch trigger.scope {
-        case .dataset: scope = RunScope(datasetLevel: true)
+        case .dataset: scope = RunScope(datasetLevel: true, planOnly: trigger.kind == .plan)
         case .fields(let fields): scope = RunScope(triggerFields: Set(fields))
         }
         logger.info("trigger", metadata: ["position": "\(position)", "dataset": "\(dataset)", "aspect": "\(trigger.aspectName)"])

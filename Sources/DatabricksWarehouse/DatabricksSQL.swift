@@ -121,3 +121,12 @@ public enum DatabricksSQL {
     /// Deletes data files no longer referenced by versions newer than `hours`.
     public static func vacuum(_ table: TableReference, retainHours: Int) -> String { "VACUUM \(qualifiedName(table)) RETAIN \(retainHours) HOURS" }
 }
+
+extension DatabricksSQL {
+    /// Up to `rows` rows of `columns` as strings, sampled by Databricks (`TABLESAMPLE (n ROWS)`); `rows` is an
+    /// integer the service chose, so it is written as a literal (TABLESAMPLE takes no parameters).
+    public static func sample(table: TableReference, columns: [String], rows: Int) -> String {
+        let selected = columns.map { "CAST(\(quote($0)) AS STRING)" }.joined(separator: ", ")
+        return "SELECT \(selected) FROM \(qualifiedName(table)) TABLESAMPLE (\(max(1, rows)) ROWS)"
+    }
+}

@@ -126,5 +126,21 @@ public struct DatabricksWarehouse: Warehouse {
     }
 
     /// Not probed: any query would start a stopped SQL warehouse (and bill for it).
+    public func sample(_ table: TableDescription, columns: [String], rows: Int) async throws(WarehouseError) -> TableSample {
+        for name in columns where table.column(named: name) == nil {
+            throw WarehouseError(.columnNotFound, "column '\(name)' does not exist in \(table.table)", table: table.table)
+        }
+        guard !columns.isEmpty, rows > 0 else { return TableSample(values: [:], rows: 0, estimatedRows: nil, method: "nothing to sample") }
+        let result = try await client.execute(DatabricksSQL.sample(table: table.table, columns: columns, rows: rows), parameters: [])
+        var values = [String: [String?]](uniqueKeysWithValues: columns.map { ($0, []) })
+        for row in result.rows {
+            for (index, column) in columns.enumerated() { values[column]?.append(index < row.count ? row[index] : nil) }
+        }
+        let whole = result.rows.count < rows
+        return TableSample(
+            values: values, rows: result.rows.count, estimatedRows: whole ? result.rows.count : nil,
+            method: whole ? "every row" : "TABLESAMPLE (\(rows) ROWS)")
+    }
+
     public func ping() async -> Bool { true }
 }

@@ -69,6 +69,9 @@ public enum HTTPAPI {
         runs.post("/verify") { request, context -> Response in
             try await submit(request, context, dependencies, verifyOnly: true)
         }
+        runs.post("/plan") { request, context -> Response in
+            try await submit(request, context, dependencies, verifyOnly: false, planOnly: true)
+        }
         runs.get("/runs/:run_id/events") { request, context -> Response in
             let runID = context.parameters.get("run_id") ?? ""
             guard try await dependencies.store.record(runID) != nil else {
@@ -109,8 +112,9 @@ public enum HTTPAPI {
         return router
     }
 
-    /// `POST /trigger` and `POST /verify`: 202 with the recorded run, or with `?wait=true` its settled record.
-    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, verifyOnly: Bool) async throws -> Response {
+    /// `POST /trigger`, `POST /verify` and `POST /plan`: 202 with the recorded run, or with `?wait=true` its settled record.
+    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, verifyOnly: Bool, planOnly: Bool = false
+    ) async throws -> Response {
         let body: TriggerRequest
         do {
             body = try await request.decode(as: TriggerRequest.self, context: context)
@@ -121,7 +125,7 @@ public enum HTTPAPI {
         }
         let runRequest: RunRequest
         switch Result(catching: { () throws(RunError) in
-            try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description, verifyOnly: verifyOnly)
+            try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description, verifyOnly: verifyOnly, planOnly: planOnly)
         }) {
         case .success(let value): runRequest = value
         case .failure(let error): return try errorResponse(.badRequest, error.message, context)

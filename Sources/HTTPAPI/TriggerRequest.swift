@@ -51,9 +51,12 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
     }
 
     /// The request as a run request, after checking the URN names a supported platform and a three-part table.
-    /// `verifyOnly`: `POST /verify` (rekey is refused there).
-    public func runRequest(supportedPlatforms: Set<String>, requestedBy: String?, verifyOnly: Bool = false) throws(RunError) -> RunRequest {
+    /// `verifyOnly`: `POST /verify`; `planOnly`: `POST /plan` (rekey is refused on both).
+    public func runRequest(
+        supportedPlatforms: Set<String>, requestedBy: String?, verifyOnly: Bool = false, planOnly: Bool = false
+    ) throws(RunError) -> RunRequest {
         if verifyOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
+        if planOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a plan") }
         let urn = try DatasetURN(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
@@ -61,6 +64,6 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         }
         _ = try urn.tableReference()
         return RunRequest(
-            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly), source: .api, requestedBy: requestedBy)
+            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly, planOnly: planOnly), source: .api, requestedBy: requestedBy)
     }
 }

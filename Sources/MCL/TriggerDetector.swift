@@ -9,6 +9,8 @@ public struct Trigger: Sendable, Equatable {
         case run
         /// The approval tag on a dataset: approve its runs awaiting approval.
         case approval
+        /// The plan tag on a dataset: a dry run.
+        case plan
     }
 
     /// Where the trigger tag was added.
@@ -49,12 +51,15 @@ public struct Trigger: Sendable, Equatable {
 public struct TriggerDetector: Sendable {
     public let triggerTag: TagURN
     public let approvalTag: TagURN?
+    /// Asks for a plan when added to a dataset (`PLAN_TAG`).
+    public let planTag: TagURN?
     private let needles: [[UInt8]]
 
-    public init(triggerTag: TagURN, approvalTag: TagURN? = nil) {
+    public init(triggerTag: TagURN, approvalTag: TagURN? = nil, planTag: TagURN? = nil) {
         self.triggerTag = triggerTag
         self.approvalTag = approvalTag
-        self.needles = [triggerTag, approvalTag].compactMap { $0.map { Array($0.urn.utf8) } }
+        self.planTag = planTag
+        self.needles = [triggerTag, approvalTag, planTag].compactMap { $0.map { Array($0.urn.utf8) } }
     }
 
     /// The aspects that can carry a trigger.
@@ -81,6 +86,9 @@ public struct TriggerDetector: Sendable {
             if added(triggerTag) { return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor) }
             if let approvalTag, added(approvalTag) {
                 return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor, kind: .approval)
+            }
+            if let planTag, added(planTag) {
+                return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor, kind: .plan)
             }
             return nil
         }

@@ -196,7 +196,7 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     /// The catalog's row estimate (`pg_class.reltuples`), or, for a table never analyzed, its rows counted once.
-    private func rowEstimate(_ connection: PostgresConnection, _ table: TableReference) async throws -> Int? {
+    func rowEstimate(_ connection: PostgresConnection, _ table: TableReference) async throws -> Int? {
         var rows = try await single(Int64.self, connection, PostgresCatalogSQL.estimatedRows, table) ?? 0
         if rows < 0 {
             let count = PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(PostgresCatalogSQL.qualifiedName(table))")

@@ -1,12 +1,14 @@
 import DataHubClient
+import Discovery
 import Tokenization
 import WarehouseKit
 
 /// Chooses the columns a run tokenizes, and their schemes. Pure: no I/O.
 ///
 /// Order of precedence: fields carrying the trigger tag, then columns named in the request; a
-/// dataset-level trigger adds the fields tagged as PII in DataHub, or, when none is, the text columns
-/// whose names look like personal data. Every chosen name must exist in the warehouse catalog.
+/// dataset-level trigger adds the fields tagged as PII in DataHub, or, when none is, the columns value sampling
+/// found personal data in (`discovered`: plans always, runs with `DISCOVERY_IN_RUNS`), or, when none is either,
+/// the text columns whose names look like personal data. Every chosen name must exist in the warehouse catalog.
 public struct ColumnResolver: Sendable {
     /// Column-name fragments that suggest personal data (matched case-insensitively).
     public static let piiNameFragments = [
@@ -44,12 +46,16 @@ public struct ColumnResolver: Sendable {
 
     /// The columns to tokenize, in table order.
     /// - Throws: `RunError` naming an unknown column, or saying how to choose columns when none is found.
-    public func resolve(scope: RunScope, snapshot: DatasetSnapshot?, table: TableDescription) throws(RunError) -> [String] {
+    public func resolve(
+        scope: RunScope, snapshot: DatasetSnapshot?, table: TableDescription, discovered: [String: PIIKind] = [:]
+    ) throws(RunError) -> [String] {
         var chosen = Set(scope.triggerFields.map(Self.columnName)).union(scope.explicitColumns)
         if scope.datasetLevel {
             let tagged = (snapshot?.fields ?? []).filter { $0.tags.contains(where: Self.isPIITag) }.map { Self.columnName(fieldPath: $0.fieldPath) }
             if !tagged.isEmpty {
                 chosen.formUnion(tagged)
+            } else if !discovered.isEmpty {
+                chosen.formUnion(discovered.keys)
             } else {
                 chosen.formUnion(table.columns.filter { $0.isText && Self.looksPersonal($0.name) }.map(\.name))
             }
@@ -69,7 +75,9 @@ public struct ColumnResolver: Sendable {
     }
 
     /// Why each chosen column was chosen, for the audit trail.
-    public static func reasons(for columns: [String], scope: RunScope, snapshot: DatasetSnapshot?) -> [String: String] {
+    public static func reasons(
+        for columns: [String], scope: RunScope, snapshot: DatasetSnapshot?, discovered: [String: PIIKind] = [:]
+    ) -> [String: String] {
         let triggered = Set(scope.triggerFields.map(columnName))
         let tagged = Set((snapshot?.fields ?? []).filter { $0.tags.contains(where: isPIITag) }.map { columnName(fieldPath: $0.fieldPath) })
         var reasons: [String: String] = [:]
@@ -80,11 +88,19 @@ public struct ColumnResolver: Sendable {
                 reasons[column] = "named in the request"
             } else if tagged.contains(column) {
                 reasons[column] = "tagged as PII in DataHub"
+            } else if let kind = discovered[column] {
+                reasons[column] = "value sampling found \(kind.rawValue) (no field is tagged as PII)"
             } else {
                 reasons[column] = "its name looks personal (no field is tagged as PII)"
             }
         }
         return reasons
+    }
+
+    /// The field paths of the snapshot that name no column of the table (reported, never silently ignored).
+    public static func unmappedFieldPaths(_ snapshot: DatasetSnapshot?, table: TableDescription) -> [String] {
+        let known = Set(table.columns.map(\.name))
+        return (snapshot?.fields ?? []).map(\.fieldPath).filter { !known.contains(columnName(fieldPath: $0)) }.sorted()
     }
 
     /// The scheme of each column: a `tokenize/scheme:<name>` tag on the field, else one on the dataset, else

@@ -1,5 +1,6 @@
 import AccessControl
 import DataHubClient
+import Discovery
 import Foundation
 import Logging
 import Metrics
@@ -35,6 +36,16 @@ public struct RunExecutor: Sendable {
         public var progressLogInterval: Duration
         /// How often a long run refreshes its documentation section in DataHub (`PROGRESS_DATAHUB_SECONDS`).
         public var progressDataHubInterval: Duration
+        /// The tag asking for a plan (`PLAN_TAG`).
+        public var planTag = TagURN("tokenize/plan")
+        /// Rows sampled per table for discovery (`SAMPLE_ROWS`).
+        public var sampleRows = 1_000
+        /// The share of a column's sampled values that must validate as one kind to propose it (`SAMPLE_THRESHOLD`).
+        public var sampleThreshold = 0.8
+        /// Whether runs (not only plans) pick columns by value sampling when no tag or request decides (`DISCOVERY_IN_RUNS`).
+        public var discoveryInRuns = false
+        /// A plan counts every row up to this many estimated rows; above, it estimates from the sample (`PLAN_COUNT_ROWS`).
+        public var planCountRows = 1_000_000
 
         public init(
             defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"),
@@ -58,12 +69,15 @@ public struct RunExecutor: Sendable {
     let gate: any RunGate
     let settings: Settings
     let resolver = ColumnResolver()
+    /// Sizes tokens and recognises them in a plan's sample (nil: a plan reports no widths).
+    let tokenizer: Tokenizer?
     let logger: Logger
 
     public init(
         warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, gate: any RunGate = OpenGate(), settings: Settings,
-        logger: Logger
+        tokenizer: Tokenizer? = nil, logger: Logger
     ) {
+        self.tokenizer = tokenizer
         self.warehouses = warehouses
         self.catalog = catalog
         self.store = store
@@ -93,6 +107,7 @@ public struct RunExecutor: Sendable {
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
+            if record.scope.planOnly { return .finished(try await planAlone(record, dataset: dataset, warehouse: warehouse, logger: logger)) }
             let verifyOnly = record.scope.verifyOnly  // read only: no policy applies
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
             if !verifyOnly, case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {
@@ -156,11 +171,20 @@ public struct RunExecutor: Sendable {
             record.scope = live
         }
         let description = try await warehouse.describe(table)
-        let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description)
+        var discovered: [String: PIIKind] = [:]
+        if settings.discoveryInRuns, record.scope.datasetLevel, !(snapshot?.fields ?? []).contains(where: { $0.tags.contains(where: ColumnResolver.isPIITag) }) {
+            discovered = try await discover(description, warehouse: warehouse).discovered
+        }
+        let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description, discovered: discovered)
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
-        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot)
+        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: discovered)
+        let unmapped = ColumnResolver.unmappedFieldPaths(snapshot, table: description)
+        if !unmapped.isEmpty {
+            logger.warning("DataHub field paths that match no column", metadata: ["field_paths": "\(unmapped.joined(separator: ", "))"])
+            try await store.appendEvent(RunEvent(runID: record.runID, kind: .resolved, data: ["unmapped_field_paths": unmapped.joined(separator: ", ")]))
+        }
         try await store.appendEvent(
             RunEvent(
                 runID: record.runID, kind: .resolved,

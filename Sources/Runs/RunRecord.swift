@@ -45,6 +45,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var residue: Residue?
     /// While RUNNING: percent, pace and time left (estimated).
     public var progress: RunProgress?
+    /// A plan's findings (plan runs only).
+    public var plan: PlanReport?
     /// The approver, when the policy asked for one and they approved (`approval` rules).
     public var approvedBy: String?
     public var approvedAt: Date?
@@ -69,7 +71,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case coalescedInto = "coalesced_into"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
-        case verification, residue, progress
+        case verification, residue, progress, plan
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -81,7 +83,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
-        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
+        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
     ) {
         self.runID = runID
         self.dataset = dataset
@@ -106,6 +108,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.verification = verification
         self.residue = residue
         self.progress = progress
+        self.plan = plan
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt

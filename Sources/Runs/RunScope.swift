@@ -11,10 +11,14 @@ public struct RunScope: Sendable, Equatable, Codable {
     public var rekey: Bool
     /// Only verify (count the plaintext left): nothing is written to the table.
     public var verifyOnly: Bool
+    /// Only plan (a dry run): resolve and sample the columns, count what a run would change; no row is written.
+    public var planOnly: Bool
 
     public init(
-        datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false, verifyOnly: Bool = false
+        datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false, verifyOnly: Bool = false,
+        planOnly: Bool = false
     ) {
+        self.planOnly = planOnly
         self.datasetLevel = datasetLevel
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
@@ -28,7 +32,11 @@ public struct RunScope: Sendable, Equatable, Codable {
         case explicitColumns = "columns"
         case rekey
         case verifyOnly = "verify_only"
+        case planOnly = "plan_only"
     }
+
+    /// What the ledger calls a run of this scope: `plan`, `verify` or `run`.
+    public var kind: String { planOnly ? "plan" : verifyOnly ? "verify" : "run" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -37,12 +45,13 @@ public struct RunScope: Sendable, Equatable, Codable {
         explicitColumns = try container.decode(Set<String>.self, forKey: .explicitColumns)
         rekey = try container.decode(Bool.self, forKey: .rekey)
         verifyOnly = try container.decodeIfPresent(Bool.self, forKey: .verifyOnly) ?? false  // absent in rows written before it existed
+        planOnly = try container.decodeIfPresent(Bool.self, forKey: .planOnly) ?? false
     }
 
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").
-    public static func request(columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false) -> RunScope {
-        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly) }
-        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly)
+    public static func request(columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false, planOnly: Bool = false) -> RunScope {
+        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly) }
+        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly)
     }
 
     /// The union of two scopes.
@@ -51,12 +60,13 @@ public struct RunScope: Sendable, Equatable, Codable {
             datasetLevel: datasetLevel || other.datasetLevel,
             triggerFields: triggerFields.union(other.triggerFields),
             explicitColumns: explicitColumns.union(other.explicitColumns),
-            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly)
+            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly, planOnly: planOnly && other.planOnly)
     }
 
     /// Whether running `self` does everything `other` asks for.
     public func covers(_ other: RunScope) -> Bool {
         (datasetLevel || !other.datasetLevel) && other.triggerFields.isSubset(of: triggerFields)
             && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey) && (other.verifyOnly || !verifyOnly)
+            && planOnly == other.planOnly
     }
 }

@@ -20,6 +20,8 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
     /// The batches ran, but the verification found plaintext left (an application wrote rows meanwhile): the
     /// trigger stays, and a re-trigger finishes the work.
     case incomplete = "INCOMPLETE"
+    /// A plan (dry run) finished: what a run would do is recorded and written to DataHub; no row changed.
+    case planned = "PLANNED"
 
     /// Not final: the run may still change data.
     public var isOpen: Bool { self == .queued || self == .running || self == .awaitingApproval }

@@ -94,6 +94,8 @@ public enum EnqueuePlan: Sendable, Equatable {
     case queue
 
     public static func decide(_ request: RunRequest, openRuns: [RunRecord]) -> EnqueuePlan {
+        // A plan and a run never merge: a plan writes no row, and a run is never shrunk into a plan.
+        let openRuns = openRuns.filter { $0.scope.planOnly == request.scope.planOnly }
         if let queued = openRuns.first(where: { $0.status == .queued && $0.columns.isEmpty }) { return .merge(into: queued) }
         if let covering = openRuns.first(where: { $0.scope.covers(request.scope) }) { return .coalesce(into: covering) }
         return .queue

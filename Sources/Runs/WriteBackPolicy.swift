@@ -11,13 +11,17 @@ public struct WriteBackPolicy: Sendable {
     public let rejectedTag = TagURN("tokenize/status:REJECTED")
     public let awaitingTag = TagURN("tokenize/status:AWAITING_APPROVAL")
     public let incompleteTag = TagURN("tokenize/status:INCOMPLETE")
+    public let plannedTag = TagURN("tokenize/status:PLANNED")
+    /// Asks for a plan (`PLAN_TAG`); a plan's write-back removes it.
+    public let planTag: TagURN
     /// The structured property holding the last run's summary.
     public static let runPropertyID = "last_tokenization_run"
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
     public static let sectionEnd = "<!-- tokenize-action:end -->"
 
-    public init(triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve")) {
+    public init(triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"), planTag: TagURN = TagURN("tokenize/plan")) {
         self.triggerTag = triggerTag
+        self.planTag = planTag
         self.approvalTag = approvalTag
     }
 
@@ -27,6 +31,7 @@ public struct WriteBackPolicy: Sendable {
     public func tagChanges(for status: RunStatus, verifyOnly: Bool = false) -> (add: [TagURN], remove: [TagURN]) {
         let statusTags = [successTag, failedTag, rejectedTag, awaitingTag, incompleteTag]
         switch status {
+        case .planned: return ([plannedTag], [planTag])  // a plan leaves the run status tags alone
         case .success where verifyOnly: return ([successTag], statusTags.filter { $0 != successTag })
         case .success: return ([doneTag, successTag], [triggerTag] + statusTags.filter { $0 != successTag })
         case .incomplete: return ([incompleteTag], statusTags.filter { $0 != incompleteTag })
@@ -45,11 +50,11 @@ public struct WriteBackPolicy: Sendable {
 
     /// Whether a run's outcome is written to DataHub at all.
     public func writesBack(_ status: RunStatus) -> Bool {
-        [.success, .failed, .skipped, .rejected, .awaitingApproval, .incomplete].contains(status)
+        [.success, .failed, .skipped, .rejected, .awaitingApproval, .incomplete, .planned].contains(status)
     }
 
     /// The tags the service creates when missing (the approval tag too, so approvers can pick it).
-    public var managedTags: [TagURN] { [doneTag, successTag, failedTag, rejectedTag, awaitingTag, incompleteTag, approvalTag] }
+    public var managedTags: [TagURN] { [doneTag, successTag, failedTag, rejectedTag, awaitingTag, incompleteTag, plannedTag, approvalTag] }
 
     /// Where the tags of a run are flipped: the trigger fields, and the dataset for dataset-level and
     /// column-list requests.
@@ -106,9 +111,14 @@ public struct WriteBackPolicy: Sendable {
     /// The description with the run section put in place of an earlier one, or appended; text outside
     /// the section is kept as the user wrote it.
     public func mergeDocumentation(existing: String?, section: String) -> String {
+        mergeDocumentation(existing: existing, section: section, begin: Self.sectionBegin, end: Self.sectionEnd)
+    }
+
+    /// `mergeDocumentation` for the section between `beginMarker` and `endMarker`.
+    public func mergeDocumentation(existing: String?, section: String, begin beginMarker: String, end endMarker: String) -> String {
         let existing = existing ?? ""
-        if let begin = existing.range(of: Self.sectionBegin),
-            let end = existing.range(of: Self.sectionEnd, range: begin.upperBound..<existing.endIndex)
+        if let begin = existing.range(of: beginMarker),
+            let end = existing.range(of: endMarker, range: begin.upperBound..<existing.endIndex)
         {
             return existing.replacingCharacters(in: begin.lowerBound..<end.upperBound, with: section)
         }

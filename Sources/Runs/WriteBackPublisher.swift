@@ -34,6 +34,15 @@ public struct WriteBackPublisher: Sendable {
             try await catalog.removeTags([policy.approvalTag], from: [TagTarget(datasetURN: record.dataset)])
         }
 
+        if record.status == .planned {  // a plan has its own section and leaves the last run's property alone
+            let description = policy.mergeDocumentation(
+                existing: snapshot.visibleDescription, section: policy.planSection(for: record), begin: WriteBackPolicy.planSectionBegin,
+                end: WriteBackPolicy.planSectionEnd)
+            if description != snapshot.editableDescription {
+                try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+            }
+            return true
+        }
         let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
         if description != snapshot.editableDescription {
             try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)

@@ -162,6 +162,14 @@ public struct AppConfiguration: Sendable {
             verifyInterval: verifyInterval)
         settings.progressLogInterval = .seconds(try env.integer("PROGRESS_LOG_SECONDS", default: 10, range: 1...3600))
         settings.progressDataHubInterval = .seconds(try env.integer("PROGRESS_DATAHUB_SECONDS", default: 30, range: 1...86_400))
+        settings.planTag = TagURN(env["PLAN_TAG"] ?? "tokenize/plan")
+        guard ![trigger, approval].contains(settings.planTag) else {
+            throw ConfigurationError(.invalid, variable: "PLAN_TAG", "must differ from TRIGGER_TAG and APPROVAL_TAG")
+        }
+        settings.sampleRows = try env.integer("SAMPLE_ROWS", default: 1_000, range: 0...1_000_000)
+        settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
+        settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
+        settings.planCountRows = try env.integer("PLAN_COUNT_ROWS", default: 1_000_000, range: 0...Int(Int32.max))
         return settings
     }
 

@@ -39,6 +39,15 @@ public struct Environment: Sendable {
     }
 
     /// A duration: `90`, `90s`, `10m`, `1h` (whole numbers; a bare number is seconds).
+    /// A decimal number in `range`, or `value` when unset.
+    public func decimal(_ name: String, default value: Double, range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        guard let text = self[name] else { return value }
+        guard let number = Double(text), range.contains(number) else {
+            throw ConfigurationError(.invalid, variable: name, "must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return number
+    }
+
     public func duration(_ name: String, default value: Duration, range: ClosedRange<Duration>) throws(ConfigurationError) -> Duration {
         guard let text = self[name]?.lowercased() else { return value }
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]

@@ -125,6 +125,16 @@ public struct RunSettings: Sendable, Equatable {
     public var progressLogInterval: Duration = .seconds(10)
     /// `PROGRESS_DATAHUB_SECONDS` (30): how often a long run refreshes its documentation section in DataHub.
     public var progressDataHubInterval: Duration = .seconds(30)
+    /// `PLAN_TAG` (default `tokenize/plan`): asks for a plan (dry run) of a dataset.
+    public var planTag = TagURN("tokenize/plan")
+    /// `SAMPLE_ROWS` (1,000): rows sampled per table for PII discovery.
+    public var sampleRows = 1_000
+    /// `SAMPLE_THRESHOLD` (0.8): the share of a column's sampled non-empty values that must validate as one kind.
+    public var sampleThreshold = 0.8
+    /// `DISCOVERY_IN_RUNS` (false): runs, not only plans, choose columns by value sampling when no tag decides.
+    public var discoveryInRuns = false
+    /// `PLAN_COUNT_ROWS` (1,000,000): a plan counts every row of tables up to this size, and estimates above it.
+    public var planCountRows = 1_000_000
 
     public init(
         triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings, policy: TokenizePolicy? = nil,

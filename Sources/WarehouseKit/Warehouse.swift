@@ -88,6 +88,9 @@ public protocol Warehouse: Sendable {
     func tokenize(_ request: TokenizationRequest, progress: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome
     /// Counts, for every row, which values of the columns are empty, tokens, or still plaintext (read only).
     func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport
+    /// Reads up to `rows` rows of `columns` for a plan or for PII discovery, spread over the table where the
+    /// warehouse can sample (PostgreSQL `TABLESAMPLE SYSTEM`, Databricks `TABLESAMPLE`). Read only.
+    func sample(_ table: TableDescription, columns: [String], rows: Int) async throws(WarehouseError) -> TableSample
     /// Removes what the old values leave behind in the warehouse after a run changed rows (dead row versions,
     /// table history), as configured; returns what was done and what may still hold old values, in words.
     func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue
@@ -117,6 +120,9 @@ public struct NotConfiguredWarehouse: Warehouse {
 
     public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
         throw WarehouseError(.notConfigured, message, table: table)
+    }
+    public func sample(_ table: TableDescription, columns: [String], rows: Int) async throws(WarehouseError) -> TableSample {
+        throw WarehouseError(.notConfigured, message, table: table.table)
     }
 
     public func ping() async -> Bool { true }

@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func onlyOutcomesThatChangedOrTriedSomethingAreWrittenBack() {
-        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped, .awaitingApproval, .rejected, .incomplete])
+        #expect(RunStatus.allCases.filter(policy.writesBack) == [.success, .failed, .skipped, .awaitingApproval, .rejected, .incomplete, .planned])
     }
 
     @Test func tagsAreFlippedWhereTheRequestPointed() {

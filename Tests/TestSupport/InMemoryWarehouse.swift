@@ -12,6 +12,8 @@ public final class InMemoryWarehouse: Warehouse {
         /// Thrown by `tokenize` while set.
         public var failure: WarehouseError?
         public var rowsPerRun = 3
+        /// What `sample` returns, by table and column.
+        public var samples: [TableReference: [String: [String?]]] = [:]
     }
 
     public let state = Mutex(State())
@@ -49,6 +51,13 @@ public final class InMemoryWarehouse: Warehouse {
                     column: column.name, scheme: column.scheme, empty: 0, tokens: rows, plaintext: index == 0 ? left : 0,
                     plaintextKeys: index == 0 && left > 0 ? ["42"] : [])
             })
+    }
+
+    public func sample(_ table: TableDescription, columns: [String], rows: Int) async throws(WarehouseError) -> TableSample {
+        let stored = state.withLock { $0.samples[table.table] ?? [:] }
+        let values = Dictionary(uniqueKeysWithValues: columns.map { ($0, Array((stored[$0] ?? []).prefix(rows))) })
+        let count = values.values.map(\.count).max() ?? 0
+        return TableSample(values: values, rows: count, estimatedRows: count, method: "every row")
     }
 
     public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {

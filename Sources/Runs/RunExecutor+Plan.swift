@@ -1,0 +1,88 @@
+import DataHubClient
+import Discovery
+import Logging
+import WarehouseKit
+
+/// Plans (dry runs) and PII discovery by value sampling.
+extension RunExecutor {
+    /// Samples the table's text columns in the warehouse and classifies the values in the service; the values
+    /// are dropped as soon as each column's profile is made.
+    func discover(_ description: TableDescription, warehouse: any Warehouse) async throws -> (
+        discovered: [String: PIIKind], profiles: [String: ColumnProfile], sample: TableSample
+    ) {
+        let textColumns = description.columns.filter(\.isText).map(\.name)
+        let sample = try await warehouse.sample(description, columns: textColumns, rows: settings.sampleRows)
+        let classifier = ValueClassifier()
+        var profiles: [String: ColumnProfile] = [:]
+        var discovered: [String: PIIKind] = [:]
+        for column in textColumns {
+            let profile = classifier.profile(sample.values[column] ?? [])
+            profiles[column] = profile
+            if let found = profile.detectedKind(threshold: settings.sampleThreshold) { discovered[column] = found.kind }
+        }
+        return (discovered, profiles, sample)
+    }
+
+    /// A plan: resolves the columns exactly as a run would (with value sampling), counts what a run would change,
+    /// checks the tokens fit, and settles as PLANNED. Reads only; the policy's dataset and requester rules apply
+    /// (a plan reads sampled values into the service), its scheme and approval rules do not (nothing is written).
+    func planAlone(_ run: RunRecord, dataset: DatasetURN, warehouse: any Warehouse, logger: Logger) async throws -> RunRecord {
+        var record = run
+        if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) { return try await reject(record, rejection, logger) }
+        let snapshot = try await catalog.dataset(record.dataset)
+        let description = try await warehouse.describe(try dataset.tableReference())
+        let found = try await discover(description, warehouse: warehouse)
+        let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description, discovered: found.discovered)
+        let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
+        record.columns = plans.map(\.name)
+        record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: found.discovered)
+
+        let estimated = found.sample.estimatedRows ?? 0
+        let counts: VerificationReport? =
+            found.sample.isWholeTable || estimated > settings.planCountRows
+            ? nil : try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0))
+        var reportColumns: [PlanReport.Column] = []
+        for plan in plans {
+            let values = found.sample.values[plan.name] ?? []
+            let facts = tokenizer.map { SampledColumnFacts.of(values, scheme: plan.scheme, tokenizer: $0) }
+            let (toChange, tokens, empty, counted) = Self.planCounts(plan, facts: facts, verification: counts, sample: found.sample)
+            let width = PlanReport.width(of: description.column(named: plan.name), longestToken: facts?.longestToken)
+            reportColumns.append(
+                PlanReport.Column(
+                    name: plan.name, scheme: plan.scheme, reason: reasons[plan.name] ?? "chosen", toChange: toChange, alreadyTokens: tokens,
+                    empty: empty, counted: counted, fits: width.fits, width: width.text,
+                    belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil,
+                    detected: found.profiles[plan.name].map { PlanReport.detections($0) } ?? []))
+        }
+        var alsoDetected: [String: [PlanReport.Detection]] = [:]
+        for (column, profile) in found.profiles where !columns.contains(column) {
+            if profile.detectedKind(threshold: settings.sampleThreshold) != nil { alsoDetected[column] = PlanReport.detections(profile) }
+        }
+        let sampleText = "\(found.sample.rows) rows, \(found.sample.method)" + (found.sample.isWholeTable ? "" : estimated > 0 ? " of ~\(estimated)" : "")
+        let report = PlanReport(
+            columns: reportColumns, alsoDetected: alsoDetected, sample: sampleText,
+            unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
+        record.plan = report
+        try await store.appendEvent(
+            RunEvent(
+                runID: record.runID, kind: .resolved,
+                data: ["columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; "), "plan": "yes"]))
+        return try await finish(record, .planned, details: report.summary, logger)
+    }
+
+    /// (to change, already tokens, empty, counted): counted over every row when the sample is the table or the
+    /// verification scan ran, else the sample's shares scaled to the estimated rows.
+    static func planCounts(
+        _ plan: ColumnPlan, facts: SampledColumnFacts?, verification: VerificationReport?, sample: TableSample
+    ) -> (Int, Int, Int, Bool) {
+        if let column = verification?.columns.first(where: { $0.column == plan.name }) {
+            return (column.plaintext, column.tokens, column.empty, true)
+        }
+        guard let facts else { return (0, 0, 0, false) }
+        if sample.isWholeTable || facts.sampled == 0 { return (facts.plaintext, facts.tokens, facts.empty, sample.isWholeTable) }
+        let scale = Double(sample.estimatedRows ?? facts.sampled) / Double(facts.sampled)
+        func scaled(_ count: Int) -> Int { Int((Double(count) * scale).rounded()) }
+        return (scaled(facts.plaintext), scaled(facts.tokens), scaled(facts.empty), false)
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+extension WriteBackPolicy {
+    /// A plan's section is its own: a later run's section never replaces it, nor it a run's.
+    public static let planSectionBegin = "<!-- tokenize-action:plan:begin -->"
+    public static let planSectionEnd = "<!-- tokenize-action:plan:end -->"
+
+    /// The Markdown of a plan: per column, why, what a run would change, whether the tokens fit, what sampling
+    /// detected. Counts and kinds only, never a value.
+    public func planSection(for record: RunRecord) -> String {
+        func cell(_ text: String) -> String {
+            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+        }
+        func detections(_ found: [PlanReport.Detection]) -> String {
+            found.isEmpty ? "—" : found.map { "\($0.kind.rawValue) \(Int(($0.confidence * 100).rounded())) %" }.joined(separator: ", ")
+        }
+        var lines = [
+            Self.planSectionBegin,
+            "### Tokenization plan (dry run: no row changed)",
+            "",
+            "Run id `\(record.runID)`, \(record.finishedAt.map(RunRecord.utcString) ?? "—") UTC\(record.requestedBy.map { ", requested by \(cell($0))" } ?? "").",
+        ]
+        guard let plan = record.plan else {
+            lines += ["", cell(record.details), Self.planSectionEnd]
+            return lines.joined(separator: "\n")
+        }
+        lines += [
+            "Sample: \(cell(plan.sample)).", "",
+            "| Column | Scheme | Why | Values to tokenize | Already tokens | NULL or empty | Width | Detected by sampling |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for column in plan.columns {
+            let approximate = column.counted ? "" : "~"
+            var width = column.width
+            if let below = column.belowFF1Domain, below > 0 { width += "; \(below) sampled value(s) below ff1's minimum domain get siv tokens" }
+            lines.append(
+                "| `\(cell(column.name))` | \(column.scheme.rawValue) | \(cell(column.reason)) | \(approximate)\(column.toChange) | "
+                    + "\(approximate)\(column.alreadyTokens) | \(approximate)\(column.empty) | \(cell(width)) | \(detections(column.detected)) |")
+        }
+        if plan.columns.contains(where: { !$0.counted }) { lines += ["", "~ estimated from the sample."] }
+        if !plan.alsoDetected.isEmpty {
+            lines += ["", "Personal data also detected (not in this plan): "
+                + plan.alsoDetected.keys.sorted().map { "`\(cell($0))` (\(detections(plan.alsoDetected[$0] ?? [])))" }.joined(separator: ", ") + "."]
+        }
+        if !plan.unmappedFieldPaths.isEmpty {
+            lines += ["", "Field paths in DataHub that match no column: " + plan.unmappedFieldPaths.map { "`\(cell($0))`" }.joined(separator: ", ") + "."]
+        }
+        lines.append(Self.planSectionEnd)
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,102 @@
+import DataHubClient
+import Foundation
+import Runs
+import TestSupport
+import Testing
+import Tokenization
+import WarehouseKit
+
+/// Plans (dry runs): columns chosen like a run's, with value sampling; nothing tokenized; their own section.
+@Suite struct PlanRunTests {
+    static let unlabelled = TableDescription(
+        table: TableReference(database: "shop", schema: "public", table: "payments"),
+        columns: [
+            .init(name: "id", dataType: "bigint", isText: false), .init(name: "contact", dataType: "character varying(40)", isText: true),
+            .init(name: "card", dataType: "text", isText: true), .init(name: "account", dataType: "text", isText: true),
+            .init(name: "note", dataType: "text", isText: true), .init(name: "reference", dataType: "text", isText: true),
+        ])
+    static let paymentsURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.payments,PROD)"
+
+    func harness() -> Harness {
+        let harness = Harness(datasets: [
+            DatasetSnapshot(
+                urn: Self.paymentsURN, tags: [TagURN("tokenize/plan")],
+                fields: ["id", "contact", "card", "account", "note", "reference", "[version=2.0].[type=string].gone"].map { DatasetSnapshot.Field(fieldPath: $0) },
+                editableDescription: "Payments.")
+        ])
+        harness.warehouse.state.withLock { state in
+            state.tables[Self.unlabelled.table] = Self.unlabelled
+            state.samples[Self.unlabelled.table] = [
+                "contact": (0..<20).map { "customer.\($0)@example.com" },
+                "card": ["4111 1111 1111 1111", "5555555555554444", "378282246310005", "6011111111111117", nil],
+                "account": ["GB82 WEST 1234 5698 7654 32", "DE89370400440532013000", "FR1420041010050500013M02606", ""],
+                "note": ["called about the invoice", "left a voicemail", "ok"],
+                "reference": ["ORD-2024-000123", "ORD-2024-000124", "4111111111111112"],
+            ]
+        }
+        return harness
+    }
+
+    @Test func aPlanProposesExactlyTheColumnsHoldingPersonalDataAndChangesNothing() async throws {
+        let harness = harness()
+        let executor = RunExecutor(
+            warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store,
+            settings: RunExecutor.Settings(defaultScheme: .siv, triggerTag: trigger),
+            tokenizer: Tokenizer(keyring: try TokenKeyring.parse("k1=\(Data(repeating: 7, count: 32).base64EncodedString())")), logger: harness.logger)
+        let run = try await harness.store.enqueue(
+            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), offset: 3)).run
+        guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("the plan settles")
+            return
+        }
+        #expect(record.status == .planned && record.scope.kind == "plan")
+        #expect(harness.warehouse.requests.isEmpty, "a plan tokenizes nothing")
+        #expect(record.columns == ["contact", "card", "account"])
+        let plan = try #require(record.plan)
+        let contact = try #require(plan.columns.first { $0.name == "contact" })
+        #expect(contact.reason.contains("value sampling found email") && contact.detected.first?.kind == .email)
+        #expect(contact.toChange == 20 && contact.counted && contact.empty == 0)
+        #expect(!contact.fits && contact.width.contains("too narrow"), "siv tokens of these e-mails exceed varchar(40): \(contact.width)")
+        #expect(plan.columns.first { $0.name == "account" }?.empty == 1)
+        #expect(plan.unmappedFieldPaths == ["[version=2.0].[type=string].gone"])
+        #expect(plan.alsoDetected.isEmpty)
+
+        let encoded = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        for value in ["example.com", "4111", "WEST", "invoice"] { #expect(!encoded.contains(value), "no sampled value in the record: \(value)") }
+
+        try await harness.store.save(record, retryIn: nil)
+        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
+        let dataset = try #require(harness.catalog.snapshot(Self.paymentsURN))
+        #expect(dataset.tags.contains(TagURN("tokenize/status:PLANNED")) && !dataset.tags.contains(TagURN("tokenize/plan")))
+        let description = try #require(dataset.editableDescription)
+        #expect(description.hasPrefix("Payments.") && description.contains(WriteBackPolicy.planSectionBegin))
+        #expect(description.contains("| `contact` | siv | value sampling found email") && !description.contains("example.com"))
+        #expect(!description.contains(WriteBackPolicy.sectionBegin), "the run's section is not written by a plan")
+        #expect(harness.catalog.property(Self.paymentsURN, WriteBackPolicy.runPropertyID) == nil)
+    }
+
+    @Test func plansAndRunsNeverMerge() async throws {
+        let harness = harness()
+        let plan = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), source: .api))
+        let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api))
+        #expect(plan.run.runID != run.run.runID && run.run.scope.planOnly == false)
+        #expect(!RunScope(datasetLevel: true).covers(RunScope(datasetLevel: true, planOnly: true)))
+    }
+
+    @Test func runsUseSamplingOnlyWhenAskedAndNoTagDecides() async throws {
+        for discoveryInRuns in [false, true] {
+            let harness = harness()
+            var settings = RunExecutor.Settings(defaultScheme: .hmac, triggerTag: trigger)
+            settings.discoveryInRuns = discoveryInRuns
+            let executor = RunExecutor(warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings, logger: harness.logger)
+            let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api)).run
+            let attempt = await executor.attempt(run, stop: StopSignal())
+            guard case .finished(let record) = attempt else { continue }
+            if discoveryInRuns {
+                #expect(record.columns == ["contact", "card", "account"], "\(record.details)")
+            } else {
+                #expect(record.status == .failed && record.errorCode == "no_columns", "no name looks personal here: \(record.details)")
+            }
+        }
+    }
+}
