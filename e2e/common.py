@@ -179,10 +179,12 @@ class Env:
             values = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'" for v in row)
             self.sql(f"INSERT INTO public.{table} (first_name, last_name, email, phone, ssn, city) VALUES ({values})")
 
-    def register_dataset(self, table, description="Customer master data, owned by the CRM team.", urn=None):
+    def register_dataset(self, table, description="Customer master data, owned by the CRM team.", urn=None, field_paths=None):
+        """Catalogues a table as ingestion does: schemaMetadata (field paths: the table's columns unless given, e.g.
+        v2 paths like `[version=2.0].[type=string].email`) and datasetProperties."""
         urn = urn or self.urn(table)
         fields = [{"fieldPath": c, "nativeDataType": "text", "type": {"type": {"com.linkedin.schema.StringType": {}}},
-                   "nullable": True, "recursive": False, "isPartOfKey": False} for c in ["id"] + COLUMNS]
+                   "nullable": True, "recursive": False, "isPartOfKey": False} for c in (field_paths or ["id"] + COLUMNS)]
         self.ingest(urn, "schemaMetadata", {
             "schemaName": f"public.{table}", "platform": "urn:li:dataPlatform:postgres", "version": 0,
             "created": {"time": 0, "actor": "urn:li:corpuser:unknown"}, "lastModified": {"time": 0, "actor": "urn:li:corpuser:unknown"},

@@ -23,6 +23,7 @@ from common import oracle  # noqa: E402
 from security_scenarios import (  # noqa: E402
     all_keys, scenario_key_material_in_logs, scenario_no_secret_leaves, scenario_policy_approval, scenario_policy_denied, scenario_policy_principal,
     scenario_unauthenticated)
+from discovery_scenarios import scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers  # noqa: E402
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
@@ -333,6 +334,9 @@ SCENARIOS = [
     ("dbx-purge", "Databricks: REORG then VACUUM after the UPDATE; a failing purge reported, SUCCESS kept", scenario_databricks_purge),
     ("audit", "audit trail: chains verify, UPDATE refused, an edited event detected, no plaintext in the export", scenario_audit_trail),
     ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
+    ("plan", "tokenize/plan: PLANNED, no row changed, the plan's own section, tokenize/status:PLANNED", scenario_plan_by_tag),
+    ("discovery", "POST /plan on unlabelled columns proposes exactly the e-mail, card and IBAN columns", scenario_plan_discovers),
+    ("field-v2", "a trigger on a v2 field path tokenizes that column only", scenario_field_path_v2),
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

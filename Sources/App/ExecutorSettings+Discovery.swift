@@ -17,6 +17,7 @@ extension RunExecutor.Settings {
         sampleRows = runs.sampleRows
         sampleThreshold = runs.sampleThreshold
         discoveryInRuns = runs.discoveryInRuns
+        discoveryTagFields = runs.discoveryTagFields
         planCountRows = runs.planCountRows
     }
 }

@@ -3,7 +3,8 @@ public enum NetworkValidators {
     private static let localSpecials = Set("!#$%&'*+/=?^_`{|}~-".utf8)
 
     /// An address in RFC 5322's dot-atom form (no quoted local parts or address literals, which personal data
-    /// does not use): local part ≤ 64, domain ≤ 253 with at least two labels and an alphabetic top-level label.
+    /// does not use), internationalised as RFC 6531 allows (UTF-8 in the local part and in domain labels): local
+    /// part ≤ 64 bytes, domain ≤ 253 with at least two labels and an alphabetic top-level label.
     public static func isEmail(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard bytes.count <= 254, let at = bytes.lastIndex(of: UInt8(ascii: "@")), bytes.filter({ $0 == UInt8(ascii: "@") }).count == 1 else {
@@ -25,7 +26,7 @@ public enum NetworkValidators {
                 continue
             }
             previousDot = false
-            guard isAlphanumeric(byte) || localSpecials.contains(byte) else { return false }
+            guard isAlphanumeric(byte) || localSpecials.contains(byte) || byte >= 0x80 else { return false }
         }
         return true
     }
@@ -34,10 +35,10 @@ public enum NetworkValidators {
     static func isDomain(_ domain: [UInt8]) -> Bool {
         guard (4...253).contains(domain.count) else { return false }
         let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2, let top = labels.last, top.count >= 2, top.allSatisfy(isLetter) else { return false }
+        guard labels.count >= 2, let top = labels.last, top.count >= 2, top.allSatisfy({ isLetter($0) || $0 >= 0x80 }) else { return false }
         return labels.allSatisfy { label in
             (1...63).contains(label.count) && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
-                && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+                && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 >= 0x80 }
         }
     }
 

@@ -117,13 +117,9 @@ enum Migrations {
             version: 5, description: "progress of a running run (percent, pace, time left)",
             statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN progress jsonb"]),
         Migration(
-            version: 6, description: "plans (dry runs): their findings, and each run's kind (run, verify, plan)",
+            version: 6, description: "plans (dry runs): their findings; their rows have kind 'plan'",
             statements: [
-                """
-                ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb,
-                    ADD COLUMN kind text GENERATED ALWAYS AS (CASE WHEN scope->>'plan_only' = 'true' THEN 'plan'
-                        WHEN scope->>'verify_only' = 'true' THEN 'verify' ELSE 'run' END) STORED
-                """
+                "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb"
             ]),
         Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",

@@ -36,7 +36,7 @@ public struct PostgresRunStore: RunStore {
                 let run = try await seen.coalescedInto.asyncMap { try await one("run_id = $1::uuid", [$0], connection) } ?? seen
                 return EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen)
             }
-            let openRuns = try await many("dataset = $1 AND kind = 'run' AND \(Self.open) ORDER BY created_at", [request.dataset.description], connection)
+            let openRuns = try await many("dataset = $1 AND kind IN ('run', 'plan') AND \(Self.open) ORDER BY created_at", [request.dataset.description], connection)
             var newRow = RunRecord(request: request, runID: UUID().uuidString.lowercased())
             switch EnqueuePlan.decide(request, openRuns: openRuns) {
             case .merge(let queued):
@@ -111,7 +111,7 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
-        var predicates = ["kind = 'run'"]
+        var predicates = ["kind IN ('run', 'plan')"]
         var values: [String] = []
         if let dataset {
             values.append(dataset)
@@ -127,7 +127,7 @@ public struct PostgresRunStore: RunStore {
 
     public func datasetsWithDueWork(limit: Int) async throws -> [String] {
         let sql = """
-            SELECT dataset FROM tokenize_action.runs WHERE kind = 'run' AND \(Self.due) AND next_attempt_at <= now()
+            SELECT dataset FROM tokenize_action.runs WHERE kind IN ('run', 'plan') AND \(Self.due) AND next_attempt_at <= now()
             GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
             """
         var datasets: [String] = []
@@ -137,7 +137,7 @@ public struct PostgresRunStore: RunStore {
 
     public func nextWork(dataset: String) async throws -> RunWork? {
         let predicate = """
-            dataset = $1 AND kind = 'run' AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
+            dataset = $1 AND kind IN ('run', 'plan') AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
             """
         return try await client.withConnection { connection in
             guard let record = try await one(predicate, [dataset], connection) else { return nil }
@@ -175,7 +175,7 @@ public struct PostgresRunStore: RunStore {
 
     public func latestRun(dataset: String) async throws -> RunRecord? {
         try await client.withConnection {
-            try await one("dataset = $1 AND kind = 'run' AND status <> 'COALESCED' ORDER BY created_at DESC LIMIT 1", [dataset], $0)
+            try await one("dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'verify_only' IS DISTINCT FROM 'true' ORDER BY created_at DESC LIMIT 1", [dataset], $0)
         }
     }
 }

@@ -46,11 +46,11 @@ enum RunRow {
     }
 
     /// Inserts a run. Parameters: id, dataset, status, source, requested_by, topic, partition, offset, tag_triggered,
-    /// scope, mode, coalesced_into.
+    /// scope, mode, coalesced_into, kind (`run`, `verify` or `plan`).
     static let insert = """
         INSERT INTO tokenize_action.runs (run_id, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset,
-            tag_triggered, scope, mode, coalesced_into)
-        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::uuid)
+            tag_triggered, scope, mode, coalesced_into, kind)
+        VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12::uuid, $13)
         RETURNING \(columns)
         """
 
@@ -68,6 +68,7 @@ enum RunRow {
         binds.append(json(record.scope))
         binds.append(record.mode.rawValue)
         binds.append(record.coalescedInto)
+        binds.append(record.scope.kind)
         return binds
     }
 

@@ -58,7 +58,17 @@ public enum StateDatabase {
             }
             for migration in Migrations.all where !applied.contains(migration.version) {
                 logger.notice("applying state migration", metadata: ["version": "\(migration.version)", "description": "\(migration.description)"])
-                for statement in migration.statements { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                for statement in migration.statements {
+                    do {
+                        try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    } catch {
+                        let failure = PostgresFailure(error)
+                        guard !failure.isTransient else { throw failure }
+                        throw PostgresFailure(
+                            .configuration,
+                            "state migration \(migration.version) (\(migration.description)) failed: \(failure.message); nothing was changed (it runs in one transaction)")
+                    }
+                }
                 var binds = PostgresBindings()
                 binds.append(migration.version)
                 binds.append(migration.description)

@@ -34,19 +34,46 @@ public struct PlanReport: Sendable, Codable, Equatable {
         /// Sampled values below ff1's minimum domain (they would get siv tokens); ff1 columns only.
         public var belowFF1Domain: Int?
         public var detected: [Detection]
+
+        enum CodingKeys: String, CodingKey {
+            case name, scheme, reason, empty, counted, fits, width, detected
+            case toChange = "to_change"
+            case alreadyTokens = "already_tokens"
+            case belowFF1Domain = "below_ff1_domain"
+        }
     }
 
+    /// A `pii:<kind>` tag the plan adds to a field in DataHub (`DISCOVERY_TAG_FIELDS`).
+    public struct FieldTag: Sendable, Codable, Equatable {
+        public var fieldPath: String
+        public var tag: String
+
+        enum CodingKeys: String, CodingKey {
+            case fieldPath = "field_path"
+            case tag
+        }
+    }
+
+    /// The columns a run would tokenize now, resolved exactly as a run resolves them.
     public var columns: [Column]
-    /// Text columns the plan would not tokenize in which sampling detected personal data.
-    public var alsoDetected: [String: [Detection]]
+    /// Columns a run would not tokenize now in which value sampling found personal data, with what it found.
+    public var proposed: [String: [Detection]]
+    /// Tags the plan adds to fields in DataHub for what sampling found (empty unless `DISCOVERY_TAG_FIELDS`).
+    public var fieldTags: [FieldTag] = []
     /// Rows sampled and how (`1000 rows, TABLESAMPLE SYSTEM (2 %) of ~50000`).
     public var sample: String
     /// Field paths in DataHub that match no column of the table.
     public var unmappedFieldPaths: [String]
 
-    public init(columns: [Column], alsoDetected: [String: [Detection]], sample: String, unmappedFieldPaths: [String]) {
+    enum CodingKeys: String, CodingKey {
+        case columns, sample, proposed
+        case fieldTags = "field_tags"
+        case unmappedFieldPaths = "unmapped_field_paths"
+    }
+
+    public init(columns: [Column], proposed: [String: [Detection]], sample: String, unmappedFieldPaths: [String]) {
         self.columns = columns
-        self.alsoDetected = alsoDetected
+        self.proposed = proposed
         self.sample = sample
         self.unmappedFieldPaths = unmappedFieldPaths
     }
@@ -54,10 +81,13 @@ public struct PlanReport: Sendable, Codable, Equatable {
     /// One sentence for the run's details.
     public var summary: String {
         let changes = columns.map { "\($0.name) (\($0.scheme.rawValue)): \($0.counted ? "" : "~")\($0.toChange) to change" }.joined(separator: "; ")
-        var parts = ["plan only, no row changed: \(changes.isEmpty ? "no column" : changes)"]
+        var parts = ["plan only, no row changed: \(changes.isEmpty ? "a run would find no column to tokenize" : changes)"]
         let narrow = columns.filter { !$0.fits }.map(\.name)
         if !narrow.isEmpty { parts.append("too narrow for their tokens: \(narrow.joined(separator: ", "))") }
-        if !alsoDetected.isEmpty { parts.append("personal data also detected in: \(alsoDetected.keys.sorted().joined(separator: ", "))") }
+        if !proposed.isEmpty {
+            let found = proposed.keys.sorted().map { column in "\(column) (\(proposed[column]?.first?.kind.rawValue ?? "personal data"))" }
+            parts.append("value sampling proposes: \(found.joined(separator: ", "))")
+        }
         if !unmappedFieldPaths.isEmpty { parts.append("field paths matching no column: \(unmappedFieldPaths.joined(separator: ", "))") }
         return parts.joined(separator: "; ")
     }

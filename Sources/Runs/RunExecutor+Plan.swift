@@ -23,8 +23,9 @@ extension RunExecutor {
         return (discovered, profiles, sample)
     }
 
-    /// A plan: resolves the columns exactly as a run would (with value sampling), counts what a run would change,
-    /// checks the tokens fit, and settles as PLANNED. Reads only; the policy's dataset and requester rules apply
+    /// A plan: resolves the columns exactly as a run would (value sampling decides only with `DISCOVERY_IN_RUNS`;
+    /// otherwise what it finds elsewhere is proposed), counts what a run would change, checks the tokens fit, and
+    /// settles as PLANNED. Reads only; the policy's dataset and requester rules apply
     /// (a plan reads sampled values into the service), its scheme and approval rules do not (nothing is written).
     func planAlone(_ run: RunRecord, dataset: DatasetURN, warehouse: any Warehouse, logger: Logger) async throws -> RunRecord {
         var record = run
@@ -32,11 +33,12 @@ extension RunExecutor {
         let snapshot = try await catalog.dataset(record.dataset)
         let description = try await warehouse.describe(try dataset.tableReference())
         let found = try await discover(description, warehouse: warehouse)
-        let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description, discovered: found.discovered)
+        let deciding = settings.discoveryInRuns ? found.discovered : [:]
+        let columns = try resolveForPlan(record.scope, snapshot: snapshot, table: description, discovered: deciding)
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
-        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: found.discovered)
+        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: deciding)
 
         let estimated = found.sample.estimatedRows ?? 0
         let counts: VerificationReport? =
@@ -55,20 +57,42 @@ extension RunExecutor {
                     belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil,
                     detected: found.profiles[plan.name].map { PlanReport.detections($0) } ?? []))
         }
-        var alsoDetected: [String: [PlanReport.Detection]] = [:]
-        for (column, profile) in found.profiles where !columns.contains(column) {
-            if profile.detectedKind(threshold: settings.sampleThreshold) != nil { alsoDetected[column] = PlanReport.detections(profile) }
+        var proposed: [String: [PlanReport.Detection]] = [:]
+        for column in found.discovered.keys where !columns.contains(column) {
+            proposed[column] = found.profiles[column].map { PlanReport.detections($0) } ?? []
         }
         let sampleText = "\(found.sample.rows) rows, \(found.sample.method)" + (found.sample.isWholeTable ? "" : estimated > 0 ? " of ~\(estimated)" : "")
-        let report = PlanReport(
-            columns: reportColumns, alsoDetected: alsoDetected, sample: sampleText,
-            unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
+        var report = PlanReport(
+            columns: reportColumns, proposed: proposed, sample: sampleText, unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
+        if settings.discoveryTagFields {
+            report.fieldTags = Self.fieldTags(found.discovered, snapshot: snapshot)
+        }
         record.plan = report
         try await store.appendEvent(
             RunEvent(
                 runID: record.runID, kind: .resolved,
                 data: ["columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; "), "plan": "yes"]))
         return try await finish(record, .planned, details: report.summary, logger)
+    }
+
+    /// The columns a run would choose; none (rather than a failure) when a run would find none: the plan says so.
+    private func resolveForPlan(
+        _ scope: RunScope, snapshot: DatasetSnapshot?, table: TableDescription, discovered: [String: PIIKind]
+    ) throws(RunError) -> [String] {
+        do {
+            return try resolver.resolve(scope: scope, snapshot: snapshot, table: table, discovered: discovered)
+        } catch {
+            if error.code == .noColumns { return [] }
+            throw error
+        }
+    }
+
+    /// `pii:<kind>` for the DataHub field of each column sampling found a kind in, unless the field carries it.
+    static func fieldTags(_ discovered: [String: PIIKind], snapshot: DatasetSnapshot?) -> [PlanReport.FieldTag] {
+        (snapshot?.fields ?? []).compactMap { field in
+            guard let kind = discovered[ColumnResolver.columnName(fieldPath: field.fieldPath)], !field.tags.contains(TagURN(kind.tagName)) else { return nil }
+            return PlanReport.FieldTag(fieldPath: field.fieldPath, tag: kind.tagName)
+        }
     }
 
     /// (to change, already tokens, empty, counted): counted over every row when the sample is the table or the

@@ -44,6 +44,8 @@ public struct RunExecutor: Sendable {
         public var sampleThreshold = 0.8
         /// Whether runs (not only plans) pick columns by value sampling when no tag or request decides (`DISCOVERY_IN_RUNS`).
         public var discoveryInRuns = false
+        /// Whether a plan tags the fields sampling found personal data in, `pii:<kind>` (`DISCOVERY_TAG_FIELDS`).
+        public var discoveryTagFields = false
         /// A plan counts every row up to this many estimated rows; above, it estimates from the sample (`PLAN_COUNT_ROWS`).
         public var planCountRows = 1_000_000
 

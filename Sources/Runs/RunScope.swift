@@ -35,8 +35,8 @@ public struct RunScope: Sendable, Equatable, Codable {
         case planOnly = "plan_only"
     }
 
-    /// What the ledger calls a run of this scope: `plan`, `verify` or `run`.
-    public var kind: String { planOnly ? "plan" : verifyOnly ? "verify" : "run" }
+    /// The ledger's `kind` of a run of this scope: `plan` for a plan, `run` for every other (verifications too).
+    public var kind: String { planOnly ? "plan" : "run" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -55,7 +55,7 @@ public protocol RunStore: Sendable {
     func save(_ record: RunRecord, retryIn: Duration?) async throws
     /// Saves a running run's progress (rows, batches, last key, pace) alone.
     func saveProgress(runID: String, _ progress: RunProgress) async throws
-    /// The newest run of a dataset that is not a COALESCED request.
+    /// The newest tokenizing run of a dataset: not a COALESCED request, a verification or a plan.
     func latestRun(dataset: String) async throws -> RunRecord?
     /// Applies an approval to the dataset's runs awaiting one, atomically per dataset: `judge` decides each
     /// (`RunRecord.judged`), and the approval is recorded with its outcome. A Kafka position is applied at

@@ -38,9 +38,13 @@ extension WriteBackPolicy {
                     + "\(approximate)\(column.alreadyTokens) | \(approximate)\(column.empty) | \(cell(width)) | \(detections(column.detected)) |")
         }
         if plan.columns.contains(where: { !$0.counted }) { lines += ["", "~ estimated from the sample."] }
-        if !plan.alsoDetected.isEmpty {
-            lines += ["", "Personal data also detected (not in this plan): "
-                + plan.alsoDetected.keys.sorted().map { "`\(cell($0))` (\(detections(plan.alsoDetected[$0] ?? [])))" }.joined(separator: ", ") + "."]
+        if plan.columns.isEmpty { lines += ["", "A run would find no column to tokenize."] }
+        if !plan.proposed.isEmpty {
+            lines += ["", "Value sampling proposes (a run would not tokenize these now; tag them `pii` or `tokenize/run`): "
+                + plan.proposed.keys.sorted().map { "`\(cell($0))` (\(detections(plan.proposed[$0] ?? [])))" }.joined(separator: ", ") + "."]
+        }
+        if !plan.fieldTags.isEmpty {
+            lines += ["", "Tagged: " + plan.fieldTags.map { "`\(cell($0.fieldPath))` \(cell($0.tag))" }.joined(separator: ", ") + "."]
         }
         if !plan.unmappedFieldPaths.isEmpty {
             lines += ["", "Field paths in DataHub that match no column: " + plan.unmappedFieldPaths.map { "`\(cell($0))`" }.joined(separator: ", ") + "."]

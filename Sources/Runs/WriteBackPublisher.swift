@@ -35,6 +35,13 @@ public struct WriteBackPublisher: Sendable {
         }
 
         if record.status == .planned {  // a plan has its own section and leaves the last run's property alone
+            let fieldTags = record.plan?.fieldTags ?? []
+            if !fieldTags.isEmpty {
+                try await catalog.ensureTags(fieldTags.map { TagURN($0.tag) }, description: "Personal data found by tokenize-action's value sampling")
+                for (tag, group) in Dictionary(grouping: fieldTags, by: \.tag) {
+                    try await catalog.addTags([TagURN(tag)], to: group.map { TagTarget(datasetURN: record.dataset, fieldPath: $0.fieldPath) })
+                }
+            }
             let description = policy.mergeDocumentation(
                 existing: snapshot.visibleDescription, section: policy.planSection(for: record), begin: WriteBackPolicy.planSectionBegin,
                 end: WriteBackPolicy.planSectionEnd)

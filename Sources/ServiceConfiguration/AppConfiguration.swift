@@ -169,6 +169,7 @@ public struct AppConfiguration: Sendable {
         settings.sampleRows = try env.integer("SAMPLE_ROWS", default: 1_000, range: 0...1_000_000)
         settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
         settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
+        settings.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: false)
         settings.planCountRows = try env.integer("PLAN_COUNT_ROWS", default: 1_000_000, range: 0...Int(Int32.max))
         return settings
     }

@@ -133,6 +133,8 @@ public struct RunSettings: Sendable, Equatable {
     public var sampleThreshold = 0.8
     /// `DISCOVERY_IN_RUNS` (false): runs, not only plans, choose columns by value sampling when no tag decides.
     public var discoveryInRuns = false
+    /// `DISCOVERY_TAG_FIELDS` (false): a plan tags the fields sampling found personal data in, `pii:<kind>`.
+    public var discoveryTagFields = false
     /// `PLAN_COUNT_ROWS` (1,000,000): a plan counts every row of tables up to this size, and estimates above it.
     public var planCountRows = 1_000_000
 

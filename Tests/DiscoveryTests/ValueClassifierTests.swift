@@ -48,6 +48,7 @@ struct ValueClassifierTests {
         #expect(NetworkValidators.isIPv4("192.0.2.255") && !NetworkValidators.isIPv4("192.0.2.256") && !NetworkValidators.isIPv4("01.2.3.4"))
         #expect(NetworkValidators.isEmail("ada.lovelace+work@example.co.uk") && !NetworkValidators.isEmail("ada..lovelace@example.com"))
         #expect(!NetworkValidators.isEmail("ada@localhost") && !NetworkValidators.isEmail("a@b@example.com"))
+        #expect(NetworkValidators.isEmail("zoë.müller@exämple.de"), "RFC 6531: internationalised addresses")
         #expect(IdentityValidators.isPhone("+44 20 7946 0958") && IdentityValidators.isPhone("(212) 555-0199") && !IdentityValidators.isPhone("2125550199"))
         let today = (year: 2026, month: 11, day: 27)
         #expect(IdentityValidators.isDateOfBirth("1985-03-12", today: today) && IdentityValidators.isDateOfBirth("29/02/2000", today: today))

@@ -37,20 +37,51 @@ import WarehouseKit
         return harness
     }
 
-    @Test func aPlanProposesExactlyTheColumnsHoldingPersonalDataAndChangesNothing() async throws {
-        let harness = harness()
+    func plan(_ harness: Harness, discoveryInRuns: Bool, tagFields: Bool = false) async throws -> RunRecord {
+        var settings = RunExecutor.Settings(defaultScheme: .siv, triggerTag: trigger)
+        settings.discoveryInRuns = discoveryInRuns
+        settings.discoveryTagFields = tagFields
         let executor = RunExecutor(
-            warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store,
-            settings: RunExecutor.Settings(defaultScheme: .siv, triggerTag: trigger),
+            warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings,
             tokenizer: Tokenizer(keyring: try TokenKeyring.parse("k1=\(Data(repeating: 7, count: 32).base64EncodedString())")), logger: harness.logger)
         let run = try await harness.store.enqueue(
             try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), offset: 3)).run
-        guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else {
-            Issue.record("the plan settles")
-            return
-        }
-        #expect(record.status == .planned && record.scope.kind == "plan")
+        guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
+        try await harness.store.save(record, retryIn: nil)
+        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
+        return record
+    }
+
+    /// Without DISCOVERY_IN_RUNS a run would find no column here (no tag, no personal name): the plan says so and
+    /// proposes exactly the columns holding e-mails, card numbers and IBANs; with DISCOVERY_TAG_FIELDS it tags them.
+    @Test func aPlanProposesExactlyTheColumnsHoldingPersonalDataAndChangesNothing() async throws {
+        let harness = harness()
+        let record = try await plan(harness, discoveryInRuns: false, tagFields: true)
+        #expect(record.status == .planned && record.scope.kind == "plan" && record.columns.isEmpty, "\(record.details)")
         #expect(harness.warehouse.requests.isEmpty, "a plan tokenizes nothing")
+        let plan = try #require(record.plan)
+        #expect(plan.proposed.mapValues { $0.first?.kind } == ["contact": .email, "card": .creditCard, "account": .iban])
+        #expect(plan.unmappedFieldPaths == ["[version=2.0].[type=string].gone"])
+        #expect(record.details.contains("a run would find no column") && record.details.contains("value sampling proposes: account (iban), card (credit_card), contact (email)"))
+        let encoded = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        for value in ["example.com", "4111", "WEST", "invoice"] { #expect(!encoded.contains(value), "no sampled value in the record: \(value)") }
+
+        let dataset = try #require(harness.catalog.snapshot(Self.paymentsURN))
+        #expect(dataset.tags.contains(TagURN("tokenize/status:PLANNED")) && !dataset.tags.contains(TagURN("tokenize/plan")))
+        let fieldTags = Dictionary(uniqueKeysWithValues: dataset.fields.map { ($0.fieldPath, $0.tags) })
+        #expect(fieldTags["contact"] == [TagURN("pii:email")] && fieldTags["card"] == [TagURN("pii:credit_card")] && fieldTags["account"] == [TagURN("pii:iban")])
+        #expect(fieldTags["note"] == [] && fieldTags["reference"] == [])
+        let description = try #require(dataset.editableDescription)
+        #expect(description.hasPrefix("Payments.") && description.contains(WriteBackPolicy.planSectionBegin))
+        #expect(description.contains("Value sampling proposes") && !description.contains("example.com"))
+        #expect(!description.contains(WriteBackPolicy.sectionBegin), "the run's section is not written by a plan")
+        #expect(harness.catalog.property(Self.paymentsURN, WriteBackPolicy.runPropertyID) == nil)
+    }
+
+    /// With DISCOVERY_IN_RUNS the same columns are the plan's, each with its reason, counts and width.
+    @Test func withDiscoveryInRunsThePlanChoosesThem() async throws {
+        let harness = harness()
+        let record = try await plan(harness, discoveryInRuns: true)
         #expect(record.columns == ["contact", "card", "account"])
         let plan = try #require(record.plan)
         let contact = try #require(plan.columns.first { $0.name == "contact" })
@@ -58,21 +89,9 @@ import WarehouseKit
         #expect(contact.toChange == 20 && contact.counted && contact.empty == 0)
         #expect(!contact.fits && contact.width.contains("too narrow"), "siv tokens of these e-mails exceed varchar(40): \(contact.width)")
         #expect(plan.columns.first { $0.name == "account" }?.empty == 1)
-        #expect(plan.unmappedFieldPaths == ["[version=2.0].[type=string].gone"])
-        #expect(plan.alsoDetected.isEmpty)
-
-        let encoded = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
-        for value in ["example.com", "4111", "WEST", "invoice"] { #expect(!encoded.contains(value), "no sampled value in the record: \(value)") }
-
-        try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
-        let dataset = try #require(harness.catalog.snapshot(Self.paymentsURN))
-        #expect(dataset.tags.contains(TagURN("tokenize/status:PLANNED")) && !dataset.tags.contains(TagURN("tokenize/plan")))
-        let description = try #require(dataset.editableDescription)
-        #expect(description.hasPrefix("Payments.") && description.contains(WriteBackPolicy.planSectionBegin))
-        #expect(description.contains("| `contact` | siv | value sampling found email") && !description.contains("example.com"))
-        #expect(!description.contains(WriteBackPolicy.sectionBegin), "the run's section is not written by a plan")
-        #expect(harness.catalog.property(Self.paymentsURN, WriteBackPolicy.runPropertyID) == nil)
+        #expect(plan.proposed.isEmpty && plan.fieldTags.isEmpty)
+        let description = try #require(harness.catalog.snapshot(Self.paymentsURN)?.editableDescription)
+        #expect(description.contains("| `contact` | siv | value sampling found email"))
     }
 
     @Test func plansAndRunsNeverMerge() async throws {

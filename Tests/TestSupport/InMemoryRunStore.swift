@@ -137,7 +137,7 @@ public final class InMemoryRunStore: RunStore {
 
     public func latestRun(dataset: String) async throws -> RunRecord? {
         try check()
-        return all.last { $0.dataset == dataset && $0.status != .coalesced }
+        return all.last { $0.dataset == dataset && $0.status != .coalesced && !$0.scope.verifyOnly && !$0.scope.planOnly }
     }
 
     public func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome {

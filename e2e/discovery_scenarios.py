@@ -1,0 +1,90 @@
+"""Plans (dry runs), PII discovery by value sampling and field identity: what a steward sees before anything
+changes, and which columns the service finds on its own."""
+from common import COLUMNS, PII, ROWS, Failure, expect, check_tokenized
+
+PLAN_BEGIN = "<!-- tokenize-action:plan:begin -->"
+
+
+def wait_plan(env, urn, after_run_id=None):
+    """The dataset's newest run once it is a settled, written-back plan."""
+    def planned():
+        run = env.ledger_run(urn)
+        if run and run["run_id"] != after_run_id and run["scope"].get("plan_only") and run["status"] not in ("QUEUED", "RUNNING") \
+                and run["write_back"]["state"] != "pending":
+            return run
+        return None
+    return env.wait_for(f"a plan of {urn}", planned)
+
+
+def scenario_plan_by_tag(env, state):
+    """tokenize/plan on a dataset: a PLANNED run in the ledger, not one row changed, the plan's own section in the
+    documentation (the user's text kept), tokenize/plan flipped to tokenize/status:PLANNED."""
+    table = f"{env.prefix}_planned"
+    env.create_table(table)
+    before = env.rows(table)
+    urn = env.register_dataset(table)
+    env.add_tag(urn, "tokenize/plan")
+    run = wait_plan(env, urn)
+    expect(run["status"] == "PLANNED" and run["rows_updated"] == 0, f"plan: {run}")
+    expect(env.rows(table) == before, "a plan changed rows")
+    names = [column["name"] for column in run["plan"]["columns"]]
+    expect(sorted(names) == sorted(PII), f"the plan resolves like a run (names look personal): {names}")
+    email = next(column for column in run["plan"]["columns"] if column["name"] == "email")
+    expect(email["to_change"] == 3 and email["counted"] and email["empty"] == 1, f"email: 3 values to change, 1 NULL: {email}")
+    dataset = env.dataset(urn)
+    tags = env.tag_set(dataset["tags"])
+    expect("urn:li:tag:tokenize/status:PLANNED" in tags and "urn:li:tag:tokenize/plan" not in tags, f"tags: {sorted(tags)}")
+    doc = dataset["editableProperties"]["description"]
+    expect("Customer master data" in doc and doc.count(PLAN_BEGIN) == 1 and run["run_id"] in doc, f"plan section: {doc}")
+    expect("<!-- tokenize-action:begin -->" not in doc, "a plan wrote the run's section")
+    for row in ROWS:
+        for value in row:
+            expect(not value or len(value) < 4 or value not in doc, f"a value reached DataHub: {value!r}")
+    expect(env.last_run(dataset) is None, "a plan does not set last_tokenization_run")
+
+
+def scenario_plan_discovers(env, state):
+    """POST /plan on a table whose columns have meaningless names: a run would find no column, and the plan proposes
+    exactly the columns holding e-mails, card numbers and IBANs (value sampling), not the order numbers or notes;
+    with DISCOVERY_TAG_FIELDS it tags those fields pii:<kind>, and a run then tokenizes exactly them."""
+    table = f"{env.prefix}_unlabelled"
+    env.sql(f"CREATE TABLE public.{table} (id bigserial PRIMARY KEY, c1 text, c2 text, c3 varchar(64), c4 text, c5 text)")
+    env.sql(f"""INSERT INTO public.{table} (c1, c2, c3, c4, c5)
+        SELECT 'person.' || g || '@example.org',
+               (ARRAY['4111 1111 1111 1111', '5555555555554444', '378282246310005', '6011111111111117'])[1 + g % 4],
+               (ARRAY['GB82 WEST 1234 5698 7654 32', 'DE89370400440532013000', 'FR1420041010050500013M02606'])[1 + g % 3],
+               'ORD-2026-' || lpad(g::text, 6, '0'), 'called about invoice ' || g
+        FROM generate_series(1, 60) g""")
+    before = env.sql(f"SELECT c1, c2, c3, c4, c5 FROM public.{table} ORDER BY id")
+    urn = env.register_dataset(table, field_paths=["id", "c1", "c2", "c3", "c4", "c5"])
+    status, run = env.api("POST", "/plan?wait=true", {"dataset": urn})
+    expect(status == 200 and run["status"] == "PLANNED" and run["columns"] == [], f"POST /plan: {status} {run}")
+    proposed = {column: found[0]["kind"] for column, found in run["plan"]["proposed"].items()}
+    expect(proposed == {"c1": "email", "c2": "credit_card", "c3": "iban"}, f"proposed {proposed}")
+    expect(env.sql(f"SELECT c1, c2, c3, c4, c5 FROM public.{table} ORDER BY id") == before, "a plan changed rows")
+    dataset = env.wait_for("the plan's write-back", lambda: (lambda d: d if "urn:li:tag:tokenize/status:PLANNED" in env.tag_set(d["tags"]) else None)(env.dataset(urn)))
+    tagged = {field: env.field_tags(dataset, field) for field in ["c1", "c2", "c3", "c4", "c5"]}
+    expect(tagged == {"c1": {"urn:li:tag:pii:email"}, "c2": {"urn:li:tag:pii:credit_card"}, "c3": {"urn:li:tag:pii:iban"}, "c4": set(), "c5": set()},
+           f"DISCOVERY_TAG_FIELDS: {tagged}")
+    env.add_tag(urn, "tokenize/run")
+    _, tokenized = env.wait_for_run(urn)
+    expect(tokenized["status"] == "SUCCESS" and tokenized["columns"] == ["c1", "c2", "c3"] and tokenized["rows_updated"] == 60,
+           f"the run after the plan tokenizes the pii-tagged fields: {tokenized}")
+    after = env.sql(f"SELECT c1, c2, c3, c4, c5 FROM public.{table} ORDER BY id")
+    expect(all(row[3:] == old[3:] and all(value != original for value, original in zip(row[:3], old[:3])) for row, old in zip(after, before)),
+           "c1..c3 tokenized, c4 and c5 unchanged")
+
+
+def scenario_field_path_v2(env, state):
+    """A dataset catalogued with v2 field paths (`[version=2.0].[type=string].email`): the trigger on that field
+    tokenizes the email column and nothing else, and its field tags flip."""
+    table = f"{env.prefix}_v2paths"
+    env.create_table(table)
+    paths = {column: f"[version=2.0].[type=string].{column}" for column in ["id"] + COLUMNS}
+    urn = env.register_dataset(table, field_paths=list(paths.values()))
+    env.add_tag(urn, "tokenize/run", field=paths["email"])
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["columns"] == ["email"], f"v2 field path run: {run}")
+    check_tokenized(env, table, ["email"])
+    tags = env.field_tags(dataset, paths["email"])
+    expect("urn:li:tag:tokenize/run" not in tags and "urn:li:tag:tokenize/status:SUCCESS" in tags, f"field tags: {tags}")
