@@ -150,11 +150,11 @@ class Env:
             raise Failure(f"GraphQL failed ({status}): {body}")
         return body["data"]
 
-    def ingest(self, urn, aspect_name, value):
+    def ingest(self, urn, aspect_name, value, entity_type="dataset"):
         headers = {"X-RestLi-Protocol-Version": "2.0.0"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        proposal = {"entityType": "dataset", "entityUrn": urn, "changeType": "UPSERT", "aspectName": aspect_name,
+        proposal = {"entityType": entity_type, "entityUrn": urn, "changeType": "UPSERT", "aspectName": aspect_name,
                     "aspect": {"value": json.dumps(value), "contentType": "application/json"}}
         status, body = self.http("POST", f"{self.gms}/aspects?action=ingestProposal", {"proposal": proposal}, headers)
         if status != 200:

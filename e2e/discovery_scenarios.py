@@ -75,6 +75,41 @@ def scenario_plan_discovers(env, state):
            "c1..c3 tokenized, c4 and c5 unchanged")
 
 
+def scenario_field_entity_and_terms(env, state):
+    """Field identity beyond the schema aspects: the trigger on a field's own schemaField entity tokenizes that column
+    and is removed from the entity; a dataset-level trigger counts a field with DataHub's classifier term
+    (Email_Address) as PII, like a pii tag."""
+    table = f"{env.prefix}_fieldentity"
+    env.create_table(table)
+    urn = env.register_dataset(table)
+    field_urn = f"urn:li:schemaField:({urn},phone)"
+    env.ingest(field_urn, "status", {"removed": False}, entity_type="schemaField")
+    env.graphql("mutation m($input: BatchAddTagsInput!) { batchAddTags(input: $input) }",
+                {"input": {"tagUrns": [env.ensure_tag("tokenize/run")], "resources": [{"resourceUrn": field_urn}]}})
+    dataset, run = env.wait_for_run(urn)
+    expect(run["status"] == "SUCCESS" and run["columns"] == ["phone"], f"trigger on the schemaField entity: {run}")
+    check_tokenized(env, table, ["phone"])
+    entity_tags = env.graphql("""query d($urn: String!) { dataset(urn: $urn) { schemaMetadata { fields { fieldPath
+        schemaFieldEntity { tags { tags { tag { urn } } } } } } } }""", {"urn": urn})["dataset"]["schemaMetadata"]["fields"]
+    phone = next(f for f in entity_tags if f["fieldPath"] == "phone")
+    expect("urn:li:tag:tokenize/run" not in env.tag_set((phone["schemaFieldEntity"] or {}).get("tags")), f"trigger left on the entity: {phone}")
+
+    termed = f"{env.prefix}_termed"
+    env.create_table(termed)
+    termed_urn = env.register_dataset(termed)
+    fields = [{"fieldPath": c, "nativeDataType": "text", "type": {"type": {"com.linkedin.schema.StringType": {}}}, "nullable": True,
+               "recursive": False, "isPartOfKey": False} for c in ["id"] + COLUMNS]
+    fields[COLUMNS.index("email") + 1]["glossaryTerms"] = {"terms": [{"urn": "urn:li:glossaryTerm:Classification.Email_Address"}],
+                                                          "auditStamp": {"time": 0, "actor": "urn:li:corpuser:datahub"}}
+    env.ingest(termed_urn, "schemaMetadata", {
+        "schemaName": f"public.{termed}", "platform": "urn:li:dataPlatform:postgres", "version": 0,
+        "created": {"time": 0, "actor": "urn:li:corpuser:unknown"}, "lastModified": {"time": 0, "actor": "urn:li:corpuser:unknown"},
+        "hash": "", "platformSchema": {"com.linkedin.schema.MySqlDDL": {"tableSchema": ""}}, "fields": fields})
+    env.add_tag(termed_urn, "tokenize/run")
+    _, run = env.wait_for_run(termed_urn)
+    expect(run["status"] == "SUCCESS" and run["columns"] == ["email"], f"the Email_Address term marks email as PII: {run}")
+
+
 def scenario_field_path_v2(env, state):
     """A dataset catalogued with v2 field paths (`[version=2.0].[type=string].email`): the trigger on that field
     tokenizes the email column and nothing else, and its field tags flip."""

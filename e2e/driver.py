@@ -23,7 +23,8 @@ from common import oracle  # noqa: E402
 from security_scenarios import (  # noqa: E402
     all_keys, scenario_key_material_in_logs, scenario_no_secret_leaves, scenario_policy_approval, scenario_policy_denied, scenario_policy_principal,
     scenario_unauthenticated)
-from discovery_scenarios import scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers  # noqa: E402
+from discovery_scenarios import (  # noqa: E402
+    scenario_field_entity_and_terms, scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers)
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
@@ -337,6 +338,7 @@ SCENARIOS = [
     ("plan", "tokenize/plan: PLANNED, no row changed, the plan's own section, tokenize/status:PLANNED", scenario_plan_by_tag),
     ("discovery", "POST /plan on unlabelled columns proposes exactly the e-mail, card and IBAN columns", scenario_plan_discovers),
     ("field-v2", "a trigger on a v2 field path tokenizes that column only", scenario_field_path_v2),
+    ("field-entity", "a trigger on a field's schemaField entity, and DataHub's Email_Address term as PII", scenario_field_entity_and_terms),
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

@@ -18,6 +18,7 @@ extension RunExecutor.Settings {
         sampleThreshold = runs.sampleThreshold
         discoveryInRuns = runs.discoveryInRuns
         discoveryTagFields = runs.discoveryTagFields
+        if let terms = runs.piiGlossaryTerms { piiGlossaryTerms = terms }
         planCountRows = runs.planCountRows
     }
 }

@@ -29,8 +29,16 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
                     properties { name description }
                     editableProperties { name description }
                     tags { tags { tag { urn } } }
-                    schemaMetadata { fields { fieldPath nativeDataType tags { tags { tag { urn } } } } }
-                    editableSchemaMetadata { editableSchemaFieldInfo { fieldPath tags { tags { tag { urn } } } } }
+                    schemaMetadata {
+                      fields {
+                        fieldPath nativeDataType tags { tags { tag { urn } } }
+                        glossaryTerms { terms { term { urn properties { name } } } }
+                        schemaFieldEntity { urn tags { tags { tag { urn } } } glossaryTerms { terms { term { urn properties { name } } } } }
+                      }
+                    }
+                    editableSchemaMetadata {
+                      editableSchemaFieldInfo { fieldPath tags { tags { tag { urn } } } glossaryTerms { terms { term { urn properties { name } } } } }
+                    }
                   }
                 }
                 """

@@ -69,12 +69,21 @@ public struct DataHubOperations: DataHubCatalog {
         func tags(_ value: JSONValue?) -> Set<TagURN> {
             Set((value?["tags"]?.array ?? []).compactMap { $0["tag"]?["urn"]?.string.flatMap(TagURN.init(urn:)) })
         }
+        /// Both the display name and the URN's last component (`Classification.Email_Address` → `Email_Address`).
+        func terms(_ value: JSONValue?) -> Set<String> {
+            Set((value?["terms"]?.array ?? []).flatMap { association in
+                [association["term"]?["properties"]?["name"]?.string, association["term"]?["urn"]?.string.map(glossaryTermName(urn:))].compactMap { $0 }
+            })
+        }
         var fields: [String: DatasetSnapshot.Field] = [:]
         var order: [String] = []
         for field in dataset["schemaMetadata"]?["fields"]?.array ?? [] {
             guard let path = field["fieldPath"]?.string else { continue }
             if fields[path] == nil { order.append(path) }
-            fields[path] = .init(fieldPath: path, ingestedTags: tags(field["tags"]), nativeDataType: field["nativeDataType"]?.string)
+            let entity = field["schemaFieldEntity"]
+            fields[path] = .init(
+                fieldPath: path, ingestedTags: tags(field["tags"]), entityTags: tags(entity?["tags"]),
+                glossaryTerms: terms(field["glossaryTerms"]).union(terms(entity?["glossaryTerms"])), nativeDataType: field["nativeDataType"]?.string)
         }
         for info in dataset["editableSchemaMetadata"]?["editableSchemaFieldInfo"]?.array ?? [] {
             guard let path = info["fieldPath"]?.string else { continue }
@@ -83,12 +92,19 @@ public struct DataHubOperations: DataHubCatalog {
                 fields[path] = .init(fieldPath: path)
             }
             fields[path]?.editableTags.formUnion(tags(info["tags"]))
+            fields[path]?.glossaryTerms.formUnion(terms(info["glossaryTerms"]))
         }
         return DatasetSnapshot(
             urn: urn, tags: tags(dataset["tags"]), fields: order.compactMap { fields[$0] },
             editableDescription: dataset["editableProperties"]?["description"]?.string,
             editableName: dataset["editableProperties"]?["name"]?.string,
             ingestedDescription: dataset["properties"]?["description"]?.string)
+    }
+
+    /// A glossary term's name from its URN: `urn:li:glossaryTerm:Classification.Email_Address` → `Email_Address`.
+    static func glossaryTermName(urn: String) -> String {
+        let id = urn.hasPrefix("urn:li:glossaryTerm:") ? String(urn.dropFirst("urn:li:glossaryTerm:".count)) : urn
+        return id.split(separator: ".").last.map(String.init) ?? id
     }
 
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
@@ -141,6 +157,7 @@ public struct DataHubOperations: DataHubCatalog {
     private static func tagInput(_ tags: [TagURN], _ targets: [TagTarget]) -> JSONValue {
         let resources = targets.map { target -> JSONValue in
             guard let fieldPath = target.fieldPath else { return ["resourceUrn": .string(target.datasetURN)] }
+            if target.onFieldEntity { return ["resourceUrn": .string(TagTarget.schemaFieldURN(dataset: target.datasetURN, fieldPath: fieldPath))] }
             return ["resourceUrn": .string(target.datasetURN), "subResourceType": "DATASET_FIELD", "subResource": .string(fieldPath)]
         }
         return ["tagUrns": .array(tags.map { .string($0.urn) }), "resources": .array(resources)]

@@ -6,17 +6,27 @@ public struct DatasetSnapshot: Sendable, Equatable {
         public var editableTags: Set<TagURN>
         /// Tags set by ingestion (`schemaMetadata`): GraphQL cannot remove these.
         public var ingestedTags: Set<TagURN>
+        /// Tags on the field's own `schemaField` entity (`urn:li:schemaField:(<dataset>,<field path>)`, its
+        /// `globalTags`): removable by naming that entity.
+        public var entityTags: Set<TagURN>
+        /// The names of the glossary terms on the field (ingested, edited, or on its entity).
+        public var glossaryTerms: Set<String>
         public var nativeDataType: String?
 
-        public init(fieldPath: String, editableTags: Set<TagURN> = [], ingestedTags: Set<TagURN> = [], nativeDataType: String? = nil) {
+        public init(
+            fieldPath: String, editableTags: Set<TagURN> = [], ingestedTags: Set<TagURN> = [], entityTags: Set<TagURN> = [],
+            glossaryTerms: Set<String> = [], nativeDataType: String? = nil
+        ) {
             self.fieldPath = fieldPath
             self.editableTags = editableTags
             self.ingestedTags = ingestedTags
+            self.entityTags = entityTags
+            self.glossaryTerms = glossaryTerms
             self.nativeDataType = nativeDataType
         }
 
-        /// Both kinds of tags together.
-        public var tags: Set<TagURN> { editableTags.union(ingestedTags) }
+        /// Every tag of the field, wherever it was set.
+        public var tags: Set<TagURN> { editableTags.union(ingestedTags).union(entityTags) }
     }
 
     public var urn: String
@@ -55,10 +65,18 @@ public struct TagTarget: Sendable, Hashable {
     public var datasetURN: String
     /// A field path, or `nil` for the dataset itself.
     public var fieldPath: String?
+    /// Whether the tags are on the field's `schemaField` entity rather than in the dataset's schema aspects.
+    public var onFieldEntity: Bool
 
-    public init(datasetURN: String, fieldPath: String? = nil) {
+    public init(datasetURN: String, fieldPath: String? = nil, onFieldEntity: Bool = false) {
         self.datasetURN = datasetURN
         self.fieldPath = fieldPath
+        self.onFieldEntity = onFieldEntity && fieldPath != nil
+    }
+
+    /// The URN of the field's `schemaField` entity.
+    public static func schemaFieldURN(dataset: String, fieldPath: String) -> String {
+        "urn:li:schemaField:(\(dataset),\(fieldPath))"
     }
 }
 

@@ -65,8 +65,9 @@ public struct TriggerDetector: Sendable {
     /// The aspects that can carry a trigger.
     public static let watchedAspects: Set<String> = ["globalTags", "editableSchemaMetadata", "schemaMetadata"]
 
-    /// The events worth decoding past their header.
-    public static let filter = MCLFilter(entityTypes: ["dataset"], changeTypes: ["UPSERT", "CREATE"], aspectNames: watchedAspects)
+    /// The events worth decoding past their header: datasets, and fields' own `schemaField` entities (whose
+    /// `globalTags` carry field tags too).
+    public static let filter = MCLFilter(entityTypes: ["dataset", "schemaField"], changeTypes: ["UPSERT", "CREATE"], aspectNames: watchedAspects)
 
     /// The trigger in `event`, or `nil` when it holds none.
     /// - Throws: `MCLDecodingError` (poison) when a watched aspect is not JSON or not the aspect's shape.
@@ -81,6 +82,12 @@ public struct TriggerDetector: Sendable {
         guard mayMention(aspect.value) else { return nil }
         let now = try Self.tags(of: aspectName, aspect.value)
         let before = try event.previousAspectValue.map { value throws(MCLDecodingError) in try Self.tags(of: aspectName, value.value) } ?? [:]
+        if event.entityType == "schemaField" {  // the trigger on a field's own entity: a field-level trigger
+            guard aspectName == "globalTags", let (dataset, fieldPath) = Self.schemaFieldParts(urn),
+                now[nil]?.contains(triggerTag) == true, before[nil]?.contains(triggerTag) != true
+            else { return nil }
+            return Trigger(datasetURN: dataset, scope: .fields([fieldPath]), aspectName: aspectName, actor: event.actor)
+        }
         if aspectName == "globalTags" {
             func added(_ tag: TagURN) -> Bool { now[nil]?.contains(tag) == true && before[nil]?.contains(tag) != true }
             if added(triggerTag) { return Trigger(datasetURN: urn, scope: .dataset, aspectName: aspectName, actor: event.actor) }
@@ -98,6 +105,27 @@ public struct TriggerDetector: Sendable {
         }
         guard !added.isEmpty else { return nil }
         return Trigger(datasetURN: urn, scope: .fields(added.sorted()), aspectName: aspectName, actor: event.actor)
+    }
+
+    /// The dataset URN and field path of `urn:li:schemaField:(<dataset URN>,<field path>)`; the dataset URN's
+    /// own parentheses are balanced, so the field path starts after the comma that closes it.
+    public static func schemaFieldParts(_ urn: String) -> (dataset: String, fieldPath: String)? {
+        let prefix = "urn:li:schemaField:("
+        guard urn.hasPrefix(prefix), urn.hasSuffix(")") else { return nil }
+        let body = urn.dropFirst(prefix.count).dropLast()
+        var depth = 0
+        for index in body.indices {
+            switch body[index] {
+            case "(": depth += 1
+            case ")": depth -= 1
+            case "," where depth == 0:
+                let dataset = String(body[..<index])
+                let fieldPath = String(body[body.index(after: index)...])
+                return dataset.hasPrefix("urn:li:dataset:") && !fieldPath.isEmpty ? (dataset, fieldPath) : nil
+            default: break
+            }
+        }
+        return nil
     }
 
     /// Whether the bytes contain a watched tag's URN, or a backslash (an escape could spell it).

@@ -19,7 +19,25 @@ public struct ColumnResolver: Sendable {
     /// The tag family choosing a column's scheme: `tokenize/scheme:<name>`.
     public static let schemeTagFamily = "tokenize/scheme"
 
-    public init() {}
+    /// DataHub's classifier marks columns with glossary terms named after what it found (`Email_Address`,
+    /// `Phone_Number`, …); a field with one of these terms counts as tagged PII (`PII_GLOSSARY_TERMS`).
+    public static let defaultPIIGlossaryTerms: Set<String> = [
+        "PII", "Personal_Information", "Sensitive", "Email_Address", "Phone_Number", "Street_Address", "Full_Name", "Gender", "Age",
+        "Credit_Debit_Card_Number", "IBAN", "US_Social_Security_Number", "US_Driving_License_Number", "IP_Address_v4", "IP_Address_v6",
+        "Swift_Code",
+    ]
+
+    /// The glossary term names that mark personal data, compared case-insensitively.
+    public let piiGlossaryTerms: Set<String>
+
+    public init(piiGlossaryTerms: Set<String> = ColumnResolver.defaultPIIGlossaryTerms) {
+        self.piiGlossaryTerms = Set(piiGlossaryTerms.map { $0.lowercased() })
+    }
+
+    /// Whether a field is marked as personal data in DataHub: a `pii` tag (anywhere), or a PII glossary term.
+    public func isTaggedPII(_ field: DatasetSnapshot.Field) -> Bool {
+        field.tags.contains(where: Self.isPIITag) || field.glossaryTerms.contains { piiGlossaryTerms.contains($0.lowercased()) }
+    }
 
     /// The column name a DataHub field path refers to (`[version=2.0].[type=string].email` → `email`).
     public static func columnName(fieldPath: String) -> String {
@@ -51,7 +69,7 @@ public struct ColumnResolver: Sendable {
     ) throws(RunError) -> [String] {
         var chosen = Set(scope.triggerFields.map(Self.columnName)).union(scope.explicitColumns)
         if scope.datasetLevel {
-            let tagged = (snapshot?.fields ?? []).filter { $0.tags.contains(where: Self.isPIITag) }.map { Self.columnName(fieldPath: $0.fieldPath) }
+            let tagged = (snapshot?.fields ?? []).filter(isTaggedPII).map { Self.columnName(fieldPath: $0.fieldPath) }
             if !tagged.isEmpty {
                 chosen.formUnion(tagged)
             } else if !discovered.isEmpty {
@@ -75,11 +93,11 @@ public struct ColumnResolver: Sendable {
     }
 
     /// Why each chosen column was chosen, for the audit trail.
-    public static func reasons(
+    public func reasons(
         for columns: [String], scope: RunScope, snapshot: DatasetSnapshot?, discovered: [String: PIIKind] = [:]
     ) -> [String: String] {
-        let triggered = Set(scope.triggerFields.map(columnName))
-        let tagged = Set((snapshot?.fields ?? []).filter { $0.tags.contains(where: isPIITag) }.map { columnName(fieldPath: $0.fieldPath) })
+        let triggered = Set(scope.triggerFields.map(Self.columnName))
+        let tagged = Set((snapshot?.fields ?? []).filter(isTaggedPII).map { Self.columnName(fieldPath: $0.fieldPath) })
         var reasons: [String: String] = [:]
         for column in columns {
             if triggered.contains(column) {
@@ -87,7 +105,7 @@ public struct ColumnResolver: Sendable {
             } else if scope.explicitColumns.contains(column) {
                 reasons[column] = "named in the request"
             } else if tagged.contains(column) {
-                reasons[column] = "tagged as PII in DataHub"
+                reasons[column] = "tagged as PII in DataHub (a pii tag or a PII glossary term)"
             } else if let kind = discovered[column] {
                 reasons[column] = "value sampling found \(kind.rawValue) (no field is tagged as PII)"
             } else {

@@ -64,7 +64,7 @@ public final class Reconciler: Service, Sendable {
         let coveredByLastSuccess = latest?.status == .success ? latest?.scope.triggerFields ?? [] : []
         var scope = RunScope(datasetLevel: snapshot.tags.contains(trigger))
         for field in snapshot.fields {
-            if field.editableTags.contains(trigger) || (field.ingestedTags.contains(trigger) && !coveredByLastSuccess.contains(field.fieldPath)) {
+            if field.editableTags.contains(trigger) || field.entityTags.contains(trigger) || (field.ingestedTags.contains(trigger) && !coveredByLastSuccess.contains(field.fieldPath)) {
                 scope.triggerFields.insert(field.fieldPath)
             }
         }

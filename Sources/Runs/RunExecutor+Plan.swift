@@ -38,7 +38,7 @@ extension RunExecutor {
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
-        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: deciding)
+        let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: deciding)
 
         let estimated = found.sample.estimatedRows ?? 0
         let counts: VerificationReport? =

@@ -46,6 +46,8 @@ public struct RunExecutor: Sendable {
         public var discoveryInRuns = false
         /// Whether a plan tags the fields sampling found personal data in, `pii:<kind>` (`DISCOVERY_TAG_FIELDS`).
         public var discoveryTagFields = false
+        /// Glossary term names that mark a field as personal data (`PII_GLOSSARY_TERMS`).
+        public var piiGlossaryTerms = ColumnResolver.defaultPIIGlossaryTerms
         /// A plan counts every row up to this many estimated rows; above, it estimates from the sample (`PLAN_COUNT_ROWS`).
         public var planCountRows = 1_000_000
 
@@ -70,7 +72,7 @@ public struct RunExecutor: Sendable {
     let store: any RunStore
     let gate: any RunGate
     let settings: Settings
-    let resolver = ColumnResolver()
+    var resolver: ColumnResolver { ColumnResolver(piiGlossaryTerms: settings.piiGlossaryTerms) }
     /// Sizes tokens and recognises them in a plan's sample (nil: a plan reports no widths).
     let tokenizer: Tokenizer?
     let logger: Logger
@@ -174,14 +176,14 @@ public struct RunExecutor: Sendable {
         }
         let description = try await warehouse.describe(table)
         var discovered: [String: PIIKind] = [:]
-        if settings.discoveryInRuns, record.scope.datasetLevel, !(snapshot?.fields ?? []).contains(where: { $0.tags.contains(where: ColumnResolver.isPIITag) }) {
+        if settings.discoveryInRuns, record.scope.datasetLevel, !(snapshot?.fields ?? []).contains(where: resolver.isTaggedPII) {
             discovered = try await discover(description, warehouse: warehouse).discovered
         }
         let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description, discovered: discovered)
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
-        let reasons = ColumnResolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: discovered)
+        let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: discovered)
         let unmapped = ColumnResolver.unmappedFieldPaths(snapshot, table: description)
         if !unmapped.isEmpty {
             logger.warning("DataHub field paths that match no column", metadata: ["field_paths": "\(unmapped.joined(separator: ", "))"])

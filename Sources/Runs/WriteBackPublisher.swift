@@ -30,6 +30,14 @@ public struct WriteBackPublisher: Sendable {
         // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
         try await catalog.addTags(changes.add, to: targets)
         try await catalog.removeTags(changes.remove, from: targets)
+        // A trigger on a field's own schemaField entity is removed there (the schema aspects never held it).
+        for target in targets {
+            guard let path = target.fieldPath, let field = snapshot.fields.first(where: { $0.fieldPath == path }) else { continue }
+            let onEntity = changes.remove.filter(field.entityTags.contains)
+            if !onEntity.isEmpty {
+                try await catalog.removeTags(onEntity, from: [TagTarget(datasetURN: record.dataset, fieldPath: path, onFieldEntity: true)])
+            }
+        }
         if policy.removesApprovalTag(for: record.status), snapshot.tags.contains(policy.approvalTag) {
             try await catalog.removeTags([policy.approvalTag], from: [TagTarget(datasetURN: record.dataset)])
         }

@@ -170,6 +170,9 @@ public struct AppConfiguration: Sendable {
         settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
         settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
         settings.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: false)
+        if let terms = env["PII_GLOSSARY_TERMS"] {
+            settings.piiGlossaryTerms = Set(terms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         settings.planCountRows = try env.integer("PLAN_COUNT_ROWS", default: 1_000_000, range: 0...Int(Int32.max))
         return settings
     }

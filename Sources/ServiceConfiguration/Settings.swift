@@ -135,6 +135,9 @@ public struct RunSettings: Sendable, Equatable {
     public var discoveryInRuns = false
     /// `DISCOVERY_TAG_FIELDS` (false): a plan tags the fields sampling found personal data in, `pii:<kind>`.
     public var discoveryTagFields = false
+    /// `PII_GLOSSARY_TERMS` (comma-separated; default: PII, Sensitive and the terms DataHub's classifier writes): glossary
+    /// terms that mark a field as personal data, like a `pii` tag.
+    public var piiGlossaryTerms: Set<String>? = nil
     /// `PLAN_COUNT_ROWS` (1,000,000): a plan counts every row of tables up to this size, and estimates above it.
     public var planCountRows = 1_000_000
 

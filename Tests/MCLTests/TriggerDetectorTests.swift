@@ -105,3 +105,34 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
         #expect(try approving.trigger(in: event("editableSchemaMetadata", onAField)) == nil, "approvals are dataset-level")
     }
 }
+
+/// Field tags on the field's own schemaField entity, and the plan tag.
+@Suite struct SchemaFieldTriggerTests {
+    let fieldURN = "urn:li:schemaField:(\(urn),[version=2.0].[type=string].email)"
+
+    func fieldEvent(_ json: String, previous: String? = nil) -> MetadataChangeLog {
+        MetadataChangeLog(
+            entityType: "schemaField", entityURN: fieldURN, changeType: "UPSERT", aspectName: "globalTags",
+            aspect: .init(value: Array(json.utf8), contentType: "application/json"),
+            previousAspectValue: previous.map { .init(value: Array($0.utf8), contentType: "application/json") })
+    }
+
+    @Test func theTriggerOnAFieldEntityIsAFieldTrigger() throws {
+        let trigger = try #require(try detector.trigger(in: fieldEvent(tagged, previous: untagged)))
+        #expect(trigger.datasetURN == urn && trigger.scope == .fields(["[version=2.0].[type=string].email"]) && trigger.kind == .run)
+        #expect(try detector.trigger(in: fieldEvent(untagged, previous: tagged)) == nil, "removal is not a trigger")
+    }
+
+    @Test func schemaFieldURNsSplitAfterTheBalancedDatasetURN() {
+        #expect(TriggerDetector.schemaFieldParts(fieldURN)?.dataset == urn)
+        #expect(TriggerDetector.schemaFieldParts(fieldURN)?.fieldPath == "[version=2.0].[type=string].email")
+        #expect(TriggerDetector.schemaFieldParts("urn:li:schemaField:(urn:li:dataset:(a,b,PROD))") == nil)
+        #expect(TriggerDetector.schemaFieldParts("urn:li:corpuser:x") == nil)
+    }
+
+    @Test func thePlanTagOnADatasetAsksForAPlan() throws {
+        let planning = TriggerDetector(triggerTag: TagURN("tokenize/run"), planTag: TagURN("tokenize/plan"))
+        let trigger = try planning.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:tokenize/plan"}]}"#))
+        #expect(trigger?.kind == .plan && trigger?.scope == .dataset)
+    }
+}

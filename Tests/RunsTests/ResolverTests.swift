@@ -128,3 +128,36 @@ import WarehouseKit
         #expect(ColumnResolver.live(RunScope(datasetLevel: true, triggerFields: ["email"]), trigger: trigger, in: datasetTagged) == RunScope(datasetLevel: true))
     }
 }
+
+/// Field identity: tags and glossary terms wherever DataHub keeps them, and both field path forms.
+@Suite struct FieldIdentityTests {
+    let table = TableDescription(
+        table: TableReference(database: "shop", schema: "public", table: "people"),
+        columns: [.init(name: "id", dataType: "bigint", isText: false), .init(name: "email", dataType: "text", isText: true),
+                  .init(name: "notes", dataType: "text", isText: true)])
+
+    @Test func piiOnTheFieldEntityOrAsAGlossaryTermCountsAsTaggedPII() throws {
+        let resolver = ColumnResolver()
+        for field in [
+            DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email", entityTags: [TagURN("pii")]),
+            DatasetSnapshot.Field(fieldPath: "email", glossaryTerms: ["Email_Address"]),
+            DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email", ingestedTags: [TagURN("pii:email")]),
+        ] {
+            let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [field, DatasetSnapshot.Field(fieldPath: "notes")])
+            #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot, table: table) == ["email"], "\(field)")
+            #expect(resolver.reasons(for: ["email"], scope: RunScope(datasetLevel: true), snapshot: snapshot)["email"]?.contains("tagged as PII") == true)
+        }
+        let custom = ColumnResolver(piiGlossaryTerms: ["Kundendaten"])
+        let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["kundendaten"])])
+        #expect(try custom.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot, table: table) == ["notes"])
+        #expect(!ColumnResolver().isTaggedPII(DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["Revenue"])))
+    }
+
+    @Test func fieldPathsThatMatchNoColumnAreReported() {
+        let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [
+            DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email"), DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=struct].address.city"),
+            DatasetSnapshot.Field(fieldPath: "renamed_column"),
+        ])
+        #expect(ColumnResolver.unmappedFieldPaths(snapshot, table: table) == ["[version=2.0].[type=struct].address.city", "renamed_column"])
+    }
+}

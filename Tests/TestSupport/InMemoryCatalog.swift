@@ -85,7 +85,13 @@ public final class InMemoryCatalog: DataHubCatalog {
             guard var dataset = state.datasets[target.datasetURN] else { continue }
             if let path = target.fieldPath {
                 if let index = dataset.fields.firstIndex(where: { $0.fieldPath == path }) {
-                    if add { dataset.fields[index].editableTags.formUnion(tags) } else { dataset.fields[index].editableTags.subtract(tags) }
+                    if target.onFieldEntity {
+                        if add { dataset.fields[index].entityTags.formUnion(tags) } else { dataset.fields[index].entityTags.subtract(tags) }
+                    } else if add {
+                        dataset.fields[index].editableTags.formUnion(tags)
+                    } else {
+                        dataset.fields[index].editableTags.subtract(tags)
+                    }
                 }
             } else if add {
                 dataset.tags.formUnion(tags)

@@ -227,6 +227,25 @@ def tags_view(store, holder):
     return {"tags": [{"tag": tag_view(store, t["tag"]), "associatedUrn": ""} for t in holder.get("tags", [])]}
 
 
+def terms_view(store, holder):
+    """GlossaryTerms (Pegasus `{"terms": [{"urn": …}]}`) as GraphQL's GlossaryTerms."""
+    if holder is None:
+        return None
+    def term(urn):
+        info = store.get(urn, "glossaryTermInfo")
+        return {"__typename": "GlossaryTerm", "urn": urn, "type": "GLOSSARY_TERM", "properties": None if info is None else {"name": info.get("name")}}
+    return {"terms": [{"term": term(t["urn"]), "associatedUrn": ""} for t in holder.get("terms", [])]}
+
+
+def schema_field_entity_view(store, dataset_urn, field_path):
+    """The field's schemaField entity, when it exists (its own globalTags and glossaryTerms aspects)."""
+    urn = f"urn:li:schemaField:({dataset_urn},{field_path})"
+    if not store.exists(urn):
+        return None
+    return {"__typename": "SchemaFieldEntity", "urn": urn, "type": "SCHEMA_FIELD", "fieldPath": field_path,
+            "tags": tags_view(store, store.get(urn, "globalTags")), "glossaryTerms": terms_view(store, store.get(urn, "glossaryTerms"))}
+
+
 def dataset_view(store, urn):
     props = store.get(urn, "datasetProperties")
     editable = store.get(urn, "editableDatasetProperties")
@@ -242,11 +261,13 @@ def dataset_view(store, urn):
             "name": schema.get("schemaName", name),
             "fields": [{"fieldPath": f["fieldPath"], "nativeDataType": f.get("nativeDataType"), "nullable": f.get("nullable", False),
                         "description": f.get("description"), "globalTags": tags_view(store, f.get("globalTags")),
-                        "tags": tags_view(store, f.get("globalTags"))} for f in schema.get("fields", [])]},
+                        "tags": tags_view(store, f.get("globalTags")), "glossaryTerms": terms_view(store, f.get("glossaryTerms")),
+                        "schemaFieldEntity": schema_field_entity_view(store, urn, f["fieldPath"])} for f in schema.get("fields", [])]},
         "editableSchemaMetadata": None if editable_schema is None else {
             "editableSchemaFieldInfo": [{"fieldPath": i["fieldPath"], "description": i.get("description"),
                                          "globalTags": tags_view(store, i.get("globalTags")),
-                                         "tags": tags_view(store, i.get("globalTags"))} for i in editable_schema.get("editableSchemaFieldInfo", [])]},
+                                         "tags": tags_view(store, i.get("globalTags")),
+                                         "glossaryTerms": terms_view(store, i.get("glossaryTerms"))} for i in editable_schema.get("editableSchemaFieldInfo", [])]},
         "structuredProperties": structured_view(store, urn),
     }
     return view
