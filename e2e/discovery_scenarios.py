@@ -1,5 +1,7 @@
 """Plans (dry runs), PII discovery by value sampling and field identity: what a steward sees before anything
 changes, and which columns the service finds on its own."""
+import urllib.parse
+
 from common import COLUMNS, PII, ROWS, Failure, expect, check_tokenized
 
 PLAN_BEGIN = "<!-- tokenize-action:plan:begin -->"
@@ -123,3 +125,65 @@ def scenario_field_path_v2(env, state):
     check_tokenized(env, table, ["email"])
     tags = env.field_tags(dataset, paths["email"])
     expect("urn:li:tag:tokenize/run" not in tags and "urn:li:tag:tokenize/status:SUCCESS" in tags, f"field tags: {tags}")
+
+
+def lineage(env, downstream_urn, upstream_urn, column_edges=()):
+    """Records, as ingestion does, that `downstream_urn` is made from `upstream_urn` (upstreamLineage), with
+    column-level edges (upstream field, downstream field)."""
+    audit = {"time": 0, "actor": "urn:li:corpuser:datahub"}
+    env.ingest(downstream_urn, "upstreamLineage", {
+        "upstreams": [{"dataset": upstream_urn, "type": "TRANSFORMED", "auditStamp": audit}],
+        "fineGrainedLineages": [{"upstreamType": "FIELD_SET", "upstreams": [f"urn:li:schemaField:({upstream_urn},{up})"],
+                                 "downstreamType": "FIELD", "downstreams": [f"urn:li:schemaField:({downstream_urn},{down})"]}
+                                for up, down in column_edges]})
+
+
+def scenario_downstream_copies(env, state):
+    """After the upstream's SUCCESS, its downstream copies from DataHub's lineage are listed in the run record and the
+    documentation: a copy with the same column names (degree 1) and a mart whose `contact_mail` a column-level edge
+    feeds from the copy's email (degree 2). With PROPAGATE_DOWNSTREAM (the e2e service has it) tokenize/run is added
+    to exactly those fields, and the copies are tokenized by the same machinery."""
+    upstream = f"{env.prefix}_lineage_src"
+    copy = f"{env.prefix}_lineage_copy"
+    mart = f"{env.prefix}_lineage_mart"
+    env.create_table(upstream)
+    env.create_table(copy)
+    env.sql(f"CREATE TABLE public.{mart} (id bigserial PRIMARY KEY, contact_mail text, region text)")
+    env.sql(f"INSERT INTO public.{mart} (contact_mail, region) SELECT email, city FROM public.{copy}")
+    upstream_urn = env.register_dataset(upstream)
+    copy_urn = env.register_dataset(copy)
+    mart_urn = env.register_dataset(mart, field_paths=["id", "contact_mail", "region"])
+    lineage(env, copy_urn, upstream_urn)
+    lineage(env, mart_urn, copy_urn, [("email", "contact_mail")])
+    env.add_tag(upstream_urn, "tokenize/run")
+    dataset, run = env.wait_for_run(upstream_urn)
+    expect(run["status"] == "SUCCESS", f"upstream run: {run}")
+    status, ledger = env.api("GET", f"/runs/{run['run_id']}")
+    expect(status == 200, f"GET /runs: {status} {ledger}")
+    copies = {c["dataset"]: c for c in ledger["downstream"]["copies"]}
+    expect(set(copies) == {copy_urn, mart_urn}, f"downstream copies: {ledger['downstream']}")
+    expect(sorted(copies[copy_urn]["fields"]) == sorted(PII) and copies[copy_urn]["degree"] == 1, f"the copy: {copies[copy_urn]}")
+    expect(copies[mart_urn]["fields"] == ["contact_mail"] and copies[mart_urn]["degree"] == 2, f"the mart: {copies[mart_urn]}")
+    expect(all(c["propagated"] for c in copies.values()), f"propagated: {copies}")
+    doc = dataset["editableProperties"]["description"]
+    expect("| Downstream copies | 2 downstream dataset(s) may still hold these values" in doc, f"doc: {doc}")
+    # The trigger lands on each field (one MCL per field, as GMS writes them), so the copy may take several runs.
+    def settled(check):
+        def attempt():
+            try:
+                check()
+                return True
+            except Failure:
+                return None
+        return env.wait_for("the propagated runs", attempt)
+    settled(lambda: check_tokenized(env, copy, PII))
+    originals = [row[2] for row in ROWS if row[2]]
+    def mart_tokenized():
+        mails = [row[0] for row in env.sql(f"SELECT contact_mail FROM public.{mart} WHERE contact_mail <> '' ORDER BY id")]
+        expect(mails == [env.expected_token(value) for value in originals], f"the mart's contact_mail: {mails}")
+    settled(mart_tokenized)
+    expect(env.sql(f"SELECT count(DISTINCT region) FROM public.{mart}")[0][0] == "4", "the mart's region is untouched")
+    for urn in (copy_urn, mart_urn):
+        status, listed = env.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=20")
+        statuses = {run["status"] for run in listed["runs"]}
+        expect(status == 200 and "SUCCESS" in statuses and statuses <= {"SUCCESS", "COALESCED", "QUEUED", "RUNNING"}, f"runs on {urn}: {statuses}")

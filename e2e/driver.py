@@ -24,7 +24,7 @@ from security_scenarios import (  # noqa: E402
     all_keys, scenario_key_material_in_logs, scenario_no_secret_leaves, scenario_policy_approval, scenario_policy_denied, scenario_policy_principal,
     scenario_unauthenticated)
 from discovery_scenarios import (  # noqa: E402
-    scenario_field_entity_and_terms, scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers)
+    scenario_downstream_copies, scenario_field_entity_and_terms, scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers)
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
@@ -339,6 +339,7 @@ SCENARIOS = [
     ("discovery", "POST /plan on unlabelled columns proposes exactly the e-mail, card and IBAN columns", scenario_plan_discovers),
     ("field-v2", "a trigger on a v2 field path tokenizes that column only", scenario_field_path_v2),
     ("field-entity", "a trigger on a field's schemaField entity, and DataHub's Email_Address term as PII", scenario_field_entity_and_terms),
+    ("downstream", "downstream copies listed after a SUCCESS (name and column lineage, 2 hops) and propagated", scenario_downstream_copies),
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

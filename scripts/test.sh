@@ -17,9 +17,10 @@ swift_status=0
 swift test --skip-build || swift_status=$?
 
 # The e2e service runs with a policy (e2e/policy.yml) that the policy scenarios exercise, and tags the fields its
-# plans find personal data in (DISCOVERY_TAG_FIELDS), which the discovery scenario checks.
+# plans find personal data in (DISCOVERY_TAG_FIELDS) and propagates triggers to downstream copies
+# (PROPAGATE_DOWNSTREAM), which the discovery and downstream scenarios check.
 # At LOG_LEVEL=trace, so the last scenario can prove no secret reaches its log.
-TOKENIZE_POLICY_FILE="$root/e2e/policy.yml" DISCOVERY_TAG_FIELDS=true LOG_LEVEL=trace .build/debug/tokenize-action serve >.stack/service.log 2>&1 &
+TOKENIZE_POLICY_FILE="$root/e2e/policy.yml" DISCOVERY_TAG_FIELDS=true PROPAGATE_DOWNSTREAM=true LOG_LEVEL=trace .build/debug/tokenize-action serve >.stack/service.log 2>&1 &
 echo $! >.stack/service.pid
 for _ in $(seq 1 100); do
   curl -fsS "$TOKENIZE_ACTION_URL/readyz" >/dev/null 2>&1 && break

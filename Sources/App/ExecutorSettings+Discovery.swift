@@ -5,7 +5,8 @@ import Tokenization
 
 extension RunExecutor.Settings {
     /// The executor's settings with the plan and discovery settings of `runs` (`PLAN_TAG`, `SAMPLE_ROWS`,
-    /// `SAMPLE_THRESHOLD`, `DISCOVERY_IN_RUNS`, `PLAN_COUNT_ROWS`).
+    /// `SAMPLE_THRESHOLD`, `DISCOVERY_IN_RUNS`, `DISCOVERY_TAG_FIELDS`, `PLAN_COUNT_ROWS`, `PII_GLOSSARY_TERMS`) and the
+    /// downstream settings (`LINEAGE_DEPTH`, `PROPAGATE_DOWNSTREAM`).
     init(
         defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN, verifySample: Int, progressLogInterval: Duration,
         progressDataHubInterval: Duration, discovery runs: RunSettings
@@ -18,6 +19,8 @@ extension RunExecutor.Settings {
         sampleThreshold = runs.sampleThreshold
         discoveryInRuns = runs.discoveryInRuns
         discoveryTagFields = runs.discoveryTagFields
+        lineageDepth = runs.lineageDepth
+        propagateDownstream = runs.propagateDownstream
         if let terms = runs.piiGlossaryTerms { piiGlossaryTerms = terms }
         planCountRows = runs.planCountRows
     }

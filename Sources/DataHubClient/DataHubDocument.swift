@@ -11,6 +11,7 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
     case upsertStructuredProperties = "tokenizeUpsertStructuredProperties"
     case scrollTaggedDatasets = "tokenizeScrollTaggedDatasets"
     case userGroups = "tokenizeUserGroups"
+    case downstreamLineage = "tokenizeDownstreamLineage"
 
     /// The operation name (also sent as `operationName`).
     public var operationName: String { rawValue }
@@ -77,6 +78,25 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
                   corpUser(urn: $urn) {
                     relationships(input: {types: ["IsMemberOfGroup", "IsMemberOfNativeGroup"], direction: OUTGOING, start: $start, count: $count}) {
                       start count total relationships { entity { urn } }
+                    }
+                  }
+                }
+                """
+        case .downstreamLineage:
+            // Downstream datasets up to a degree, with their fields and the column-level lineage they record.
+            return """
+                query tokenizeDownstreamLineage($input: SearchAcrossLineageInput!) {
+                  searchAcrossLineage(input: $input) {
+                    start count total
+                    searchResults {
+                      degree
+                      entity {
+                        urn type
+                        ... on Dataset {
+                          schemaMetadata { fields { fieldPath } }
+                          fineGrainedLineages { upstreams { urn path } downstreams { urn path } }
+                        }
+                      }
                     }
                   }
                 }

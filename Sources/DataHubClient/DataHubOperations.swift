@@ -3,7 +3,7 @@ import Synchronization
 
 /// The DataHub operations a run uses, over GraphQL.
 public struct DataHubOperations: DataHubCatalog {
-    private let client: DataHubGraphQLClient
+    let client: DataHubGraphQLClient
     /// Entities known to exist, so tags and the property are checked once per process.
     private let knownEntities = KnownEntities()
 

@@ -98,6 +98,8 @@ public protocol DataHubCatalog: Sendable {
     /// Sets the dataset's UI description, carrying the editable name over (the update replaces both).
     func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError)
     func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError)
+    /// Datasets downstream of `urn` in DataHub's lineage, up to `depth` hops, with their fields and column lineage.
+    func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset]
     /// Whether GMS answers.
     func ping() async -> Bool
 }

@@ -117,9 +117,9 @@ enum Migrations {
             version: 5, description: "progress of a running run (percent, pace, time left)",
             statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN progress jsonb"]),
         Migration(
-            version: 6, description: "plans (dry runs): their findings; their rows have kind 'plan'",
+            version: 6, description: "plans (dry runs) and their findings (kind 'plan'); downstream copies after a run; attempts in progress",
             statements: [
-                "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb"
+                "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb, ADD COLUMN downstream jsonb, ADD COLUMN attempting boolean NOT NULL DEFAULT false"
             ]),
         Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",

@@ -47,11 +47,19 @@ public struct PostgresRunStore: RunStore {
                 binds.append(merged.tagTriggered)
                 binds.append(merged.mode.rawValue)
                 binds.append(merged.requestedBy)
+                // Only while no attempt has begun (`beginAttempt` takes the row lock this re-checks): else a new run.
                 let update = """
                     UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, requested_by = $5, updated_at = now()
-                    WHERE run_id = $1::uuid
+                    WHERE run_id = $1::uuid AND NOT attempting AND status = 'QUEUED' RETURNING 1
                     """
-                try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
+                var updated = false
+                for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger) { updated = true }
+                guard updated else {
+                    let inserted = try await insert(newRow, connection)
+                    let outcome = EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
+                    try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
+                    return outcome
+                }
                 let outcome = EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
                 try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
                 return outcome
@@ -155,6 +163,20 @@ public struct PostgresRunStore: RunStore {
 
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
         try await client.query(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
+    }
+
+    public func beginAttempt(_ run: RunRecord) async throws -> RunRecord {
+        var binds = PostgresBindings()
+        binds.append(run.runID)
+        binds.append(owner)
+        let sql = """
+            UPDATE tokenize_action.runs SET attempts = attempts + 1, started_at = coalesce(started_at, now()), owner = $2, attempting = true, updated_at = now()
+            WHERE run_id = $1::uuid RETURNING \(RunRow.columns)
+            """
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            return try RunRow.decode(row)
+        }
+        throw PostgresFailure(.statement, "run \(run.runID) is not in the ledger")
     }
 
     public func saveProgress(runID: String, _ progress: RunProgress) async throws {

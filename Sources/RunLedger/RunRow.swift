@@ -9,7 +9,7 @@ enum RunRow {
     static let columns = """
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
-        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text, downstream::text, attempting
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
 
@@ -35,8 +35,10 @@ enum RunRow {
             approvedBy: try value(26), approvedAt: try value(27),
             verification: try value(28, String?.self).map { try decoder.decode(VerificationReport.self, from: Data($0.utf8)) },
             residue: try value(29, String?.self).map { try decoder.decode(Residue.self, from: Data($0.utf8)) },
-            progress: try value(30, String?.self).flatMap { try? decoder.decode(RunProgress.self, from: Data($0.utf8)) }, plan: try value(31, String?.self).flatMap { try? decoder.decode(PlanReport.self, from: Data($0.utf8)) }, createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
-            writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)))
+            progress: try value(30, String?.self).flatMap { try? decoder.decode(RunProgress.self, from: Data($0.utf8)) }, plan: try value(31, String?.self).flatMap { try? decoder.decode(PlanReport.self, from: Data($0.utf8)) },
+            downstream: try value(32, String?.self).flatMap { try? decoder.decode(DownstreamReport.self, from: Data($0.utf8)) }, createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
+            writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)),
+            attemptInProgress: try value(33))
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
@@ -78,7 +80,7 @@ enum RunRow {
             schemes = $7::jsonb, rows_updated = greatest(rows_updated, $8), batches = greatest(batches, $9),
             planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
             finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
-            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb,
+            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb, downstream = $24::jsonb, attempting = false,
             progress = CASE WHEN $2 = 'RUNNING' THEN progress END, updated_at = now()
         WHERE run_id = $1::uuid
         """
@@ -108,6 +110,7 @@ enum RunRow {
         binds.append(record.verification.map(json))
         binds.append(record.residue.map(json))
         binds.append(record.plan.map(json))
+        binds.append(record.downstream.map(json))
         return binds
     }
 }

@@ -21,6 +21,8 @@ public struct RunEvent: Sendable, Equatable {
         case verified
         /// What the clean-up did and what may still hold old values.
         case cleaned
+        /// Downstream copies found in DataHub's lineage after a SUCCESS, and the triggers propagated to them.
+        case downstream
         /// The run's status and details.
         case finished
         /// A DataHub write-back attempt and its outcome.

@@ -37,7 +37,11 @@ extension RunExecutor {
         }
         let verb = mode == .rekey ? "rekeyed" : "tokenized"
         let place = outcome.pushedDown ? "in the database" : "in the service"
-        let details = "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        var details = "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        if report.plaintext == 0, settings.lineageDepth > 0 {
+            record.downstream = try await downstreamCopies(of: record, logger: logger)
+            if let sentence = record.downstream?.sentence { details += "; \(sentence)" }
+        }
         return try await finish(record, report.plaintext > 0 ? .incomplete : .success, details: details, logger)
     }
 

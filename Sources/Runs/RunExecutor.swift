@@ -46,6 +46,10 @@ public struct RunExecutor: Sendable {
         public var discoveryInRuns = false
         /// Whether a plan tags the fields sampling found personal data in, `pii:<kind>` (`DISCOVERY_TAG_FIELDS`).
         public var discoveryTagFields = false
+        /// How many lineage hops a SUCCESS looks downstream for copies (`LINEAGE_DEPTH`; 0: not at all).
+        public var lineageDepth = 3
+        /// Whether the service adds the trigger to downstream copies itself, where the policy allows (`PROPAGATE_DOWNSTREAM`).
+        public var propagateDownstream = false
         /// Glossary term names that mark a field as personal data (`PII_GLOSSARY_TERMS`).
         public var piiGlossaryTerms = ColumnResolver.defaultPIIGlossaryTerms
         /// A plan counts every row up to this many estimated rows; above, it estimates from the sample (`PLAN_COUNT_ROWS`).
@@ -100,11 +104,10 @@ public struct RunExecutor: Sendable {
         var logger = self.logger
         logger[metadataKey: "run_id"] = "\(record.runID)"
         logger[metadataKey: "dataset"] = "\(record.dataset)"
-        record.attempts += 1
-        if record.startedAt == nil { record.startedAt = Date() }
-        logger.info(record.attempts == 1 ? "run started" : "run resumed", metadata: ["attempt": "\(record.attempts)"])
         do {
-            try await store.save(record, retryIn: nil)
+            // The ledger's row, with every request merged into it so far; none merges into it from now on.
+            record = try await store.beginAttempt(record)
+            logger.info(record.attempts == 1 ? "run started" : "run resumed", metadata: ["attempt": "\(record.attempts)"])
             let dataset = try DatasetURN(record.dataset)
             guard let warehouse = warehouses[dataset.platform] else {
                 throw RunError(

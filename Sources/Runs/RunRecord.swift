@@ -47,6 +47,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var progress: RunProgress?
     /// A plan's findings (plan runs only).
     public var plan: PlanReport?
+    /// After a SUCCESS: downstream datasets (DataHub lineage) that may still hold the values.
+    public var downstream: DownstreamReport?
+    /// An attempt began and has not saved its outcome yet (`RunStore.beginAttempt`): no request merges into it.
+    public var attemptInProgress = false
     /// The approver, when the policy asked for one and they approved (`approval` rules).
     public var approvedBy: String?
     public var approvedAt: Date?
@@ -71,7 +75,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case coalescedInto = "coalesced_into"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
-        case verification, residue, progress, plan
+        case verification, residue, progress, plan, downstream
+        case attemptInProgress = "attempt_in_progress"
         case createdAt = "created_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -83,8 +88,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
-        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack()
+        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil, downstream: DownstreamReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack(),
+        attemptInProgress: Bool = false
     ) {
+        self.attemptInProgress = attemptInProgress
         self.runID = runID
         self.dataset = dataset
         self.scope = scope
@@ -109,6 +116,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.residue = residue
         self.progress = progress
         self.plan = plan
+        self.downstream = downstream
         self.createdAt = createdAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt

@@ -53,6 +53,10 @@ public protocol RunStore: Sendable {
     func nextWork(dataset: String) async throws -> RunWork?
     /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).
     func save(_ record: RunRecord, retryIn: Duration?) async throws
+    /// Starts an attempt of `run`: one more attempt and its start time, recorded atomically, and the ledger's row
+    /// returned, so a request merged into the queued run up to this moment is part of the attempt (and none merges
+    /// until the attempt's record is saved again: `EnqueuePlan` merges only into runs no attempt is working on).
+    func beginAttempt(_ run: RunRecord) async throws -> RunRecord
     /// Saves a running run's progress (rows, batches, last key, pace) alone.
     func saveProgress(runID: String, _ progress: RunProgress) async throws
     /// The newest tokenizing run of a dataset: not a COALESCED request, a verification or a plan.
@@ -96,8 +100,12 @@ public enum EnqueuePlan: Sendable, Equatable {
     public static func decide(_ request: RunRequest, openRuns: [RunRecord]) -> EnqueuePlan {
         // A plan and a run never merge: a plan writes no row, and a run is never shrunk into a plan.
         let openRuns = openRuns.filter { $0.scope.planOnly == request.scope.planOnly }
-        if let queued = openRuns.first(where: { $0.status == .queued && $0.columns.isEmpty }) { return .merge(into: queued) }
-        if let covering = openRuns.first(where: { $0.scope.covers(request.scope) }) { return .coalesce(into: covering) }
+        // Only a queued run no attempt is working on takes more scope: an attempt works on the scope it began with.
+        if let queued = openRuns.first(where: { $0.status == .queued && $0.columns.isEmpty && !$0.attemptInProgress }) { return .merge(into: queued) }
+        // A run that stands for a tag may end STALE when the tag is gone: it covers only requests that do too.
+        if let covering = openRuns.first(where: { $0.scope.covers(request.scope) && (request.isTagTrigger || !$0.tagTriggered) }) {
+            return .coalesce(into: covering)
+        }
         return .queue
     }
 

@@ -95,6 +95,7 @@ public struct WriteBackPolicy: Sendable {
             lines.append("| Verified | \(cell(verification.summary)); \(RunRecord.utcString(verification.verifiedAt)) |")
         }
         if let residue = record.residue { lines.append("| Old values | \(cell(residue.sentence)) |") }
+        if let downstream = record.downstream?.sentence { lines.append("| Downstream copies | \(cell(downstream)) |") }
         if record.status == .failed {
             lines.append("| Error | \(cell(record.details)) |")
         } else if record.status == .rejected {

@@ -170,6 +170,8 @@ public struct AppConfiguration: Sendable {
         settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
         settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
         settings.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: false)
+        settings.lineageDepth = try env.integer("LINEAGE_DEPTH", default: 3, range: 0...10)
+        settings.propagateDownstream = try env.flag("PROPAGATE_DOWNSTREAM", default: false)
         if let terms = env["PII_GLOSSARY_TERMS"] {
             settings.piiGlossaryTerms = Set(terms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }

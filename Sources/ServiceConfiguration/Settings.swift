@@ -135,6 +135,10 @@ public struct RunSettings: Sendable, Equatable {
     public var discoveryInRuns = false
     /// `DISCOVERY_TAG_FIELDS` (false): a plan tags the fields sampling found personal data in, `pii:<kind>`.
     public var discoveryTagFields = false
+    /// `LINEAGE_DEPTH` (3; 0 turns it off): how many lineage hops a SUCCESS looks downstream for copies.
+    public var lineageDepth = 3
+    /// `PROPAGATE_DOWNSTREAM` (false): add `tokenize/run` to downstream copies' fields, where the policy allows it.
+    public var propagateDownstream = false
     /// `PII_GLOSSARY_TERMS` (comma-separated; default: PII, Sensitive and the terms DataHub's classifier writes): glossary
     /// terms that mark a field as personal data, like a `pii` tag.
     public var piiGlossaryTerms: Set<String>? = nil

@@ -54,11 +54,13 @@ private struct Dawdle: ProgressSink {
                 (error as? WarehouseError)?.code == .interrupted && (error as? WarehouseError)?.isTransient == true
             }
             let interrupted = try #require(sink.seen.withLock { $0.last })
-            #expect(interrupted.batches == 3 && interrupted.rowsUpdated == 19 && interrupted.lastKey == "21")
+            // siv batches read only rows that may need a token (the NULLs of every tenth row are skipped in SQL).
+            let expected = scheme == .siv ? (rows: 21, lastKey: "23", batches: 13) : (rows: 19, lastKey: "21", batches: 15)
+            #expect(interrupted.batches == 3 && interrupted.rowsUpdated == expected.rows && interrupted.lastKey == expected.lastKey)
             let resumedSink = StopAfter(after: .max, stop: StopSignal())
             let outcome = try await warehouse.run(description, plans(scheme, "email"), runID: runID, progress: resumedSink)
             #expect(resumedSink.seen.withLock { $0.first } == interrupted, "the second attempt starts where the first committed")
-            #expect(outcome.rowsUpdated == 90 && outcome.batches >= 15)
+            #expect(outcome.rowsUpdated == 90 && outcome.batches >= expected.batches)
             #expect(try await warehouse.run(description, plans(scheme, "email")).rowsUpdated == 0)
             try await execute(client, "DROP TABLE public.\(table)")
         }

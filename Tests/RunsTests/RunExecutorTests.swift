@@ -105,6 +105,7 @@ import WarehouseKit
         run.columns = ["city"]
         run.schemes = ["city": .siv]
         run.status = .running
+        try await harness.store.save(run, retryIn: nil)  // as the interrupted attempt left it in the ledger
         guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
             Issue.record("not finished")
             return
@@ -129,5 +130,23 @@ import WarehouseKit
 
     @Test func inMemoryStoreApprovals() async throws {
         try await RunStoreConformance.approvals(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
+    }
+}
+
+/// Requests that arrive while a run's attempt begins are never lost: merged before it, part of it; after it, a run
+/// of their own.
+@Suite struct MergeRaceTests {
+    @Test func aRequestArrivingAfterAnAttemptBeganGetsItsOwnRun() async throws {
+        let harness = Harness()
+        let first = try await harness.store.enqueue(try harness.request(scope: RunScope(triggerFields: ["email"]), offset: 1)).run
+        let merged = try await harness.store.enqueue(try harness.request(scope: RunScope(triggerFields: ["phone"]), offset: 2))
+        #expect(merged.kind == .merged && merged.run.runID == first.runID)
+        let begun = try await harness.store.beginAttempt(first)
+        #expect(begun.scope.triggerFields == ["email", "phone"] && begun.attempts == 1, "a merge before the attempt is part of it")
+        let late = try await harness.store.enqueue(try harness.request(scope: RunScope(triggerFields: ["city"]), offset: 3))
+        #expect(late.kind == .queued && late.run.runID != first.runID, "while an attempt works, a request is not merged into it: \(late.kind)")
+        try await harness.store.save(begun, retryIn: nil)  // the attempt ended (postponed): merging is safe again
+        let afterwards = try await harness.store.enqueue(try harness.request(scope: RunScope(triggerFields: ["id"]), offset: 4))
+        #expect(afterwards.kind == .merged && afterwards.run.runID == first.runID)
     }
 }

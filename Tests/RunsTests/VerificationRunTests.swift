@@ -60,7 +60,7 @@ import WarehouseKit
         let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
         _ = await harness.executor.attempt(run, stop: StopSignal())
         var events = try await harness.store.events(runID: run.runID)
-        #expect(events.map(\.kind) == ["requested", "resolved", "batches", "verified", "cleaned", "finished"])
+        #expect(events.map(\.kind) == ["requested", "resolved", "batches", "verified", "cleaned", "downstream", "finished"])
         #expect(AuditChain.problems(events).isEmpty)
         #expect(events[1].data.contains("tagged as PII") || events[1].data.contains("looks personal"))
         events[3].data = events[3].data.replacingOccurrences(of: "\"plaintext\":\"0\"", with: "\"plaintext\":\"9\"")

@@ -14,6 +14,9 @@ public final class InMemoryCatalog: DataHubCatalog {
         public var groupLookups = 0
         /// Thrown by every call while set.
         public var failure: DataHubError?
+        /// Lineage: the upstream datasets of each dataset, and the column-level edges into it.
+        public var upstreams: [String: [String]] = [:]
+        public var fieldEdges: [String: [DownstreamDataset.FieldEdge]] = [:]
     }
 
     public let state = Mutex(State())
@@ -108,6 +111,28 @@ public final class InMemoryCatalog: DataHubCatalog {
 
     public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
         try mutate("upsertStructuredProperties") { $0.properties[datasetURN, default: [:]][propertyID] = value }
+    }
+
+    /// Breadth-first over `upstreams`, as DataHub's lineage search counts degrees (the shortest path).
+    public func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset] {
+        try read { state in
+            var degrees: [String: Int] = [urn: 0]
+            var frontier = [urn]
+            var found: [DownstreamDataset] = []
+            for degree in 1...max(1, depth) where depth > 0 {
+                var next: [String] = []
+                for (downstream, ups) in state.upstreams.sorted(by: { $0.key < $1.key }) where degrees[downstream] == nil && ups.contains(where: frontier.contains) {
+                    degrees[downstream] = degree
+                    next.append(downstream)
+                    found.append(
+                        DownstreamDataset(
+                            urn: downstream, degree: degree, fieldPaths: state.datasets[downstream]?.fields.map(\.fieldPath) ?? [],
+                            edges: state.fieldEdges[downstream] ?? []))
+                }
+                frontier = next
+            }
+            return found
+        }
     }
 
     public func ping() async -> Bool { true }

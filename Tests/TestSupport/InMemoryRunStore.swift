@@ -105,10 +105,23 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
+    public func beginAttempt(_ run: RunRecord) async throws -> RunRecord {
+        try check()
+        return state.withLock { state in
+            var current = state.runs[run.runID] ?? run
+            current.attempts += 1
+            current.attemptInProgress = true
+            if current.startedAt == nil { current.startedAt = Date() }
+            state.runs[run.runID] = current
+            return current
+        }
+    }
+
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
         try check()
         state.withLock { state in
             var saved = record
+            saved.attemptInProgress = false
             if let existing = state.runs[record.runID] {
                 saved.rowsUpdated = max(existing.rowsUpdated, record.rowsUpdated)
                 saved.batches = max(existing.batches, record.batches)

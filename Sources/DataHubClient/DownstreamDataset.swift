@@ -1,0 +1,73 @@
+import JSON
+
+/// A dataset downstream of another in DataHub's lineage, as far as copies of values are concerned.
+public struct DownstreamDataset: Sendable, Equatable {
+    /// A column-level lineage edge into this dataset: `upstream` field of `upstreamDataset` → `downstreamField` here.
+    public struct FieldEdge: Sendable, Equatable, Hashable {
+        public var upstreamDataset: String
+        public var upstreamField: String
+        public var downstreamField: String
+
+        public init(upstreamDataset: String, upstreamField: String, downstreamField: String) {
+            self.upstreamDataset = upstreamDataset
+            self.upstreamField = upstreamField
+            self.downstreamField = downstreamField
+        }
+    }
+
+    public var urn: String
+    /// Hops from the dataset lineage was asked for (1: a direct copy).
+    public var degree: Int
+    public var fieldPaths: [String]
+    public var edges: [FieldEdge]
+
+    public init(urn: String, degree: Int, fieldPaths: [String], edges: [FieldEdge] = []) {
+        self.urn = urn
+        self.degree = degree
+        self.fieldPaths = fieldPaths
+        self.edges = edges
+    }
+}
+
+extension DataHubOperations {
+    /// The datasets downstream of `urn` up to `depth` hops (`searchAcrossLineage`, DOWNSTREAM, paged), with their
+    /// fields and column-level lineage.
+    public func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset] {
+        guard depth > 0 else { return [] }
+        let degrees: [JSONValue] = (1...min(depth, 3)).map { $0 == 3 ? "3+" : .string("\($0)") }
+        var found: [DownstreamDataset] = []
+        var start = 0
+        for _ in 0..<100 {
+            let input: JSONValue = [
+                "urn": .string(urn), "direction": "DOWNSTREAM", "types": ["DATASET"], "query": "*", "start": .number(Double(start)),
+                "count": .number(100), "orFilters": [["and": [["field": "degree", "condition": "EQUAL", "values": .array(degrees)]]]],
+            ]
+            let data = try await client.execute(.downstreamLineage, variables: ["input": input])
+            let page = data["searchAcrossLineage"]
+            let results = page?["searchResults"]?.array ?? []
+            for result in results {
+                guard let entity = result["entity"], let downstream = entity["urn"]?.string, downstream.hasPrefix("urn:li:dataset:") else { continue }
+                let degree = Int(result["degree"]?.number ?? 1)
+                guard degree <= depth else { continue }
+                let fields = (entity["schemaMetadata"]?["fields"]?.array ?? []).compactMap { $0["fieldPath"]?.string }
+                var edges: [DownstreamDataset.FieldEdge] = []
+                for lineage in entity["fineGrainedLineages"]?.array ?? [] {
+                    let ups = (lineage["upstreams"]?.array ?? []).compactMap { ref in ref["urn"]?.string.flatMap { u in ref["path"]?.string.map { (u, $0) } } }
+                    let downs = (lineage["downstreams"]?.array ?? []).compactMap { ref -> String? in
+                        guard ref["urn"]?.string == downstream else { return nil }
+                        return ref["path"]?.string
+                    }
+                    for (upstreamDataset, upstreamField) in ups {
+                        for field in downs {
+                            edges.append(.init(upstreamDataset: upstreamDataset, upstreamField: upstreamField, downstreamField: field))
+                        }
+                    }
+                }
+                found.append(DownstreamDataset(urn: downstream, degree: degree, fieldPaths: fields, edges: edges))
+            }
+            start += results.count
+            guard !results.isEmpty, start < Int(page?["total"]?.number ?? 0) else { break }
+        }
+        return found
+    }
+}
