@@ -86,6 +86,35 @@ private final class RecordingRouter: KafkaMessageRouter, Sendable {
         #expect(try await committedOffset(cluster, group: "g-filter") == 200)
     }
 
+    /// A burst of 50,000 irrelevant events over 4 partitions, then one trigger: the trigger is acted on, and every
+    /// partition's offset is committed up to its end (nothing before the trigger is skipped or left uncommitted).
+    @Test func aTriggerAfterFiftyThousandIrrelevantEventsIsActedOnAndEveryOffsetCommitted() async throws {
+        let cluster = try MockKafkaCluster(topics: [("mcl", 4)])
+        let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"])
+        for index in 0..<50_000 {
+            try producer.produce(topic: "mcl", partition: Int32(index % 4), key: nil, value: Array("irrelevant event \(index)".utf8))
+        }
+        try producer.produce(topic: "mcl", partition: 2, key: nil, value: Array("!trigger".utf8))
+        try producer.flush()
+        let ends: [Int32: Int64] = [0: 12_500, 1: 12_500, 2: 12_501, 3: 12_500]
+        let router = RecordingRouter(routeAll: false)
+        let service = try consumer(cluster, group: "g-burst", router: router)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for await offset in router.started.stream where offset == 12_500 { break }
+            try await Task.sleep(for: .seconds(2))  // the last offsets are stored and auto-committed
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(router.handled.withLock { $0 } == [12_500])
+        let probe = try consumer(cluster, group: "g-burst", router: RecordingRouter())
+        let partitions = (0..<4).map { TopicPartition(topic: "mcl", partition: Int32($0)) }
+        var committed: [TopicPartition: Int64] = [:]
+        for _ in 0..<4 where committed.count < 4 { committed = await probe.committedOffsets(partitions) }
+        for partition in partitions { #expect(committed[partition] == ends[partition.partition], "partition \(partition.partition)") }
+    }
+
     /// The group's committed offset of `mcl` partition 0, read by a fresh member. The mock cluster may keep a group
     /// whose last member just left busy for about `session.timeout.ms` (its rebalance delay), so one lookup can
     /// time out under load: ask up to four times before concluding nothing was committed.
