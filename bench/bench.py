@@ -4,7 +4,7 @@
 Not a test: it prints, and never fails on time. Each figure is min / median / max over --rounds interleaved rounds
 (the reference and the service alternate, so a busy moment hurts both), with the service's CPU seconds and peak RSS.
 Sections (--only): tokenize (1M rows × 2 columns per scheme vs one in-database UPDATE; idempotent re-runs vs a
-scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), startup,
+scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), latency-backlog (the same behind a burst of --backlog MCLs), startup,
 tokens (CPU per token of each in-service scheme, and one batch's decisions on one core vs every core: token-bench).
 """
 import argparse
@@ -131,6 +131,47 @@ class Bench:
             process.wait(60)
         self.report("tag → SUCCESS (written back), 1,000 rows", measured)
 
+    def latency_backlog(self):
+        """Tag → SUCCESS when the tag's MCL lands right behind an ingestion burst of --backlog irrelevant MCLs: the
+        service consumes the benchmark topic (17 partitions), the burst is produced, then the trigger (keyed by its URN,
+        as GMS keys it), and the clock runs from the trigger's delivery to the SUCCESS written back."""
+        import consumer_bench
+        from harness import produce
+        bootstrap, topic = self.args.bench_kafka, self.args.bench_topic
+        if not bootstrap:
+            print("latency-backlog: skipped (no --bench-kafka)")
+            return
+        rounds = max(1, self.args.rounds)
+        print(f"latency-backlog: tag → SUCCESS behind a burst of {self.args.backlog:,} MCLs, {rounds} rounds", flush=True)
+        burst = consumer_bench.backlog(self.args.backlog, seed=11)
+        process, url, _ = self.serve(KAFKA_BOOTSTRAP_SERVERS=bootstrap, KAFKA_MCL_TOPIC=topic)
+        headers = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}
+        measured = Measured()
+        try:
+            time.sleep(6)  # the consumer joins its group (latest offsets)
+            for round_ in range(rounds):
+                name = f"bench_backlog_latency_{round_}"
+                urn = self.table(name, 1000)
+                self.datahub.add_tag(urn, "tokenize/run")  # DataHub carries the tag (its own MCL goes to the stack's topic)
+                before = consumer_count = consumer_bench.consumed_count(url)
+                produce(bootstrap, topic, burst, compression_type="snappy", linger_ms=50, batch_size=1_000_000)
+                produce(bootstrap, topic, [consumer_bench.trigger_mcl(urn)])
+                started = time.time()
+                behind = self.args.backlog - (consumer_bench.consumed_count(url) - before)
+
+                def done():
+                    runs = http("GET", f"{url}/runs?dataset={urlquote(urn)}", headers=headers)[1].get("runs", [])
+                    return any(r["status"] == "SUCCESS" and r["write_back"]["state"] == "done" for r in runs)
+                wait_for("SUCCESS", done, timeout=300, interval=0.02)
+                measured.add(time.time() - started)
+                print(f"   round {round_ + 1}: {measured.seconds[-1]:.2f} s ({behind:,.0f} burst messages not yet consumed when the "
+                      f"trigger was delivered; {consumer_count:,.0f} consumed before the burst)", flush=True)
+                self.stack.sql(f"DROP TABLE public.{name}")
+        finally:
+            process.terminate()
+            process.wait(60)
+        self.report(f"tag → SUCCESS (written back), 1,000 rows, behind a burst of {self.args.backlog:,} MCLs", measured)
+
     def startup(self):
         print(f"startup: exec → /readyz 200, {self.args.rounds} rounds", flush=True)
         measured = Measured()
@@ -197,7 +238,8 @@ def main():
     parser.add_argument("--bench-kafka", help="bootstrap of a broker holding the benchmark topic (scripts/bench.sh starts one)")
     parser.add_argument("--bench-topic", default="bench-mcl")
     parser.add_argument("--latency-rounds", type=int, default=9)
-    parser.add_argument("--only", default="tokenize,consumer,latency,startup,tokens")
+    parser.add_argument("--only", default="tokenize,consumer,latency,latency-backlog,startup,tokens")
+    parser.add_argument("--actions-python", help="python of a venv with acryl-datahub-actions (scripts/bench.sh makes .tools/actions-venv)")
     parser.add_argument("--token-bench", help="the token-bench executable (a release build); default: beside --binary")
     parser.add_argument("--token-values", type=int, default=200_000, help="values per round of the per-token benchmark")
     args = parser.parse_args()
@@ -208,7 +250,7 @@ def main():
         if section == "consumer":
             consumer_bench.run(bench)
         else:
-            getattr(bench, section)()
+            getattr(bench, section.replace("-", "_"))()
     bench.print_table()
     bench.print_tokens()
 

@@ -14,6 +14,24 @@ from measure import Measured, free_port_url, ready, spread
 from harness import produce, wait_for
 
 
+def trigger_mcl(urn, tag="urn:li:tag:tokenize/run", schema_id=18):
+    """The MCL GMS emits when a steward adds `tag` to a dataset in the UI (globalTags, no previous tags)."""
+    import fastavro
+    from mcl_schemas import CURRENT
+    now = int(time.time() * 1000)
+    record = {"auditHeader": None, "entityType": "dataset", "entityUrn": urn, "entityKeyAspect": None, "changeType": "UPSERT",
+              "aspectName": "globalTags", "aspect": {"value": ('{"tags":[{"tag":"%s"}]}' % tag).encode(), "contentType": "application/json"},
+              "systemMetadata": {"lastObserved": now, "runId": "no-run-id-provided", "lastRunId": "no-run-id-provided", "pipelineName": None,
+                                 "registryName": None, "registryVersion": None, "properties": None, "version": "1", "schemaVersion": None,
+                                 "aspectCreated": None, "aspectModified": None},
+              "headers": None, "previousAspectValue": None, "previousSystemMetadata": None,
+              "created": {"time": now, "actor": "urn:li:corpuser:datahub", "impersonator": None, "message": None}}
+    buffer = io.BytesIO()
+    buffer.write(b"\x00" + struct.pack(">I", schema_id))
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(CURRENT), record)
+    return urn.encode(), buffer.getvalue()
+
+
 def backlog(count, schema_id=18, seed=7):
     import fastavro
     from mcl_schemas import CURRENT
@@ -131,6 +149,55 @@ def service_consumer(bench, bootstrap, topic, marks):
         process.wait(60)
 
 
+def python_actions(bench, bootstrap, topic, marks, filtered):
+    """The official DataHub Actions framework (acryl-datahub-actions, in its own venv) consuming the same backlog with
+    a no-op action: unfiltered, or with an event_type filter on dataset globalTags MCLs, which its Kafka source applies
+    before deserializing (`enable_mcl_pre_deserialization_filter`). Its pace comes from its group's committed offsets
+    (committed every 100 ms), from the first commit to the end of every partition."""
+    import tempfile
+    python = bench.args.actions_python
+    group = f"bench-actions-{time.time_ns()}"
+    pipeline = {
+        "name": group,
+        "source": {"type": "kafka", "config": {
+            "connection": {"bootstrap": bootstrap, "schema_registry_url": os.environ.get("SCHEMA_REGISTRY_URL") or os.environ["DATAHUB_GMS_URL"] + "/schema-registry/api",
+                           "consumer_config": {"auto.offset.reset": "earliest"}},
+            "topic_routes": {"mcl": topic}, "async_commit_enabled": True, "async_commit_interval": 100}},
+        "action": {"type": "actions_noop:NoopAction"},
+    }
+    if filtered:
+        pipeline["filters"] = [{"type": "event_type", "config": {"filter": {
+            "MetadataChangeLogEvent_v1": {"event": [{"entityType": "dataset", "aspectName": "globalTags"}]}}}}]
+    import json
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as config:
+        json.dump(pipeline, config)  # YAML is a superset of JSON
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.abspath(__file__)))
+    cli = os.path.join(os.path.dirname(python), "datahub")
+    process = subprocess.Popen([cli, "actions", "-c", config.name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        partitions = list(marks)
+        high = sum(h for _, h in marks.values())
+        low = sum(lo for lo, _ in marks.values())
+        first = first_count = None
+        deadline = time.time() + 1800
+        while time.time() < deadline:
+            count = committed(bootstrap, topic, group, partitions)
+            now = time.time()
+            if count > low and first is None:
+                first, first_count = now, count
+            if count >= high:
+                cpu = process_cpu(process.pid)
+                return max(now - first, 0.001) * (high - low) / max(high - first_count, 1), cpu, process_peak_rss_kib(process.pid)
+            if process.poll() is not None:
+                raise RuntimeError(f"datahub actions exited with {process.returncode}")
+            time.sleep(0.1)
+        raise RuntimeError("datahub actions did not reach the end of the backlog in 30 minutes")
+    finally:
+        process.terminate()
+        process.wait(60)
+        os.unlink(config.name)
+
+
 class Rate(Measured):
     """Seconds to drain the backlog, shown as events per second."""
 
@@ -157,8 +224,15 @@ def run(bench):
     kept = sum(high - low for low, high in marks.values())
     print(f"   the broker keeps {kept:,} messages in {len(marks)} partitions", flush=True)
     service, bare, working = Rate(kept), Rate(kept), Rate(kept)
+    actions = {True: Rate(kept), False: Rate(kept)} if args.actions_python else {}
     binary = bare_consumer_binary()
     for round_ in range(args.rounds):
+        for filtered, rate in actions.items():
+            seconds, cpu, rss = python_actions(bench, bootstrap, args.bench_topic, marks, filtered)
+            rate.seconds.append(seconds)
+            rate.cpu.append(cpu)
+            rate.rss_kib.append(rss)
+            print(f"   round {round_ + 1}: DataHub Actions ({'filtered' if filtered else 'unfiltered'}) {kept / seconds:,.0f}/s (CPU {cpu:.1f} s)", flush=True)
         for reference, work in ((bare, 0), (working, 8)):
             seconds, cpu = bare_consumer(binary, bootstrap, args.bench_topic, kept, work)
             reference.seconds.append(seconds)
@@ -172,3 +246,6 @@ def run(bench):
     what = f"MCL backlog of {kept:,} (95 % irrelevant, 2–10 KB, snappy)"
     bench.report(what, service, "a bare librdkafka consumer (bench/bare_consumer.c, same librdkafka)", bare)
     bench.report(what, service, "the same bare consumer spending 8 µs per message", working)
+    for filtered, rate in actions.items():
+        mode = "with its early event_type filter" if filtered else "unfiltered"
+        bench.report(what, service, f"the Python DataHub Actions framework (acryl-datahub-actions 1.7.0.17, no-op action), {mode}", rate)

@@ -12,6 +12,11 @@ swift build --product tokenize-action
 swift build --product mock-kafka-broker
 scripts/stack.sh down >/dev/null
 scripts/stack.sh up
+# The reference framework for the consumer rows: the official Python DataHub Actions, pinned, in its own venv.
+if [ ! -x .tools/actions-venv/bin/datahub ]; then
+  python3 -m venv .tools/actions-venv
+  .tools/actions-venv/bin/pip install -q -r bench/actions-requirements.txt
+fi
 bench_dir=$(mktemp -d)
 .build/debug/mock-kafka-broker --topic bench-mcl:17 --bootstrap-file "$bench_dir/bootstrap" >"$bench_dir/broker.log" 2>&1 &
 broker=$!
@@ -20,4 +25,5 @@ for _ in $(seq 1 100); do [ -s "$bench_dir/bootstrap" ] && break; sleep 0.1; don
 # shellcheck disable=SC1091
 source .stack/env
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(swift --version 2>/dev/null | head -1)"
-.venv/bin/python bench/bench.py --binary "$root/.build/release/tokenize-action" --bench-kafka "$(cat "$bench_dir/bootstrap")" "$@"
+.venv/bin/python bench/bench.py --binary "$root/.build/release/tokenize-action" --bench-kafka "$(cat "$bench_dir/bootstrap")" \
+  --actions-python "$root/.tools/actions-venv/bin/python" "$@"
