@@ -31,7 +31,7 @@ public enum TokenizeActionApp {
         let reconciler = configuration.runs.reconcileInterval.map {
             Reconciler(
                 catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
-                interval: $0, logger: logger)
+                planTag: configuration.runs.planTag, interval: $0, logger: logger)
         }
         let verifier = configuration.runs.verifyInterval.map {
             PeriodicVerifier(store: components.store, intake: components.intake, interval: $0, logger: logger)

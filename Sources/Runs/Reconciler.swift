@@ -17,14 +17,20 @@ public final class Reconciler: Service, Sendable {
     private let store: any RunStore
     private let intake: RunIntake
     private let trigger: TagURN
+    /// The plan tag (`PLAN_TAG`): a dataset carrying it with no plan accounting for it gets one.
+    private let planTag: TagURN?
     private let interval: Duration
     private let logger: Logger
 
-    public init(catalog: any DataHubCatalog, store: any RunStore, intake: RunIntake, trigger: TagURN, interval: Duration, logger: Logger) {
+    public init(
+        catalog: any DataHubCatalog, store: any RunStore, intake: RunIntake, trigger: TagURN, planTag: TagURN? = nil, interval: Duration,
+        logger: Logger
+    ) {
         self.catalog = catalog
         self.store = store
         self.intake = intake
         self.trigger = trigger
+        self.planTag = planTag
         self.interval = interval
         self.logger = logger
     }
@@ -49,8 +55,26 @@ public final class Reconciler: Service, Sendable {
             let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
             if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
         }
+        if let planTag {
+            for urn in try await catalog.datasets(taggedWith: planTag) {
+                guard let dataset = try? DatasetURN(urn), try await planMissing(urn, planTag: planTag) else { continue }
+                let scope = RunScope(datasetLevel: true, planOnly: true)
+                let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
+                if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
+            }
+        }
         Counter(label: "tokenize_reconcile_runs_total").increment(by: started)
         return started
+    }
+
+    /// Whether the dataset's plan tag is a request no plan accounts for: no plan is open or waiting for its
+    /// write-back (which removes the tag), and the last one did not fail or was not refused (their tag stays on purpose).
+    func planMissing(_ urn: String, planTag: TagURN) async throws -> Bool {
+        guard let snapshot = try await catalog.dataset(urn), snapshot.tags.contains(planTag) else { return false }
+        let plans = try await store.records(dataset: urn, status: nil, limit: 50).filter { $0.scope.planOnly && $0.status != .coalesced }
+        guard let latest = plans.first else { return true }
+        if latest.status.isOpen || latest.writeBack.state == .pending || latest.writeBack.state == .failed { return false }
+        return ![.failed, .skipped, .rejected].contains(latest.status)
     }
 
     /// The part of the dataset's trigger no run accounts for, or nil.

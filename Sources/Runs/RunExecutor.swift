@@ -114,7 +114,13 @@ public struct RunExecutor: Sendable {
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
-            if record.scope.planOnly { return .finished(try await planAlone(record, dataset: dataset, warehouse: warehouse, logger: logger)) }
+            if record.scope.planOnly {
+                if case .reject(let rejection) = try await gate.decide(record, dataset: dataset), awaitsItsRequester(record, rejection) {
+                    record.details = "waiting for the plan tag's Kafka event to say who added it (the policy restricts who may ask)"
+                    return .postponed(record)
+                }
+                return .finished(try await planAlone(record, dataset: dataset, warehouse: warehouse, logger: logger))
+            }
             let verifyOnly = record.scope.verifyOnly  // read only: no policy applies
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
             if !verifyOnly, case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {

@@ -43,6 +43,24 @@ import Testing
         #expect(try await reconciler(harness).reconcileOnce() == 1)
     }
 
+    /// A plan tag no plan accounts for (its event was lost) gets a plan; a settled plan's write-back removes the tag.
+    @Test func aLostPlanTagGetsAPlan() async throws {
+        var dataset = snapshot(customersURN, tagged: false)
+        dataset.tags = [TagURN("tokenize/plan")]
+        let harness = Harness(datasets: [dataset])
+        let reconciler = Reconciler(
+            catalog: harness.catalog, store: harness.store, intake: RunIntake(store: harness.store, logger: harness.logger) {}, trigger: trigger,
+            planTag: TagURN("tokenize/plan"), interval: .seconds(60), logger: harness.logger)
+        #expect(try await reconciler.reconcileOnce() == 1)
+        var plan = try #require(harness.store.all.first)
+        #expect(plan.scope == RunScope(datasetLevel: true, planOnly: true) && plan.source == .reconcile)
+        #expect(try await reconciler.reconcileOnce() == 0, "an open plan accounts for it")
+        plan.status = .failed
+        plan.writeBack.state = .done
+        try await harness.store.save(plan, retryIn: nil)
+        #expect(try await reconciler.reconcileOnce() == 0, "a failed plan keeps its tag on purpose")
+    }
+
     /// Ingestion's field tags cannot be removed over GraphQL: a field a successful run covered is done.
     @Test func anIngestedFieldTriggerCoveredBySuccessIsDone() async throws {
         var dataset = snapshot(customersURN, tagged: false)
