@@ -187,3 +187,4 @@ def scenario_downstream_copies(env, state):
         status, listed = env.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=20")
         statuses = {run["status"] for run in listed["runs"]}
         expect(status == 200 and "SUCCESS" in statuses and statuses <= {"SUCCESS", "COALESCED", "QUEUED", "RUNNING"}, f"runs on {urn}: {statuses}")
+

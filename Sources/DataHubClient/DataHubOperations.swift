@@ -107,6 +107,8 @@ public struct DataHubOperations: DataHubCatalog {
         return id.split(separator: ".").last.map(String.init) ?? id
     }
 
+    /// Datasets carrying `tag` on the dataset, in a schema aspect's field, or on a field's own `schemaField`
+    /// entity (found by searching SCHEMA_FIELD entities and mapped to their dataset).
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
         let filters: JSONValue = .array(
             ["tags", "fieldTags", "editedFieldTags"].map { field in ["and": [["field": .string(field), "values": [.string(tag.urn)]]]] })
@@ -115,9 +117,11 @@ public struct DataHubOperations: DataHubCatalog {
         for _ in 0..<1000 {
             let data = try await client.execute(
                 .scrollTaggedDatasets,
-                variables: ["input": ["types": ["DATASET"], "query": "*", "count": .number(200), "scrollId": scrollID, "orFilters": filters]])
+                variables: ["input": ["types": ["DATASET", "SCHEMA_FIELD"], "query": "*", "count": .number(200), "scrollId": scrollID, "orFilters": filters]])
             let page = data["scrollAcrossEntities"]
-            urns += (page?["searchResults"]?.array ?? []).compactMap { $0["entity"]?["urn"]?.string }
+            urns += (page?["searchResults"]?.array ?? []).compactMap { result in
+                result["entity"]?["urn"]?.string.map { urn in TagTarget.schemaFieldParts(urn)?.dataset ?? urn }
+            }
             guard let next = page?["nextScrollId"]?.string, !(page?["searchResults"]?.array ?? []).isEmpty else { break }
             scrollID = .string(next)
         }

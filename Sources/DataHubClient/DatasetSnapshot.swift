@@ -78,6 +78,27 @@ public struct TagTarget: Sendable, Hashable {
     public static func schemaFieldURN(dataset: String, fieldPath: String) -> String {
         "urn:li:schemaField:(\(dataset),\(fieldPath))"
     }
+
+    /// The dataset URN and field path of `urn:li:schemaField:(<dataset URN>,<field path>)`; the dataset URN's own
+    /// parentheses are balanced, so the field path starts after the comma that closes it.
+    public static func schemaFieldParts(_ urn: String) -> (dataset: String, fieldPath: String)? {
+        let prefix = "urn:li:schemaField:("
+        guard urn.hasPrefix(prefix), urn.hasSuffix(")") else { return nil }
+        let body = urn.dropFirst(prefix.count).dropLast()
+        var depth = 0
+        for index in body.indices {
+            switch body[index] {
+            case "(": depth += 1
+            case ")": depth -= 1
+            case "," where depth == 0:
+                let dataset = String(body[..<index])
+                let fieldPath = String(body[body.index(after: index)...])
+                return dataset.hasPrefix("urn:li:dataset:") && !fieldPath.isEmpty ? (dataset, fieldPath) : nil
+            default: break
+            }
+        }
+        return nil
+    }
 }
 
 /// What the service needs of DataHub: reading datasets, finding tagged ones, and writing a run's outcome

@@ -107,25 +107,9 @@ public struct TriggerDetector: Sendable {
         return Trigger(datasetURN: urn, scope: .fields(added.sorted()), aspectName: aspectName, actor: event.actor)
     }
 
-    /// The dataset URN and field path of `urn:li:schemaField:(<dataset URN>,<field path>)`; the dataset URN's
-    /// own parentheses are balanced, so the field path starts after the comma that closes it.
+    /// The dataset URN and field path of a `schemaField` entity URN (`TagTarget.schemaFieldParts`).
     public static func schemaFieldParts(_ urn: String) -> (dataset: String, fieldPath: String)? {
-        let prefix = "urn:li:schemaField:("
-        guard urn.hasPrefix(prefix), urn.hasSuffix(")") else { return nil }
-        let body = urn.dropFirst(prefix.count).dropLast()
-        var depth = 0
-        for index in body.indices {
-            switch body[index] {
-            case "(": depth += 1
-            case ")": depth -= 1
-            case "," where depth == 0:
-                let dataset = String(body[..<index])
-                let fieldPath = String(body[body.index(after: index)...])
-                return dataset.hasPrefix("urn:li:dataset:") && !fieldPath.isEmpty ? (dataset, fieldPath) : nil
-            default: break
-            }
-        }
-        return nil
+        TagTarget.schemaFieldParts(urn)
     }
 
     /// Whether the bytes contain a watched tag's URN, or a backslash (an escape could spell it).

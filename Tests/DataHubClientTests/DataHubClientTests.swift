@@ -118,4 +118,19 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
         #expect(urns == ["urn:a", "urn:b"])
     }
+
+    /// Field entities carrying the tag are searched too (SCHEMA_FIELD) and count for their dataset.
+    @Test func tagsOnFieldEntitiesCountForTheirDataset() async throws {
+        let dataset = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+        let urns = try await FakeHTTPServer.with({ request in
+            let types = (try? JSONParser.parse(request.body))?["variables"]?["input"]?["types"]?.array?.compactMap(\.string)
+            guard types == ["DATASET", "SCHEMA_FIELD"] else { return .init(400, "{}") }
+            return .init(
+                200,
+                #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":2,"total":2,"searchResults":["#
+                    + #"{"entity":{"urn":"urn:li:schemaField:(\#(dataset),[version=2.0].[type=string].email)","type":"SCHEMA_FIELD"}},"#
+                    + #"{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)","type":"DATASET"}}]}}}"#)
+        }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
+        #expect(urns == [dataset, "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"])
+    }
 }

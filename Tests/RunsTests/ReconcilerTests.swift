@@ -76,3 +76,17 @@ import Testing
         #expect(harness.store.all.last?.scope == RunScope(triggerFields: ["phone"]))
     }
 }
+
+@Suite struct FieldEntityReconcilerTests {
+    /// A trigger on a field's own schemaField entity whose event was lost is found like any field trigger.
+    @Test func aTriggerOnAFieldEntityIsReconciled() async throws {
+        var dataset = snapshot(customersURN, tagged: false)
+        dataset.fields[2].entityTags = [trigger]
+        let harness = Harness(datasets: [dataset])
+        let reconciler = Reconciler(
+            catalog: harness.catalog, store: harness.store, intake: RunIntake(store: harness.store, logger: harness.logger) {}, trigger: trigger,
+            interval: .seconds(60), logger: harness.logger)
+        #expect(try await reconciler.reconcileOnce() == 1)
+        #expect(harness.store.all.first?.scope == RunScope(triggerFields: ["city"]))
+    }
+}

@@ -342,14 +342,17 @@ class Root:
             clauses = input.get("orFilters") or [{"and": []}]
             return any(all(set(c.get("values") or []) & field_values(urn, c["field"]) for c in clause.get("and") or []) for clause in clauses)
 
+        prefixes = {"DATASET": "urn:li:dataset:", "SCHEMA_FIELD": "urn:li:schemaField:"}
+        wanted = tuple(prefixes[t] for t in (input.get("types") or ["DATASET"]) if t in prefixes)
         with self.store.lock:
-            urns = sorted(u for u in self.store.aspects if u.startswith("urn:li:dataset:") and matches(u))
+            urns = sorted(u for u in self.store.aspects if u.startswith(wanted) and matches(u))
         start = int(input.get("scrollId") or 0)
         count = input.get("count") or 10
         page = urns[start:start + count]
         next_id = str(start + count) if start + count < len(urns) else None
         return {"nextScrollId": next_id, "count": len(page), "total": len(urns),
-                "searchResults": [{"entity": {"__typename": "Dataset", "urn": u, "type": "DATASET"}} for u in page]}
+                "searchResults": [{"entity": {"__typename": "SchemaFieldEntity", "urn": u, "type": "SCHEMA_FIELD", "fieldPath": u.rsplit(",", 1)[-1][:-1]}
+                                   if u.startswith("urn:li:schemaField:") else {"__typename": "Dataset", "urn": u, "type": "DATASET"}} for u in page]}
 
     def searchAcrossLineage(self, info, input):
         """Breadth-first over upstreamLineage, degree = shortest hop count; a `degree` filter takes "1", "2" and "3+"
