@@ -68,6 +68,27 @@ struct DatabricksStandInTests {
         }
     }
 
+    /// A plan's sample: `TABLESAMPLE (n ROWS)`, every row of a small table, values as strings (NULL as nil).
+    @Test func aPlanSamplesInTheWarehouse() async throws {
+        let sql = client(try settings())
+        let table = "it_dbx_sample_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await sql.execute("CREATE SCHEMA IF NOT EXISTS demo.it")
+        _ = try await sql.execute("CREATE TABLE demo.it.\(table) (id BIGINT, email STRING, n INT)")
+        for index in 0..<20 {
+            _ = try await sql.execute(
+                "INSERT INTO demo.it.\(table) VALUES (:id, :email, 1)",
+                parameters: [.init("id", "\(index)", type: "BIGINT"), .init("email", index == 0 ? "" : "person.\(index)@example.com")])
+        }
+        let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))
+        let description = try await warehouse.describe(TableReference(database: "demo", schema: "it", table: table))
+        let small = try await warehouse.sample(description, columns: ["email"], rows: 100)
+        #expect(small.rows == 20 && small.isWholeTable && small.method == "every row")
+        let sampled = try await warehouse.sample(description, columns: ["email"], rows: 5)
+        #expect(sampled.rows == 5 && !sampled.isWholeTable && sampled.method == "TABLESAMPLE (5 ROWS)")
+        #expect(sampled.values["email"]?.allSatisfy { $0 == "" || $0?.hasSuffix("@example.com") == true } == true)
+        await #expect(throws: WarehouseError.self) { try await warehouse.sample(description, columns: ["nope"], rows: 5) }
+    }
+
     @Test func missingTablesAndFailedStatementsNameTheError() async throws {
         let sql = client(try settings())
         let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))

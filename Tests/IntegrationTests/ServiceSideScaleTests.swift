@@ -77,3 +77,23 @@ import WarehouseKit
         }
     }
 }
+
+/// A plan's sample in PostgreSQL: every row of a small table, `TABLESAMPLE SYSTEM` on a big one, read only.
+@Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct PostgresSampleTests {
+    @Test func smallTablesAreReadWholeAndBigOnesSampled() async throws {
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("sample")
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, n integer)")
+            try await execute(client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'p' || g || '@example.com' END, g FROM generate_series(1, 50) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let small = try await warehouse.sample(description, columns: ["email"], rows: 1000)
+            #expect(small.rows == 50 && small.isWholeTable && small.values["email"]?.filter { $0 == nil }.count == 7)
+            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'q' || g || '@example.com', g FROM generate_series(51, 200000) g")
+            try await execute(client, "ANALYZE public.\(table)")
+            let big = try await warehouse.sample(description, columns: ["email"], rows: 1000)
+            #expect(big.rows == 1000 && !big.isWholeTable && big.method.hasPrefix("TABLESAMPLE SYSTEM"), "\(big.method)")
+            #expect(big.estimatedRows.map { $0 > 150_000 } == true)
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+}
