@@ -38,6 +38,7 @@ extension RunExecutor {
         let verb = mode == .rekey ? "rekeyed" : "tokenized"
         let place = outcome.pushedDown ? "in the database" : "in the service"
         var details = "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        if record.details.hasPrefix(Self.unmappedPrefix) { details += "; \(record.details)" }
         if report.plaintext == 0, settings.lineageDepth > 0 {
             record.downstream = try await downstreamCopies(of: record, logger: logger)
             if let sentence = record.downstream?.sentence { details += "; \(sentence)" }

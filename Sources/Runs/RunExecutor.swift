@@ -197,6 +197,8 @@ public struct RunExecutor: Sendable {
         if !unmapped.isEmpty {
             logger.warning("DataHub field paths that match no column", metadata: ["field_paths": "\(unmapped.joined(separator: ", "))"])
             try await store.appendEvent(RunEvent(runID: record.runID, kind: .resolved, data: ["unmapped_field_paths": unmapped.joined(separator: ", ")]))
+            // Saved with the plan before any row changes, so a resumed attempt still reports it in the final details.
+            record.details = Self.unmappedNote(unmapped)
         }
         try await store.appendEvent(
             RunEvent(
@@ -211,6 +213,11 @@ public struct RunExecutor: Sendable {
             $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.verifyOnly && [.success, .incomplete].contains($0.status)
         }
     }
+
+    static let unmappedPrefix = "DataHub field paths that match no column of the table: "
+
+    /// The sentence a run's details carry when DataHub names fields the table does not have.
+    static func unmappedNote(_ paths: [String]) -> String { unmappedPrefix + paths.joined(separator: ", ") }
 
     func planText(_ record: RunRecord) -> String {
         record.plans.map { "\($0.name) (\($0.scheme.rawValue))" }.joined(separator: ", ")

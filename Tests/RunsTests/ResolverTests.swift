@@ -153,6 +153,19 @@ import WarehouseKit
         #expect(!ColumnResolver().isTaggedPII(DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["Revenue"])))
     }
 
+    /// A run names the DataHub fields it could not map in its details (kept across the plan's save).
+    @Test func aRunSaysWhichFieldPathsMatchNoColumn() async throws {
+        var dataset = snapshot(customersURN)
+        dataset.fields.append(DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].renamed_email"))
+        let harness = Harness(datasets: [dataset])
+        let run = try await harness.store.enqueue(try harness.request(offset: 1)).run
+        guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {
+            Issue.record("the run settles")
+            return
+        }
+        #expect(record.status == .success && record.details.contains("field paths that match no column of the table: [version=2.0].[type=string].renamed_email"), "\(record.details)")
+    }
+
     @Test func fieldPathsThatMatchNoColumnAreReported() {
         let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [
             DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email"), DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=struct].address.city"),
