@@ -43,6 +43,16 @@ def scenario_plan_by_tag(env, state):
         for value in row:
             expect(not value or len(value) < 4 or value not in doc, f"a value reached DataHub: {value!r}")
     expect(env.last_run(dataset) is None, "a plan does not set last_tokenization_run")
+    # The demo table (shop.public.customers, as `make ingest` catalogues it): a plan changes none of its rows either.
+    demo = env.urn("customers")
+    if not env.exists(demo):
+        env.register_dataset("customers")
+    rows_before = env.sql(f"SELECT {', '.join(COLUMNS)} FROM public.customers ORDER BY id")
+    status, demo_plan = env.api("POST", "/plan?wait=true", {"dataset": demo})
+    expect(status == 200 and demo_plan["status"] == "PLANNED" and demo_plan["write_back"]["state"] == "done", f"POST /plan on customers: {status} {demo_plan}")
+    expect(env.sql(f"SELECT {', '.join(COLUMNS)} FROM public.customers ORDER BY id") == rows_before, "a plan changed the demo table")
+    demo_doc = env.dataset(demo)["editableProperties"]["description"]
+    expect(demo_doc.count(PLAN_BEGIN) == 1 and demo_plan["run_id"] in demo_doc, f"the demo table's plan section: {demo_doc}")
 
 
 def scenario_plan_discovers(env, state):

@@ -335,7 +335,7 @@ SCENARIOS = [
     ("dbx-purge", "Databricks: REORG then VACUUM after the UPDATE; a failing purge reported, SUCCESS kept", scenario_databricks_purge),
     ("audit", "audit trail: chains verify, UPDATE refused, an edited event detected, no plaintext in the export", scenario_audit_trail),
     ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
-    ("plan", "tokenize/plan: PLANNED, no row changed, the plan's own section, tokenize/status:PLANNED", scenario_plan_by_tag),
+    ("plan", "tokenize/plan: PLANNED, no row changed, the plan's own section, tokenize/status:PLANNED; a plan of the demo table", scenario_plan_by_tag),
     ("discovery", "POST /plan on unlabelled columns proposes exactly the e-mail, card and IBAN columns", scenario_plan_discovers),
     ("field-v2", "a trigger on a v2 field path tokenizes that column only", scenario_field_path_v2),
     ("field-entity", "a trigger on a field's schemaField entity, and DataHub's Email_Address term as PII", scenario_field_entity_and_terms),
