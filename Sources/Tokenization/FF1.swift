@@ -55,6 +55,8 @@ public struct FF1: Sendable {
         p += [10, UInt8(u % 256)]
         p += Self.bigEndian(UInt32(n)) + Self.bigEndian(UInt32(t))
         let zeroPad = ((-t - byteCount - 1) % 16 + 16) % 16
+        // P is the same in all ten rounds: its CBC-MAC block is computed once and each round chains Q from it.
+        let pMAC = cipher(p)
 
         for step in 0..<10 {
             let i = decrypting ? 9 - step : step
@@ -63,7 +65,7 @@ public struct FF1: Sendable {
             let roundInput = decrypting ? a : b
             var q = tweak + [UInt8](repeating: 0, count: zeroPad) + [UInt8(i)]
             q += Self.numeralsToBytes(roundInput, radix: radix, byteCount: byteCount)
-            let r = prf(p + q)
+            let r = prf(q, after: pMAC)
             var s = r
             var block: UInt8 = 1
             while s.count < d {
@@ -86,9 +88,10 @@ public struct FF1: Sendable {
         return a + b
     }
 
-    /// CBC-MAC with a zero IV over whole blocks: the last ciphertext block.
-    private func prf(_ data: [UInt8]) -> [UInt8] {
-        var y = [UInt8](repeating: 0, count: 16)
+    /// CBC-MAC with a zero IV over whole blocks, continued from `start` (the MAC state after the blocks before
+    /// `data`): the last ciphertext block.
+    private func prf(_ data: [UInt8], after start: [UInt8]) -> [UInt8] {
+        var y = start
         var offset = 0
         while offset < data.count {
             for index in 0..<16 { y[index] ^= data[offset + index] }
