@@ -41,9 +41,11 @@ extension RunExecutor {
         let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: deciding)
 
         let estimated = found.sample.estimatedRows ?? 0
+        // Counted by the verification scan (which knows ff1 tokens through the ledger) whenever the table is known to
+        // be small enough; estimated from the sample otherwise.
+        let countable = found.sample.isWholeTable || (found.sample.estimatedRows.map { $0 <= settings.planCountRows } ?? false)
         let counts: VerificationReport? =
-            found.sample.isWholeTable || estimated > settings.planCountRows
-            ? nil : try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0))
+            countable && !plans.isEmpty ? try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0)) : nil
         var reportColumns: [PlanReport.Column] = []
         for plan in plans {
             let values = found.sample.values[plan.name] ?? []
@@ -95,8 +97,8 @@ extension RunExecutor {
         }
     }
 
-    /// (to change, already tokens, empty, counted): counted over every row when the sample is the table or the
-    /// verification scan ran, else the sample's shares scaled to the estimated rows.
+    /// (to change, already tokens, empty, counted): counted over every row when the verification scan ran, else the
+    /// sample's shares scaled to the estimated rows.
     static func planCounts(
         _ plan: ColumnPlan, facts: SampledColumnFacts?, verification: VerificationReport?, sample: TableSample
     ) -> (Int, Int, Int, Bool) {
@@ -104,7 +106,7 @@ extension RunExecutor {
             return (column.plaintext, column.tokens, column.empty, true)
         }
         guard let facts else { return (0, 0, 0, false) }
-        if sample.isWholeTable || facts.sampled == 0 { return (facts.plaintext, facts.tokens, facts.empty, sample.isWholeTable) }
+        guard facts.sampled > 0 else { return (0, 0, 0, false) }
         let scale = Double(sample.estimatedRows ?? facts.sampled) / Double(facts.sampled)
         func scaled(_ count: Int) -> Int { Int((Double(count) * scale).rounded()) }
         return (scaled(facts.plaintext), scaled(facts.tokens), scaled(facts.empty), false)

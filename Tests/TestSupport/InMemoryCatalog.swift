@@ -17,6 +17,8 @@ public final class InMemoryCatalog: DataHubCatalog {
         /// Lineage: the upstream datasets of each dataset, and the column-level edges into it.
         public var upstreams: [String: [String]] = [:]
         public var fieldEdges: [String: [DownstreamDataset.FieldEdge]] = [:]
+        /// Thrown by `downstreams` alone while set (lineage search failing while the rest of GMS answers).
+        public var lineageFailure: DataHubError?
     }
 
     public let state = Mutex(State())
@@ -115,7 +117,8 @@ public final class InMemoryCatalog: DataHubCatalog {
 
     /// Breadth-first over `upstreams`, as DataHub's lineage search counts degrees (the shortest path).
     public func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset] {
-        try read { state in
+        if let failure = state.withLock({ $0.lineageFailure }) { throw failure }
+        return try read { state in
             var degrees: [String: Int] = [urn: 0]
             var frontier = [urn]
             var found: [DownstreamDataset] = []
