@@ -17,12 +17,16 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     public var security: KafkaSecurity
     /// Extra librdkafka settings (`KAFKA_EXTRA_CONFIG`), applied last.
     public var extraSettings: [String: String]
+    /// Wake librdkafka's fetcher once its pre-fetch queue has drained (`KAFKA_FETCH_WAKEUPS`, default true); only
+    /// librdkafka before 2.1 needs it, and only there is it done (`FetchWakeupPolicy`).
+    public var wakesStoppedFetchers: Bool
 
     public init(
         bootstrapServers: String, groupID: String, topics: [String], sessionTimeout: Duration = .seconds(10),
         maxPollInterval: Duration = .seconds(300), autoOffsetReset: String = "earliest", maximumQueued: Int = 1000,
-        security: KafkaSecurity = KafkaSecurity(), extraSettings: [String: String] = [:]
+        security: KafkaSecurity = KafkaSecurity(), extraSettings: [String: String] = [:], wakesStoppedFetchers: Bool = true
     ) {
+        self.wakesStoppedFetchers = wakesStoppedFetchers
         self.security = security
         self.bootstrapServers = bootstrapServers
         self.groupID = groupID
@@ -48,9 +52,8 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             "max.poll.interval.ms": "\(maxPollInterval.components.seconds * 1000)",
             "client.id": "tokenize-action",
             // The pre-fetch queue (librdkafka's default, 64 MiB, shared by the assigned partitions). librdkafka 2.0
-            // stops fetching while it is over this and looks again only when its broker thread wakes, at the latest
-            // after a second; a smaller queue means more of those pauses on a backlog (16 MiB: ~5,600 MCLs/s, 64 MiB:
-            // ~20,000/s, peak RSS 77 vs 132 MB on 100k MCLs of 2–10 KB; `make bench`). KAFKA_EXTRA_CONFIG overrides it.
+            // stops fetching while it is over this and looks again only when its broker thread wakes; the consumer
+            // wakes it once the queue has drained (`FetchWakeupPolicy`). KAFKA_EXTRA_CONFIG overrides it.
             "queued.max.messages.kbytes": "65536",
             // Statistics (consumer lag per partition, for /metrics) every 15 s, delivered on the poll thread.
             "statistics.interval.ms": "15000",

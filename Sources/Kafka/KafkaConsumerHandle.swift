@@ -10,6 +10,9 @@ final class ConsumerSharedState: Sendable {
         var pendingStores: [TopicPartition: Int64] = [:]
         /// Partitions assigned to this member now.
         var assigned: Set<TopicPartition> = []
+        /// When to wake librdkafka's stopped fetcher (the poll thread observes, the wake-up queue reports back).
+        var fetchWakeup = FetchWakeupPolicy()
+        var fetchWakeupCount = 0
     }
 
     let inner: Mutex<Inner>
@@ -26,7 +29,9 @@ final class ConsumerSharedState: Sendable {
 /// `@unchecked Sendable`: librdkafka handles are thread-safe for the metadata probe; every other call
 /// (poll, offset store, pause/resume, commit, close) is made only from the one poll thread.
 final class KafkaConsumerHandle: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
+    /// The consumer queue every assigned partition's messages are forwarded to (librdkafka's pre-fetch queue).
+    let consumerQueue: OpaquePointer
     private let sharedReference: Unmanaged<ConsumerSharedState>
 
     enum PollEvent {
@@ -46,8 +51,14 @@ final class KafkaConsumerHandle: @unchecked Sendable {
             sharedReference.release()
             throw KafkaError(.client, "cannot create consumer: \(cString(errorBuffer))")
         }
-        self.handle = handle
         rd_kafka_poll_set_consumer(handle)
+        guard let consumerQueue = rd_kafka_queue_get_consumer(handle) else {
+            rd_kafka_destroy(handle)
+            sharedReference.release()
+            throw KafkaError(.client, "the consumer has no consumer queue; check group.id")
+        }
+        self.handle = handle
+        self.consumerQueue = consumerQueue
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
@@ -58,6 +69,7 @@ final class KafkaConsumerHandle: @unchecked Sendable {
     }
 
     deinit {
+        rd_kafka_queue_destroy(consumerQueue)
         rd_kafka_destroy(handle)
         sharedReference.release()
     }

@@ -44,6 +44,10 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
     private let handle: KafkaConsumerHandle
     private let pollQueue = DispatchQueue(label: "tokenize-action.kafka.poll")
     private let probeQueue = DispatchQueue(label: "tokenize-action.kafka.probe")
+    /// Where the fetch wake-up requests block (never the poll thread, never the cooperative pool).
+    private let wakeupQueue = DispatchQueue(label: "tokenize-action.kafka.fetch-wakeup")
+    private let wakesStoppedFetchers: Bool
+    private let fetchWakeups = Counter(label: "tokenize_kafka_fetch_wakeups_total")
     private let consumed = Counter(label: "tokenize_kafka_messages_total")
     private let lastPoll = Gauge(label: "tokenize_kafka_last_poll_timestamp_seconds")
     private let assignedPartitions = Gauge(label: "tokenize_kafka_assigned_partitions")
@@ -54,7 +58,11 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
         self.logger = logger
         self.shared = ConsumerSharedState(maximumQueued: configuration.maximumQueued)
         self.handle = try KafkaConsumerHandle(settings: configuration.librdkafkaSettings, topics: configuration.topics, shared: shared)
+        self.wakesStoppedFetchers = configuration.wakesStoppedFetchers && KafkaConsumerHandle.fetcherNeedsWakeups
     }
+
+    /// How many times the consumer has woken librdkafka's stopped fetcher (see `FetchWakeupPolicy`).
+    public var fetchWakeupCount: Int { shared.withLock { $0.fetchWakeupCount } }
 
     /// Whether a broker answers a metadata request (runs on a dedicated queue, not the cooperative pool).
     public func brokerReachable(timeout: Duration = .seconds(2)) async -> Bool {
@@ -112,6 +120,9 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
     private func pollLoop(_ continuation: AsyncStream<Delivery>.Continuation) -> KafkaError? {
         var fatal: KafkaError?
         var reportedAssignment = -1
+        let clock = ContinuousClock()
+        let start = clock.now
+        var nextWakeupCheck = start
         while true {
             let assigned = shared.withLock { $0.assigned.count }
             if assigned != reportedAssignment {
@@ -128,6 +139,7 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
                 logger.debug("fetching resumed")
                 continue
             case .close:
+                wakeupQueue.sync {}  // no wake-up request may be in flight while the consumer closes
                 flushStoredOffsets()
                 if let failure = handle.commitStored() {
                     logger.warning("final offset commit failed", metadata: ["reason": "\(failure)"])
@@ -163,6 +175,32 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
                 }
             }
             lastPoll.record(Date().timeIntervalSince1970)
+            if wakesStoppedFetchers, clock.now >= nextWakeupCheck {
+                nextWakeupCheck = clock.now.advanced(by: .milliseconds(2))
+                considerFetchWakeup(at: clock.now - start)
+            }
+        }
+    }
+
+    /// Observes the pre-fetch queue and, when `FetchWakeupPolicy` says so, wakes the lagging partitions' brokers
+    /// from the wake-up queue. Poll thread only; costs a queue-length read, and a position read when it may wake.
+    private func considerFetchWakeup(at now: Duration) {
+        let (assigned, fetching) = shared.withLock { ($0.assigned, $0.lifecycle.state == .running && !$0.lifecycle.fetchPaused) }
+        guard fetching, !assigned.isEmpty else { return }
+        let queueLength = handle.prefetchQueueLength()
+        let action = shared.withLock { inner in
+            inner.fetchWakeup.observe(queueLength: queueLength, now: now) { handle.lag(of: assigned) }
+        }
+        guard case .wake(let partitions) = action else { return }
+        fetchWakeups.increment()
+        wakeupQueue.async { [handle, shared, logger] in
+            if let failure = handle.wakeFetchers(partitions, timeoutMilliseconds: 500) {
+                logger.debug("fetch wake-up request failed (the broker woke regardless)", metadata: ["reason": "\(failure)"])
+            }
+            shared.withLock { inner in
+                inner.fetchWakeup.wakeupFinished()
+                inner.fetchWakeupCount += 1
+            }
         }
     }
 

@@ -65,7 +65,8 @@ public struct AppConfiguration: Sendable {
         let configuration = KafkaConsumerConfiguration(
             bootstrapServers: try env.required("KAFKA_BOOTSTRAP_SERVERS", example: "broker:29092"),
             groupID: env["KAFKA_GROUP_ID"] ?? "tokenize-action", topics: [env["KAFKA_MCL_TOPIC"] ?? "MetadataChangeLog_Versioned_v1"],
-            autoOffsetReset: reset, security: try loadKafkaSecurity(env), extraSettings: extra)
+            autoOffsetReset: reset, security: try loadKafkaSecurity(env), extraSettings: extra,
+            wakesStoppedFetchers: try env.flag("KAFKA_FETCH_WAKEUPS", default: true))
         do {
             try validateKafkaSettings(configuration.librdkafkaSettings)
         } catch {
