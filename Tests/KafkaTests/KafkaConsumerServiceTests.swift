@@ -34,10 +34,13 @@ private final class RecordingRouter: KafkaMessageRouter, Sendable {
 @Suite(.serialized) struct KafkaConsumerServiceTests {
     let logger = Logger(label: "kafka-test")
 
-    private func consumer(_ cluster: MockKafkaCluster, group: String, router: RecordingRouter) throws -> KafkaConsumerService<RecordingRouter> {
+    private func consumer(
+        _ cluster: MockKafkaCluster, group: String, router: RecordingRouter, extra: [String: String] = [:]
+    ) throws -> KafkaConsumerService<RecordingRouter> {
         try KafkaConsumerService(
             configuration: KafkaConsumerConfiguration(
-                bootstrapServers: cluster.bootstrapServers, groupID: group, topics: ["mcl"], sessionTimeout: .seconds(6)),
+                bootstrapServers: cluster.bootstrapServers, groupID: group, topics: ["mcl"], sessionTimeout: .seconds(6),
+                extraSettings: extra),
             router: router, logger: logger)
     }
 
@@ -113,6 +116,35 @@ private final class RecordingRouter: KafkaMessageRouter, Sendable {
         var committed: [TopicPartition: Int64] = [:]
         for _ in 0..<4 where committed.count < 4 { committed = await probe.committedOffsets(partitions) }
         for partition in partitions { #expect(committed[partition] == ends[partition.partition], "partition \(partition.partition)") }
+    }
+
+    /// A pre-fetch queue far smaller than the backlog (1 MiB for 20 MB): librdkafka 2.0 stops fetching each time
+    /// it fills, and the consumer wakes the fetcher (at least once) so the backlog is read to its end and the trigger
+    /// behind it is handled. Once caught up, an idle topic gets no wake-up request.
+    @Test func aStoppedFetcherIsWokenAndAnIdleTopicIsLeftAlone() async throws {
+        let cluster = try MockKafkaCluster(topics: [("mcl", 2)])
+        let producer = try KafkaProducer(settings: ["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"])
+        let filler = String(repeating: "x", count: 1_000)
+        for index in 0..<20_000 {
+            try producer.produce(topic: "mcl", partition: Int32(index % 2), key: nil, value: Array("irrelevant \(index) \(filler)".utf8))
+        }
+        try producer.produce(topic: "mcl", partition: 1, key: nil, value: Array("!trigger".utf8))
+        try producer.flush()
+        let router = RecordingRouter(routeAll: false)
+        let service = try consumer(cluster, group: "g-wakeup", router: router, extra: ["queued.max.messages.kbytes": "1024"])
+        let group = ServiceGroup(configuration: .init(services: [service], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for await offset in router.started.stream where offset == 10_000 { break }
+            try await Task.sleep(for: .milliseconds(500))
+            let caughtUp = service.fetchWakeupCount
+            try await Task.sleep(for: .seconds(1))
+            #expect(caughtUp > 0)
+            #expect(service.fetchWakeupCount == caughtUp, "an idle, caught-up topic got wake-up requests")
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(router.handled.withLock { $0 } == [10_000])
     }
 
     /// The group's committed offset of `mcl` partition 0, read by a fresh member. The mock cluster may keep a group
