@@ -123,6 +123,7 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
         let clock = ContinuousClock()
         let start = clock.now
         var nextWakeupCheck = start
+        var nextLivenessRecord = start
         while true {
             let assigned = shared.withLock { $0.assigned.count }
             if assigned != reportedAssignment {
@@ -174,10 +175,14 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
                     route(message, continuation)
                 }
             }
-            lastPoll.record(Date().timeIntervalSince1970)
-            if wakesStoppedFetchers, clock.now >= nextWakeupCheck {
-                nextWakeupCheck = clock.now.advanced(by: .milliseconds(2))
-                considerFetchWakeup(at: clock.now - start)
+            let now = clock.now
+            if now >= nextLivenessRecord {  // the liveness probe's clock, 10 times a second at most
+                lastPoll.record(Date().timeIntervalSince1970)
+                nextLivenessRecord = now.advanced(by: .milliseconds(100))
+            }
+            if wakesStoppedFetchers, now >= nextWakeupCheck {
+                nextWakeupCheck = now.advanced(by: .milliseconds(2))
+                considerFetchWakeup(at: now - start)
             }
         }
     }

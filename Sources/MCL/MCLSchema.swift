@@ -65,6 +65,8 @@ public struct MCLSchema: Sendable {
         var event = MetadataChangeLog(entityType: "", entityURN: nil, changeType: "", aspectName: nil, aspect: nil, previousAspectValue: nil)
         var sawEntityType = false
         var sawChangeType = false
+        // With a filter, the URN (it precedes aspectName) is read only once the event has passed the filter.
+        var deferredURN: (reader: AvroReader, node: Int)?
         for (node, role) in fields {
             switch role {
             case .other:
@@ -83,6 +85,9 @@ public struct MCLSchema: Sendable {
                 let value = try reader.decode(node).stringValue
                 if let filter, !filter.aspectNames.contains(value ?? "") { return nil }
                 event.aspectName = value
+            case .entityURN where filter != nil:
+                deferredURN = (reader, node)
+                try reader.skip(node)
             case .entityURN:
                 event.entityURN = try reader.decode(node).stringValue
             case .aspect:
@@ -95,6 +100,9 @@ public struct MCLSchema: Sendable {
         }
         try reader.expectEnd()
         guard sawEntityType, sawChangeType else { throw MCLDecodingError(.missingField, "entityType or changeType is missing") }
+        if var (urnReader, node) = deferredURN {
+            event.entityURN = try urnReader.decode(node).stringValue
+        }
         return event
     }
 

@@ -42,13 +42,14 @@ public struct MetadataChangeLog: Sendable, Equatable {
 /// Which events are worth decoding in full: an event outside the filter is dropped as soon as the field that
 /// rules it out has been read, and the rest of its body is never looked at.
 public struct MCLFilter: Sendable, Equatable {
-    public var entityTypes: Set<String>
-    public var changeTypes: Set<String>
-    public var aspectNames: Set<String>
+    // A handful of short values each: comparing them one by one is cheaper than hashing the decoded string.
+    public let entityTypes: [String]
+    public let changeTypes: [String]
+    public let aspectNames: [String]
 
     public init(entityTypes: Set<String>, changeTypes: Set<String>, aspectNames: Set<String>) {
-        self.entityTypes = entityTypes
-        self.changeTypes = changeTypes
-        self.aspectNames = aspectNames
+        self.entityTypes = entityTypes.sorted()
+        self.changeTypes = changeTypes.sorted()
+        self.aspectNames = aspectNames.sorted()
     }
 }

@@ -1,6 +1,12 @@
 import DataHubClient
 import JSON
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// What a MetadataChangeLog asks the service to do.
 public struct Trigger: Sendable, Equatable {
     /// What the added tag asks for.
@@ -53,13 +59,13 @@ public struct TriggerDetector: Sendable {
     public let approvalTag: TagURN?
     /// Asks for a plan when added to a dataset (`PLAN_TAG`).
     public let planTag: TagURN?
-    private let needles: [[UInt8]]
+    private let needles: [BytePattern]
 
     public init(triggerTag: TagURN, approvalTag: TagURN? = nil, planTag: TagURN? = nil) {
         self.triggerTag = triggerTag
         self.approvalTag = approvalTag
         self.planTag = planTag
-        self.needles = [triggerTag, approvalTag, planTag].compactMap { $0.map { Array($0.urn.utf8) } }
+        self.needles = [triggerTag, approvalTag, planTag].compactMap { $0.map { BytePattern(Array($0.urn.utf8)) } }
     }
 
     /// The aspects that can carry a trigger.
@@ -113,20 +119,13 @@ public struct TriggerDetector: Sendable {
     }
 
     /// Whether the bytes contain a watched tag's URN, or a backslash (an escape could spell it).
+    /// Most aspects on a busy topic are schemas of kilobytes, so the scans run on libc's vectorised `memchr`.
     private func mayMention(_ bytes: [UInt8]) -> Bool {
-        if bytes.contains(UInt8(ascii: "\\")) { return true }
-        return needles.contains { needle in Self.contains(bytes, needle) }
-    }
-
-    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, bytes.count >= needle.count else { return false }
-        var index = 0
-        let last = bytes.count - needle.count
-        while index <= last {
-            if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
+        bytes.withUnsafeBytes { haystack in
+            guard let base = haystack.baseAddress, !haystack.isEmpty else { return false }
+            if memchr(base, Int32(UInt8(ascii: "\\")), haystack.count) != nil { return true }
+            return needles.contains { $0.occurs(in: haystack) }
         }
-        return false
     }
 
     /// The tags of a watched aspect: key nil for the dataset (`globalTags`), else by field path.
