@@ -98,6 +98,7 @@ extension PostgresWarehouse {
             switch parameter {
             case .pattern(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.pattern ?? "^$")
             case .lengths(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.lengths ?? [])
+            case .prefixes(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.prefixes ?? [])
             case .relation: binds.append(PostgresCatalogSQL.relationName(table))
             case .columnName(let name): binds.append(name)
             }

@@ -95,6 +95,7 @@ struct PushDownBatches {
             case .upperBound: binds.append(upper)
             case .pattern(let scheme): binds.append(plan.shapes[scheme]?.pattern ?? "")
             case .lengths(let scheme): binds.append(plan.shapes[scheme]?.lengths ?? [])
+            case .prefixes(let scheme): binds.append(plan.shapes[scheme]?.prefixes ?? [])
             }
         }
         return binds

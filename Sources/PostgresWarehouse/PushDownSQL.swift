@@ -24,6 +24,7 @@ public enum PushDownSQL {
         case runID, relation, lowerBound, upperBound
         case pattern(TokenSchemeName)
         case lengths(TokenSchemeName)
+        case prefixes(TokenSchemeName)
     }
 
     /// The key range a batch covers.
@@ -97,9 +98,12 @@ public enum PushDownSQL {
     private static func needPredicates(_ plan: PushDownPlan, _ placeholder: (Parameter) -> String) -> [String] {
         plan.columns.map { column in
             let q = "t." + PostgresCatalogSQL.quote(column.name)
-            var recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
-            if plan.shapes[column.scheme]?.lengths != nil {
-                recognised = "length(\(q)) = ANY(\(placeholder(.lengths(column.scheme)))::int[]) AND \(recognised)"
+            let recognised: String
+            if let shape = plan.shapes[column.scheme], !shape.prefixes.isEmpty {
+                recognised = TokenShapeSQL.shaped(
+                    q, prefixes: placeholder(.prefixes(column.scheme)), lengths: shape.lengths == nil ? nil : placeholder(.lengths(column.scheme)))
+            } else {
+                recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
             }
             return "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
         }

@@ -22,11 +22,11 @@ struct ServiceSideBatches {
     private var relation: String { PostgresCatalogSQL.relationName(table) }
     private var ledgerColumns: [String] { request.columns.filter { $0.scheme == .ff1 }.map(\.name) }
 
-    /// The siv token pattern that lets a tokenize run skip token-shaped values in the database (a rekey run
+    /// The siv token prefixes that let a tokenize run skip token-shaped values in the database (a rekey run
     /// reads every value: it moves tokens of older keys).
-    private var sivShapePattern: String? {
+    private var sivShapePrefixes: [String]? {
         guard request.mode == .tokenize, request.columns.contains(where: { $0.scheme == .siv }) else { return nil }
-        return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.pattern
+        return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.prefixes
     }
 
     private struct Batch {
@@ -59,7 +59,7 @@ struct ServiceSideBatches {
         var binds = PostgresBindings()
         if let lower { binds.append(lower) }
         binds.append(batchSize)
-        let sivShape = sivShapePattern
+        let sivShape = sivShapePrefixes
         if let sivShape { binds.append(sivShape) }
         let select = ServiceSideSQL.lockBatch(
             table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil, sivShape: sivShape != nil)

@@ -9,7 +9,7 @@ public enum ServiceSideSQL {
     /// parameter. Nothing else is read in this statement: the ledger is read afterwards, by a new statement that
     /// sees every transaction committed before these row locks were granted.
     ///
-    /// With `sivShape` (tokenize runs), the last parameter is the siv token pattern of the configured keys and
+    /// With `sivShape` (tokenize runs), the last parameter is the siv token prefixes of the configured keys and
     /// only rows that may need a token are read: a row is skipped when every column is NULL, empty or, for an
     /// siv column, shaped like an siv token (prefix, key id, base64url: checks PostgreSQL evaluates fast). ff1
     /// columns look like plaintext either way, so a row with a non-empty ff1 value is always read.
@@ -23,21 +23,18 @@ public enum ServiceSideSQL {
         if hasLowerBound { predicates.append("\(key) > $1::text::\(keyType)") }
         let limit = hasLowerBound ? "$2" : "$1"
         if sivShape {
-            let pattern = hasLowerBound ? "$3" : "$2"
+            let prefixes = hasLowerBound ? "$3" : "$2"
             let needs = columns.map { column in
                 let q = "t." + PostgresCatalogSQL.quote(column.name)
                 let value = "\(q) IS NOT NULL AND \(q) <> ''"
                 guard column.scheme == .siv else { return "(\(value))" }
-                return "(\(value) AND NOT (\(q) LIKE '\(sivPrefixPattern)' AND \(q) ~ \(pattern)))"
+                return "(\(value) AND NOT (\(TokenShapeSQL.shaped(q, prefixes: prefixes, lengths: nil))))"
             }
             predicates.append("(" + needs.joined(separator: " OR ") + ")")
         }
         let whereClause = predicates.isEmpty ? "" : "WHERE " + predicates.joined(separator: " AND ") + " "
         return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(whereClause)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
     }
-
-    /// `tks_%` as a LIKE pattern (the underscore escaped): a prefix test PostgreSQL answers before the regex.
-    static let sivPrefixPattern = Tokenizer.sivPrefix.replacingOccurrences(of: "_", with: "\\_") + "%"
 
     /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. Keyed lookups on the
     /// ledger's primary key, whatever its size.

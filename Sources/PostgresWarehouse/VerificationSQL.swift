@@ -24,6 +24,7 @@ public enum VerificationSQL {
     public enum Parameter: Sendable, Hashable {
         case pattern(TokenSchemeName)
         case lengths(TokenSchemeName)
+        case prefixes(TokenSchemeName)
         case relation
         case columnName(String)
     }
@@ -40,11 +41,12 @@ public enum VerificationSQL {
         case .poc:
             return "\(q) ~ \(placeholder(.pattern(.poc)))"
         case .hmac:
-            return "length(\(q)) = ANY(\(placeholder(.lengths(.hmac)))::int[]) AND \(q) ~ \(placeholder(.pattern(.hmac)))"
+            return TokenShapeSQL.shaped(q, prefixes: placeholder(.prefixes(.hmac)), lengths: placeholder(.lengths(.hmac)))
         case .siv:
-            return "\(q) ~ \(placeholder(.pattern(.siv)))"
+            return TokenShapeSQL.shaped(q, prefixes: placeholder(.prefixes(.siv)), lengths: nil)
         case .ff1:
-            guard let keyColumn else { return "\(q) ~ \(placeholder(.pattern(.siv)))" }
+            let sivShaped = TokenShapeSQL.shaped(q, prefixes: placeholder(.prefixes(.siv)), lengths: nil)
+            guard let keyColumn else { return sivShaped }
             let digest = "substr(sha256(lk.outer_pad || sha256(lk.inner_pad || convert_to(\(q), 'UTF8'))), 1, 16)"
             let ledger = """
                 EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
@@ -52,7 +54,7 @@ public enum VerificationSQL {
                 AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text AND l.token_digest = \(digest))
                 """
             // Short values get an siv token instead of ff1 (the documented fallback).
-            return "(\(q) ~ \(placeholder(.pattern(.siv))) OR \(ledger))"
+            return "((\(sivShaped)) OR \(ledger))"
         }
     }
 

@@ -84,6 +84,24 @@ private let rotated = try! TokenKeyring.parse(
             #expect(recognised(try Tokenizer(keyring: keyring).token(for: "ada@example.com", scheme: .hmac), hmac))
         }
         #expect(recognised(try tokenizer.token(for: "ada", scheme: .poc), try #require(plan.shapes[.poc])))
+        // The SQL test without the regex (`TokenShapeSQL`: prefix, byte length, base64url alphabet) agrees with it.
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        func shaped(_ value: String, _ shape: PushDownPlan.TokenShape) -> Bool {
+            shape.prefixes.contains { value.hasPrefix($0) } && (shape.lengths.map { $0.contains(value.utf8.count) } ?? true)
+                && value.utf8.allSatisfy(alphabet.contains)
+        }
+        let siv = try #require(PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs))
+        let hmacToken = try tokenizer.token(for: "ada@example.com", scheme: .hmac)
+        let sivToken = try tokenizer.token(for: "ada@example.com", scheme: .siv)
+        let candidates = [
+            "ada@example.com", "", "tkh_", hmacToken, try Tokenizer(keyring: keys).token(for: "x", scheme: .hmac), sivToken,
+            "tkh_k3_" + String(repeating: "A", count: 43), "tkh_k2_" + String(repeating: "+", count: 43), "tkh_k2_" + String(repeating: "é", count: 43),
+            "tks_k2_" + String(repeating: "A", count: 30) + " ", "tks_k9_AAAA", "xtks_k2_AAAA", String(hmacToken.dropLast()),
+        ]
+        for value in candidates {
+            #expect(shaped(value, hmac) == recognised(value, hmac), "hmac: \(value)")
+            #expect(shaped(value, siv) == recognised(value, siv), "siv: \(value)")
+        }
         #expect(throws: WarehouseError.self) {
             try PushDownPlan(columns: [ColumnPlan(name: "a", scheme: .siv)], tokenizer: tokenizer, table: table)
         }
