@@ -57,7 +57,9 @@ extension PostgresWarehouse {
             var tokens = Int(totals[2 + 2 * index])
             var verification = ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
             if column.scheme == .siv || column.scheme == .ff1 {
-                let (sampled, failures) = try await sampleSIV(connection, table, column.name, size: request.sampleSize)
+                // ff1 columns hold few siv-shaped values (short ones) among many tokens: read them all.
+                let percent = column.scheme == .siv ? VerificationSQL.sivSamplePercent(size: request.sampleSize, shaped: tokens) : 100
+                let (sampled, failures) = try await sampleSIV(connection, table, column.name, size: request.sampleSize, percent: percent)
                 verification.sampled = sampled
                 verification.sampleFailures = failures
                 tokens -= failures
@@ -76,15 +78,19 @@ extension PostgresWarehouse {
     }
 
     /// Decrypts a random sample of the column's siv-shaped values: (sampled, failed authentication).
-    private func sampleSIV(_ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int) async throws -> (Int, Int) {
+    private func sampleSIV(
+        _ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int, percent: Double
+    ) async throws -> (Int, Int) {
         guard size > 0, let shape = PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs) else { return (0, 0) }
         var binds = PostgresBindings()
-        binds.append(shape.pattern)
+        binds.append(shape.prefixes)
         binds.append(size)
+        let drawn = percent < 100
+        if drawn { binds.append(percent) }
         var sampled = 0
         var failures = 0
         let rows = try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column), binds: binds), logger: logger)
+            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn), binds: binds), logger: logger)
         for try await value in rows.decode(String.self) {
             sampled += 1
             if case .plaintext = tokenizer.recognize(value, scheme: .siv) { failures += 1 }

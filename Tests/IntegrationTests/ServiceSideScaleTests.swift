@@ -39,6 +39,27 @@ import WarehouseKit
         }
     }
 
+    /// On a column of many tokens the verification draws its siv sample by `TABLESAMPLE BERNOULLI` (about 1.5× the
+    /// sample size of rows), not by sorting the whole column: the sample is still full-size and authenticates.
+    @Test func largeSivColumnsAreSampledByTablesample() async throws {
+        #expect(VerificationSQL.sivSamplePercent(size: 100, shaped: 3_000) == 5)
+        #expect(VerificationSQL.sivSamplePercent(size: 100, shaped: 120) == 100)
+        #expect(VerificationSQL.sivSample(table: TableReference(database: "d", schema: "s", table: "t"), column: "c", sampled: true)
+            .contains("TABLESAMPLE BERNOULLI ($3::float8)"))
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("sivsample")
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
+            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 3000) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            #expect(try await warehouse.run(description, plans(.siv, "email")).rowsUpdated == 3_000)
+            let report = try await warehouse.verify(VerificationRequest(table: description, columns: plans(.siv, "email"), sampleSize: 100))
+            let column = try #require(report.columns.first)
+            #expect(report.plaintext == 0 && column.tokens == 3_000 && column.sampleFailures == 0, "\(report)")
+            #expect((50...100).contains(column.sampled ?? 0), "a 5 % draw of 3,000 rows holds about 150 (\(column.sampled ?? 0) sampled)")
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
     /// The batch's ledger lookup on a ledger of 1,000,000 entries, before and after ANALYZE: an index scan on the
     /// ledger's primary key, never a sequential scan or a nested loop over the materialised ledger.
     @Test func ff1LedgerLookupsAreIndexDrivenOnAMillionEntries() async throws {
