@@ -194,7 +194,9 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
         guard fetching, !assigned.isEmpty else { return }
         let queueLength = handle.prefetchQueueLength()
         let action = shared.withLock { inner in
-            inner.fetchWakeup.observe(queueLength: queueLength, now: now) { handle.lag(of: assigned) }
+            let action = inner.fetchWakeup.observe(queueLength: queueLength, now: now) { handle.lag(of: assigned) }
+            if case .wake = action { inner.fetchWakeupCount += 1 }  // counted when sent, as the metric is
+            return action
         }
         guard case .wake(let partitions) = action else { return }
         fetchWakeups.increment()
@@ -202,10 +204,7 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
             if let failure = handle.wakeFetchers(partitions, timeoutMilliseconds: 500) {
                 logger.debug("fetch wake-up request failed (the broker woke regardless)", metadata: ["reason": "\(failure)"])
             }
-            shared.withLock { inner in
-                inner.fetchWakeup.wakeupFinished()
-                inner.fetchWakeupCount += 1
-            }
+            shared.withLock { $0.fetchWakeup.wakeupFinished() }
         }
     }
 

@@ -37,17 +37,18 @@ struct BytePattern: Sendable {
         }
     }
 
+    private static let lettersByFrequency = Array("etaoinshrdlcumwfgypbvkjxqz".utf8)
+
     /// How rare a byte is in DataHub's aspect JSON, higher is rarer: structure and spaces are everywhere, lower-case
     /// letters follow English frequency, and anything unusual is rarest.
     static func rarity(_ byte: UInt8) -> Int {
-        let byFrequency = Array("etaoinshrdlcumwfgypbvkjxqz".utf8)
         switch byte {
         case UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: ","), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: " "):
             return 0
         case UInt8(ascii: "."), UInt8(ascii: "0")...UInt8(ascii: "9"):
             return 10
         case UInt8(ascii: "a")...UInt8(ascii: "z"):
-            return 1 + (byFrequency.firstIndex(of: byte) ?? 25)
+            return 1 + (lettersByFrequency.firstIndex(of: byte) ?? 25)
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "/"):
             return 20
         default:
