@@ -9,6 +9,11 @@ extension RunExecutor {
     func tokenize(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger) async throws -> RunRecord {
         var record = run
         let mode = record.mode
+        if try await verifiesFirst(record) {
+            let report = try await verify(&record, warehouse: warehouse, description: description, stage: "before any batch (the last run left it clean)")
+            if report.plaintext == 0 { return try await finishAlreadyClean(record, report: report, logger: logger) }
+            logger.info("plaintext was written since the last run; tokenizing", metadata: ["plaintext": "\(report.plaintext)"])
+        }
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
         let publisher = WriteBackPublisher(catalog: catalog, policy: writeBackPolicy, logger: logger)
         let sink = RunProgressReporter(
@@ -54,11 +59,13 @@ extension RunExecutor {
         return try await finish(record, report.plaintext > 0 ? .incomplete : .success, details: "verified: \(report.summary)", logger)
     }
 
-    private func verify(_ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription) async throws -> VerificationReport {
+    /// The verification scan, recorded in the run and its trail; `stage` says when it ran, if not after the batches.
+    func verify(_ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription, stage: String? = nil) async throws -> VerificationReport {
         let report = try await warehouse.verify(VerificationRequest(table: description, columns: record.plans, sampleSize: settings.verifySample))
         record.verification = report
         Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset)]).record(report.plaintext)
         var data = ["rows": "\(report.rows)", "plaintext": "\(report.plaintext)"]
+        if let stage { data["when"] = stage }
         for column in report.columns {
             data["column \(column.column)"] =
                 "tokens \(column.tokens), empty \(column.empty), plaintext \(column.plaintext)"

@@ -68,4 +68,59 @@ import WarehouseKit
         events.remove(at: 2)
         #expect(!AuditChain.problems(events).isEmpty, "a removed event breaks the chain")
     }
+
+    /// A re-run of a dataset the last run left clean verifies first; finding no plaintext, it runs no batch.
+    @Test func aReRunOfACleanDatasetVerifiesFirstAndRunsNoBatch() async throws {
+        let harness = Harness()
+        let first = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let tokenized) = await harness.executor.attempt(first, stop: StopSignal()) else { return }
+        try await harness.store.save(tokenized, retryIn: nil)
+        let again = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let rerun) = await harness.executor.attempt(again, stop: StopSignal()) else {
+            Issue.record("the re-run settles")
+            return
+        }
+        #expect(tokenized.status == .success && rerun.status == .success && rerun.rowsUpdated == 0 && rerun.batches == 0)
+        #expect(harness.warehouse.requests.count == 1, "the re-run ran no batch")
+        #expect(rerun.details.hasPrefix("already tokenized: 1 column(s) verified before any batch") && rerun.verification?.plaintext == 0)
+        let events = try await harness.store.events(runID: rerun.runID)
+        #expect(events.map(\.kind) == ["requested", "resolved", "verified", "batches", "downstream", "finished"])
+        #expect(events[2].data.contains("before any batch") && events[3].data.contains("skipped"))
+        #expect(AuditChain.problems(events).isEmpty)
+    }
+
+    /// Plaintext written since a clean run: the re-run's first verification finds it, and the run tokenizes.
+    @Test func aReRunFindingNewPlaintextTokenizesAndVerifiesAgain() async throws {
+        let harness = Harness()
+        let first = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let tokenized) = await harness.executor.attempt(first, stop: StopSignal()) else { return }
+        try await harness.store.save(tokenized, retryIn: nil)
+        harness.warehouse.plaintextLeft.withLock { $0 = 2 }
+        let again = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let rerun) = await harness.executor.attempt(again, stop: StopSignal()) else {
+            Issue.record("the re-run settles")
+            return
+        }
+        #expect(harness.warehouse.requests.count == 2, "the re-run tokenized")
+        #expect(rerun.rowsUpdated == 3 && rerun.status == .incomplete)
+        let kinds = try await harness.store.events(runID: rerun.runID).map(\.kind)
+        #expect(kinds == ["requested", "resolved", "verified", "batches", "verified", "cleaned", "finished"])
+    }
+
+    /// After an INCOMPLETE run, or for columns the last run did not cover, a run goes straight to its batches.
+    @Test func aRunAfterAnIncompleteOneOrOnNewColumnsDoesNotVerifyFirst() async throws {
+        let harness = Harness()
+        harness.warehouse.plaintextLeft.withLock { $0 = 1 }
+        let first = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let incomplete) = await harness.executor.attempt(first, stop: StopSignal()) else { return }
+        try await harness.store.save(incomplete, retryIn: nil)
+        harness.warehouse.plaintextLeft.withLock { $0 = 0 }
+        let second = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+        guard case .finished(let clean) = await harness.executor.attempt(second, stop: StopSignal()) else { return }
+        try await harness.store.save(clean, retryIn: nil)
+        #expect(incomplete.status == .incomplete && clean.status == .success && clean.rowsUpdated == 3)
+        let third = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email", "phone"]), source: .api)).run
+        guard case .finished(let wider) = await harness.executor.attempt(third, stop: StopSignal()) else { return }
+        #expect(wider.rowsUpdated == 3 && harness.warehouse.requests.count == 3, "phone was not covered by the clean run")
+    }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+import WarehouseKit
+
+/// Re-runs of a dataset the last run left clean: the verification scan runs first, and when it finds no plaintext
+/// no batch runs at all. Without this, a re-run paid for a search for pending rows (a full scan when there are
+/// none) and then for the verification (a second full scan).
+///
+/// The proof is the same scan as after batches, taken before them instead: at that moment every value of the run's
+/// columns was empty or a token. When the scan does find plaintext (rows written since the last run), the run
+/// tokenizes and verifies again, as any run.
+extension RunExecutor {
+    /// Whether the run should verify before any batch: a tokenize run that has not written yet, whose dataset's
+    /// latest verified run (tokenize or verify-only) was a SUCCESS covering every column and scheme of this one.
+    func verifiesFirst(_ record: RunRecord) async throws -> Bool {
+        guard record.mode == .tokenize, record.rowsUpdated == 0, record.batches == 0, !record.columns.isEmpty else { return false }
+        let latest = try await store.records(dataset: record.dataset, status: nil, limit: 100).first {
+            $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.planOnly && [.success, .incomplete].contains($0.status)
+        }
+        guard let latest, latest.status == .success else { return false }
+        let covered = Set(latest.plans)
+        return record.plans.allSatisfy(covered.contains)
+    }
+
+    /// Finishes a run whose verification before any batch found every value empty or a token: no batch ran.
+    func finishAlreadyClean(_ run: RunRecord, report: VerificationReport, logger: Logger) async throws -> RunRecord {
+        var record = run
+        record.rowsUpdated = 0
+        record.batches = 0
+        try await store.appendEvent(
+            RunEvent(
+                runID: record.runID, kind: .batches,
+                data: [
+                    "attempt": "\(record.attempts)", "batches": "0", "rows_updated": "0", "mode": record.mode.rawValue,
+                    "skipped": "the verification before any batch found no plaintext",
+                ]))
+        var details = "already tokenized: \(record.columns.count) column(s) verified before any batch, so none ran; \(report.summary)"
+        if record.details.hasPrefix(Self.unmappedPrefix) { details += "; \(record.details)" }
+        if settings.lineageDepth > 0 {
+            record.downstream = try await downstreamCopies(of: record, logger: logger)
+            if let sentence = record.downstream?.sentence { details += "; \(sentence)" }
+        }
+        return try await finish(record, .success, details: details, logger)
+    }
+}
