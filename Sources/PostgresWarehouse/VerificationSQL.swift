@@ -34,8 +34,15 @@ public enum VerificationSQL {
         public var parameters: [Parameter]
     }
 
+    /// How a ff1 column's ledger entry is reached: by a correlated lookup per row (few rows), or through the
+    /// columns `l<index>`/`k<index>` of a keyed `LEFT JOIN` (the whole table: a hash join, not 2 index probes per row).
+    enum LedgerAccess {
+        case lookup
+        case joined(index: Int)
+    }
+
     /// Whether a column's value (`t.<column>`) is a recognised token of its scheme.
-    static func recognised(_ column: ColumnPlan, keyColumn: String?, placeholder: (Parameter) -> String) -> String {
+    static func recognised(_ column: ColumnPlan, keyColumn: String?, ledger: LedgerAccess = .lookup, placeholder: (Parameter) -> String) -> String {
         let q = "t." + PostgresCatalogSQL.quote(column.name)
         switch column.scheme {
         case .poc:
@@ -47,18 +54,30 @@ public enum VerificationSQL {
         case .ff1:
             let sivShaped = TokenShapeSQL.shaped(q, prefixes: placeholder(.prefixes(.siv)), lengths: nil)
             guard let keyColumn else { return sivShaped }
-            let digest = "substr(sha256(lk.outer_pad || sha256(lk.inner_pad || convert_to(\(q), 'UTF8'))), 1, 16)"
-            let ledger = """
-                EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
-                WHERE l.relation = \(placeholder(.relation)) AND l.column_name = \(placeholder(.columnName(column.name))) \
-                AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text AND l.token_digest = \(digest))
-                """
+            let matches: String
+            switch ledger {
+            case .lookup:
+                matches = """
+                    EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
+                    WHERE l.relation = \(placeholder(.relation)) AND l.column_name = \(placeholder(.columnName(column.name))) \
+                    AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text AND l.token_digest = \(ledgerDigest(q, pads: "lk")))
+                    """
+            case .joined(let index):
+                matches = "l\(index).token_digest = \(ledgerDigest(q, pads: "k\(index)"))"
+            }
             // Short values get an siv token instead of ff1 (the documented fallback).
-            return "((\(sivShaped)) OR \(ledger))"
+            return "((\(sivShaped)) OR \(matches))"
         }
     }
 
-    /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest).
+    /// The ledger's digest of a value: the first 16 bytes of HMAC-SHA-256 under the pads of `pads` (an alias of the
+    /// ledger key table), computed in the database so no key leaves it.
+    private static func ledgerDigest(_ value: String, pads: String) -> String {
+        "substr(sha256(\(pads).outer_pad || sha256(\(pads).inner_pad || convert_to(\(value), 'UTF8'))), 1, 16)"
+    }
+
+    /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest). Each ff1
+    /// column's ledger entries and their key's pads are joined by the ledger's unique key (at most one each per row).
     public static func counts(table: TableReference, columns: [ColumnPlan], keyColumn: String?) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
@@ -67,12 +86,23 @@ public enum VerificationSQL {
             return "$\(parameters.count)"
         }
         var selected = ["count(*)::bigint"]
-        for column in columns {
+        var joins: [String] = []
+        for (index, column) in columns.enumerated() {
             let q = "t." + PostgresCatalogSQL.quote(column.name)
+            var ledger = LedgerAccess.lookup
+            if column.scheme == .ff1, let keyColumn {
+                ledger = .joined(index: index)
+                joins.append(
+                    "LEFT JOIN tokenize_action.ff1_ledger l\(index) ON l\(index).relation = \(placeholder(.relation)) "
+                        + "AND l\(index).column_name = \(placeholder(.columnName(column.name))) "
+                        + "AND l\(index).row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text "
+                        + "LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l\(index).key_id")
+            }
             selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
-            selected.append("count(*) FILTER (WHERE \(q) <> '' AND \(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))::bigint")
+            selected.append("count(*) FILTER (WHERE \(q) <> '' AND \(recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)))::bigint")
         }
-        let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
+        let from = ([PostgresCatalogSQL.qualifiedName(table) + " t"] + joins).joined(separator: " ")
+        let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(from)"
         return Statement(sql: sql, parameters: parameters)
     }
 
