@@ -198,7 +198,10 @@ let package = Package(
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "Tokenization"]),
         .testTarget(
             name: "TokenizationTests",
-            dependencies: ["Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
         .testTarget(
             name: "WarehouseKitTests",

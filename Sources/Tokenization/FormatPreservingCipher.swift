@@ -12,12 +12,21 @@ struct FormatPreservingCipher {
     let key: TokenKey
 
     func transform(_ value: String, decrypting: Bool) -> String? {
-        var scalars = Array(value.unicodeScalars)
-        let end = scalars.lastIndex(of: "@") ?? scalars.endIndex
-        let positions = scalars[..<end].indices.filter { Self.numeral(of: scalars[$0]) != nil }
+        // On UTF-8 bytes: letters and digits are ASCII, and no byte of a multi-byte character is ASCII, so
+        // rewriting those bytes with other ASCII letters and digits keeps every other character intact.
+        var bytes = Array(value.utf8)
+        let end = bytes.lastIndex(of: UInt8(ascii: "@")) ?? bytes.endIndex
+        var positions: [Int] = []
+        var numerals: [Int] = []
+        var decimal = true
+        for index in 0..<end {
+            guard let numeral = Self.numeral(ofASCII: bytes[index]) else { continue }
+            positions.append(index)
+            numerals.append(numeral)
+            if numeral >= 10 { decimal = false }
+        }
         guard !positions.isEmpty else { return nil }
-        let numerals = positions.map { Self.numeral(of: scalars[$0])! }
-        let radix = numerals.allSatisfy { $0 < 10 } ? 10 : 62
+        let radix = decimal ? 10 : 62
         let ff1 = FF1(key: key.ff1Key, radix: radix)
         guard ff1.meetsMinimumDomain(length: numerals.count) else { return nil }
         var result = numerals
@@ -28,11 +37,21 @@ struct FormatPreservingCipher {
             if rounds > Self.maximumCycleWalk { return nil }
         } while radix == 62 && result.allSatisfy { $0 < 10 }
         for (position, numeral) in zip(positions, result) {
-            scalars[position] = Self.alphabet62[numeral]
+            bytes[position] = Self.alphabet62ASCII[numeral]
         }
-        var text = ""
-        text.unicodeScalars.append(contentsOf: scalars)
-        return text
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static let alphabet62ASCII: [UInt8] = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+
+    /// The radix-62 numeral of an ASCII letter or digit byte.
+    static func numeral(ofASCII byte: UInt8) -> Int? {
+        switch byte {
+        case 0x30...0x39: return Int(byte - 0x30)
+        case 0x61...0x7a: return Int(byte - 0x61) + 10
+        case 0x41...0x5a: return Int(byte - 0x41) + 36
+        default: return nil
+        }
     }
 
     /// The radix-62 numeral of an ASCII letter or digit.
