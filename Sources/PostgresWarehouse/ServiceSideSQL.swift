@@ -36,11 +36,16 @@ public enum ServiceSideSQL {
         return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(whereClause)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
     }
 
-    /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. Keyed lookups on the
-    /// ledger's primary key, whatever its size.
+    /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. One primary-key lookup per
+    /// (column, key) pair, whatever the ledger's size and statistics: the `LATERAL` subquery (kept apart by
+    /// `OFFSET 0`) can only be reached through its parameters. As `row_key = ANY($3)` the planner chose a parallel
+    /// sequential scan of the whole ledger once a relation's entries were a large share of it (20,000 keys on a
+    /// 6M-entry ledger: 0.32 s a batch against 0.05–0.13 s).
     public static let ledgerEntries = """
-        SELECT column_name, row_key, key_id, token_digest FROM tokenize_action.ff1_ledger
-        WHERE relation = $1 AND column_name = ANY($2::text[]) AND row_key = ANY($3::text[])
+        SELECT c.column_name, k.row_key, e.key_id, e.token_digest
+        FROM unnest($2::text[]) AS c(column_name) CROSS JOIN unnest($3::text[]) AS k(row_key)
+        CROSS JOIN LATERAL (SELECT l.key_id, l.token_digest FROM tokenize_action.ff1_ledger l
+            WHERE l.relation = $1 AND l.column_name = c.column_name AND l.row_key = k.row_key OFFSET 0) AS e
         """
 
     /// The temp table a batch's new values are copied into: `k` the key as text, `c0…` one per column.
