@@ -74,21 +74,38 @@ public enum ServiceSideSQL {
         ON CONFLICT (relation, column_name, row_key) DO UPDATE SET key_id = EXCLUDED.key_id, token_digest = EXCLUDED.token_digest
         """
 
-    /// One row of COPY text format: tab-separated, `\N` for NULL, backslash escapes for the rest.
-    public static func copyTextRow(_ fields: [String?]) -> String {
-        fields.map { field in
-            guard let field else { return "\\N" }
-            var escaped = ""
-            for scalar in field.unicodeScalars {
-                switch scalar {
-                case "\\": escaped += "\\\\"
-                case "\t": escaped += "\\t"
-                case "\n": escaped += "\\n"
-                case "\r": escaped += "\\r"
-                default: escaped.unicodeScalars.append(scalar)
+    /// Appends one row of COPY text format to `bytes`: tab-separated, `\N` for NULL, and backslash, tab, newline
+    /// and carriage return escaped (the only bytes the format gives a meaning). Works on UTF-8 bytes: a value
+    /// without those is copied whole.
+    public static func appendCopyTextRow(_ fields: [String?], to bytes: inout [UInt8]) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(tab) }
+            guard var field else {
+                bytes.append(backslash)
+                bytes.append(UInt8(ascii: "N"))
+                continue
+            }
+            field.withUTF8 { utf8 in
+                guard utf8.contains(where: { $0 == backslash || $0 == tab || $0 == newline || $0 == carriageReturn }) else {
+                    bytes.append(contentsOf: utf8)
+                    return
+                }
+                for byte in utf8 {
+                    switch byte {
+                    case backslash: bytes.append(contentsOf: [backslash, backslash])
+                    case tab: bytes.append(contentsOf: [backslash, UInt8(ascii: "t")])
+                    case newline: bytes.append(contentsOf: [backslash, UInt8(ascii: "n")])
+                    case carriageReturn: bytes.append(contentsOf: [backslash, UInt8(ascii: "r")])
+                    default: bytes.append(byte)
+                    }
                 }
             }
-            return escaped
-        }.joined(separator: "\t") + "\n"
+        }
+        bytes.append(newline)
     }
+
+    private static let backslash = UInt8(ascii: "\\")
+    private static let tab = UInt8(ascii: "\t")
+    private static let newline = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
 }
