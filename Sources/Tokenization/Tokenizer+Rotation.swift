@@ -23,7 +23,10 @@ extension Tokenizer {
     /// key matches.
     public func tokenDigest(of token: String, keyID: String) -> [UInt8]? {
         guard let key = keyring?.key(id: keyID) else { return nil }
-        return Array(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key.ledgerKey).prefix(16))
+        var mac = key.ledgerStart
+        var token = token
+        token.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Array(mac.finalize().prefix(16))
     }
 
     /// Lends every key's ledger subkey to `body` (for a database that checks ff1 ledger digests itself). Key

@@ -49,8 +49,10 @@ public struct Tokenizer: Sendable {
     }
 
     func hmacToken(_ value: String, key: TokenKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: key.hmacKey)
-        return Self.hmacPrefix + key.id + "_" + Base64URL.encode(Array(mac))
+        var mac = key.hmacStart
+        var value = value
+        value.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
+        return Self.hmacPrefix + key.id + "_" + Base64URL.encode(Array(mac.finalize()))
     }
 
     func sivToken(_ value: String, key: TokenKey) -> String {
