@@ -82,7 +82,8 @@ struct ServiceSideBatches {
 
         var copyText: [UInt8] = []
         copyText.reserveCapacity(rows.count * 64 * (columns.count + 1))
-        var newLedger: (columns: [String], keys: [String], keyIDs: [String], digests: [[UInt8]]) = ([], [], [], [])
+        var newEntries = LedgerEntries()
+        var replacedEntries = LedgerEntries()
         for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
             var changed = false
@@ -94,10 +95,11 @@ struct ServiceSideBatches {
                     newValues.append(token)
                     changed = true
                     if let written {
-                        newLedger.columns.append(column.name)
-                        newLedger.keys.append(row.key)
-                        newLedger.keyIDs.append(written.keyID)
-                        newLedger.digests.append(written.digest)
+                        if ledger[LedgerKey(column: column.name, row: row.key)] == nil {
+                            newEntries.append(column: column.name, row: row.key, written)
+                        } else {
+                            replacedEntries.append(column: column.name, row: row.key, written)
+                        }
                     }
                 }
             }
@@ -112,15 +114,8 @@ struct ServiceSideBatches {
                 changedRows = count
             }
         }
-        if !newLedger.columns.isEmpty {
-            var ledgerBinds = PostgresBindings()
-            ledgerBinds.append(relation)
-            ledgerBinds.append(newLedger.columns)
-            ledgerBinds.append(newLedger.keys)
-            ledgerBinds.append(newLedger.keyIDs)
-            ledgerBinds.append(newLedger.digests.map { ByteBuffer(bytes: $0) })
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.upsertLedger, binds: ledgerBinds), logger: logger)
-        }
+        try await write(newEntries, ServiceSideSQL.insertLedger, connection)
+        try await write(replacedEntries, ServiceSideSQL.updateLedger, connection)
         var progressBinds = PostgresBindings()
         progressBinds.append(request.runID)
         progressBinds.append(relation)
@@ -136,6 +131,32 @@ struct ServiceSideBatches {
     private struct LedgerKey: Hashable {
         var column: String
         var row: String
+    }
+
+    /// ff1 ledger entries to write, as the arrays the statements unnest.
+    private struct LedgerEntries {
+        var columns: [String] = []
+        var keys: [String] = []
+        var keyIDs: [String] = []
+        var digests: [ByteBuffer] = []
+
+        mutating func append(column: String, row: String, _ written: LedgerEntry) {
+            columns.append(column)
+            keys.append(row)
+            keyIDs.append(written.keyID)
+            digests.append(ByteBuffer(bytes: written.digest))
+        }
+    }
+
+    private func write(_ entries: LedgerEntries, _ statement: String, _ connection: PostgresConnection) async throws {
+        guard !entries.columns.isEmpty else { return }
+        var binds = PostgresBindings()
+        binds.append(relation)
+        binds.append(entries.columns)
+        binds.append(entries.keys)
+        binds.append(entries.keyIDs)
+        binds.append(entries.digests)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
     }
 
     /// The ledger entries of the batch's rows, read by a statement issued after the row locks were taken.
