@@ -80,8 +80,7 @@ struct ServiceSideBatches {
             rows.map(\.values), schemes: columns.map(\.scheme), tokenizer: tokenizer, mode: request.mode,
             ledger: { row, column in ledger[LedgerKey(column: columns[column].name, row: rowKeys[row])] })
 
-        var copyText: [UInt8] = []
-        copyText.reserveCapacity(rows.count * 64 * (columns.count + 1))
+        var copyText = ByteBuffer()
         var newEntries = LedgerEntries()
         var replacedEntries = LedgerEntries()
         for (row, decided) in zip(rows, decisions) {
@@ -106,9 +105,9 @@ struct ServiceSideBatches {
             if changed { ServiceSideSQL.appendCopyTextRow([row.key] + newValues, to: &copyText) }
         }
         var changedRows: Int64 = 0
-        if !copyText.isEmpty {
+        if copyText.readableBytes > 0 {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
-            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: ByteBuffer(bytes: copyText), logger: logger)
+            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: copyText, logger: logger)
             let apply = ServiceSideSQL.applyBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns)
             for try await count in try await connection.guardedQuery(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
                 changedRows = count

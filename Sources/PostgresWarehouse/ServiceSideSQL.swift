@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Tokenization
 import WarehouseKit
 
@@ -86,31 +87,31 @@ public enum ServiceSideSQL {
     /// Appends one row of COPY text format to `bytes`: tab-separated, `\N` for NULL, and backslash, tab, newline
     /// and carriage return escaped (the only bytes the format gives a meaning). Works on UTF-8 bytes: a value
     /// without those is copied whole.
-    public static func appendCopyTextRow(_ fields: [String?], to bytes: inout [UInt8]) {
+    public static func appendCopyTextRow(_ fields: [String?], to bytes: inout ByteBuffer) {
         for (index, field) in fields.enumerated() {
-            if index > 0 { bytes.append(tab) }
+            if index > 0 { bytes.writeInteger(tab) }
             guard var field else {
-                bytes.append(backslash)
-                bytes.append(UInt8(ascii: "N"))
+                bytes.writeInteger(backslash)
+                bytes.writeInteger(UInt8(ascii: "N"))
                 continue
             }
             field.withUTF8 { utf8 in
                 guard utf8.contains(where: { $0 == backslash || $0 == tab || $0 == newline || $0 == carriageReturn }) else {
-                    bytes.append(contentsOf: utf8)
+                    bytes.writeBytes(utf8)
                     return
                 }
                 for byte in utf8 {
                     switch byte {
-                    case backslash: bytes.append(contentsOf: [backslash, backslash])
-                    case tab: bytes.append(contentsOf: [backslash, UInt8(ascii: "t")])
-                    case newline: bytes.append(contentsOf: [backslash, UInt8(ascii: "n")])
-                    case carriageReturn: bytes.append(contentsOf: [backslash, UInt8(ascii: "r")])
-                    default: bytes.append(byte)
+                    case backslash: bytes.writeBytes([backslash, backslash])
+                    case tab: bytes.writeBytes([backslash, UInt8(ascii: "t")])
+                    case newline: bytes.writeBytes([backslash, UInt8(ascii: "n")])
+                    case carriageReturn: bytes.writeBytes([backslash, UInt8(ascii: "r")])
+                    default: bytes.writeInteger(byte)
                     }
                 }
             }
         }
-        bytes.append(newline)
+        bytes.writeInteger(newline)
     }
 
     private static let backslash = UInt8(ascii: "\\")
