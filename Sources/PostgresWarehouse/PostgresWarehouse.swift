@@ -15,7 +15,7 @@ import WarehouseKit
 public struct PostgresWarehouse: Warehouse {
     let databases: PostgresDatabases
     let tokenizer: Tokenizer
-    /// Rows per primary-key batch (default 20 000).
+    /// Rows per primary-key batch (default 20 000); service-side runs overlap two batches of half as many rows.
     public var batchSize: Int
     /// Pages per batch when the table has no single-column primary key (default 2 000, ≈16 MiB).
     public var pagesPerBatch: Int
@@ -109,7 +109,10 @@ public struct PostgresWarehouse: Warehouse {
         let sink = EstimatingSink(inner: sink, estimatedRows: estimatedRows)
         // Batches by key take `batchSize` rows each; without a single-column key, push-down batches take pages.
         let pages = keys.count == 1 ? nil : try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
-        start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: batchSize)
+        // Service-side runs overlap two batches (ServiceSideBatches+Pipeline.swift) of half the batch size each, so a run
+        // never holds more than `batchSize` rows in the service.
+        let rowsPerBatch = plan == nil ? max(1, batchSize / 2) : batchSize
+        start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: rowsPerBatch)
         if start.batches > 0 {
             logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
             await sink.progressed(start)
@@ -121,10 +124,13 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
-            let batches = ServiceSideBatches(
-                connection: connection, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: batchSize,
-                logger: logger)
-            return try await batches.run(start: start, sink: sink)
+            // A second connection lets the next batch be read and decided while this one is written.
+            return try await databases.client(database: table.database).withConnection { second in
+                let batches = ServiceSideBatches(
+                    connections: [connection, second], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
+                    batchSize: rowsPerBatch, logger: logger)
+                return try await batches.run(start: start, sink: sink)
+            }
         }
         if let pads { try await PushDownBatches.loadKey(pads, on: connection, logger: logger) }
         let batches = PushDownBatches(

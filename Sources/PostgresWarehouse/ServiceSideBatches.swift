@@ -4,13 +4,19 @@ import PostgresSupport
 import Tokenization
 import WarehouseKit
 
-/// Runs batches whose tokens the service computes (`siv`, `ff1`, rekey runs), one transaction each: lock the
-/// next rows by key, read their ff1 ledger entries with a fresh statement (so rows another worker tokenized
-/// and committed before the locks were granted are recognised: no token is ever encrypted again), decide each
-/// every cell (spread over the cores for a large batch, `CellDecisions`), `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
-/// the ledger and the batch in the run's progress.
+/// Batches whose tokens the service computes (`siv`, `ff1`, rekey runs), one transaction each, in two phases.
+///
+/// - `prepare`: lock the next rows by key, read their ff1 ledger entries with a fresh statement (so rows another
+///   worker tokenized and committed before the locks were granted are recognised: no token is ever encrypted
+///   again), and decide every cell (spread over the cores for a large batch, `CellDecisions`).
+/// - `apply`: `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
+///   the ledger and the batch in the run's progress.
+///
+/// `run` (ServiceSideBatches+Pipeline.swift) overlaps one batch's `prepare` with the previous one's `apply` on a
+/// second connection; a batch commits only after the one before it.
 struct ServiceSideBatches {
-    let connection: PostgresConnection
+    /// One connection per batch in flight (two to overlap batches).
+    let connections: [PostgresConnection]
     let request: TokenizationRequest
     let tokenizer: Tokenizer
     let key: String
@@ -18,7 +24,7 @@ struct ServiceSideBatches {
     let batchSize: Int
     let logger: Logger
 
-    private var table: TableReference { request.table.table }
+    var table: TableReference { request.table.table }
     private var relation: String { PostgresCatalogSQL.relationName(table) }
     private var ledgerColumns: [String] { request.columns.filter { $0.scheme == .ff1 }.map(\.name) }
 
@@ -29,33 +35,17 @@ struct ServiceSideBatches {
         return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.prefixes
     }
 
-    private struct Batch {
+    /// A batch whose rows are locked and whose cells are decided, waiting to be written in the same transaction.
+    struct Prepared: Sendable {
         var lastKey: String?
         var rowsRead = 0
-        var progress: TokenizationProgress?
+        var copy = ByteBuffer()
+        var newEntries = LedgerEntries()
+        var replacedEntries = LedgerEntries()
     }
 
-    func run(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
-        var current = start
-        while true {
-            try connection.ensureOpen()
-            if request.stop.isStopped || Task.isCancelled {
-                throw WarehouseError(.interrupted, "stopped at a batch boundary after \(current.batches) batch(es); the run resumes there", table: table)
-            }
-            let lower = current.lastKey
-            let batch = try await connection.guardedTransaction(logger: logger) { connection in
-                try await self.batch(connection, after: lower)
-            }
-            guard let lastKey = batch.lastKey, var progress = batch.progress else { return current }
-            progress.lastKey = lastKey
-            progress.plannedBatches = current.plannedBatches
-            current = progress
-            await sink.progressed(current)
-            if batch.rowsRead < batchSize { return current }
-        }
-    }
-
-    private func batch(_ connection: PostgresConnection, after lower: String?) async throws -> Batch {
+    /// Locks and reads the batch after `lower`, reads its ledger entries and decides each cell.
+    func prepare(_ connection: PostgresConnection, after lower: String?) async throws -> Prepared {
         var binds = PostgresBindings()
         if let lower { binds.append(lower) }
         binds.append(batchSize)
@@ -70,7 +60,7 @@ struct ServiceSideBatches {
             for index in request.columns.indices { values.append(try cells[1 + index].decode(String?.self)) }
             rows.append((try cells[0].decode(String.self), values))
         }
-        var batch = Batch(lastKey: rows.last?.key, rowsRead: rows.count)
+        var batch = Prepared(lastKey: rows.last?.key, rowsRead: rows.count)
         guard !rows.isEmpty else { return batch }
         let ledger = try await ledgerEntries(connection, keys: rows.map(\.key))
 
@@ -79,10 +69,6 @@ struct ServiceSideBatches {
         let decisions = try await CellDecisions.decide(
             rows.map(\.values), schemes: columns.map(\.scheme), tokenizer: tokenizer, mode: request.mode,
             ledger: { row, column in ledger[LedgerKey(column: columns[column].name, row: rowKeys[row])] })
-
-        var copyText = ByteBuffer()
-        var newEntries = LedgerEntries()
-        var replacedEntries = LedgerEntries()
         for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
             var changed = false
@@ -95,36 +81,43 @@ struct ServiceSideBatches {
                     changed = true
                     if let written {
                         if ledger[LedgerKey(column: column.name, row: row.key)] == nil {
-                            newEntries.append(column: column.name, row: row.key, written)
+                            batch.newEntries.append(column: column.name, row: row.key, written)
                         } else {
-                            replacedEntries.append(column: column.name, row: row.key, written)
+                            batch.replacedEntries.append(column: column.name, row: row.key, written)
                         }
                     }
                 }
             }
-            if changed { ServiceSideSQL.appendCopyTextRow([row.key] + newValues, to: &copyText) }
+            if changed { ServiceSideSQL.appendCopyTextRow([row.key] + newValues, to: &batch.copy) }
         }
+        return batch
+    }
+
+    /// Writes a prepared batch and records it in the run's progress (same transaction): the run's totals after it.
+    func apply(_ batch: Prepared, on connection: PostgresConnection) async throws -> TokenizationProgress {
         var changedRows: Int64 = 0
-        if copyText.readableBytes > 0 {
+        if batch.copy.readableBytes > 0 {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
-            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: copyText, logger: logger)
+            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: batch.copy, logger: logger)
             let apply = ServiceSideSQL.applyBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns)
             for try await count in try await connection.guardedQuery(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
                 changedRows = count
             }
         }
-        try await write(newEntries, ServiceSideSQL.insertLedger, connection)
-        try await write(replacedEntries, ServiceSideSQL.updateLedger, connection)
+        try await write(batch.newEntries, ServiceSideSQL.insertLedger, connection)
+        try await write(batch.replacedEntries, ServiceSideSQL.updateLedger, connection)
         var progressBinds = PostgresBindings()
         progressBinds.append(request.runID)
         progressBinds.append(relation)
         progressBinds.append(batch.lastKey)
         progressBinds.append(changedRows)
         let recorded = try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.recordBatch, binds: progressBinds), logger: logger)
+        var progress = TokenizationProgress()
         for try await (batches, total) in recorded.decode((Int, Int64).self) {
-            batch.progress = TokenizationProgress(rowsUpdated: Int(total), batches: batches)
+            progress = TokenizationProgress(rowsUpdated: Int(total), batches: batches)
         }
-        return batch
+        progress.lastKey = batch.lastKey
+        return progress
     }
 
     private struct LedgerKey: Hashable {
@@ -133,7 +126,7 @@ struct ServiceSideBatches {
     }
 
     /// ff1 ledger entries to write, as the arrays the statements unnest.
-    private struct LedgerEntries {
+    struct LedgerEntries: Sendable {
         var columns: [String] = []
         var keys: [String] = []
         var keyIDs: [String] = []
