@@ -20,6 +20,8 @@ public enum Commands {
                 return nil
             }
             defer { group.cancelAll() }
+            // The store's client exists already; its first query waits for the pool to run.
+            _ = await components.databases.startedClient(database: configuration.runs.stateDatabase)
             return try await body(components)
         }
     }

@@ -78,7 +78,7 @@ struct Components: Sendable {
     /// Whether the state database answers.
     func stateReachable() async -> Bool {
         do {
-            for try await _ in try await databases.client(database: configuration.runs.stateDatabase).query("SELECT 1") {}
+            for try await _ in try await databases.startedClient(database: configuration.runs.stateDatabase).query("SELECT 1") {}
             return true
         } catch {
             return false

@@ -13,8 +13,10 @@ public final class PostgresDatabases: Service, Sendable {
     private let tls: PostgresClient.Configuration.TLS
     private let logger: Logger
     private let clients = Mutex<[String: PostgresClient]>([:])
-    private let newClients: AsyncStream<PostgresClient>
-    private let newClientsContinuation: AsyncStream<PostgresClient>.Continuation
+    /// Databases whose client `run()` has been called on (a lease before that waits, and PostgresNIO warns).
+    private let running = Mutex<Set<String>>([])
+    private let newClients: AsyncStream<(String, PostgresClient)>
+    private let newClientsContinuation: AsyncStream<(String, PostgresClient)>.Continuation
 
     /// - Throws: when the TLS settings cannot be used (an unreadable root certificate).
     public init(settings: PostgresSettings, logger: Logger) throws(PostgresFailure) {
@@ -119,17 +121,34 @@ public final class PostgresDatabases: Service, Sendable {
             clientLogger[metadataKey: "database"] = "\(database)"
             let client = PostgresClient(configuration: configuration, backgroundLogger: clientLogger)
             clients[database] = client
-            newClientsContinuation.yield(client)
+            newClientsContinuation.yield((database, client))
             return client
         }
     }
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
-            for await client in newClients.cancelOnGracefulShutdown() {
-                group.addTask { await client.run() }
+            for await (database, client) in newClients.cancelOnGracefulShutdown() {
+                group.addTask {
+                    self.running.withLock { _ = $0.insert(database) }
+                    await client.run()
+                }
             }
             group.cancelAll()
         }
+    }
+
+    /// The pooled client for `database`, once `run()` has started it: a first query on a new client otherwise
+    /// races the pool's start (it waits for it, and PostgresNIO logs a warning). Waits at most `limit`.
+    public func startedClient(database: String, limit: Duration = .seconds(2)) async -> PostgresClient {
+        let client = client(database: database)
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        while !running.withLock({ $0.contains(database) }), clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        // The runner marks the database just before calling `run()`; let it get there.
+        await Task.yield()
+        return client
     }
 }

@@ -15,7 +15,7 @@ extension PostgresWarehouse {
         }
         guard !columns.isEmpty, rows > 0 else { return TableSample(values: [:], rows: 0, estimatedRows: nil, method: "nothing to sample") }
         return try await Self.mapping(reference) {
-            try await databases.client(database: reference.database).withConnection { connection in
+            try await databases.startedClient(database: reference.database).withConnection { connection in
                 let estimate = try await rowEstimate(connection, reference)
                 if let estimate, estimate > rows {
                     let percent = min(100, max(0.0001, 400 * Double(rows) / Double(estimate)))

@@ -25,7 +25,7 @@ extension PostgresWarehouse {
         _ = try request.table.textColumns(for: request.columns)
         let ledgerPads = request.columns.contains { $0.scheme == .ff1 } ? LedgerPads(tokenizer: tokenizer) : nil
         return try await Self.mapping(table) {
-            try await databases.client(database: table.database).withConnection { connection in
+            try await databases.startedClient(database: table.database).withConnection { connection in
                 let keys = try await primaryKey(connection, table)
                 let keyColumn = keys.count == 1 ? keys[0].name : nil
                 if let ledgerPads, keyColumn != nil {
@@ -146,7 +146,7 @@ extension PostgresWarehouse {
     private func vacuum(_ table: TableReference, _ statement: String) async throws -> Int64 {
         var dead: Int64 = 0
         for attempt in 1...5 {
-            dead = try await databases.client(database: table.database).withConnection { connection in
+            dead = try await databases.startedClient(database: table.database).withConnection { connection in
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
                 var binds = PostgresBindings()
                 binds.append(table.schema)

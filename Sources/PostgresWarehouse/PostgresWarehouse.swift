@@ -37,7 +37,7 @@ public struct PostgresWarehouse: Warehouse {
 
     public func ping() async -> Bool {
         do {
-            let rows = try await databases.client(database: databases.settings.maintenanceDatabase).query("SELECT 1")
+            let rows = try await databases.startedClient(database: databases.settings.maintenanceDatabase).query("SELECT 1")
             for try await _ in rows {}
             return true
         } catch {
@@ -49,7 +49,7 @@ public struct PostgresWarehouse: Warehouse {
         // Checked through the maintenance database first: a pool for a missing database would retry
         // its connection for a long time instead of failing.
         let settings = databases.settings
-        let maintenance = databases.client(database: settings.maintenanceDatabase)
+        let maintenance = await databases.startedClient(database: settings.maintenanceDatabase)
         let databaseExists = try await Self.mapping(table) {
             var binds = PostgresBindings()
             binds.append(table.database)
@@ -64,7 +64,7 @@ public struct PostgresWarehouse: Warehouse {
                 table: table)
         }
         let columns = try await Self.mapping(table) {
-            let rows = try await databases.client(database: table.database).query(
+            let rows = try await databases.startedClient(database: table.database).query(
                 Self.catalogQuery(PostgresCatalogSQL.describeColumns, table), logger: logger)
             var columns: [ColumnDescription] = []
             for try await (name, type, isText) in rows.decode((String, String, Bool).self) {
@@ -88,7 +88,7 @@ public struct PostgresWarehouse: Warehouse {
         let plan = pushDown ? try PushDownPlan(columns: request.columns, tokenizer: tokenizer, table: table) : nil
         let pads = plan?.hmacKeyID != nil ? try HMACPads(tokenizer: tokenizer) : nil
         let final = try await Self.mapping(table) {
-            try await databases.client(database: table.database).withConnection { connection in
+            try await databases.startedClient(database: table.database).withConnection { connection in
                 let progress = try await tokenize(request, plan: plan, pads: pads, on: connection, sink: sink)
                 await Self.flushStatistics(connection, logger: logger)
                 return progress
@@ -125,7 +125,7 @@ public struct PostgresWarehouse: Warehouse {
                     table: table)
             }
             // A second connection lets the next batch be read and decided while this one is written.
-            return try await databases.client(database: table.database).withConnection { second in
+            return try await databases.startedClient(database: table.database).withConnection { second in
                 let batches = ServiceSideBatches(
                     connections: [connection, second], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
                     batchSize: rowsPerBatch, logger: logger)

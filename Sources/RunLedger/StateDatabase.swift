@@ -21,13 +21,13 @@ public enum StateDatabase {
             ) {
                 try await databases.probe(database: databases.settings.maintenanceDatabase)  // a precise error for TLS and credentials
                 try await createDatabaseIfMissing(database, databases: databases, logger: logger)
-                try await migrate(databases.client(database: database), logger: logger)
+                try await migrate(await databases.startedClient(database: database), logger: logger)
             }
         }
     }
 
     private static func createDatabaseIfMissing(_ database: String, databases: PostgresDatabases, logger: Logger) async throws {
-        let maintenance = databases.client(database: databases.settings.maintenanceDatabase)
+        let maintenance = await databases.startedClient(database: databases.settings.maintenanceDatabase)
         var binds = PostgresBindings()
         binds.append(database)
         let rows = try await maintenance.query(PostgresQuery(unsafeSQL: "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", binds: binds), logger: logger)
