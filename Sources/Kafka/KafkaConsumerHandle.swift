@@ -33,6 +33,9 @@ final class KafkaConsumerHandle: @unchecked Sendable {
     /// The consumer queue every assigned partition's messages are forwarded to (librdkafka's pre-fetch queue).
     let consumerQueue: OpaquePointer
     private let sharedReference: Unmanaged<ConsumerSharedState>
+    /// `pollAvailable`'s message array, and the last topic handle's name (poll thread only).
+    private let batch = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: KafkaConsumerHandle.batchCapacity)
+    private var lastTopic: (OpaquePointer, String)?
 
     enum PollEvent {
         case message(KafkaMessageView)
@@ -69,6 +72,7 @@ final class KafkaConsumerHandle: @unchecked Sendable {
     }
 
     deinit {
+        batch.deallocate()
         rd_kafka_queue_destroy(consumerQueue)
         rd_kafka_destroy(handle)
         sharedReference.release()
@@ -77,6 +81,26 @@ final class KafkaConsumerHandle: @unchecked Sendable {
     /// Waits up to `timeoutMilliseconds` for one event and lends it to `body`. Poll thread only.
     func poll(timeoutMilliseconds: Int32, _ body: (PollEvent) -> Void) {
         guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return body(.idle) }
+        lend(message, body)
+    }
+
+    /// Lends the events already waiting in the consumer queue, at most `limit`, to `body` without blocking, and
+    /// returns how many there were. One call for many messages (`rd_kafka_consume_batch_queue` with no wait, which
+    /// serves callbacks such as rebalances as `rd_kafka_consumer_poll` does). Poll thread only.
+    func pollAvailable(limit: Int, _ body: (PollEvent) -> Void) -> Int {
+        let count = rd_kafka_consume_batch_queue(consumerQueue, 0, batch, min(limit, Self.batchCapacity))
+        guard count > 0 else { return 0 }
+        for index in 0..<count {
+            if let message = batch[index] { lend(message, body) }
+        }
+        return count
+    }
+
+    /// At most this many messages per `pollAvailable`.
+    static let batchCapacity = 512
+
+    /// Lends one message or error event to `body`, then destroys it.
+    private func lend(_ message: UnsafeMutablePointer<rd_kafka_message_t>, _ body: (PollEvent) -> Void) {
         defer { rd_kafka_message_destroy(message) }
         let m = message.pointee
         if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -90,13 +114,21 @@ final class KafkaConsumerHandle: @unchecked Sendable {
             }
             return body(.error(reason, fatal: fatal))
         }
-        let topic = m.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         body(
             .message(
                 KafkaMessageView(
-                    position: KafkaPosition(topic: topic, partition: m.partition, offset: m.offset),
+                    position: KafkaPosition(topic: topicName(m.rkt), partition: m.partition, offset: m.offset),
                     key: m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) },
                     value: m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) })))
+    }
+
+    /// The topic's name, read from librdkafka once per topic handle in a row (not copied for every message).
+    private func topicName(_ topic: OpaquePointer?) -> String {
+        guard let topic else { return "" }
+        if let (handle, name) = lastTopic, handle == topic { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        lastTopic = (topic, name)
+        return name
     }
 
     /// Stores offsets (the next offset to consume per partition) for the next commit. Returns the failures.

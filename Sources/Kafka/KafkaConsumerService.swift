@@ -51,6 +51,9 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
     private let consumed = Counter(label: "tokenize_kafka_messages_total")
     private let lastPoll = Gauge(label: "tokenize_kafka_last_poll_timestamp_seconds")
     private let assignedPartitions = Gauge(label: "tokenize_kafka_assigned_partitions")
+    /// Messages taken from the pre-fetch queue per poll iteration at most: the pause, the offset store and the
+    /// liveness clock run once per iteration, and a pause takes effect at most this many messages late.
+    static var messagesPerPoll: Int { 128 }
 
     public init(configuration: KafkaConsumerConfiguration, router: Router, logger: Logger) throws(KafkaError) {
         self.configuration = configuration
@@ -158,7 +161,7 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
                 break
             }
             flushStoredOffsets()
-            handle.poll(timeoutMilliseconds: 100) { event in
+            func serve(_ event: KafkaConsumerHandle.PollEvent) {
                 switch event {
                 case .idle:
                     break
@@ -174,6 +177,10 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
                     consumed.increment()
                     route(message, continuation)
                 }
+            }
+            // What is already fetched, in one call (offsets are stored once per such batch); else wait for one event.
+            if handle.pollAvailable(limit: Self.messagesPerPoll, serve) == 0 {
+                handle.poll(timeoutMilliseconds: 100, serve)
             }
             let now = clock.now
             if now >= nextLivenessRecord {  // the liveness probe's clock, 10 times a second at most
