@@ -1,4 +1,5 @@
 import Crypto
+import TestSupport
 import Testing
 
 @testable import Tokenization
@@ -7,21 +8,9 @@ import Testing
 /// every radix class (tiny, decimal, the token alphabets, 2^16) and lengths whose numbers span one to many limbs
 /// and whose S takes one to several AES blocks.
 @Suite struct FF1EquivalenceTests {
-    /// SplitMix64: a seeded generator, so a failing case can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [2, 3, 10, 36, 62, 255, 256, 1000, 65_536])
     func matchesTheReferenceOnRandomInputs(radix: Int) {
-        var random = SeededGenerator(state: UInt64(radix))
+        var random = SplitMix64(seed: UInt64(radix))
         for round in 0..<120 {
             let keyBytes = (0..<[16, 24, 32][round % 3]).map { _ in UInt8.random(in: 0...255, using: &random) }
             let key = SymmetricKey(data: keyBytes)
@@ -40,7 +29,7 @@ import Testing
     /// Tokens are unchanged by the byte-level transform: the same token as the scalar-level reference for values
     /// mixing ASCII letters and digits with separators, multi-byte characters and an `@`.
     @Test func theFormatPreservingTransformMatchesTheReference() {
-        var random = SeededGenerator(state: 7)
+        var random = SplitMix64(seed: 7)
         let key = TokenKey(id: "k1", secret: (0..<32).map { UInt8($0) })
         let alphabet = Array("abcXYZ0123456789 .-+@_üßł😀\u{301}")
         var compared = 0
