@@ -6,7 +6,7 @@ import Tokenization
 extension RunExecutor.Settings {
     /// The executor's settings with the plan and discovery settings of `runs` (`PLAN_TAG`, `SAMPLE_ROWS`,
     /// `SAMPLE_THRESHOLD`, `DISCOVERY_IN_RUNS`, `DISCOVERY_TAG_FIELDS`, `PLAN_COUNT_ROWS`, `PII_GLOSSARY_TERMS`) and the
-    /// downstream settings (`LINEAGE_DEPTH`, `PROPAGATE_DOWNSTREAM`).
+    /// downstream settings (`LINEAGE_DEPTH`, `PROPAGATE_DOWNSTREAM`), and `VERIFY_INCREMENTAL`.
     init(
         defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN, verifySample: Int, progressLogInterval: Duration,
         progressDataHubInterval: Duration, discovery runs: RunSettings
@@ -23,5 +23,6 @@ extension RunExecutor.Settings {
         propagateDownstream = runs.propagateDownstream
         if let terms = runs.piiGlossaryTerms { piiGlossaryTerms = terms }
         planCountRows = runs.planCountRows
+        verifyIncremental = runs.verifyIncremental
     }
 }

@@ -1,5 +1,6 @@
 /// The service's own tables in each database it tokenizes in (schema `tokenize_action`): the progress of each
-/// run, written in the same transaction as the batch it counts, and the ff1 ledger.
+/// run, written in the same transaction as the batch it counts, the ff1 ledger, and the marks of clean
+/// verifications (`VerificationMarkSQL`).
 enum BookkeepingSQL {
     /// Serialises schema creation between processes (`CREATE … IF NOT EXISTS` races otherwise).
     static let setupLock = "SELECT pg_advisory_xact_lock(7236411620455235917)"
@@ -18,6 +19,7 @@ enum BookkeepingSQL {
             key_id text NOT NULL, token_digest bytea NOT NULL,
             PRIMARY KEY (relation, column_name, row_key))
         """,
+        VerificationMarkSQL.createTable,
     ]
 
     /// A run's progress on a relation (`$1` run id, `$2` relation).

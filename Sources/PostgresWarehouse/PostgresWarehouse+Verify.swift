@@ -20,6 +20,8 @@ extension PostgresWarehouse {
     public static let outsideTheTable =
         "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the old values."
 
+    /// Verifies the request's columns. With `request.since` still standing (`VerificationMarkSQL`), only rows
+    /// written since the last clean verification are checked; a clean verification records a new mark.
     public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
         let table = request.table.table
         _ = try request.table.textColumns(for: request.columns)
@@ -28,8 +30,9 @@ extension PostgresWarehouse {
             try await databases.startedClient(database: table.database).withConnection { connection in
                 let keys = try await primaryKey(connection, table)
                 let keyColumn = keys.count == 1 ? keys[0].name : nil
+                let marks = request.recordsMark ? await markState(connection, request) : nil
                 if let ledgerPads, keyColumn != nil {
-                    try await prepareBookkeeping(connection)
+                    if marks == nil { try await prepareBookkeeping(connection) }
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
                     try await connection.guardedCopy(
@@ -37,29 +40,35 @@ extension PostgresWarehouse {
                         data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
                 }
                 defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
-                return try await scan(connection, request, keyColumn: keyColumn)
+                var report = try await scan(connection, request, keyColumn: keyColumn, since: marks?.since)
+                if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks) }
+                return report
             }
         }
     }
 
-    private func scan(_ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?) async throws -> VerificationReport {
+    private func scan(_ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?) async throws -> VerificationReport {
         let table = request.table.table
-        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn)
+        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, since: since != nil)
         var totals: [Int64] = []
-        for try await row in try await connection.guardedQuery(query(counts, table), logger: logger) {
+        for try await row in try await connection.guardedQuery(query(counts, table, since: since), logger: logger) {
             let cells = row.makeRandomAccess()
             totals = try (0..<cells.count).map { try cells[$0].decode(Int64.self) }
         }
         let rows = Int(totals.first ?? 0)
+        let checked = since == nil ? nil : Int(totals.last ?? 0)
         var columns: [ColumnVerification] = []
         for (index, column) in request.columns.enumerated() {
             let empty = Int(totals[1 + 2 * index])
             var tokens = Int(totals[2 + 2 * index])
             var verification = ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
             if column.scheme == .siv || column.scheme == .ff1 {
-                // ff1 columns hold few siv-shaped values (short ones) among many tokens: read them all.
-                let percent = column.scheme == .siv ? VerificationSQL.sivSamplePercent(size: request.sampleSize, shaped: tokens) : 100
-                let (sampled, failures) = try await sampleSIV(connection, table, column.name, size: request.sampleSize, percent: percent)
+                // ff1 columns hold few siv-shaped values (short ones) among many tokens: read them all. Incremental:
+                // only values written since are drawn, and none when no row was.
+                let percent = column.scheme == .siv ? VerificationSQL.sivSamplePercent(size: request.sampleSize, shaped: checked ?? tokens) : 100
+                let (sampled, failures) =
+                    checked == 0
+                    ? (0, 0) : try await sampleSIV(connection, table, column.name, size: request.sampleSize, percent: percent, since: since)
                 verification.sampled = sampled
                 verification.sampleFailures = failures
                 tokens -= failures
@@ -67,19 +76,20 @@ extension PostgresWarehouse {
                 verification.plaintext += failures
             }
             if verification.plaintext > 0 {
-                let statement = VerificationSQL.plaintextKeys(table: table, column: column, keyColumn: keyColumn, limit: 5)
-                for try await key in try await connection.guardedQuery(query(statement, table), logger: logger).decode(String.self) {
+                let statement = VerificationSQL.plaintextKeys(table: table, column: column, keyColumn: keyColumn, limit: 5, since: since != nil)
+                for try await key in try await connection.guardedQuery(query(statement, table, since: since), logger: logger).decode(String.self) {
                     verification.plaintextKeys.append(key)
                 }
             }
             columns.append(verification)
         }
-        return VerificationReport(rows: rows, columns: columns)
+        return VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked)
     }
 
     /// Decrypts a random sample of the column's siv-shaped values: (sampled, failed authentication).
+    /// With `since`, only values written since that transaction are drawn.
     private func sampleSIV(
-        _ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int, percent: Double
+        _ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int, percent: Double, since: UInt32?
     ) async throws -> (Int, Int) {
         guard size > 0, let shape = PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs) else { return (0, 0) }
         var binds = PostgresBindings()
@@ -87,10 +97,11 @@ extension PostgresWarehouse {
         binds.append(size)
         let drawn = percent < 100
         if drawn { binds.append(percent) }
+        if let since { binds.append(String(since)) }
         var sampled = 0
         var failures = 0
         let rows = try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn), binds: binds), logger: logger)
+            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn, since: since != nil), binds: binds), logger: logger)
         for try await value in rows.decode(String.self) {
             sampled += 1
             if case .plaintext = tokenizer.recognize(value, scheme: .siv) { failures += 1 }
@@ -98,7 +109,7 @@ extension PostgresWarehouse {
         return (sampled, failures)
     }
 
-    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference) -> PostgresQuery {
+    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference, since: UInt32?) -> PostgresQuery {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {
@@ -107,6 +118,7 @@ extension PostgresWarehouse {
             case .prefixes(let scheme): binds.append(PushDownPlan.TokenShape.of(scheme, keyIDs: tokenizer.keyIDs)?.prefixes ?? [])
             case .relation: binds.append(PostgresCatalogSQL.relationName(table))
             case .columnName(let name): binds.append(name)
+            case .since: binds.append(since.map { String($0) } ?? "0")
             }
         }
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)

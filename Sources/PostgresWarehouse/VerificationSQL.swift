@@ -27,6 +27,8 @@ public enum VerificationSQL {
         case prefixes(TokenSchemeName)
         case relation
         case columnName(String)
+        /// The transaction id from which rows are checked (incremental verification, `VerificationMarkSQL`).
+        case since
     }
 
     public struct Statement: Sendable {
@@ -78,7 +80,11 @@ public enum VerificationSQL {
 
     /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest). Each ff1
     /// column's ledger entries and their key's pads are joined by the ledger's unique key (at most one each per row).
-    public static func counts(table: TableReference, columns: [ColumnPlan], keyColumn: String?) -> Statement {
+    ///
+    /// With `since` (incremental), a value in a row version written before the mark's transaction counts as
+    /// recognised without a test (the marked verification found it so), and the last column counts the rows
+    /// written since. ff1 values then use the correlated ledger lookup, reached only for those rows.
+    public static func counts(table: TableReference, columns: [ColumnPlan], keyColumn: String?, since: Bool = false) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
@@ -90,7 +96,7 @@ public enum VerificationSQL {
         for (index, column) in columns.enumerated() {
             let q = "t." + PostgresCatalogSQL.quote(column.name)
             var ledger = LedgerAccess.lookup
-            if column.scheme == .ff1, let keyColumn {
+            if column.scheme == .ff1, let keyColumn, !since {
                 ledger = .joined(index: index)
                 joins.append(
                     "LEFT JOIN tokenize_action.ff1_ledger l\(index) ON l\(index).relation = \(placeholder(.relation)) "
@@ -98,16 +104,20 @@ public enum VerificationSQL {
                         + "AND l\(index).row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text "
                         + "LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l\(index).key_id")
             }
+            var recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)
+            if since { recognised = "NOT (\(VerificationMarkSQL.writtenSince(placeholder(.since)))) OR \(recognised)" }
             selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
-            selected.append("count(*) FILTER (WHERE \(q) <> '' AND \(recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)))::bigint")
+            selected.append("count(*) FILTER (WHERE \(q) <> '' AND (\(recognised)))::bigint")
         }
+        if since { selected.append("count(*) FILTER (WHERE \(VerificationMarkSQL.writtenSince(placeholder(.since))))::bigint") }
         let from = ([PostgresCatalogSQL.qualifiedName(table) + " t"] + joins).joined(separator: " ")
         let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(from)"
         return Statement(sql: sql, parameters: parameters)
     }
 
-    /// The first `limit` row keys (primary key, else `ctid`) of a column holding plaintext.
-    public static func plaintextKeys(table: TableReference, column: ColumnPlan, keyColumn: String?, limit: Int) -> Statement {
+    /// The first `limit` row keys (primary key, else `ctid`) of a column holding plaintext; with `since`, among the
+    /// rows written since the mark's transaction only.
+    public static func plaintextKeys(table: TableReference, column: ColumnPlan, keyColumn: String?, limit: Int, since: Bool = false) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
@@ -116,7 +126,8 @@ public enum VerificationSQL {
         }
         let q = "t." + PostgresCatalogSQL.quote(column.name)
         let key = keyColumn.map { "t." + PostgresCatalogSQL.quote($0) } ?? "t.ctid"
-        let predicate = "\(q) <> '' AND NOT (\(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))"
+        var predicate = "\(q) <> '' AND NOT (\(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))"
+        if since { predicate += " AND \(VerificationMarkSQL.writtenSince(placeholder(.since)))" }
         let sql = "SELECT \(key)::text FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(predicate) ORDER BY \(key) LIMIT \(max(1, limit))"
         return Statement(sql: sql, parameters: parameters)
     }
@@ -124,11 +135,14 @@ public enum VerificationSQL {
     /// A random sample of a column's siv-shaped values (`$1` the siv prefixes, `$2` the size), for decryption in
     /// the service. With `percent` below 100 (`$3`), rows are first drawn by `TABLESAMPLE BERNOULLI`: each row with
     /// that probability, so only those are tested and sorted (on a 1M-row column of tokens the full sort took most
-    /// of a re-run's verification).
-    public static func sivSample(table: TableReference, column: String, sampled: Bool) -> String {
+    /// of a re-run's verification). With `since`, the next parameter is the mark's transaction id and only rows
+    /// written since are drawn.
+    public static func sivSample(table: TableReference, column: String, sampled: Bool, since: Bool = false) -> String {
         let q = "t." + PostgresCatalogSQL.quote(column)
         let source = PostgresCatalogSQL.qualifiedName(table) + " t" + (sampled ? " TABLESAMPLE BERNOULLI ($3::float8)" : "")
-        return "SELECT \(q) FROM \(source) WHERE \(TokenShapeSQL.shaped(q, prefixes: "$1", lengths: nil)) ORDER BY random() LIMIT $2"
+        var predicate = TokenShapeSQL.shaped(q, prefixes: "$1", lengths: nil)
+        if since { predicate += " AND \(VerificationMarkSQL.writtenSince(sampled ? "$4" : "$3"))" }
+        return "SELECT \(q) FROM \(source) WHERE \(predicate) ORDER BY random() LIMIT $2"
     }
 
     /// The percentage of rows to draw so that about `size` of `shaped` siv-shaped values are in the draw, with a

@@ -9,8 +9,11 @@ extension RunExecutor {
     func tokenize(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger) async throws -> RunRecord {
         var record = run
         let mode = record.mode
-        if try await verifiesFirst(record) {
-            let report = try await verify(&record, warehouse: warehouse, description: description, stage: "before any batch (the last run left it clean)")
+        let predecessor = try await cleanPredecessor(of: record)
+        let since = incrementalSince(record, predecessor: predecessor)
+        if verifiesFirst(record, predecessor: predecessor) {
+            let report = try await verify(
+                &record, warehouse: warehouse, description: description, since: since, stage: "before any batch (the last run left it clean)")
             if report.plaintext == 0 { return try await finishAlreadyClean(record, report: report, logger: logger) }
             logger.info("plaintext was written since the last run; tokenizing", metadata: ["plaintext": "\(report.plaintext)"])
         }
@@ -31,7 +34,7 @@ extension RunExecutor {
                     "attempt": "\(record.attempts)", "batches": "\(outcome.batches)", "rows_updated": "\(outcome.rowsUpdated)",
                     "computed": outcome.pushedDown ? "in the database" : "in the service", "mode": mode.rawValue,
                 ]))
-        let report = try await verify(&record, warehouse: warehouse, description: description)
+        let report = try await verify(&record, warehouse: warehouse, description: description, since: since)
         if record.rowsUpdated > 0 {
             let residue = try await warehouse.cleanUp(description.table)
             record.residue = residue
@@ -54,18 +57,28 @@ extension RunExecutor {
     /// A verify-only run: the scan alone, written to DataHub and the ledger like any run.
     func verifyAlone(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, logger: Logger) async throws -> RunRecord {
         var record = run
-        let report = try await verify(&record, warehouse: warehouse, description: description)
+        let since = incrementalSince(record, predecessor: try await cleanPredecessor(of: record))
+        let report = try await verify(&record, warehouse: warehouse, description: description, since: since)
         Counter(label: "tokenize_verifications_total", dimensions: [("outcome", report.plaintext > 0 ? "plaintext" : "clean")]).increment()
         return try await finish(record, report.plaintext > 0 ? .incomplete : .success, details: "verified: \(report.summary)", logger)
     }
 
-    /// The verification scan, recorded in the run and its trail; `stage` says when it ran, if not after the batches.
-    func verify(_ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription, stage: String? = nil) async throws -> VerificationReport {
-        let report = try await warehouse.verify(VerificationRequest(table: description, columns: record.plans, sampleSize: settings.verifySample))
+    /// The verification scan, recorded in the run and its trail; `stage` says when it ran, if not after the batches;
+    /// `since` is the mark of a clean predecessor's verification (`incrementalSince`).
+    func verify(
+        _ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription, since: String? = nil, stage: String? = nil
+    ) async throws -> VerificationReport {
+        let report = try await warehouse.verify(
+            VerificationRequest(table: description, columns: record.plans, sampleSize: settings.verifySample, since: since))
         record.verification = report
         Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset)]).record(report.plaintext)
         var data = ["rows": "\(report.rows)", "plaintext": "\(report.plaintext)"]
         if let stage { data["when"] = stage }
+        if let checked = report.rowsCheckedSince {
+            data["checked"] = "the \(checked) row(s) written since the last clean verification; the others are unchanged since it"
+        } else if since != nil {
+            data["checked"] = "every row: the last clean verification's mark does not stand in this database"
+        }
         for column in report.columns {
             data["column \(column.column)"] =
                 "tokens \(column.tokens), empty \(column.empty), plaintext \(column.plaintext)"

@@ -45,7 +45,7 @@ extension RunExecutor {
         // be small enough; estimated from the sample otherwise.
         let countable = found.sample.isWholeTable || (found.sample.estimatedRows.map { $0 <= settings.planCountRows } ?? false)
         let counts: VerificationReport? =
-            countable && !plans.isEmpty ? try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0)) : nil
+            countable && !plans.isEmpty ? try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0, recordsMark: false)) : nil
         var reportColumns: [PlanReport.Column] = []
         for plan in plans {
             let values = found.sample.values[plan.name] ?? []

@@ -10,16 +10,29 @@ import WarehouseKit
 /// columns was empty or a token. When the scan does find plaintext (rows written since the last run), the run
 /// tokenizes and verifies again, as any run.
 extension RunExecutor {
-    /// Whether the run should verify before any batch: a tokenize run that has not written yet, whose dataset's
-    /// latest verified run (tokenize or verify-only) was a SUCCESS covering every column and scheme of this one.
-    func verifiesFirst(_ record: RunRecord) async throws -> Bool {
-        guard record.mode == .tokenize, record.rowsUpdated == 0, record.batches == 0, !record.columns.isEmpty else { return false }
+    /// The dataset's latest verified run (tokenize or verify-only) other than this one, when it was a SUCCESS
+    /// covering every column and scheme of this one: its verification found each of their values empty or a token.
+    func cleanPredecessor(of record: RunRecord) async throws -> RunRecord? {
+        guard !record.columns.isEmpty else { return nil }
         let latest = try await store.records(dataset: record.dataset, status: nil, limit: 100).first {
             $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.planOnly && [.success, .incomplete].contains($0.status)
         }
-        guard let latest, latest.status == .success else { return false }
+        guard let latest, latest.status == .success else { return nil }
         let covered = Set(latest.plans)
-        return record.plans.allSatisfy(covered.contains)
+        return record.plans.allSatisfy(covered.contains) ? latest : nil
+    }
+
+    /// Whether the run should verify before any batch: a tokenize run that has not written yet, with a clean
+    /// predecessor (`cleanPredecessor`).
+    func verifiesFirst(_ record: RunRecord, predecessor: RunRecord?) -> Bool {
+        record.mode == .tokenize && record.rowsUpdated == 0 && record.batches == 0 && predecessor != nil
+    }
+
+    /// The mark a verification of `record` may check from (`VerificationRequest.since`): the clean predecessor's,
+    /// unless `VERIFY_INCREMENTAL=false` or this is a rekey run (which rewrites every row anyway).
+    func incrementalSince(_ record: RunRecord, predecessor: RunRecord?) -> String? {
+        guard settings.verifyIncremental, record.mode != .rekey else { return nil }
+        return predecessor?.verification?.watermark
     }
 
     /// Finishes a run whose verification before any batch found every value empty or a token: no batch ran.

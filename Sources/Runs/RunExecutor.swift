@@ -32,6 +32,9 @@ public struct RunExecutor: Sendable {
         public var requesterGrace: Duration
         /// siv tokens decrypted per column by the verification (`VERIFY_SAMPLE`).
         public var verifySample: Int
+        /// Whether a verification after a clean one checks only the rows written since, where the warehouse can
+        /// prove which those are (`VERIFY_INCREMENTAL`).
+        public var verifyIncremental = true
         /// How often a running run logs its progress (`PROGRESS_LOG_SECONDS`).
         public var progressLogInterval: Duration
         /// How often a long run refreshes its documentation section in DataHub (`PROGRESS_DATAHUB_SECONDS`).

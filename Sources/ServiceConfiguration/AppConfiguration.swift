@@ -170,6 +170,7 @@ public struct AppConfiguration: Sendable {
         settings.sampleRows = try env.integer("SAMPLE_ROWS", default: 1_000, range: 0...1_000_000)
         settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
         settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
+        settings.verifyIncremental = try env.flag("VERIFY_INCREMENTAL", default: true)
         settings.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: false)
         settings.lineageDepth = try env.integer("LINEAGE_DEPTH", default: 3, range: 0...10)
         settings.propagateDownstream = try env.flag("PROPAGATE_DOWNSTREAM", default: false)

@@ -119,6 +119,9 @@ public struct RunSettings: Sendable, Equatable {
     public var approvalTag: TagURN
     /// `VERIFY_SAMPLE` (default 10 000): siv tokens per column the verification decrypts.
     public var verifySample: Int
+    /// `VERIFY_INCREMENTAL` (true): after a clean verification, the next one of the same columns checks only the rows
+    /// written since (PostgreSQL: by transaction id, where the recorded mark still stands); false: every row, always.
+    public var verifyIncremental = true
     /// `VERIFY_INTERVAL` (default off): how often datasets tokenized before are verified again.
     public var verifyInterval: Duration?
     /// `PROGRESS_LOG_SECONDS` (10): how often a running run logs its progress.

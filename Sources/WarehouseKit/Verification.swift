@@ -7,11 +7,20 @@ public struct VerificationRequest: Sendable {
     public var columns: [ColumnPlan]
     /// siv tokens decrypted in the service to prove they are genuine (`VERIFY_SAMPLE`, default 10 000).
     public var sampleSize: Int
+    /// The watermark of the dataset's last verification that found every value of these columns empty or a token
+    /// (`VerificationReport.watermark`). A warehouse that can prove which rows are unchanged since then checks only
+    /// the others; when it cannot (nil, or the proof does not hold), it checks every row.
+    public var since: String?
+    /// Whether a clean verification records its mark (and reads `since`). A plan's counts do not: a plan writes
+    /// nothing, and its counts are not a run's proof.
+    public var recordsMark: Bool
 
-    public init(table: TableDescription, columns: [ColumnPlan], sampleSize: Int = 10_000) {
+    public init(table: TableDescription, columns: [ColumnPlan], sampleSize: Int = 10_000, since: String? = nil, recordsMark: Bool = true) {
         self.table = table
         self.columns = columns
         self.sampleSize = sampleSize
+        self.since = since
+        self.recordsMark = recordsMark
     }
 }
 
@@ -59,16 +68,25 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     public var rows: Int
     public var columns: [ColumnVerification]
     public var verifiedAt: Date
+    /// Set when every value was empty or a token and the warehouse recorded where this verification stands: a
+    /// later verification of the same columns may pass it as `VerificationRequest.since`.
+    public var watermark: String?
+    /// When only rows written since the previous clean verification were checked: how many. The other rows are
+    /// unchanged since that verification, which found each of their values empty or a token. nil: every row checked.
+    public var rowsCheckedSince: Int?
 
-    public init(rows: Int, columns: [ColumnVerification], verifiedAt: Date = Date()) {
+    public init(rows: Int, columns: [ColumnVerification], verifiedAt: Date = Date(), watermark: String? = nil, rowsCheckedSince: Int? = nil) {
         self.rows = rows
         self.columns = columns
         self.verifiedAt = verifiedAt
+        self.watermark = watermark
+        self.rowsCheckedSince = rowsCheckedSince
     }
 
     enum CodingKeys: String, CodingKey {
-        case rows, columns, plaintext
+        case rows, columns, plaintext, watermark
         case verifiedAt = "verified_at"
+        case rowsCheckedSince = "rows_checked_since"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +94,8 @@ public struct VerificationReport: Sendable, Equatable, Codable {
         rows = try container.decode(Int.self, forKey: .rows)
         columns = try container.decode([ColumnVerification].self, forKey: .columns)
         verifiedAt = try container.decode(Date.self, forKey: .verifiedAt)
+        watermark = try container.decodeIfPresent(String.self, forKey: .watermark)
+        rowsCheckedSince = try container.decodeIfPresent(Int.self, forKey: .rowsCheckedSince)
     }
 
     /// Encodes the total `plaintext` too, for readers of the record.
@@ -85,6 +105,8 @@ public struct VerificationReport: Sendable, Equatable, Codable {
         try container.encode(columns, forKey: .columns)
         try container.encode(plaintext, forKey: .plaintext)
         try container.encode(verifiedAt, forKey: .verifiedAt)
+        try container.encodeIfPresent(watermark, forKey: .watermark)
+        try container.encodeIfPresent(rowsCheckedSince, forKey: .rowsCheckedSince)
     }
 
     /// Plaintext values left over every column.
@@ -94,10 +116,13 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     /// how many and the first row keys.
     public var summary: String {
         let rowsText = rows.formatted(.number.grouping(.automatic))
-        guard plaintext > 0 else { return "0 plaintext values remain in \(rowsText) rows (\(columns.map(\.column).joined(separator: ", ")))" }
+        let scope = rowsCheckedSince.map {
+            "; the \($0.formatted(.number.grouping(.automatic))) row(s) written since the last clean verification checked, the others unchanged since it"
+        } ?? ""
+        guard plaintext > 0 else { return "0 plaintext values remain in \(rowsText) rows (\(columns.map(\.column).joined(separator: ", "))\(scope))" }
         let parts = columns.filter { $0.plaintext > 0 }.map { column in
             "\(column.column): \(column.plaintext)\(column.plaintextKeys.isEmpty ? "" : " (rows \(column.plaintextKeys.joined(separator: ", "))\(column.plaintext > column.plaintextKeys.count ? ", …" : ""))")"
         }
-        return "\(plaintext) plaintext value(s) remain in \(rowsText) rows: \(parts.joined(separator: "; "))"
+        return "\(plaintext) plaintext value(s) remain in \(rowsText) rows: \(parts.joined(separator: "; "))\(scope)"
     }
 }

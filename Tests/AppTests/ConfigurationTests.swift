@@ -38,6 +38,7 @@ import Testing
         #expect(config.runs.triggerTag.name == "tokenize/run" && config.runs.stateDatabase == "postgres")
         #expect(config.runs.reconcileInterval == .seconds(600) && config.runs.worker.shutdownGrace == .seconds(25) && config.runs.worker.capacity == 4)
         #expect(config.http.port == 8081 && config.logging == LoggingSettings(level: .info, format: .text))
+        #expect(config.runs.verifyIncremental)
     }
 
     @Test func typedSettingsAreReadOnce() throws {
@@ -45,8 +46,9 @@ import Testing
             minimal.merging([
                 "RECONCILE_INTERVAL": "90s", "SHUTDOWN_GRACE_SECONDS": "5", "MAX_CONCURRENT_RUNS": "2", "STATE_DATABASE": "state",
                 "POSTGRES_SSLMODE": "verify-full", "POSTGRES_SSLROOTCERT": "/ca.pem", "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json",
-                "SCHEMA_REGISTRY_BASIC_AUTH": "reader:pw", "KAFKA_AUTO_OFFSET_RESET": "latest",
+                "SCHEMA_REGISTRY_BASIC_AUTH": "reader:pw", "KAFKA_AUTO_OFFSET_RESET": "latest", "VERIFY_INCREMENTAL": "false",
             ]) { $1 })
+        #expect(!config.runs.verifyIncremental)
         #expect(config.runs.reconcileInterval == .seconds(90) && config.runs.worker.shutdownGrace == .seconds(5) && config.runs.worker.capacity == 2)
         #expect(config.runs.stateDatabase == "state" && config.postgres.sslMode == .verifyFull && config.postgres.sslRootCertificate == "/ca.pem")
         #expect(config.logging == LoggingSettings(level: .debug, format: .json))

@@ -38,6 +38,7 @@ struct Harness {
     let gate: PolicyGate
     var requesterGrace: Duration = .seconds(120)
     var progressDataHubInterval: Duration = .seconds(30)
+    var verifyIncremental = true
 
     init(datasets: [DatasetSnapshot] = [snapshot(customersURN), snapshot(ordersURN)], policy: TokenizePolicy? = nil) {
         catalog = InMemoryCatalog(datasets: datasets)
@@ -45,12 +46,12 @@ struct Harness {
     }
 
     var executor: RunExecutor {
-        RunExecutor(
+        var settings = RunExecutor.Settings(
+            defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace, progressDataHubInterval: progressDataHubInterval)
+        settings.verifyIncremental = verifyIncremental
+        return RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
-            catalog: catalog, store: store, gate: gate,
-            settings: RunExecutor.Settings(
-                defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace, progressDataHubInterval: progressDataHubInterval),
-            logger: logger)
+            catalog: catalog, store: store, gate: gate, settings: settings, logger: logger)
     }
 
     var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }

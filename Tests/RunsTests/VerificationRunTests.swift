@@ -123,4 +123,43 @@ import WarehouseKit
         guard case .finished(let wider) = await harness.executor.attempt(third, stop: StopSignal()) else { return }
         #expect(wider.rowsUpdated == 3 && harness.warehouse.requests.count == 3, "phone was not covered by the clean run")
     }
+
+    /// A verification after a clean one passes that one's mark, so the warehouse checks only rows written since:
+    /// re-runs (before and after batches) and verify-only runs do; a rekey run and `VERIFY_INCREMENTAL=false` do not.
+    @Test func aVerificationAfterACleanOneChecksFromItsMark() async throws {
+        let harness = Harness()
+        func attempt(_ scope: RunScope, source: RunSource = .api) async throws -> RunRecord {
+            let run = try await harness.store.enqueue(try harness.request(scope: scope, source: source, by: source == .api ? "urn:li:corpuser:alice" : nil)).run
+            guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
+            try await harness.store.save(record, retryIn: nil)
+            return record
+        }
+        let first = try await attempt(.request(columns: ["email"]))
+        #expect(harness.warehouse.verifications.map(\.since) == [nil] && first.verification?.watermark == "mark-1")
+        let rerun = try await attempt(.request(columns: ["email"]))
+        #expect(harness.warehouse.verifications.last?.since == "mark-1" && rerun.verification?.watermark == "mark-2")
+        #expect(rerun.details.contains("written since the last clean verification checked"), "\(rerun.details)")
+        let verified = try await harness.store.events(runID: rerun.runID).first { $0.kind == "verified" }
+        #expect(verified?.data.contains("written since the last clean verification") == true)
+        let verifyOnly = try await attempt(RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+        #expect(verifyOnly.status == .success && harness.warehouse.verifications.last?.since == "mark-2")
+
+        // Plaintext written since: both the first verification and the one after the batches check from the mark.
+        harness.warehouse.plaintextLeft.withLock { $0 = 1 }
+        let dirty = try await attempt(.request(columns: ["email"]))
+        #expect(dirty.status == .incomplete && harness.warehouse.verifications.suffix(2).map(\.since) == ["mark-3", "mark-3"])
+        // After an INCOMPLETE run, every row.
+        _ = try await attempt(.request(columns: ["email"]))
+        #expect(harness.warehouse.verifications.last?.since == nil)
+
+        harness.warehouse.plaintextLeft.withLock { $0 = 0 }
+        _ = try await attempt(.request(columns: ["email"]))
+        _ = try await attempt(.request(columns: ["email"], rekey: true))
+        #expect(harness.warehouse.verifications.last?.since == nil, "a rekey run checks every row")
+        var full = harness
+        full.verifyIncremental = false
+        let run = try await full.store.enqueue(try full.request(scope: .request(columns: ["email"]), source: .api)).run
+        _ = await full.executor.attempt(run, stop: StopSignal())
+        #expect(harness.warehouse.verifications.last?.since == nil, "VERIFY_INCREMENTAL=false")
+    }
 }

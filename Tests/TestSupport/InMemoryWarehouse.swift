@@ -14,6 +14,8 @@ public final class InMemoryWarehouse: Warehouse {
         public var rowsPerRun = 3
         /// What `sample` returns, by table and column.
         public var samples: [TableReference: [String: [String?]]] = [:]
+        /// Every verification asked for, in order.
+        public var verifications: [VerificationRequest] = []
     }
 
     public let state = Mutex(State())
@@ -28,6 +30,7 @@ public final class InMemoryWarehouse: Warehouse {
 
     public var requests: [TokenizationRequest] { state.withLock { $0.requests } }
     public var described: [TableReference] { state.withLock { $0.described } }
+    public var verifications: [VerificationRequest] { state.withLock { $0.verifications } }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
         let found = state.withLock { state in
@@ -41,7 +44,13 @@ public final class InMemoryWarehouse: Warehouse {
     /// Plaintext values the next verifications report (an application wrote them); tokens otherwise.
     public let plaintextLeft = Mutex(0)
 
+    /// Verifications answer like a warehouse that records marks: a clean one returns `mark-<n>` (n counts
+    /// verifications), and one given a mark reports the rows written since (`plaintextLeft`) as the only ones checked.
     public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
+        let count = state.withLock { state in
+            state.verifications.append(request)
+            return state.verifications.count
+        }
         // A table given sample values is counted from them (nothing in them is a token yet).
         if let stored = state.withLock({ $0.samples[request.table.table] }) {
             let rows = stored.values.map(\.count).max() ?? 0
@@ -61,7 +70,8 @@ public final class InMemoryWarehouse: Warehouse {
                 ColumnVerification(
                     column: column.name, scheme: column.scheme, empty: 0, tokens: rows, plaintext: index == 0 ? left : 0,
                     plaintextKeys: index == 0 && left > 0 ? ["42"] : [])
-            })
+            },
+            watermark: left == 0 ? "mark-\(count)" : nil, rowsCheckedSince: request.since == nil ? nil : left)
     }
 
     public func sample(_ table: TableDescription, columns: [String], rows: Int) async throws(WarehouseError) -> TableSample {

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PostgresSupport
+import WarehouseKit
+
+extension PostgresWarehouse {
+    /// Where a verification stands for incremental checking (`VerificationMarkSQL`).
+    struct MarkState: Sendable {
+        /// `schema.table`, the marks' key.
+        var relation: String
+        /// The relation's shape now, with the configured key ids.
+        var shape: String
+        /// The oldest transaction running before the scan: the transaction id a clean scan records.
+        var current: UInt64
+        /// Rows written since this transaction are checked, the others counted as the marked verification found
+        /// them; nil: every row is checked.
+        var since: UInt32?
+    }
+
+    /// Reads the relation's shape and the mark `request.since`, if it is still the relation's latest. nil when
+    /// the service's bookkeeping schema cannot be used here (a role without CREATE on the database, say): then
+    /// every row is checked and no mark is recorded.
+    func markState(_ connection: PostgresConnection, _ request: VerificationRequest) async -> MarkState? {
+        let table = request.table.table
+        do {
+            try await prepareBookkeeping(connection)
+            var shapeBinds = PostgresBindings()
+            shapeBinds.append(table.schema)
+            shapeBinds.append(table.table)
+            shapeBinds.append(request.columns.map(\.name))
+            var relationShape = ""
+            let shapes = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.shape, binds: shapeBinds), logger: logger)
+            for try await shape in shapes.decode(String?.self) { relationShape = shape ?? "" }
+            let relation = PostgresCatalogSQL.relationName(table)
+            let shape = VerificationMarkSQL.recordedShape(relation: relationShape, keyIDs: tokenizer.keyIDs)
+            var binds = PostgresBindings()
+            binds.append(relation)
+            binds.append(request.since ?? "")
+            let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.read, binds: binds), logger: logger)
+            for try await (current, recordedXID, recordedShape) in rows.decode((String, String?, String?).self) {
+                guard let current = UInt64(current) else { break }
+                let recorded = recordedXID.flatMap(UInt64.init).flatMap { xid in recordedShape.map { (xid: xid, shape: $0) } }
+                let since = VerificationMarkSQL.checkSince(recorded: recorded, current: current, shape: shape)
+                if request.since != nil, since == nil {
+                    logger.info("the last clean verification's mark does not stand here; every row is checked", metadata: ["relation": "\(relation)"])
+                }
+                return MarkState(relation: relation, shape: shape, current: current, since: since)
+            }
+            return nil
+        } catch {
+            logger.notice(
+                "verification marks unavailable; every row is checked", metadata: ["table": "\(table)", "error": "\(PostgresFailure(error).message)"])
+            return nil
+        }
+    }
+
+    /// Records a clean verification's mark; returns it, or nil when it could not be written (the next
+    /// verification then checks every row).
+    func saveMark(_ connection: PostgresConnection, _ state: MarkState) async -> String? {
+        let mark = UUID().uuidString.lowercased()
+        var binds = PostgresBindings()
+        binds.append(state.relation)
+        binds.append(mark)
+        binds.append(String(state.current))
+        binds.append(state.shape)
+        do {
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.save, binds: binds), logger: logger)
+            return mark
+        } catch {
+            logger.warning(
+                "the verification's mark was not recorded; the next one checks every row",
+                metadata: ["relation": "\(state.relation)", "error": "\(PostgresFailure(error).message)"])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// Incremental verification in PostgreSQL: which rows are unchanged since the last clean verification. Pure.
+///
+/// Every row version carries the id of the transaction that wrote it (`xmin`; VACUUM's freezing keeps it). A
+/// clean verification records `X`, the oldest transaction still running when its scan's snapshot was taken
+/// (taken just before the scan: snapshots' `xmin` never goes back). Every transaction before `X` had ended by
+/// then, so each row version it wrote was seen by that scan and found empty or a token. Any write since (INSERT,
+/// UPDATE, COPY, a rewrite by ALTER TABLE) makes a row version with a later `xmin`, which is checked again.
+///
+/// Row versions are compared as `age(t.xmin) > age(X)`: both ages are counted from the same transaction, so the
+/// comparison holds while `X` is less than 2³¹ transactions old (a mark older than 2³⁰ is not used). Row
+/// versions frozen so long ago that their age wraps count as written since: checked, never skipped.
+///
+/// What the transaction ids cannot show, and how each is caught (then every row is checked):
+/// - A restore (point-in-time, a disk snapshot, a dump) to before the verification: the mark lives in this
+///   database, in `tokenize_action.verified_marks`, so it goes back with the data and no longer matches the one
+///   the run ledger holds. A transaction counter behind the mark is refused too.
+/// - A partition attached or a child table added with old rows; a column dropped and added again with a default
+///   (old rows then show the default without a new row version): the mark records the relation's shape, the
+///   `oid` of the table and of each partition or child with the `attnum` of each verified column, and it must
+///   be the same.
+/// - A change of the configured token keys: their ids are part of the recorded shape.
+public enum VerificationMarkSQL {
+    /// The mark of each relation's last clean verification.
+    static let createTable = """
+        CREATE TABLE IF NOT EXISTS tokenize_action.verified_marks (
+            relation text PRIMARY KEY, mark text NOT NULL, since_xid xid8 NOT NULL, shape text NOT NULL,
+            verified_at timestamptz NOT NULL DEFAULT now())
+        """
+
+    /// The relation's shape (`$1` schema, `$2` table, `$3` the verified columns): for the table and every
+    /// partition or inheriting table below it, its `oid` and the `attnum` of each of those columns.
+    public static let shape = """
+        WITH RECURSIVE tree(oid) AS (
+            SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2
+            UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+        SELECT string_agg(tree.oid::text || '(' || coalesce((
+            SELECT string_agg(a.attname::text || ':' || a.attnum, ',' ORDER BY a.attname::text) FROM pg_attribute a
+            WHERE a.attrelid = tree.oid AND a.attname::text = ANY($3::text[]) AND NOT a.attisdropped), '') || ')', ';' ORDER BY tree.oid)
+        FROM tree
+        """
+
+    /// The oldest transaction running now, and the recorded mark `$2` of relation `$1` if it is still the latest
+    /// (its transaction id and shape; NULLs when it is not).
+    public static let read = """
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, m.since_xid::text, m.shape
+        FROM (SELECT 1) AS one LEFT JOIN tokenize_action.verified_marks m ON m.relation = $1 AND m.mark = $2
+        """
+
+    /// Records a clean verification: `$1` relation, `$2` mark, `$3` transaction id (text), `$4` shape.
+    public static let save = """
+        INSERT INTO tokenize_action.verified_marks (relation, mark, since_xid, shape) VALUES ($1, $2, $3::text::xid8, $4)
+        ON CONFLICT (relation) DO UPDATE SET mark = EXCLUDED.mark, since_xid = EXCLUDED.since_xid, shape = EXCLUDED.shape, verified_at = now()
+        """
+
+    /// The test for a row version written since transaction `xid` (a placeholder bound to the 32-bit id as text).
+    static func writtenSince(_ xid: String) -> String {
+        "age(t.xmin) <= age(\(xid)::text::xid)"
+    }
+
+    /// The 32-bit transaction id from which rows must be checked, or nil when every row must be: no recorded mark,
+    /// another shape, a transaction counter behind the mark, or a mark too old for 32-bit comparisons.
+    public static func checkSince(recorded: (xid: UInt64, shape: String)?, current: UInt64, shape: String) -> UInt32? {
+        guard let recorded, recorded.shape == shape, current >= recorded.xid, current - recorded.xid <= maximumAge else { return nil }
+        return UInt32(truncatingIfNeeded: recorded.xid)
+    }
+
+    /// How many transactions old a mark may be (2³⁰, half of the 32-bit comparison's range).
+    public static let maximumAge: UInt64 = 1 << 30
+
+    /// The shape recorded with a mark: the relation's (`shape`), then the configured key ids.
+    public static func recordedShape(relation: String, keyIDs: [String]) -> String {
+        relation + "|keys=" + keyIDs.sorted().joined(separator: ",")
+    }
+}
