@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "Tokenization", "WarehouseKit", "PostgresSupport", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -9,8 +10,9 @@ extension PostgresWarehouse {
     struct MarkState: Sendable {
         /// `schema.table`, the marks' key.
         var relation: String
-        /// The relation's shape now, with the configured key ids.
+        /// The relation's shape now, with the configured key ids, and its SHA-256 (hex).
         var shape: String
+        var shapeDigest: String
         /// The oldest transaction running before the scan: the transaction id a clean scan records.
         var current: UInt64
         /// Rows written since this transaction are checked, the others counted as the marked verification found
@@ -18,11 +20,12 @@ extension PostgresWarehouse {
         var since: UInt32?
     }
 
-    /// Reads the relation's shape and the mark `request.since`, if it is still the relation's latest. nil when
-    /// the service's bookkeeping schema cannot be used here (a role without CREATE on the database, say): then
-    /// every row is checked and no mark is recorded.
+    /// Reads the relation's shape and whether the watermark `request.since` still stands. nil when the service's
+    /// bookkeeping schema cannot be used here (a role without CREATE on the database, say): then every row is
+    /// checked and no mark is recorded.
     func markState(_ connection: PostgresConnection, _ request: VerificationRequest) async -> MarkState? {
         let table = request.table.table
+        let relation = PostgresCatalogSQL.relationName(table)
         do {
             try await prepareBookkeeping(connection)
             var shapeBinds = PostgresBindings()
@@ -32,41 +35,40 @@ extension PostgresWarehouse {
             var relationShape = ""
             let shapes = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.shape, binds: shapeBinds), logger: logger)
             for try await shape in shapes.decode(String?.self) { relationShape = shape ?? "" }
-            let relation = PostgresCatalogSQL.relationName(table)
             let shape = VerificationMarkSQL.recordedShape(relation: relationShape, keyIDs: tokenizer.keyIDs)
+            let digest = SHA256.hash(data: Data(shape.utf8)).map { String(format: "%02x", $0) }.joined()
+            let watermark = request.since.flatMap(VerificationMarkSQL.Watermark.init)
             var binds = PostgresBindings()
             binds.append(relation)
-            binds.append(request.since ?? "")
+            binds.append(watermark?.mark ?? "")
             let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.read, binds: binds), logger: logger)
-            for try await (current, recordedXID, recordedShape) in rows.decode((String, String?, String?).self) {
+            for try await (current, recorded) in rows.decode((String, String?).self) {
                 guard let current = UInt64(current) else { break }
-                let recorded = recordedXID.flatMap(UInt64.init).flatMap { xid in recordedShape.map { (xid: xid, shape: $0) } }
-                let since = VerificationMarkSQL.checkSince(recorded: recorded, current: current, shape: shape)
+                let since = VerificationMarkSQL.checkSince(watermark, databaseXID: recorded.flatMap(UInt64.init), current: current, shapeDigest: digest)
                 if request.since != nil, since == nil {
                     logger.info("the last clean verification's mark does not stand here; every row is checked", metadata: ["relation": "\(relation)"])
                 }
-                return MarkState(relation: relation, shape: shape, current: current, since: since)
+                return MarkState(relation: relation, shape: shape, shapeDigest: digest, current: current, since: since)
             }
             return nil
         } catch {
-            logger.notice(
-                "verification marks unavailable; every row is checked", metadata: ["table": "\(table)", "error": "\(PostgresFailure(error).message)"])
+            logger.notice("verification marks unavailable; every row is checked", metadata: ["relation": "\(relation)", "error": "\(PostgresFailure(error).message)"])
             return nil
         }
     }
 
-    /// Records a clean verification's mark; returns it, or nil when it could not be written (the next
+    /// Records a clean verification's mark; returns its watermark, or nil when it could not be written (the next
     /// verification then checks every row).
     func saveMark(_ connection: PostgresConnection, _ state: MarkState) async -> String? {
-        let mark = UUID().uuidString.lowercased()
+        let watermark = VerificationMarkSQL.Watermark(mark: UUID().uuidString.lowercased(), xid: state.current, shapeDigest: state.shapeDigest)
         var binds = PostgresBindings()
         binds.append(state.relation)
-        binds.append(mark)
+        binds.append(watermark.mark)
         binds.append(String(state.current))
         binds.append(state.shape)
         do {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.save, binds: binds), logger: logger)
-            return mark
+            return watermark.text
         } catch {
             logger.warning(
                 "the verification's mark was not recorded; the next one checks every row",

@@ -19,7 +19,34 @@
 ///   `oid` of the table and of each partition or child with the `attnum` of each verified column, and it must
 ///   be the same.
 /// - A change of the configured token keys: their ids are part of the recorded shape.
+///
+/// The transaction id and the shape's digest that decide are the ones in the run ledger's copy of the mark (the
+/// watermark, `pg1:<mark>:<transaction id>:<shape digest>`), not the database's: a row of
+/// `tokenize_action.verified_marks` edited by someone who can write the dataset's database can only make the
+/// next verification check every row.
 public enum VerificationMarkSQL {
+    /// A clean verification's mark as the run ledger keeps it.
+    public struct Watermark: Sendable, Equatable {
+        public var mark: String
+        public var xid: UInt64
+        public var shapeDigest: String
+
+        public init(mark: String, xid: UInt64, shapeDigest: String) {
+            self.mark = mark
+            self.xid = xid
+            self.shapeDigest = shapeDigest
+        }
+
+        /// Parses `pg1:<mark>:<transaction id>:<shape digest>`; nil for anything else.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[0] == "pg1", !parts[1].isEmpty, let xid = UInt64(parts[2]), parts[3].count == 64 else { return nil }
+            self.init(mark: String(parts[1]), xid: xid, shapeDigest: String(parts[3]))
+        }
+
+        public var text: String { "pg1:\(mark):\(xid):\(shapeDigest)" }
+    }
+
     /// The mark of each relation's last clean verification.
     static let createTable = """
         CREATE TABLE IF NOT EXISTS tokenize_action.verified_marks (
@@ -39,10 +66,10 @@ public enum VerificationMarkSQL {
         FROM tree
         """
 
-    /// The oldest transaction running now, and the recorded mark `$2` of relation `$1` if it is still the latest
-    /// (its transaction id and shape; NULLs when it is not).
+    /// The oldest transaction running now, and the transaction id recorded with mark `$2` of relation `$1` if that
+    /// mark is still the relation's latest (NULL when it is not).
     public static let read = """
-        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, m.since_xid::text, m.shape
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, m.since_xid::text
         FROM (SELECT 1) AS one LEFT JOIN tokenize_action.verified_marks m ON m.relation = $1 AND m.mark = $2
         """
 
@@ -57,11 +84,14 @@ public enum VerificationMarkSQL {
         "age(t.xmin) <= age(\(xid)::text::xid)"
     }
 
-    /// The 32-bit transaction id from which rows must be checked, or nil when every row must be: no recorded mark,
-    /// another shape, a transaction counter behind the mark, or a mark too old for 32-bit comparisons.
-    public static func checkSince(recorded: (xid: UInt64, shape: String)?, current: UInt64, shape: String) -> UInt32? {
-        guard let recorded, recorded.shape == shape, current >= recorded.xid, current - recorded.xid <= maximumAge else { return nil }
-        return UInt32(truncatingIfNeeded: recorded.xid)
+    /// The 32-bit transaction id from which rows must be checked, or nil when every row must be: no watermark, a
+    /// database whose latest mark is another (or records another transaction id), another shape, a transaction
+    /// counter behind the mark, or a mark too old for 32-bit comparisons.
+    public static func checkSince(_ watermark: Watermark?, databaseXID: UInt64?, current: UInt64, shapeDigest: String) -> UInt32? {
+        guard let watermark, databaseXID == watermark.xid, watermark.shapeDigest == shapeDigest,
+            current >= watermark.xid, current - watermark.xid <= maximumAge
+        else { return nil }
+        return UInt32(truncatingIfNeeded: watermark.xid)
     }
 
     /// How many transactions old a mark may be (2³⁰, half of the 32-bit comparison's range).

@@ -78,6 +78,16 @@ import WarehouseKit
             try await execute(client, "DELETE FROM tokenize_action.verified_marks WHERE relation = 'public.\(table)'")
             #expect(try await verify(since: latest).rowsCheckedSince == nil)
 
+            // Someone who can write the dataset's database moves the mark forward to hide rows written since: the
+            // run ledger's copy decides, so every row is checked.
+            let beforeEdit = try #require(try await verify(since: nil).watermark)
+            try await execute(client, "UPDATE public.\(table) SET email = 'plain@example.com' WHERE id = 3")
+            try await execute(
+                client, "UPDATE tokenize_action.verified_marks SET since_xid = pg_snapshot_xmax(pg_current_snapshot()) WHERE relation = 'public.\(table)'")
+            let edited = try await verify(since: beforeEdit)
+            #expect(edited.rowsCheckedSince == nil && edited.plaintext == 1, "\(edited)")
+            _ = try await warehouse.run(description, columns)
+
             // Other token keys configured.
             let beforeKeys = try #require(try await verify(since: nil).watermark)
             try await withWarehouse(keys: rotatedKeys) { rotated, _, _ in
@@ -137,16 +147,34 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
     return try await verify(mark)
 }
 
-/// When a recorded mark may be used: same shape, a transaction counter not behind it, at most 2³⁰ transactions old.
+/// When a watermark may be used: its mark still the database's latest with the same transaction id, the same
+/// shape, a transaction counter not behind it, at most 2³⁰ transactions old.
 @Suite struct VerificationMarkRuleTests {
+    typealias Watermark = VerificationMarkSQL.Watermark
+    let digest = String(repeating: "ab", count: 32)
+
     @Test func aMarkStandsOnlyWithItsShapeAndWithinTheComparableRange() {
-        let recorded = (xid: UInt64(5_000_000_000), shape: "16384(email:2)|keys=k1")
-        #expect(VerificationMarkSQL.checkSince(recorded: recorded, current: 5_000_000_000, shape: recorded.shape) == UInt32(5_000_000_000 - (1 << 32)))
-        #expect(VerificationMarkSQL.checkSince(recorded: recorded, current: 5_000_000_000 + (1 << 30), shape: recorded.shape) != nil)
-        #expect(VerificationMarkSQL.checkSince(recorded: recorded, current: 5_000_000_001 + (1 << 30), shape: recorded.shape) == nil, "too old")
-        #expect(VerificationMarkSQL.checkSince(recorded: recorded, current: 4_999_999_999, shape: recorded.shape) == nil, "the counter went back")
-        #expect(VerificationMarkSQL.checkSince(recorded: recorded, current: 5_000_000_100, shape: "16384(email:3)|keys=k1") == nil)
-        #expect(VerificationMarkSQL.checkSince(recorded: nil, current: 5_000_000_100, shape: recorded.shape) == nil)
+        let xid: UInt64 = 5_000_000_000
+        let watermark = Watermark(mark: "m", xid: xid, shapeDigest: digest)
+        func since(_ watermark: Watermark?, database: UInt64? = xid, current: UInt64 = xid + 100, digest: String? = nil) -> UInt32? {
+            VerificationMarkSQL.checkSince(watermark, databaseXID: database, current: current, shapeDigest: digest ?? self.digest)
+        }
+        #expect(since(watermark, current: xid) == UInt32(xid - (1 << 32)))
+        #expect(since(watermark, current: xid + (1 << 30)) != nil)
+        #expect(since(watermark, current: xid + (1 << 30) + 1) == nil, "too old")
+        #expect(since(watermark, current: xid - 1) == nil, "the counter went back")
+        #expect(since(watermark, digest: String(repeating: "cd", count: 32)) == nil, "another shape")
+        #expect(since(watermark, database: nil) == nil, "not the database's latest mark, or gone")
+        #expect(since(watermark, database: xid - 1000) == nil, "the database's copy says otherwise: edited")
+        #expect(since(nil) == nil)
         #expect(VerificationMarkSQL.recordedShape(relation: "1(a:1)", keyIDs: ["k2", "k1"]) == "1(a:1)|keys=k1,k2")
+    }
+
+    @Test func watermarksRoundTripAndAnythingElseIsRefused() {
+        let watermark = Watermark(mark: "3f2c", xid: 812, shapeDigest: digest)
+        #expect(Watermark(watermark.text) == watermark && watermark.text == "pg1:3f2c:812:\(digest)")
+        for text in ["", "pg1:3f2c:812", "pg2:3f2c:812:\(digest)", "pg1::812:\(digest)", "pg1:3f2c:x:\(digest)", "pg1:3f2c:812:abc"] {
+            #expect(Watermark(text) == nil, "\(text)")
+        }
     }
 }
