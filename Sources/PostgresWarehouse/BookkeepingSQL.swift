@@ -16,8 +16,18 @@ enum BookkeepingSQL {
         """
         CREATE TABLE IF NOT EXISTS tokenize_action.ff1_ledger (
             relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
-            key_id text NOT NULL, token_digest bytea NOT NULL,
+            key_id text NOT NULL, token_digest bytea NOT NULL, written_xid xid8,
             PRIMARY KEY (relation, column_name, row_key))
+        """,
+        // Ledgers made before `written_xid` existed get it (NULL for their entries: those are checked by digest).
+        // Looked up first: `ADD COLUMN IF NOT EXISTS` would take an exclusive lock on every preparation.
+        """
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'tokenize_action.ff1_ledger'::regclass
+                AND attname = 'written_xid' AND NOT attisdropped) THEN
+                ALTER TABLE tokenize_action.ff1_ledger ADD COLUMN written_xid xid8;
+            END IF;
+        END $$
         """,
         VerificationMarkSQL.createTable,
     ]

@@ -40,18 +40,21 @@ extension PostgresWarehouse {
                         data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
                 }
                 defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
-                var report = try await scan(connection, request, keyColumn: keyColumn, since: marks?.since)
+                let floor = ledgerPads == nil ? "0" : try await ledgerFloor(connection, current: marks?.current)
+                var report = try await scan(connection, request, keyColumn: keyColumn, since: marks?.since, ledgerFloor: floor)
                 if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks) }
                 return report
             }
         }
     }
 
-    private func scan(_ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?) async throws -> VerificationReport {
+    private func scan(
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?, ledgerFloor: String
+    ) async throws -> VerificationReport {
         let table = request.table.table
         let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, since: since != nil)
         var totals: [Int64] = []
-        for try await row in try await connection.guardedQuery(query(counts, table, since: since), logger: logger) {
+        for try await row in try await connection.guardedQuery(query(counts, table, since: since, ledgerFloor: ledgerFloor), logger: logger) {
             let cells = row.makeRandomAccess()
             totals = try (0..<cells.count).map { try cells[$0].decode(Int64.self) }
         }
@@ -77,13 +80,23 @@ extension PostgresWarehouse {
             }
             if verification.plaintext > 0 {
                 let statement = VerificationSQL.plaintextKeys(table: table, column: column, keyColumn: keyColumn, limit: 5, since: since != nil)
-                for try await key in try await connection.guardedQuery(query(statement, table, since: since), logger: logger).decode(String.self) {
+                for try await key in try await connection.guardedQuery(query(statement, table, since: since, ledgerFloor: ledgerFloor), logger: logger).decode(String.self) {
                     verification.plaintextKeys.append(key)
                 }
             }
             columns.append(verification)
         }
         return VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked)
+    }
+
+    /// The `.ledgerFloor` of a scan: 2³¹ transactions before the oldest one running now (`current`, if read already).
+    private func ledgerFloor(_ connection: PostgresConnection, current: UInt64?) async throws -> String {
+        var now = current
+        if now == nil {
+            let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.oldestRunning), logger: logger)
+            for try await text in rows.decode(String.self) { now = UInt64(text) }
+        }
+        return String(VerificationMarkSQL.ledgerFloor(now: now))
     }
 
     /// Decrypts a random sample of the column's siv-shaped values: (sampled, failed authentication).
@@ -109,7 +122,7 @@ extension PostgresWarehouse {
         return (sampled, failures)
     }
 
-    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference, since: UInt32?) -> PostgresQuery {
+    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference, since: UInt32?, ledgerFloor: String) -> PostgresQuery {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {
@@ -119,6 +132,7 @@ extension PostgresWarehouse {
             case .relation: binds.append(PostgresCatalogSQL.relationName(table))
             case .columnName(let name): binds.append(name)
             case .since: binds.append(since.map { String($0) } ?? "0")
+            case .ledgerFloor: binds.append(ledgerFloor)
             }
         }
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)

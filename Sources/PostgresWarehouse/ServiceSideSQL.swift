@@ -72,14 +72,17 @@ public enum ServiceSideSQL {
     /// key ids and digests. A plain INSERT: the batch read the ledger after locking its rows, and every ledger
     /// writer locks the rows first, so no entry for these cells can appear meanwhile (an `ON CONFLICT` insert
     /// cost about twice as much per entry).
+    ///
+    /// Every ledger write records the writing transaction (`written_xid`): the same one that writes the tokens, so a
+    /// row version whose `xmin` is the entry's holds the token the entry describes (`VerificationSQL`).
     public static let insertLedger = """
-        INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest)
-        SELECT $1, c, k, i, d FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
+        INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest, written_xid)
+        SELECT $1, c, k, i, d, pg_current_xact_id() FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
         """
 
     /// Replaces the ledger entries of cells that had one (a value written since, or a rekey), same parameters.
     public static let updateLedger = """
-        UPDATE tokenize_action.ff1_ledger l SET key_id = u.i, token_digest = u.d
+        UPDATE tokenize_action.ff1_ledger l SET key_id = u.i, token_digest = u.d, written_xid = pg_current_xact_id()
         FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
         WHERE l.relation = $1 AND l.column_name = u.c AND l.row_key = u.k
         """

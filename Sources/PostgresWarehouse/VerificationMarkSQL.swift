@@ -73,6 +73,17 @@ public enum VerificationMarkSQL {
         FROM (SELECT 1) AS one LEFT JOIN tokenize_action.verified_marks m ON m.relation = $1 AND m.mark = $2
         """
 
+    /// The `ledgerFloor` of a verification (`VerificationSQL.Parameter.ledgerFloor`): 2³¹ transactions before `now`,
+    /// the oldest transaction running; when it is unknown, a floor no entry reaches (every value checked by digest).
+    public static func ledgerFloor(now: UInt64?) -> UInt64 {
+        guard let now else { return UInt64.max }
+        let window: UInt64 = 1 << 31
+        return now > window ? now - window : 0
+    }
+
+    /// The oldest transaction running now (a full transaction id, as text).
+    static let oldestRunning = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
+
     /// Records a clean verification: `$1` relation, `$2` mark, `$3` transaction id (text), `$4` shape.
     public static let save = """
         INSERT INTO tokenize_action.verified_marks (relation, mark, since_xid, shape) VALUES ($1, $2, $3::text::xid8, $4)

@@ -29,6 +29,9 @@ public enum VerificationSQL {
         case columnName(String)
         /// The transaction id from which rows are checked (incremental verification, `VerificationMarkSQL`).
         case since
+        /// The oldest ledger write (`written_xid`, a full transaction id as text) whose transaction id may be compared
+        /// with a row's 32-bit `xmin`: 2³¹ transactions before now.
+        case ledgerFloor
     }
 
     public struct Statement: Sendable {
@@ -62,14 +65,24 @@ public enum VerificationSQL {
                 matches = """
                     EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
                     WHERE l.relation = \(placeholder(.relation)) AND l.column_name = \(placeholder(.columnName(column.name))) \
-                    AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text AND l.token_digest = \(ledgerDigest(q, pads: "lk")))
+                    AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text \
+                    AND (\(writtenTogether("l", placeholder)) OR l.token_digest = \(ledgerDigest(q, pads: "lk"))))
                     """
             case .joined(let index):
-                matches = "l\(index).token_digest = \(ledgerDigest(q, pads: "k\(index)"))"
+                matches = "\(writtenTogether("l\(index)", placeholder)) OR l\(index).token_digest = \(ledgerDigest(q, pads: "k\(index)"))"
             }
             // Short values get an siv token instead of ff1 (the documented fallback).
             return "((\(sivShaped)) OR \(matches))"
         }
+    }
+
+    /// Whether the row version and the ledger entry `ledger` were written by the same transaction: the batch that
+    /// wrote the token and its entry, so the value is that token without computing its digest. Compared as 32-bit
+    /// ids, so only for entries written less than 2³¹ transactions ago (`written_xid`; NULL for entries older than
+    /// the column): no other transaction can have reused the id since. Otherwise, or when the row was written
+    /// again since (even with the same value), the digest decides.
+    private static func writtenTogether(_ ledger: String, _ placeholder: (Parameter) -> String) -> String {
+        "(\(ledger).xmin = t.xmin AND \(ledger).written_xid >= \(placeholder(.ledgerFloor))::text::xid8)"
     }
 
     /// The ledger's digest of a value: the first 16 bytes of HMAC-SHA-256 under the pads of `pads` (an alias of the

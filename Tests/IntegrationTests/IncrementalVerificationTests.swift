@@ -170,6 +170,13 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         #expect(VerificationMarkSQL.recordedShape(relation: "1(a:1)", keyIDs: ["k2", "k1"]) == "1(a:1)|keys=k1,k2")
     }
 
+    /// ff1 ledger entries vouch for a row by transaction id only when written less than 2³¹ transactions ago.
+    @Test func theLedgerFloorIs2To31TransactionsBack() {
+        #expect(VerificationMarkSQL.ledgerFloor(now: 5_000_000_000) == 5_000_000_000 - (1 << 31))
+        #expect(VerificationMarkSQL.ledgerFloor(now: 1_000) == 0, "a server younger than 2³¹ transactions never reused an id")
+        #expect(VerificationMarkSQL.ledgerFloor(now: nil) == UInt64.max)
+    }
+
     @Test func watermarksRoundTripAndAnythingElseIsRefused() {
         let watermark = Watermark(mark: "3f2c", xid: 812, shapeDigest: digest)
         #expect(Watermark(watermark.text) == watermark && watermark.text == "pg1:3f2c:812:\(digest)")
