@@ -330,7 +330,7 @@ SCENARIOS = [
     ("policy-denied", "policy: a denied dataset is REJECTED, data untouched", scenario_policy_denied),
     ("policy-approval", "policy: AWAITING_APPROVAL, self-approval ignored, another approver starts the run", scenario_policy_approval),
     ("incomplete", "plaintext inserted during a run: INCOMPLETE, shown in DataHub; POST /verify agrees; a re-trigger finishes", scenario_incomplete_then_finished),
-    ("verify", "POST /verify on a tokenized table: SUCCESS, 0 plaintext in every row", scenario_verify_api),
+    ("verify", "POST /verify on a tokenized table: SUCCESS, 0 plaintext in every row; full_scan checks every row, the next only rows written since", scenario_verify_api),
     ("pages", "n_dead_tup 0 after a run; raw pages searched for 1,000 originals (plain reported, full 0)", scenario_old_values_in_pages),
     ("dbx-purge", "Databricks: REORG then VACUUM after the UPDATE; a failing purge reported, SUCCESS kept", scenario_databricks_purge),
     ("audit", "audit trail: chains verify, UPDATE refused, an edited event detected, no plaintext in the export", scenario_audit_trail),

@@ -61,7 +61,8 @@ def scenario_incomplete_then_finished(env, state):
 
 
 def scenario_verify_api(env, state):
-    """POST /verify on a tokenized table: SUCCESS, 0 plaintext, every row counted; written to DataHub."""
+    """POST /verify on a tokenized table: SUCCESS, 0 plaintext, every row counted; written to DataHub. A full scan
+    checks every row, the next verification only the rows written since."""
     table, urn, _ = state["customers"]
     status, queued = env.api("POST", "/verify", {"dataset": urn})
     expect(status == 202 and queued["scope"]["verify_only"] is True, f"POST /verify: {status} {queued}")
@@ -72,6 +73,14 @@ def scenario_verify_api(env, state):
     expect(run["details"].startswith("verified: 0 plaintext values remain"), f"details: {run['details']}")
     status, error = env.api("POST", "/verify", {"dataset": urn, "rekey": True})
     expect(status == 400 and "rekey" in error["error"], f"a rekey verification: {status} {error}")
+    # After a clean verification the next one checks only rows written since; "full_scan" checks every row.
+    for full in (True, False):
+        status, done = env.api("POST", "/verify?wait=true", {"dataset": urn, "full_scan": full})
+        checked = done.get("verification", {}).get("rows_checked_since") if status == 200 else None
+        expect(status == 200 and done["status"] == "SUCCESS" and done["scope"].get("full_scan", False) is full
+               and (checked is None) is full and done["verification"].get("watermark", "").startswith("pg1:"),
+               f"POST /verify full_scan={full}: {status} {done.get('scope')} {done.get('verification')}")
+        expect(("written since the last clean verification" in done["details"]) is not full, f"details: {done['details']}")
 
 
 def raw_page_hits(env, relation, needles):

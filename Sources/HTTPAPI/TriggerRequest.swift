@@ -1,14 +1,17 @@
 import Runs
 
-/// The body of `POST /trigger`: `{"dataset": URN, "columns": [names], "rekey": bool}` (columns and rekey optional).
+/// The body of `POST /trigger`: `{"dataset": URN, "columns": [names], "rekey": bool, "full_scan": bool}` (all but the
+/// dataset optional; `full_scan`: the verification checks every row, not only those written since the last clean one).
 /// Unknown fields are refused, so a typo never silently widens a destructive run.
 public struct TriggerRequest: Decodable, Sendable, Equatable {
     public var dataset: String
     public var columns: [String]?
     public var rekey: Bool?
+    public var fullScan: Bool?
 
     private enum CodingKeys: String, CodingKey, CaseIterable {
         case dataset, columns, rekey
+        case fullScan = "full_scan"
     }
 
     private struct AnyKey: CodingKey {
@@ -18,17 +21,18 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         init?(intValue: Int) { nil }
     }
 
-    public init(dataset: String, columns: [String]? = nil, rekey: Bool? = nil) {
+    public init(dataset: String, columns: [String]? = nil, rekey: Bool? = nil, fullScan: Bool? = nil) {
         self.dataset = dataset
         self.columns = columns
         self.rekey = rekey
+        self.fullScan = fullScan
     }
 
     public init(from decoder: any Decoder) throws {
         let all = try decoder.container(keyedBy: AnyKey.self)
         let allowed = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = all.allKeys.map(\.stringValue).filter({ !allowed.contains($0) }).sorted().first {
-            throw RunError(.invalidRequest, "unknown field \"\(unknown)\"; allowed: dataset, columns, rekey")
+            throw RunError(.invalidRequest, "unknown field \"\(unknown)\"; allowed: dataset, columns, rekey, full_scan")
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard let dataset = try? container.decode(String.self, forKey: .dataset) else {
@@ -48,6 +52,11 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         } catch {
             throw RunError(.invalidRequest, "\"rekey\" must be true or false")
         }
+        do {
+            fullScan = try container.decodeIfPresent(Bool.self, forKey: .fullScan)
+        } catch {
+            throw RunError(.invalidRequest, "\"full_scan\" must be true or false")
+        }
     }
 
     /// The request as a run request, after checking the URN names a supported platform and a three-part table.
@@ -57,6 +66,7 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
     ) throws(RunError) -> RunRequest {
         if verifyOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
         if planOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a plan") }
+        if planOnly, fullScan == true { throw RunError(.invalidRequest, "\"full_scan\" does not apply to a plan") }
         let urn = try DatasetURN(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
@@ -64,6 +74,7 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         }
         _ = try urn.tableReference()
         return RunRequest(
-            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly, planOnly: planOnly), source: .api, requestedBy: requestedBy)
+            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan ?? false),
+            source: .api, requestedBy: requestedBy)
     }
 }

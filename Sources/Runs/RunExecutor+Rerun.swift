@@ -29,9 +29,10 @@ extension RunExecutor {
     }
 
     /// The mark a verification of `record` may check from (`VerificationRequest.since`): the clean predecessor's,
-    /// unless `VERIFY_INCREMENTAL=false` or this is a rekey run (which rewrites every row anyway).
+    /// unless `VERIFY_INCREMENTAL=false`, the request asked for a full scan, or this is a rekey run (which rewrites
+    /// every row anyway).
     func incrementalSince(_ record: RunRecord, predecessor: RunRecord?) -> String? {
-        guard settings.verifyIncremental, record.mode != .rekey else { return nil }
+        guard settings.verifyIncremental, !record.scope.fullScan, record.mode != .rekey else { return nil }
         return predecessor?.verification?.watermark
     }
 

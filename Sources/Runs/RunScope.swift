@@ -13,12 +13,16 @@ public struct RunScope: Sendable, Equatable, Codable {
     public var verifyOnly: Bool
     /// Only plan (a dry run): resolve and sample the columns, count what a run would change; no row is written.
     public var planOnly: Bool
+    /// Check every row, even where the last clean verification's mark would let the verification check only the rows
+    /// written since (an auditor's full scan).
+    public var fullScan: Bool
 
     public init(
         datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false, verifyOnly: Bool = false,
-        planOnly: Bool = false
+        planOnly: Bool = false, fullScan: Bool = false
     ) {
         self.planOnly = planOnly
+        self.fullScan = fullScan
         self.datasetLevel = datasetLevel
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
@@ -33,6 +37,7 @@ public struct RunScope: Sendable, Equatable, Codable {
         case rekey
         case verifyOnly = "verify_only"
         case planOnly = "plan_only"
+        case fullScan = "full_scan"
     }
 
     /// The ledger's `kind` of a run of this scope: `plan` for a plan, `run` for every other (verifications too).
@@ -46,12 +51,17 @@ public struct RunScope: Sendable, Equatable, Codable {
         rekey = try container.decode(Bool.self, forKey: .rekey)
         verifyOnly = try container.decodeIfPresent(Bool.self, forKey: .verifyOnly) ?? false  // absent in rows written before it existed
         planOnly = try container.decodeIfPresent(Bool.self, forKey: .planOnly) ?? false
+        fullScan = try container.decodeIfPresent(Bool.self, forKey: .fullScan) ?? false
     }
 
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").
-    public static func request(columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false, planOnly: Bool = false) -> RunScope {
-        guard let columns, !columns.isEmpty else { return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly) }
-        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly)
+    public static func request(
+        columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false, planOnly: Bool = false, fullScan: Bool = false
+    ) -> RunScope {
+        guard let columns, !columns.isEmpty else {
+            return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan)
+        }
+        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan)
     }
 
     /// The union of two scopes.
@@ -60,13 +70,14 @@ public struct RunScope: Sendable, Equatable, Codable {
             datasetLevel: datasetLevel || other.datasetLevel,
             triggerFields: triggerFields.union(other.triggerFields),
             explicitColumns: explicitColumns.union(other.explicitColumns),
-            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly, planOnly: planOnly && other.planOnly)
+            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly, planOnly: planOnly && other.planOnly,
+            fullScan: fullScan || other.fullScan)
     }
 
     /// Whether running `self` does everything `other` asks for.
     public func covers(_ other: RunScope) -> Bool {
         (datasetLevel || !other.datasetLevel) && other.triggerFields.isSubset(of: triggerFields)
             && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey) && (other.verifyOnly || !verifyOnly)
-            && planOnly == other.planOnly
+            && planOnly == other.planOnly && (fullScan || !other.fullScan)
     }
 }

@@ -16,8 +16,12 @@ struct Verify: AsyncParsableCommand {
     @Option(name: .long, parsing: .upToNextOption, help: "Columns to check (default: those of the last run).")
     var columns: [String] = []
 
+    @Flag(name: .long, help: "Check every row, not only those written since the last clean verification.")
+    var fullScan = false
+
     func run() async throws {
-        let record = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true))
+        let record = try await runFromCommandLine(
+            dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true, fullScan: fullScan))
         if record.status == .incomplete { throw ExitCode(2) }
     }
 }

@@ -85,6 +85,7 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
         ("not json", "body must be a JSON object"), (#"{"dataset":"nope"}"#, "is not a dataset URN"),
         (#"{"dataset":"\#(urn)","colums":["email"]}"#, "unknown field \"colums\""),
         (#"{"dataset":"\#(urn)","columns":[""]}"#, "non-empty column names"), (#"{"dataset":"\#(urn)","rekey":"yes"}"#, "true or false"),
+        (#"{"dataset":"\#(urn)","full_scan":1}"#, "\"full_scan\" must be true or false"),
         (#"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:mysql,a.b.c,PROD)"}"#, "platform 'mysql' is not supported"),
         (#"{"dataset":"urn:li:dataset:(urn:li:dataPlatform:postgres,customers,PROD)"}"#, "three dot-separated parts"),
     ])
@@ -171,5 +172,16 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
                 #expect(json(response.body)["requested_by"] as? String == "api")
             }
         }
+    }
+
+    /// `"full_scan": true` asks a verification (or a run's) to check every row; a plan refuses it.
+    @Test func aFullScanIsAskedInTheBody() throws {
+        let body = #"{"dataset":"\#(urn)","full_scan":true}"#
+        let request = try JSONDecoder().decode(TriggerRequest.self, from: Data(body.utf8))
+        let run = try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, verifyOnly: true)
+        #expect(run.scope.fullScan && run.scope.verifyOnly)
+        #expect(throws: RunError.self) { try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, planOnly: true) }
+        let plain = try JSONDecoder().decode(TriggerRequest.self, from: Data(#"{"dataset":"\#(urn)"}"#.utf8))
+        #expect(try !plain.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, verifyOnly: true).scope.fullScan)
     }
 }

@@ -83,6 +83,16 @@ import WarehouseKit
         #expect(plain.merged(with: rekey).rekey)
     }
 
+    @Test func aFullScanMergesAndIsNotCoveredByAnIncrementalOne() throws {
+        let incremental = RunScope.request(columns: nil, verifyOnly: true)
+        let full = RunScope.request(columns: nil, verifyOnly: true, fullScan: true)
+        #expect(!incremental.covers(full) && full.covers(incremental) && incremental.merged(with: full).fullScan)
+        let decoded = try JSONDecoder().decode(RunScope.self, from: JSONEncoder().encode(full))
+        #expect(decoded == full)
+        let older = #"{"dataset_level":true,"fields":[],"columns":[],"rekey":false,"verify_only":true}"#
+        #expect(try !JSONDecoder().decode(RunScope.self, from: Data(older.utf8)).fullScan, "rows written before it existed")
+    }
+
     @Test func versionedFieldPathsMapToColumns() throws {
         let scope = RunScope(triggerFields: ["[version=2.0].[type=string].email"])
         #expect(try resolver.resolve(scope: scope, snapshot: nil, table: table) == ["email"])

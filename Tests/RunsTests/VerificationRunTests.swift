@@ -143,11 +143,15 @@ import WarehouseKit
         #expect(verified?.data.contains("written since the last clean verification") == true)
         let verifyOnly = try await attempt(RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
         #expect(verifyOnly.status == .success && harness.warehouse.verifications.last?.since == "mark-2")
+        _ = try await attempt(RunScope(datasetLevel: true, verifyOnly: true, fullScan: true), source: .verification)
+        #expect(harness.warehouse.verifications.last?.since == nil, "a full scan asked for")
+        _ = try await attempt(RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+        #expect(harness.warehouse.verifications.last?.since == "mark-4", "the full scan's mark serves the next one")
 
         // Plaintext written since: both the first verification and the one after the batches check from the mark.
         harness.warehouse.plaintextLeft.withLock { $0 = 1 }
         let dirty = try await attempt(.request(columns: ["email"]))
-        #expect(dirty.status == .incomplete && harness.warehouse.verifications.suffix(2).map(\.since) == ["mark-3", "mark-3"])
+        #expect(dirty.status == .incomplete && harness.warehouse.verifications.suffix(2).map(\.since) == ["mark-5", "mark-5"])
         // After an INCOMPLETE run, every row.
         _ = try await attempt(.request(columns: ["email"]))
         #expect(harness.warehouse.verifications.last?.since == nil)
