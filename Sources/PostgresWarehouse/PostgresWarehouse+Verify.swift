@@ -52,7 +52,16 @@ extension PostgresWarehouse {
         _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?, ledgerFloor: String
     ) async throws -> VerificationReport {
         let table = request.table.table
-        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, since: since != nil)
+        var joinLedger = false
+        if let since, keyColumn != nil, request.columns.contains(where: { $0.scheme == .ff1 }) {
+            var binds = PostgresBindings()
+            binds.append(String(since))
+            let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.rowsWrittenSince(table: table), binds: binds), logger: logger)
+            for try await (all, written) in rows.decode((Int64, Int64).self) {
+                joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: Int(written), rows: Int(all))
+            }
+        }
+        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, since: since != nil, joinLedger: joinLedger)
         var totals: [Int64] = []
         for try await row in try await connection.guardedQuery(query(counts, table, since: since, ledgerFloor: ledgerFloor), logger: logger) {
             let cells = row.makeRandomAccess()

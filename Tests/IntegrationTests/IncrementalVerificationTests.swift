@@ -50,6 +50,16 @@ import WarehouseKit
             }
             #expect(incremental.columns.map(\.plaintextKeys) == [["61"], ["9"], ["9"]], "a forged siv token has the shape: only decryption finds it")
             #expect(incremental.columns[0].sampleFailures == 1, "the forged token written since is decrypted and fails")
+
+            // Most rows written since (a reload): the ledger is joined, not looked up row by row; the same counts.
+            _ = try await warehouse.run(description, columns)
+            let clean = try #require(try await verify(since: nil).watermark)
+            try await execute(client, "UPDATE public.\(table) SET phone = phone, ssn = ssn")
+            try await execute(client, "UPDATE public.\(table) SET phone = '+1 555 0000033' WHERE id = 33")
+            let reloaded = try await verify(since: clean)
+            let reloadedFull = try await verify(since: nil)
+            #expect(reloaded.rowsCheckedSince == 61 && reloaded.plaintext == 1 && reloaded.columns[1].plaintextKeys == ["33"], "\(reloaded)")
+            #expect(reloaded.columns.map(\.tokens) == reloadedFull.columns.map(\.tokens) && reloaded.columns.map(\.empty) == reloadedFull.columns.map(\.empty))
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
@@ -175,6 +185,13 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         #expect(VerificationMarkSQL.ledgerFloor(now: 5_000_000_000) == 5_000_000_000 - (1 << 31))
         #expect(VerificationMarkSQL.ledgerFloor(now: 1_000) == 0, "a server younger than 2³¹ transactions never reused an id")
         #expect(VerificationMarkSQL.ledgerFloor(now: nil) == UInt64.max)
+    }
+
+    @Test func anIncrementalScanJoinsTheLedgerWhenMoreThanAnEighthOfTheRowsWereWrittenSince() {
+        #expect(!VerificationSQL.joinsLedger(rowsWrittenSince: 4, rows: 61))
+        #expect(VerificationSQL.joinsLedger(rowsWrittenSince: 61, rows: 61))
+        #expect(!VerificationSQL.joinsLedger(rowsWrittenSince: 125_000, rows: 1_000_000))
+        #expect(VerificationSQL.joinsLedger(rowsWrittenSince: 125_001, rows: 1_000_000))
     }
 
     @Test func watermarksRoundTripAndAnythingElseIsRefused() {
