@@ -97,6 +97,18 @@ extension RunExecutor {
             && Date().timeIntervalSince(run.createdAt) < Double(settings.requesterGrace.components.seconds)
     }
 
+    /// The gate's decision on `run`. A run waiting for its requester first takes one a request recorded meanwhile
+    /// names (`RequesterAdoption`), and is decided again with it.
+    func decideAdoptingRequester(_ run: inout RunRecord, dataset: DatasetURN, _ logger: Logger) async throws -> PolicyDecision {
+        let decision = try await gate.decide(run, dataset: dataset)
+        guard case .reject(let rejection) = decision, awaitsItsRequester(run, rejection), let adopted = try await store.adoptRequester(run) else {
+            return decision
+        }
+        run = adopted
+        logger.info("requester known from a request recorded meanwhile", metadata: ["requested_by": "\(adopted.requestedBy ?? "-")"])
+        return try await gate.decide(run, dataset: dataset)
+    }
+
     func reject(_ run: RunRecord, _ rejection: PolicyRejection, _ logger: Logger) async throws -> RunRecord {
         Counter(label: "tokenize_policy_rejections_total", dimensions: [("reason", rejection.reason.rawValue)]).increment()
         try await store.appendEvent(RunEvent(runID: run.runID, kind: .policy, data: ["decision": "rejected", "reason": rejection.message]))

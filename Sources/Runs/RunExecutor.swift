@@ -118,7 +118,7 @@ public struct RunExecutor: Sendable {
             }
             let table = try dataset.tableReference()
             if record.scope.planOnly {
-                if case .reject(let rejection) = try await gate.decide(record, dataset: dataset), awaitsItsRequester(record, rejection) {
+                if case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger), awaitsItsRequester(record, rejection) {
                     record.details = "waiting for the plan tag's Kafka event to say who added it (the policy restricts who may ask)"
                     return .postponed(record)
                 }
@@ -126,7 +126,7 @@ public struct RunExecutor: Sendable {
             }
             let verifyOnly = record.scope.verifyOnly  // read only: no policy applies
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
-            if !verifyOnly, case .reject(let rejection) = try await gate.decide(record, dataset: dataset) {
+            if !verifyOnly, case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger) {
                 if awaitsItsRequester(record, rejection) {
                     record.details = "waiting for the trigger's Kafka event to say who added the tag (the policy restricts who may trigger)"
                     logger.info("run postponed: its requester is not known yet")

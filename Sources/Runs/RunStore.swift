@@ -57,6 +57,10 @@ public protocol RunStore: Sendable {
     /// returned, so a request merged into the queued run up to this moment is part of the attempt (and none merges
     /// until the attempt's record is saved again: `EnqueuePlan` merges only into runs no attempt is working on).
     func beginAttempt(_ run: RunRecord) async throws -> RunRecord
+    /// For a run waiting for its requester (`RequesterAdoption.applies`): applies `RequesterAdoption`, atomically
+    /// per dataset, so the run takes the requester of a request recorded while its attempt began, and the queued
+    /// runs behind it merge into it (COALESCED). Returns the run as saved, or nil when no request names a requester.
+    func adoptRequester(_ run: RunRecord) async throws -> RunRecord?
     /// Saves a running run's progress (rows, batches, last key, pace) alone.
     func saveProgress(runID: String, _ progress: RunProgress) async throws
     /// The newest tokenizing run of a dataset: not a COALESCED request, a verification or a plan.
@@ -111,11 +115,16 @@ public enum EnqueuePlan: Sendable, Equatable {
 
     /// A queued run after merging `request` into it.
     public static func merged(_ run: RunRecord, with request: RunRequest) -> RunRecord {
+        merged(run, scope: request.scope, tagTriggered: request.isTagTrigger, requestedBy: request.requestedBy)
+    }
+
+    /// A queued run after merging a request with this scope, trigger kind and requester into it.
+    static func merged(_ run: RunRecord, scope: RunScope, tagTriggered: Bool, requestedBy: String?) -> RunRecord {
         var merged = run
-        merged.scope = run.scope.merged(with: request.scope)
-        merged.tagTriggered = run.tagTriggered && request.isTagTrigger
+        merged.scope = run.scope.merged(with: scope)
+        merged.tagTriggered = run.tagTriggered && tagTriggered
         merged.mode = merged.scope.rekey ? .rekey : .tokenize
-        merged.requestedBy = run.requestedBy ?? request.requestedBy
+        merged.requestedBy = run.requestedBy ?? requestedBy
         return merged
     }
 }

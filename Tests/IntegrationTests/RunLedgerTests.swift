@@ -52,6 +52,12 @@ private func uniqueURN(_ table: String) -> String {
         }
     }
 
+    @Test func requesterAdoption() async throws {
+        try await withLedger { store, _, _, _ in
+            try await RunStoreConformance.requesterAdoption(store, datasets: (uniqueURN("adopting"), uniqueURN("lonely")), topic: "mcl-\(UUID().uuidString)")
+        }
+    }
+
     @Test func auditTrail() async throws {
         try await withLedger { store, _, _, _ in
             try await RunStoreConformance.auditTrail(store, dataset: uniqueURN("audit"), topic: "mcl-\(UUID().uuidString)")

@@ -146,4 +146,31 @@ import WarehouseKit
         }
         #expect(rejected.status == .rejected && rejected.details.contains("remove and add the tag again"))
     }
+
+    /// The Kafka request may arrive while an attempt of the reconciled run begins: it cannot merge, so it is queued
+    /// behind the run (or COALESCED into it when the run covers it). The run takes its requester at its next attempt
+    /// instead of waiting for one until it is rejected.
+    @Test(arguments: [RunScope(triggerFields: ["email"]), RunScope(datasetLevel: true)])
+    func aReconciledRunTakesTheRequesterOfARequestRecordedWhileItsAttemptBegan(kafkaScope: RunScope) async throws {
+        let policy = try PolicyFile.parse("triggers:\n  users: [urn:li:corpuser:alice]")
+        let tagged = snapshot(customersURN, tagged: true, fieldTags: ["email": [trigger]])
+        let harness = Harness(datasets: [tagged], policy: policy)
+        let reconciled = try await harness.store.enqueue(try harness.request(scope: RunScope(datasetLevel: true), source: .reconcile, by: nil)).run
+        let begun = try await harness.store.beginAttempt(reconciled)
+        let kafka = try await harness.store.enqueue(try harness.request(scope: kafkaScope, offset: 7))
+        #expect(kafka.kind == (kafkaScope.datasetLevel ? .coalesced : .queued))
+        try await harness.store.save(begun, retryIn: nil)  // the attempt that was beginning ends (postponed)
+
+        guard case .finished(let done) = await harness.executor.attempt(try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
+        else {
+            Issue.record("the run takes the requester and runs")
+            return
+        }
+        #expect(done.status == .success && done.requestedBy == "urn:li:corpuser:alice")
+        let request = try #require(try await harness.store.record(kafka.request.runID))
+        #expect(request.status == .coalesced && request.coalescedInto == reconciled.runID, "the Kafka request is part of the run, not a run of its own")
+        #expect(try await harness.store.records(dataset: customersURN, status: .queued, limit: 10).isEmpty)
+        let trail = try await harness.store.events(runID: reconciled.runID)
+        #expect(trail.contains { $0.kind == "policy" && $0.data.contains("requester known") && $0.data.contains(kafka.request.runID) })
+    }
 }

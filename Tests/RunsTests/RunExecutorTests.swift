@@ -128,6 +128,10 @@ import WarehouseKit
         try await RunStoreConformance.auditTrail(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }
 
+    @Test func inMemoryStoreRequesterAdoption() async throws {
+        try await RunStoreConformance.requesterAdoption(InMemoryRunStore(), datasets: (customersURN, ordersURN), topic: "mcl")
+    }
+
     @Test func inMemoryStoreApprovals() async throws {
         try await RunStoreConformance.approvals(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }
@@ -148,5 +152,61 @@ import WarehouseKit
         try await harness.store.save(begun, retryIn: nil)  // the attempt ended (postponed): merging is safe again
         let afterwards = try await harness.store.enqueue(try harness.request(scope: RunScope(triggerFields: ["id"]), offset: 4))
         #expect(afterwards.kind == .merged && afterwards.run.runID == first.runID)
+    }
+}
+
+/// Which requests a run waiting for its requester takes in (`RequesterAdoption`, pure).
+@Suite struct RequesterAdoptionTests {
+    private func row(
+        _ id: String, source: RunSource = .kafka, by requester: String? = "urn:li:corpuser:alice", scope: RunScope = RunScope(triggerFields: ["email"]),
+        at second: Double, attempts: Int = 0
+    ) -> RunRecord {
+        RunRecord(
+            runID: id, dataset: customersURN, scope: scope, source: source, requestedBy: requester, tagTriggered: source != .api,
+            attempts: attempts, createdAt: Date(timeIntervalSince1970: second))
+    }
+
+    @Test func laterUntouchedRequestsOfTheSameKindMergeAndTheEarliestRequesterLends() throws {
+        let waiting = row("a", source: .reconcile, by: nil, scope: RunScope(datasetLevel: true), at: 0, attempts: 1)
+        let anonymous = row("b", by: nil, scope: RunScope(triggerFields: ["phone"]), at: 1)
+        let bob = row("c", by: "urn:li:corpuser:bob", at: 2)
+        let carol = row("d", source: .api, by: "urn:li:corpuser:carol", scope: .request(columns: ["city"]), at: 3)
+        let started = row("e", by: "urn:li:corpuser:erin", at: 4, attempts: 1)
+        let plan = row("f", by: "urn:li:corpuser:frank", scope: RunScope(datasetLevel: true, planOnly: true), at: 5)
+        var older = row("g", by: "urn:li:corpuser:gina", at: -1)
+        older.status = .awaitingApproval
+        let adoption = try #require(RequesterAdoption.decide(for: waiting, openRuns: [older, waiting, anonymous, bob, carol, started, plan], coalescedInto: []))
+        #expect(adoption.absorbed.map(\.runID) == ["b", "c", "d"], "not one an attempt touched, not a plan, not an older or waiting one")
+        #expect(adoption.lender.runID == "c" && adoption.run.requestedBy == "urn:li:corpuser:bob")
+        #expect(adoption.run.scope == RunScope(datasetLevel: true, triggerFields: ["email", "phone"], explicitColumns: ["city"]))
+        #expect(adoption.run.tagTriggered == false, "an API request merged in: the run no longer stands for a tag alone")
+        #expect(adoption.events.filter { $0.runID == "a" }.map(\.kind) == [.requested, .requested, .requested, .policy])
+        #expect(adoption.events.filter { $0.runID != "a" }.allSatisfy { $0.kind == .finished && $0.data["status"] == "COALESCED" })
+    }
+
+    @Test func aRequestCoalescedIntoTheRunLendsItsRequesterAlone() throws {
+        let waiting = row("a", source: .reconcile, by: nil, scope: RunScope(datasetLevel: true), at: 0, attempts: 1)
+        var covered = row("b", scope: RunScope(datasetLevel: true), at: 1)
+        covered.status = .coalesced
+        covered.coalescedInto = "a"
+        var elsewhere = row("c", by: "urn:li:corpuser:bob", at: 0.5)
+        elsewhere.status = .coalesced
+        elsewhere.coalescedInto = "z"
+        let adoption = try #require(RequesterAdoption.decide(for: waiting, openRuns: [waiting], coalescedInto: [elsewhere, covered]))
+        #expect(adoption.absorbed.isEmpty && adoption.lender.runID == "b" && adoption.run.scope == waiting.scope)
+        #expect(adoption.run.requestedBy == "urn:li:corpuser:alice")
+    }
+
+    @Test func nothingChangesWithoutARequesterOrForARunThatHasOneOrHasResolved() {
+        let waiting = row("a", source: .reconcile, by: nil, scope: RunScope(datasetLevel: true), at: 0, attempts: 1)
+        #expect(RequesterAdoption.decide(for: waiting, openRuns: [waiting, row("b", by: nil, at: 1)], coalescedInto: []) == nil)
+        let bob = row("b", by: "urn:li:corpuser:bob", at: 1)
+        #expect(RequesterAdoption.decide(for: row("a", by: "urn:li:corpuser:alice", at: 0), openRuns: [bob], coalescedInto: []) == nil)
+        var resolved = waiting
+        resolved.columns = ["email"]
+        #expect(RequesterAdoption.decide(for: resolved, openRuns: [resolved, bob], coalescedInto: []) == nil)
+        var running = waiting
+        running.status = .running
+        #expect(RequesterAdoption.decide(for: running, openRuns: [running, bob], coalescedInto: []) == nil)
     }
 }

@@ -117,6 +117,25 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
+    public func adoptRequester(_ run: RunRecord) async throws -> RunRecord? {
+        try check()
+        return state.withLock { state in
+            let rows = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == run.dataset }
+            guard let current = state.runs[run.runID],
+                let adoption = RequesterAdoption.decide(
+                    for: current, openRuns: rows.filter(\.status.isOpen), coalescedInto: rows.filter { $0.coalescedInto == run.runID })
+            else { return nil }
+            state.runs[run.runID] = adoption.run
+            for queued in adoption.absorbed {
+                state.runs[queued.runID]?.status = .coalesced
+                state.runs[queued.runID]?.coalescedInto = run.runID
+                state.runs[queued.runID]?.details = adoption.absorbedDetails
+            }
+            for event in adoption.events { state.append(event) }
+            return adoption.run
+        }
+    }
+
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
         try check()
         state.withLock { state in

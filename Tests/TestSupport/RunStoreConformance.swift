@@ -139,4 +139,38 @@ public enum RunStoreConformance {
         let recent = try await store.events(since: since, limit: 1000).filter { $0.runID == run.runID }
         #expect(recent == events)
     }
+
+    /// A reconciled run without a requester takes the requester of a request queued behind it while its attempt
+    /// began, and that request merges into it; with no such request nothing changes.
+    public static func requesterAdoption(_ store: any RunStore, datasets: (String, String), topic: String) async throws {
+        let (customers, orders) = datasets
+        var reconcile = try request(customers, RunScope(datasetLevel: true), .reconcile, topic: topic)
+        reconcile.requestedBy = nil
+        let run = try await store.enqueue(reconcile).run
+        let begun = try await store.beginAttempt(run)
+        let kafka = try await store.enqueue(try request(customers, RunScope(triggerFields: ["email"]), offset: 1, topic: topic))
+        #expect(kafka.kind == .queued, "an attempt was beginning: no merge")
+        try await store.save(begun, retryIn: nil)
+        let postponed = try #require(try await store.record(run.runID))
+        let adopted = try #require(try await store.adoptRequester(postponed))
+        #expect(adopted.requestedBy == "urn:li:corpuser:alice" && adopted.scope == RunScope(datasetLevel: true, triggerFields: ["email"]))
+        let saved = try #require(try await store.record(run.runID))
+        #expect(saved.requestedBy == adopted.requestedBy && saved.scope == adopted.scope && saved.status == .queued)
+        let absorbed = try #require(try await store.record(kafka.run.runID))
+        #expect(absorbed.status == .coalesced && absorbed.coalescedInto == run.runID && absorbed.position == kafka.run.position)
+        #expect(try await store.adoptRequester(saved) == nil, "it has its requester")
+        let redelivered = try await store.enqueue(try request(customers, RunScope(triggerFields: ["email"]), offset: 1, topic: topic))
+        #expect(redelivered.kind == .duplicate && redelivered.run.runID == run.runID)
+        let trail = try await store.events(runID: run.runID)
+        #expect(trail.contains { $0.kind == "policy" && $0.data.contains("requester known") && $0.data.contains(kafka.run.runID) })
+        #expect(trail.contains { $0.kind == "requested" && $0.data.contains(kafka.run.runID) && $0.data.contains("\"recorded_as\":\"merged\"") })
+        #expect(try await store.events(runID: kafka.run.runID).last?.data.contains("COALESCED") == true)
+        #expect(AuditChain.problems(trail).isEmpty)
+
+        var lonely = try request(orders, RunScope(datasetLevel: true), .reconcile, topic: topic)
+        lonely.requestedBy = nil
+        let waiting = try await store.enqueue(lonely).run
+        #expect(try await store.adoptRequester(waiting) == nil, "no request names a requester")
+        #expect(try await store.record(waiting.runID)?.requestedBy == nil)
+    }
 }
