@@ -443,6 +443,23 @@ SCENARIOS = [
 ]
 
 
+# The scripts' stack is removed when they end: a failing scenario's service logs are printed, not only kept.
+LOG_LINES_ON_FAILURE = 300
+
+
+def print_log_tail(path, lines):
+    """Prints the last `lines` lines of a service log (its whole log when shorter)."""
+    try:
+        with open(path, errors="replace") as log:
+            tail = log.readlines()[-lines:]
+    except OSError as error:
+        print(f"--- {path}: {error}")
+        return
+    print(f"--- {path} (last {len(tail)} lines) ---")
+    sys.stdout.writelines(tail)
+    print(f"--- end of {path} ---", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="the tokenize-action executable")
@@ -461,6 +478,7 @@ def main():
             if only is not None and key not in only:
                 continue
             started = time.time()
+            first_service = len(faults.services)
             try:
                 scenario(faults)
                 passed += 1
@@ -471,6 +489,9 @@ def main():
                 if not isinstance(error, Failure):
                     traceback.print_exc()
                 print(f"   where to look: {args.log_dir}/service-*.log", flush=True)
+                faults.stop_all()
+                for service in faults.services[first_service:]:
+                    print_log_tail(service.log_path, LOG_LINES_ON_FAILURE)
                 faults.stack.faults(clear=True)
                 if args.fail_fast:
                     break
