@@ -39,7 +39,11 @@ public final class RunWorker: Service, Sendable {
     }
 
     private enum Event: Sendable {
-        case tick, finished(String), shutdown, graceExpired
+        /// Time to look for due work (the poll timer, or a nudge).
+        case tick
+        /// A poll of the ledger answered (empty when it failed).
+        case due([String])
+        case finished(String), shutdown, graceExpired
     }
 
     private let store: any RunStore
@@ -73,7 +77,24 @@ public final class RunWorker: Service, Sendable {
 
     public func run() async throws {
         var scheduler = RunScheduler(capacity: settings.capacity)
+        // The ledger is polled in a task of its own: a poll waiting for PostgreSQL (down, restarting) must not hold
+        // up the events that drain the worker on SIGTERM. A tick while a poll is out asks for one more poll after it
+        // (a nudge may come after that poll read the ledger).
+        var polling = false
+        var pollAgain = false
         await withDiscardingTaskGroup { group in
+            func poll() {
+                guard scheduler.phase == .running else { return }
+                guard !polling else {
+                    pollAgain = true
+                    return
+                }
+                polling = true
+                pollAgain = false
+                group.addTask { [self, continuation, settings] in
+                    continuation.yield(.due(await dueDatasets(limit: settings.capacity * 4)))
+                }
+            }
             group.addTask { [continuation, settings] in
                 while (try? await Task.sleep(for: settings.pollInterval)) != nil { continuation.yield(.tick) }
             }
@@ -83,7 +104,12 @@ public final class RunWorker: Service, Sendable {
                     let actions: [RunScheduler.Action]
                     switch event {
                     case .tick:
-                        actions = scheduler.workDue(await dueDatasets(limit: settings.capacity * 4))
+                        actions = []
+                        poll()
+                    case .due(let datasets):
+                        polling = false
+                        actions = scheduler.workDue(datasets)
+                        if pollAgain { poll() }
                     case .finished(let dataset):
                         actions = scheduler.datasetFinished(dataset)
                     case .shutdown:

@@ -61,6 +61,33 @@ import WarehouseKit
 
     /// Two datasets are worked on at the same time: each run waits inside the warehouse until both are there,
     /// so serialised runs would never meet and the test would fail.
+    /// A poll of the ledger waits while PostgreSQL is unreachable; SIGTERM must still drain the worker (the poll
+    /// is cancelled), not wait for the database.
+    @Test(.timeLimit(.minutes(1))) func aPollWaitingForTheLedgerDoesNotHoldUpShutdown() async throws {
+        let harness = Harness()
+        harness.store.stallsPolls.withLock { $0 = true }
+        try await withWorkerRunning(harness.worker()) {
+            try await Task.sleep(for: .milliseconds(100))  // the first poll is out, waiting
+        }
+    }
+
+    /// A request recorded while a poll is out is picked up by the poll that follows it, not a tick later.
+    @Test func aNudgeDuringAPollIsNotLost() async throws {
+        let harness = Harness()
+        harness.store.stallsPolls.withLock { $0 = true }
+        let worker = RunWorker(
+            store: harness.store, locks: harness.locks, executor: harness.executor,
+            publisher: WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger),
+            settings: RunWorker.Settings(pollInterval: .seconds(3600)), logger: harness.logger)
+        try await withWorkerRunning(worker) {
+            try await Task.sleep(for: .milliseconds(50))  // the first poll is out, waiting
+            let run = try await harness.store.enqueue(try harness.request()).run
+            worker.nudge()
+            harness.store.stallsPolls.withLock { $0 = false }
+            try await harness.eventually("the nudged run") { try await harness.store.record(run.runID)?.status == .success }
+        }
+    }
+
     @Test func differentDatasetsRunAtTheSameTime() async throws {
         let harness = Harness()
         let inside = Mutex(0)

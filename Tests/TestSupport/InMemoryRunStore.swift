@@ -23,6 +23,10 @@ public final class InMemoryRunStore: RunStore {
     /// When set, every call throws it (the ledger is down).
     public let failure = Mutex<(any Error)?>(nil)
 
+    /// While true, `datasetsWithDueWork` waits (until cancelled) before it answers, as a poll does while PostgreSQL
+    /// is unreachable.
+    public let stallsPolls = Mutex(false)
+
     public init() {}
 
     private func check() throws {
@@ -84,7 +88,7 @@ public final class InMemoryRunStore: RunStore {
 
     public func datasetsWithDueWork(limit: Int) async throws -> [String] {
         try check()
-        return state.withLock { state in
+        let due = state.withLock { state in
             var datasets: [String] = []
             for id in state.order {
                 guard let record = state.runs[id], isDue(record), state.dueAt[id, default: .now] <= .now, !datasets.contains(record.dataset) else { continue }
@@ -92,6 +96,9 @@ public final class InMemoryRunStore: RunStore {
             }
             return Array(datasets.prefix(limit))
         }
+        // The answer is read first and delivered late, as from a database that stalls after the read.
+        while stallsPolls.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+        return due
     }
 
     public func nextWork(dataset: String) async throws -> RunWork? {
@@ -223,6 +230,10 @@ public final class InMemoryRunStore: RunStore {
 /// Dataset locks within one process.
 public final class InMemoryLocks: DatasetLocking {
     private let held = Mutex<Set<String>>([])
+
+    /// While true, `datasetsWithDueWork` waits (until cancelled) before it answers, as a poll does while PostgreSQL
+    /// is unreachable.
+    public let stallsPolls = Mutex(false)
 
     public init() {}
 
