@@ -52,27 +52,22 @@ extension PostgresWarehouse {
         _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?, ledgerFloor: String
     ) async throws -> VerificationReport {
         let table = request.table.table
-        var joinLedger = false
-        if let since, keyColumn != nil, request.columns.contains(where: { $0.scheme == .ff1 }) {
-            var binds = PostgresBindings()
-            binds.append(String(since))
-            let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.rowsWrittenSince(table: table), binds: binds), logger: logger)
-            for try await (all, written) in rows.decode((Int64, Int64).self) {
-                joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: Int(written), rows: Int(all))
-            }
+        let (rows, empties, tokensPerColumn, checked): (Int, [Int], [Int], Int?)
+        if let since {
+            let (written, counted) = try await incrementalCounts(connection, request, keyColumn: keyColumn, since: since, ledgerFloor: ledgerFloor)
+            (rows, empties, tokensPerColumn, checked) = (written.rows, written.empty, written.tokens(checked: counted), written.rowsWrittenSince)
+        } else {
+            let totals = try await counts(
+                connection, query(VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn), table, since: nil, ledgerFloor: ledgerFloor))
+            rows = totals.first ?? 0
+            empties = request.columns.indices.map { totals[1 + 2 * $0] }
+            tokensPerColumn = request.columns.indices.map { totals[2 + 2 * $0] }
+            checked = nil
         }
-        let counts = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, since: since != nil, joinLedger: joinLedger)
-        var totals: [Int64] = []
-        for try await row in try await connection.guardedQuery(query(counts, table, since: since, ledgerFloor: ledgerFloor), logger: logger) {
-            let cells = row.makeRandomAccess()
-            totals = try (0..<cells.count).map { try cells[$0].decode(Int64.self) }
-        }
-        let rows = Int(totals.first ?? 0)
-        let checked = since == nil ? nil : Int(totals.last ?? 0)
         var columns: [ColumnVerification] = []
         for (index, column) in request.columns.enumerated() {
-            let empty = Int(totals[1 + 2 * index])
-            var tokens = Int(totals[2 + 2 * index])
+            let empty = empties[index]
+            var tokens = tokensPerColumn[index]
             var verification = ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
             if column.scheme == .siv || column.scheme == .ff1 {
                 // ff1 columns hold few siv-shaped values (short ones) among many tokens: read them all. Incremental:
@@ -96,6 +91,45 @@ extension PostgresWarehouse {
             columns.append(verification)
         }
         return VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked)
+    }
+
+    /// An incremental scan's counts (`IncrementalScanSQL`), both statements in one read-only snapshot: a row written
+    /// between them is in neither, and the next verification checks it. Step 2's counts are nil when no row was
+    /// written since the mark.
+    private func incrementalCounts(
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32, ledgerFloor: String
+    ) async throws -> (IncrementalScanSQL.Written, [Int]?) {
+        let table = request.table.table
+        let width = request.columns.count
+        return try await connection.guardedTransaction(logger: logger) { connection in
+            try await connection.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var binds = PostgresBindings()
+            binds.append(String(since))
+            var written = IncrementalScanSQL.Written(rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
+            let sql = IncrementalScanSQL.written(table: table, columns: request.columns)
+            for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                let cells = row.makeRandomAccess()
+                written = IncrementalScanSQL.Written(
+                    rows: Int(try cells[0].decode(Int64.self)), empty: try (1...width).map { Int(try cells[$0].decode(Int64.self)) },
+                    rowsWrittenSince: Int(try cells[width + 1].decode(Int64.self)), transactions: Int(try cells[width + 2].decode(Int64.self)),
+                    transactionIDs: try cells[width + 3].decode([String].self))
+            }
+            guard written.rowsWrittenSince > 0 else { return (written, nil) }
+            let joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: written.rowsWrittenSince, rows: written.rows)
+            let statement = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, rows: written.selection, joinLedger: joinLedger)
+            let checked = try await counts(connection, query(statement, table, since: since, ledgerFloor: ledgerFloor, transactions: written.transactionIDs))
+            return (written, checked)
+        }
+    }
+
+    /// The one row of `count(*)` figures a counting statement returns.
+    private func counts(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [Int] {
+        var totals: [Int] = []
+        for try await row in try await connection.guardedQuery(query, logger: logger) {
+            let cells = row.makeRandomAccess()
+            totals = try (0..<cells.count).map { Int(try cells[$0].decode(Int64.self)) }
+        }
+        return totals
     }
 
     /// The `.ledgerFloor` of a scan: 2³¹ transactions before the oldest one running now (`current`, if read already).
@@ -131,7 +165,9 @@ extension PostgresWarehouse {
         return (sampled, failures)
     }
 
-    private func query(_ statement: VerificationSQL.Statement, _ table: TableReference, since: UInt32?, ledgerFloor: String) -> PostgresQuery {
+    private func query(
+        _ statement: VerificationSQL.Statement, _ table: TableReference, since: UInt32?, ledgerFloor: String, transactions: [String] = []
+    ) -> PostgresQuery {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {
@@ -142,6 +178,7 @@ extension PostgresWarehouse {
             case .columnName(let name): binds.append(name)
             case .since: binds.append(since.map { String($0) } ?? "0")
             case .ledgerFloor: binds.append(ledgerFloor)
+            case .transactions: binds.append(transactions)
             }
         }
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)

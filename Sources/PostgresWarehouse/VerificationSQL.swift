@@ -29,9 +29,20 @@ public enum VerificationSQL {
         case columnName(String)
         /// The transaction id from which rows are checked (incremental verification, `VerificationMarkSQL`).
         case since
+        /// The 32-bit ids (as text) of the transactions whose row versions are checked (`RowSelection.writtenBy`).
+        case transactions
         /// The oldest ledger write (`written_xid`, a full transaction id as text) whose transaction id may be compared
         /// with a row's 32-bit `xmin`: 2³¹ transactions before now.
         case ledgerFloor
+    }
+
+    /// The rows a count reads.
+    public enum RowSelection: Sendable, Equatable {
+        case all
+        /// Row versions written since the mark's transaction (`.since`), by a per-row test.
+        case writtenSince
+        /// Row versions written by the listed transactions (`.transactions`).
+        case writtenBy
     }
 
     public struct Statement: Sendable {
@@ -94,12 +105,11 @@ public enum VerificationSQL {
     /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest). Each ff1
     /// column's ledger entries and their key's pads are joined by the ledger's unique key (at most one each per row).
     ///
-    /// With `since` (incremental), a value in a row version written before the mark's transaction counts as
-    /// recognised without a test (the marked verification found it so), and the last column counts the rows
-    /// written since. ff1 values then use the correlated ledger lookup, reached only for those rows, unless
-    /// `joinLedger` (many rows written since, `joinsLedger`).
+    /// `rows` other than `.all` reads only the row versions an incremental verification checks
+    /// (`IncrementalScanSQL`); ff1 values then use the correlated ledger lookup, unless `joinLedger` (many rows
+    /// written since, `joinsLedger`).
     public static func counts(
-        table: TableReference, columns: [ColumnPlan], keyColumn: String?, since: Bool = false, joinLedger: Bool = false
+        table: TableReference, columns: [ColumnPlan], keyColumn: String?, rows selection: RowSelection = .all, joinLedger: Bool = false
     ) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
@@ -112,7 +122,7 @@ public enum VerificationSQL {
         for (index, column) in columns.enumerated() {
             let q = "t." + PostgresCatalogSQL.quote(column.name)
             var ledger = LedgerAccess.lookup
-            if column.scheme == .ff1, let keyColumn, !since || joinLedger {
+            if column.scheme == .ff1, let keyColumn, selection == .all || joinLedger {
                 ledger = .joined(index: index)
                 joins.append(
                     "LEFT JOIN tokenize_action.ff1_ledger l\(index) ON l\(index).relation = \(placeholder(.relation)) "
@@ -120,20 +130,18 @@ public enum VerificationSQL {
                         + "AND l\(index).row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text "
                         + "LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l\(index).key_id")
             }
-            var recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)
-            if since { recognised = "NOT (\(VerificationMarkSQL.writtenSince(placeholder(.since)))) OR \(recognised)" }
+            let recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)
             selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
             selected.append("count(*) FILTER (WHERE \(q) <> '' AND (\(recognised)))::bigint")
         }
-        if since { selected.append("count(*) FILTER (WHERE \(VerificationMarkSQL.writtenSince(placeholder(.since))))::bigint") }
         let from = ([PostgresCatalogSQL.qualifiedName(table) + " t"] + joins).joined(separator: " ")
-        let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(from)"
-        return Statement(sql: sql, parameters: parameters)
-    }
-
-    /// Rows, and rows written since the mark's transaction (`$1`): how an incremental scan reaches the ff1 ledger.
-    public static func rowsWrittenSince(table: TableReference) -> String {
-        "SELECT count(*)::bigint, count(*) FILTER (WHERE \(VerificationMarkSQL.writtenSince("$1")))::bigint FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
+        let condition: String
+        switch selection {
+        case .all: condition = ""
+        case .writtenSince: condition = " WHERE \(VerificationMarkSQL.writtenSince(placeholder(.since)))"
+        case .writtenBy: condition = " WHERE t.xmin = ANY (\(placeholder(.transactions))::text[]::xid[])"
+        }
+        return Statement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(from)\(condition)", parameters: parameters)
     }
 
     /// Whether an incremental scan joins the ff1 ledger (a hash join over the relation's entries, about 1.3 µs per

@@ -64,6 +64,33 @@ import WarehouseKit
         }
     }
 
+    /// More transactions wrote since the mark than are listed (`IncrementalScanSQL.maximumListedTransactions`): the
+    /// rows written since are picked by the per-row test instead, with the same counts.
+    @Test func rowsWrittenByManyTransactionsSinceAreAllChecked() async throws {
+        try await withWarehouse(batchSize: 500) { warehouse, client, database in
+            let table = uniqueTable("many_writers")
+            let writers = IncrementalScanSQL.maximumListedTransactions + 5
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
+            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, \(writers + 100)) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let columns = [ColumnPlan(name: "email", scheme: .hmac)]
+            _ = try await warehouse.run(description, columns)
+            func verify(since: String?) async throws -> VerificationReport {
+                try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0, since: since))
+            }
+            let mark = try #require(try await verify(since: nil).watermark)
+            for id in 1...writers {  // one transaction each; every 100th writes plaintext
+                try await execute(client, id % 100 == 0 ? "UPDATE public.\(table) SET email = 'p\(id)@example.com' WHERE id = \(id)" : "UPDATE public.\(table) SET email = email WHERE id = \(id)")
+            }
+            let incremental = try await verify(since: mark)
+            let full = try await verify(since: nil)
+            #expect(incremental.rowsCheckedSince.map { $0 >= writers } == true, "\(incremental)")
+            #expect(incremental.plaintext == writers / 100 && incremental.columns[0].tokens == full.columns[0].tokens, "\(incremental) vs \(full)")
+            #expect(incremental.columns[0].plaintextKeys == full.columns[0].plaintextKeys)
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
     /// A mark superseded, lost with a restore, a column dropped and added again with a default, other keys: the
     /// scan checks every row, and finds what only a full scan can.
     @Test func aMarkThatNoLongerStandsMeansEveryRowIsChecked() async throws {
@@ -185,6 +212,20 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         #expect(VerificationMarkSQL.ledgerFloor(now: 5_000_000_000) == 5_000_000_000 - (1 << 31))
         #expect(VerificationMarkSQL.ledgerFloor(now: 1_000) == 0, "a server younger than 2³¹ transactions never reused an id")
         #expect(VerificationMarkSQL.ledgerFloor(now: nil) == UInt64.max)
+    }
+
+    @Test func anIncrementalScanCountsRowsNotWrittenSinceAsTheMarkedScanFoundThem() {
+        typealias Written = IncrementalScanSQL.Written
+        let untouched = Written(rows: 100, empty: [10, 0], rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
+        #expect(untouched.tokens(checked: nil) == [90, 100])
+        // 7 rows written since by 2 transactions: in column 0, 1 of them emptied and 4 recognised (2 plaintext).
+        let written = Written(rows: 100, empty: [10, 0], rowsWrittenSince: 7, transactions: 2, transactionIDs: ["5", "6"])
+        #expect(written.tokens(checked: [7, 1, 4, 0, 7]) == [(93 - 9) + 4, 93 + 7])
+        #expect(written.selection == .writtenBy)
+        let many = Written(rows: 5000, empty: [0], rowsWrittenSince: 2000, transactions: IncrementalScanSQL.maximumListedTransactions + 1, transactionIDs: [])
+        #expect(many.selection == .writtenSince, "more transactions than are listed: the per-row test")
+        let sql = IncrementalScanSQL.written(table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
+        #expect(sql.contains("GROUP BY t.xmin") && !sql.contains("age(t.xmin)"), "the per-row test keeps a scan in one process: not in step 1")
     }
 
     @Test func anIncrementalScanJoinsTheLedgerWhenMoreThanAnEighthOfTheRowsWereWrittenSince() {

@@ -1,0 +1,71 @@
+import WarehouseKit
+
+/// SQL for an incremental verification (`VerificationMarkSQL`): two statements that share one snapshot. Pure.
+///
+/// 1. `written`: one pass over the table grouped by `xmin`, which PostgreSQL runs in parallel (a per-row
+///    `age(xmin)` test is parallel-restricted, and cost twice a `count` on 1M rows): the rows, each column's empty
+///    values, and which row versions were written since the mark — how many, and by which transactions.
+/// 2. `VerificationSQL.counts` on those row versions only, picked by their transaction ids
+///    (`RowSelection.writtenBy`), or by the per-row test when more than `maximumListedTransactions` wrote them.
+///
+/// Every other row counts as the marked verification found it: a token, or empty as counted now (a value emptied
+/// since is a write, so it is in step 2). With no row written since, step 2 does not run.
+public enum IncrementalScanSQL {
+    /// Above this many transactions, step 2 selects the rows written since by the per-row test, not by a list.
+    public static let maximumListedTransactions = 1_000
+
+    /// Step 1; `$1` is the mark's 32-bit transaction id as text. Returns one row: the rows, each column's empty
+    /// values, the rows written since, the number of transactions that wrote them, and (when at most
+    /// `maximumListedTransactions`) their ids as text.
+    public static func written(table: TableReference, columns: [ColumnPlan]) -> String {
+        let since = "age(g.x) <= age($1::text::xid)"
+        var inner = ["t.xmin AS x", "count(*) AS n"]
+        var outer = ["coalesce(sum(g.n), 0)::bigint"]
+        for (index, column) in columns.enumerated() {
+            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            inner.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '') AS e\(index)")
+            outer.append("coalesce(sum(g.e\(index)), 0)::bigint")
+        }
+        outer.append("coalesce(sum(g.n) FILTER (WHERE \(since)), 0)::bigint")
+        outer.append("count(*) FILTER (WHERE \(since))::bigint")
+        outer.append("coalesce((array_agg(g.x::text) FILTER (WHERE \(since)))[1:\(maximumListedTransactions)], '{}')::text[]")
+        return """
+            SELECT \(outer.joined(separator: ", ")) \
+            FROM (SELECT \(inner.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t GROUP BY t.xmin) g
+            """
+    }
+
+    /// Step 1's answer.
+    public struct Written: Sendable, Equatable {
+        public var rows: Int
+        /// Per column, in the request's order.
+        public var empty: [Int]
+        public var rowsWrittenSince: Int
+        public var transactions: Int
+        /// Their ids, when at most `maximumListedTransactions`; else empty.
+        public var transactionIDs: [String]
+
+        public init(rows: Int, empty: [Int], rowsWrittenSince: Int, transactions: Int, transactionIDs: [String]) {
+            self.rows = rows
+            self.empty = empty
+            self.rowsWrittenSince = rowsWrittenSince
+            self.transactions = transactions
+            self.transactionIDs = transactionIDs
+        }
+
+        /// How step 2 picks the rows written since.
+        public var selection: VerificationSQL.RowSelection {
+            transactions <= maximumListedTransactions && transactionIDs.count == transactions ? .writtenBy : .writtenSince
+        }
+
+        /// Each column's recognised tokens: the values of rows not written since, plus those step 2 recognised.
+        /// `checked` is step 2's counts (rows, then empty and recognised per column), nil when it did not run.
+        public func tokens(checked: [Int]?) -> [Int] {
+            empty.indices.map { index in
+                let emptySince = checked.map { $0[1 + 2 * index] } ?? 0
+                let recognisedSince = checked.map { $0[2 + 2 * index] } ?? 0
+                return (rows - rowsWrittenSince) - (empty[index] - emptySince) + recognisedSince
+            }
+        }
+    }
+}
