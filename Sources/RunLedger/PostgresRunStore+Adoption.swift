@@ -21,9 +21,11 @@ extension PostgresRunStore {
             binds.append(adoption.run.requestedBy)
             let update = """
                 UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, requested_by = $5, updated_at = now()
-                WHERE run_id = $1::uuid AND status = 'QUEUED' AND requested_by IS NULL
+                WHERE run_id = $1::uuid AND status = 'QUEUED' AND requested_by IS NULL RETURNING 1
                 """
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
+            var updated = false
+            for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger) { updated = true }
+            guard updated else { return nil }  // changed since it was read: nothing is absorbed
             for queued in adoption.absorbed {
                 var binds = PostgresBindings()
                 binds.append(queued.runID)
