@@ -16,24 +16,49 @@ public struct RunScheduler: Sendable, Equatable {
         case stopRuns
         /// Nothing is left: end the worker.
         case finish
+        /// Read the ledger for due work, in a task of its own (a poll waiting for PostgreSQL must not hold up
+        /// shutdown); its answer goes to `workDue`.
+        case poll
     }
 
     public let capacity: Int
     public private(set) var active: Set<String> = []
     public private(set) var phase = Phase.running
+    /// A poll is out.
+    public private(set) var polling = false
+    /// A tick came while a poll was out: poll once more after it (the tick may be a nudge for a request recorded
+    /// after that poll read the ledger).
+    public private(set) var pollAgain = false
 
     public init(capacity: Int) {
         precondition(capacity >= 1)
         self.capacity = capacity
     }
 
-    /// Datasets with due work, oldest first.
+    /// Time to look for due work (the poll timer, or a nudge): a poll, unless one is out.
+    public mutating func tick() -> [Action] {
+        guard phase == .running else { return [] }
+        guard !polling else {
+            pollAgain = true
+            return []
+        }
+        polling = true
+        return [.poll]
+    }
+
+    /// A poll's answer: datasets with due work, oldest first.
     public mutating func workDue(_ datasets: [String]) -> [Action] {
+        polling = false
         guard phase == .running else { return [] }
         var actions: [Action] = []
         for dataset in datasets where active.count < capacity && !active.contains(dataset) {
             active.insert(dataset)
             actions.append(.start(dataset))
+        }
+        if pollAgain {
+            pollAgain = false
+            polling = true
+            actions.append(.poll)
         }
         return actions
     }

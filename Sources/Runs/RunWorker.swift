@@ -77,24 +77,7 @@ public final class RunWorker: Service, Sendable {
 
     public func run() async throws {
         var scheduler = RunScheduler(capacity: settings.capacity)
-        // The ledger is polled in a task of its own: a poll waiting for PostgreSQL (down, restarting) must not hold
-        // up the events that drain the worker on SIGTERM. A tick while a poll is out asks for one more poll after it
-        // (a nudge may come after that poll read the ledger).
-        var polling = false
-        var pollAgain = false
         await withDiscardingTaskGroup { group in
-            func poll() {
-                guard scheduler.phase == .running else { return }
-                guard !polling else {
-                    pollAgain = true
-                    return
-                }
-                polling = true
-                pollAgain = false
-                group.addTask { [self, continuation, settings] in
-                    continuation.yield(.due(await dueDatasets(limit: settings.capacity * 4)))
-                }
-            }
             group.addTask { [continuation, settings] in
                 while (try? await Task.sleep(for: settings.pollInterval)) != nil { continuation.yield(.tick) }
             }
@@ -104,12 +87,9 @@ public final class RunWorker: Service, Sendable {
                     let actions: [RunScheduler.Action]
                     switch event {
                     case .tick:
-                        actions = []
-                        poll()
+                        actions = scheduler.tick()
                     case .due(let datasets):
-                        polling = false
                         actions = scheduler.workDue(datasets)
-                        if pollAgain { poll() }
                     case .finished(let dataset):
                         actions = scheduler.datasetFinished(dataset)
                     case .shutdown:
@@ -132,6 +112,12 @@ public final class RunWorker: Service, Sendable {
                         case .stopRuns:
                             logger.warning("shutdown grace expired: running runs stop at their next batch boundary and resume on the next start")
                             stops.withLock { $0.values.forEach { $0.stop() } }
+                        case .poll:
+                            // Its own task: a poll waiting for PostgreSQL (down, restarting) must not hold up the
+                            // events that drain the worker on SIGTERM.
+                            group.addTask { [self, continuation, settings] in
+                                continuation.yield(.due(await dueDatasets(limit: settings.capacity * 4)))
+                            }
                         case .finish:
                             break
                         }

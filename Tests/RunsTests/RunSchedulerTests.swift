@@ -35,4 +35,24 @@ import Testing
         #expect(scheduler.datasetFinished("a") == [.finish])
         #expect(scheduler.graceExpired().isEmpty)
     }
+
+    @Test func oneLedgerPollAtATimeAndATickDuringItPollsOnceMoreAfterIt() {
+        var scheduler = RunScheduler(capacity: 2)
+        #expect(scheduler.tick() == [.poll])
+        #expect(scheduler.tick().isEmpty && scheduler.tick().isEmpty, "a poll is out: no second one")
+        #expect(scheduler.workDue(["a"]) == [.start("a"), .poll], "ticks came during it: one more poll")
+        #expect(scheduler.workDue([]).isEmpty && !scheduler.polling)
+        #expect(scheduler.tick() == [.poll])
+    }
+
+    @Test func noPollAfterShutdownAndALatePollStartsNothing() {
+        var scheduler = RunScheduler(capacity: 2)
+        #expect(scheduler.tick() == [.poll])
+        _ = scheduler.workDue(["a"])
+        #expect(scheduler.tick() == [.poll])
+        #expect(scheduler.shutdownRequested().isEmpty)
+        #expect(scheduler.tick().isEmpty)
+        #expect(scheduler.workDue(["b"]).isEmpty, "the poll that was out answers after SIGTERM")
+        #expect(scheduler.datasetFinished("a") == [.finish])
+    }
 }
