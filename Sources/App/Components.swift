@@ -59,6 +59,7 @@ struct Components: Sendable {
             "databricks": databricks,
         ]
         let runs = configuration.runs
+        let changes = RunChanges()
         let gate = PolicyGate(policy: runs.policy, catalog: catalog)
         executor = RunExecutor(
             warehouses: warehouses, catalog: catalog, store: store, gate: gate,
@@ -71,8 +72,8 @@ struct Components: Sendable {
             store: store, locks: locks, executor: executor,
             publisher: WriteBackPublisher(
                 catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag, planTag: runs.planTag), logger: logger),
-            settings: runs.worker, logger: logger)
-        intake = RunIntake(store: store, gate: gate, logger: logger) { [worker] in worker.nudge() }
+            settings: runs.worker, changes: changes, logger: logger)
+        intake = RunIntake(store: store, gate: gate, changes: changes, logger: logger) { [worker] in worker.nudge() }
     }
 
     /// Whether the state database answers.

@@ -8,11 +8,16 @@ public struct RunIntake: Sendable {
     private let store: any RunStore
     private let gate: any RunGate
     private let nudge: @Sendable () -> Void
+    private let changes: RunChanges
     private let logger: Logger
 
-    public init(store: any RunStore, gate: any RunGate = OpenGate(), logger: Logger, nudge: @escaping @Sendable () -> Void) {
+    /// `changes` are the saves the worker of this process announces (`final` returns as the run settles).
+    public init(
+        store: any RunStore, gate: any RunGate = OpenGate(), changes: RunChanges = RunChanges(), logger: Logger, nudge: @escaping @Sendable () -> Void
+    ) {
         self.store = store
         self.gate = gate
+        self.changes = changes
         self.logger = logger
         self.nudge = nudge
     }
@@ -55,17 +60,23 @@ public struct RunIntake: Sendable {
         return outcome
     }
 
-    /// Waits until the run (or the run it was coalesced into) is final and its write-back settled.
+    /// Waits until the run (or the run it was coalesced into) is final and its write-back settled: the ledger is
+    /// read again each time this process's worker saves the run, and at least every `interval` (a run worked on
+    /// by another replica).
     public func final(_ runID: String, pollEvery interval: Duration = .milliseconds(200)) async throws -> RunRecord? {
-        var id = runID
-        while true {
-            guard let record = try await store.record(id) else { return nil }
-            if let target = record.coalescedInto {
-                id = target
-                continue
+        try await changes.watching(runID, atLeastEvery: interval) { watch in
+            var id = runID
+            while true {
+                try Task.checkCancellation()
+                guard let record = try await store.record(id) else { return nil }
+                if let target = record.coalescedInto {
+                    id = target
+                    watch.follow(target)
+                    continue
+                }
+                if record.isSettled, record.writeBack.state != .pending { return record }
+                await watch.next()
             }
-            if record.isSettled, record.writeBack.state != .pending { return record }
-            try await Task.sleep(for: interval)
         }
     }
 }

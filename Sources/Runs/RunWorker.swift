@@ -51,6 +51,7 @@ public final class RunWorker: Service, Sendable {
     private let executor: RunExecutor
     private let publisher: WriteBackPublisher
     private let settings: Settings
+    private let changes: RunChanges
     private let logger: Logger
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
@@ -59,8 +60,10 @@ public final class RunWorker: Service, Sendable {
     private let inProgress = Meter(label: "tokenize_runs_in_progress")
 
     public init(
-        store: any RunStore, locks: any DatasetLocking, executor: RunExecutor, publisher: WriteBackPublisher, settings: Settings, logger: Logger
+        store: any RunStore, locks: any DatasetLocking, executor: RunExecutor, publisher: WriteBackPublisher, settings: Settings,
+        changes: RunChanges = RunChanges(), logger: Logger
     ) {
+        self.changes = changes
         self.store = store
         self.locks = locks
         self.executor = executor
@@ -171,13 +174,19 @@ public final class RunWorker: Service, Sendable {
         }
     }
 
+    /// Saves the run in the ledger, then tells its waiters (`RunIntake.final`).
+    private func save(_ record: RunRecord, retryIn: Duration?) async throws {
+        try await store.save(record, retryIn: retryIn)
+        changes.saved(record.runID)
+    }
+
     /// One attempt of a run; false when it was postponed.
     private func attempt(_ record: RunRecord, stop: StopSignal) async throws -> Bool {
         inProgress.increment()
         defer { inProgress.decrement() }
         switch await executor.attempt(record, stop: stop) {
         case .finished(let finished):
-            try await store.save(finished, retryIn: nil)
+            try await save(finished, retryIn: nil)
             Counter(label: "tokenize_runs_total", dimensions: [("status", finished.status.rawValue)]).increment()
             if let started = finished.startedAt, let ended = finished.finishedAt, !finished.status.isOpen {
                 let platform = (try? DatasetURN(finished.dataset).platform) ?? "unknown"
@@ -188,7 +197,7 @@ public final class RunWorker: Service, Sendable {
             return true
         case .postponed(let open):
             let retryIn = stop.isStopped ? nil : settings.runRetry.delay(beforeRetry: open.attempts)
-            try await store.save(open, retryIn: retryIn)
+            try await save(open, retryIn: retryIn)
             Counter(label: "tokenize_runs_postponed_total").increment()
             return false
         }
@@ -212,7 +221,7 @@ public final class RunWorker: Service, Sendable {
         guard let failure else {
             record.writeBack.state = .done
             record.writeBack.error = nil
-            try await store.save(record, retryIn: nil)
+            try await save(record, retryIn: nil)
             Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "done")]).increment()
             return true
         }
@@ -220,13 +229,13 @@ public final class RunWorker: Service, Sendable {
         guard failure.isTransient else {
             record.writeBack.state = .failed
             logger.error("DataHub write-back failed permanently", metadata: ["run_id": "\(record.runID)", "error": "\(failure)"])
-            try await store.save(record, retryIn: nil)
+            try await save(record, retryIn: nil)
             Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "failed")]).increment()
             return true
         }
         let retryIn = settings.writeBackRetry.delay(beforeRetry: record.writeBack.attempts)
         logger.warning("DataHub write-back postponed", metadata: ["run_id": "\(record.runID)", "error": "\(failure)", "retry_in": "\(retryIn)"])
-        try await store.save(record, retryIn: retryIn)
+        try await save(record, retryIn: retryIn)
         Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "retry")]).increment()
         return false
     }

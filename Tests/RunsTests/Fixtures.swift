@@ -34,6 +34,7 @@ struct Harness {
     let catalog: InMemoryCatalog
     let warehouse = InMemoryWarehouse(tables: [table("customers"), table("orders")])
     let locks = InMemoryLocks()
+    let changes = RunChanges()
     let logger = Logger(label: "runs-test")
     let gate: PolicyGate
     var requesterGrace: Duration = .seconds(120)
@@ -54,7 +55,7 @@ struct Harness {
             catalog: catalog, store: store, gate: gate, settings: settings, logger: logger)
     }
 
-    var intake: RunIntake { RunIntake(store: store, gate: gate, logger: logger) {} }
+    var intake: RunIntake { RunIntake(store: store, gate: gate, changes: changes, logger: logger) {} }
 
     func worker(capacity: Int = 4, grace: Duration = .seconds(5)) -> RunWorker {
         RunWorker(
@@ -64,7 +65,7 @@ struct Harness {
                 capacity: capacity, pollInterval: .milliseconds(50), shutdownGrace: grace,
                 runRetry: .init(initial: .milliseconds(50), maximum: .milliseconds(100)),
                 writeBackRetry: .init(initial: .milliseconds(50), maximum: .milliseconds(100))),
-            logger: logger)
+            changes: changes, logger: logger)
     }
 
     func request(
