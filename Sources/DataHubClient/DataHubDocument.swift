@@ -23,8 +23,10 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
         case .createTag:
             return "mutation tokenizeCreateTag($input: CreateTagInput!) { createTag(input: $input) }"
         case .dataset:
+            // `entityExists` in the same request: `dataset(urn)` answers a placeholder for a missing dataset.
             return """
                 query tokenizeDataset($urn: String!) {
+                  entityExists(urn: $urn)
                   dataset(urn: $urn) {
                     urn
                     properties { name description }

@@ -57,10 +57,10 @@ public struct DataHubOperations: DataHubCatalog {
         knownEntities.insert(urn)
     }
 
+    /// The dataset, or nil when DataHub has no such entity (one request: existence and snapshot together).
     public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
-        guard try await entityExists(urn) else { return nil }
         let data = try await client.execute(.dataset, variables: ["urn": .string(urn)])
-        guard let dataset = data["dataset"], dataset != .null else { return nil }
+        guard data["entityExists"]?.bool == true, let dataset = data["dataset"], dataset != .null else { return nil }
         return Self.snapshot(urn: urn, dataset)
     }
 

@@ -66,6 +66,24 @@ public struct WriteBackPolicy: Sendable {
         return targets
     }
 
+    /// The part of `changes` that changes something on `targets` as `snapshot` (read just before) shows them: a
+    /// tag every target already carries is not added again, a tag no target carries is not removed, so a re-run
+    /// whose tags are already right sends no tag mutation. A field the snapshot does not list keeps every change.
+    public func effective(
+        _ changes: (add: [TagURN], remove: [TagURN]), on targets: [TagTarget], in snapshot: DatasetSnapshot
+    ) -> (add: [TagURN], remove: [TagURN]) {
+        func carried(by target: TagTarget) -> Set<TagURN>? {
+            guard let path = target.fieldPath else { return snapshot.tags }
+            guard let field = snapshot.fields.first(where: { $0.fieldPath == path }) else { return nil }
+            return target.onFieldEntity ? field.entityTags : field.editableTags
+        }
+        let carriedByTarget = targets.map(carried(by:))
+        return (
+            add: changes.add.filter { tag in carriedByTarget.contains { $0?.contains(tag) != true } },
+            remove: changes.remove.filter { tag in carriedByTarget.contains { $0?.contains(tag) != false } }
+        )
+    }
+
     /// The Markdown summary of a run, delimited so a later run can replace it.
     public func documentationSection(for record: RunRecord) -> String {
         func cell(_ text: String) -> String {

@@ -26,14 +26,15 @@ public struct WriteBackPublisher: Sendable {
         }
         try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
         let targets = policy.tagTargets(for: record)
-        let changes = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
+        let wanted = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
+        let changes = policy.effective(wanted, on: targets, in: snapshot)
         // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
-        try await catalog.addTags(changes.add, to: targets)
-        try await catalog.removeTags(changes.remove, from: targets)
+        if !changes.add.isEmpty { try await catalog.addTags(changes.add, to: targets) }
+        if !changes.remove.isEmpty { try await catalog.removeTags(changes.remove, from: targets) }
         // A trigger on a field's own schemaField entity is removed there (the schema aspects never held it).
         for target in targets {
             guard let path = target.fieldPath, let field = snapshot.fields.first(where: { $0.fieldPath == path }) else { continue }
-            let onEntity = changes.remove.filter(field.entityTags.contains)
+            let onEntity = wanted.remove.filter(field.entityTags.contains)
             if !onEntity.isEmpty {
                 try await catalog.removeTags(onEntity, from: [TagTarget(datasetURN: record.dataset, fieldPath: path, onFieldEntity: true)])
             }

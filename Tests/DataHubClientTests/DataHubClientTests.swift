@@ -79,6 +79,27 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         #expect(error?.code == .graphQL && error?.isTransient == false)
     }
 
+    /// `dataset(urn)` answers a placeholder for a dataset DataHub does not have: the snapshot is read with
+    /// `entityExists` in the same request, and a missing dataset is nil.
+    @Test func aDatasetIsReadInOneRequestAndAMissingOneIsNil() async throws {
+        let requests = Mutex<[String]>([])
+        let placeholder = #"{"urn":"urn:li:dataset:x","tags":null,"schemaMetadata":null,"editableSchemaMetadata":null}"#
+        let (missing, present) = try await FakeHTTPServer.with({ request in
+            requests.withLock { $0.append(operation(request)) }
+            let exists = request.body.contains(Array("shop.public.customers".utf8))
+            return .init(200, #"{"data":{"entityExists":\#(exists),"dataset":\#(placeholder)}}"#)
+        }) { url in
+            let operations = client(url)
+            return (
+                try await operations.dataset("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.gone,PROD)"),
+                try await operations.dataset("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
+            )
+        }
+        #expect(missing == nil)
+        #expect(present != nil)
+        #expect(requests.withLock { $0 } == ["tokenizeDataset", "tokenizeDataset"])
+    }
+
     /// Two runs racing to create the same tag: GMS answers the loser "This Tag already exists!", which is what
     /// both wanted.
     @Test func creatingATagThatExistsMeanwhileIsSuccess() async throws {

@@ -1,0 +1,72 @@
+import DataHubClient
+import Foundation
+import Runs
+import Testing
+
+/// A write-back sends only the tag mutations that change something: a re-run whose tags are already right sends
+/// none (each is a round trip to GMS), and a tag that is there is still removed wherever it is.
+@Suite struct WriteBackMutationTests {
+    let policy = WriteBackPolicy(triggerTag: trigger)
+
+    @Test func tagsAlreadyRightAreNotSentAgain() {
+        let dataset = TagTarget(datasetURN: customersURN)
+        var shown = snapshot(customersURN, tagged: false)
+        shown.tags = [policy.doneTag, policy.successTag]
+        let changes = policy.effective(policy.tagChanges(for: .success), on: [dataset], in: shown)
+        #expect(changes.add.isEmpty)
+        #expect(changes.remove.isEmpty)
+    }
+
+    @Test func onlyTheTagsThatChangeAreSent() {
+        let dataset = TagTarget(datasetURN: customersURN)
+        var shown = snapshot(customersURN, tagged: true)
+        shown.tags.insert(policy.successTag)
+        shown.tags.insert(policy.failedTag)
+        let changes = policy.effective(policy.tagChanges(for: .success), on: [dataset], in: shown)
+        #expect(changes.add == [policy.doneTag])
+        #expect(changes.remove == [trigger, policy.failedTag])
+    }
+
+    /// Each target counts: a tag one field lacks is added (to all targets, which is harmless), a tag one field
+    /// carries is removed; a field the snapshot does not list keeps every change.
+    @Test func everyTargetCounts() {
+        let email = TagTarget(datasetURN: customersURN, fieldPath: "email")
+        let phone = TagTarget(datasetURN: customersURN, fieldPath: "phone")
+        let unknown = TagTarget(datasetURN: customersURN, fieldPath: "gone")
+        let shown = snapshot(customersURN, tagged: false, fieldTags: ["email": [policy.doneTag, policy.successTag, trigger], "phone": [policy.doneTag]])
+        let changes = policy.effective(policy.tagChanges(for: .success), on: [email, phone], in: shown)
+        #expect(changes.add == [policy.successTag])
+        #expect(changes.remove == [trigger])
+        let blind = policy.effective(policy.tagChanges(for: .success), on: [unknown], in: shown)
+        #expect(blind.add == policy.tagChanges(for: .success).add)
+        #expect(blind.remove == policy.tagChanges(for: .success).remove)
+    }
+
+    @Test func aSecondWriteBackOfTheSameOutcomeSendsNoTagMutation() async throws {
+        let harness = Harness()
+        let publisher = WriteBackPublisher(catalog: harness.catalog, policy: policy, logger: harness.logger)
+        var record = RunRecord(request: try harness.request(), runID: "r1")
+        record.status = .success
+        try await publisher.publish(record)
+        #expect(harness.catalog.mutations.contains("batchAddTags"))
+        #expect(harness.catalog.mutations.contains("batchRemoveTags"))
+        harness.catalog.state.withLock { $0.mutations = [] }
+        try await publisher.publish(record)
+        #expect(harness.catalog.mutations == ["upsertStructuredProperties"], "the same section and tags are not written again")
+    }
+
+    /// A trigger only on a field's own schemaField entity is not in the schema aspects the batch mutation edits,
+    /// yet it is removed from the entity.
+    @Test func aTriggerOnTheFieldEntityIsStillRemoved() async throws {
+        var dataset = snapshot(customersURN, tagged: false)
+        dataset.fields[0].entityTags = [trigger]
+        let harness = Harness(datasets: [dataset])
+        let publisher = WriteBackPublisher(catalog: harness.catalog, policy: policy, logger: harness.logger)
+        var record = RunRecord(request: try harness.request(scope: RunScope(triggerFields: ["email"])), runID: "r1")
+        record.status = .success
+        try await publisher.publish(record)
+        let field = try #require(try await harness.catalog.dataset(customersURN)?.fields.first { $0.fieldPath == "email" })
+        #expect(!field.entityTags.contains(trigger))
+        #expect(field.editableTags.contains(policy.doneTag))
+    }
+}
