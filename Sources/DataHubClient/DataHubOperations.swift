@@ -19,13 +19,29 @@ public struct DataHubOperations: DataHubCatalog {
         return data["entityExists"]?.bool ?? false
     }
 
+    /// Checks (and creates) the tags not known to exist at the same time: one round trip for all, not one per tag.
     public func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError) {
-        for tag in tags where !knownEntities.contains(tag.urn) {
-            try await ensure(tag.urn) { () async throws(DataHubError) in
-                _ = try await client.execute(
-                    .createTag, variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
+        let unknown = tags.filter { !knownEntities.contains($0.urn) }
+        let failures = await withTaskGroup(of: DataHubError?.self) { group in
+            for tag in unknown {
+                group.addTask {
+                    do throws(DataHubError) {
+                        try await ensure(tag.urn) { () async throws(DataHubError) in
+                            _ = try await client.execute(
+                                .createTag, variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
+                        }
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
             }
+            var failures: [DataHubError] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
         }
+        // A transient failure first, so the write-back is retried rather than given up on.
+        if let failure = failures.first(where: \.isTransient) ?? failures.first { throw failure }
     }
 
     public func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError) {

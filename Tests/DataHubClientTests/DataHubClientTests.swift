@@ -123,6 +123,32 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         #expect(creates.withLock { $0 } == 1)
     }
 
+    /// Tags are checked and created together; one that cannot be created fails the call with its (transient) error,
+    /// the others are created and known.
+    @Test func tagsAreEnsuredTogetherAndOneFailureFailsTheCall() async throws {
+        let created = Mutex<Set<String>>([])
+        let error = try await FakeHTTPServer.with({ request in
+            let body = String(decoding: request.body, as: UTF8.self)
+            switch operation(request) {
+            case "tokenizeEntityExists": return .init(200, #"{"data":{"entityExists":false}}"#)
+            case "tokenizeCreateTag" where body.contains("\"broken\""): return .init(503, "{}")
+            case "tokenizeCreateTag":
+                created.withLock { $0.insert(body.contains("\"a\"") ? "a" : "b") }
+                return .init(200, #"{"data":{"createTag":"urn:li:tag:x"}}"#)
+            default: return .init(400, "{}")
+            }
+        }) { url -> DataHubError? in
+            do {
+                try await client(url, attempts: 1).ensureTags([TagURN("a"), TagURN("broken"), TagURN("b")], description: "d")
+                return nil
+            } catch let error as DataHubError {
+                return error
+            }
+        }
+        #expect(error?.isTransient == true)
+        #expect(created.withLock { $0 } == ["a", "b"])
+    }
+
     @Test func taggedDatasetsAreFoundAcrossPages() async throws {
         let pages = Mutex(0)
         let urns = try await FakeHTTPServer.with({ request in
