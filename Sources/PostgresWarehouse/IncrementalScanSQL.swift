@@ -14,9 +14,13 @@ public enum IncrementalScanSQL {
     /// Above this many transactions, step 2 selects the rows written since by the per-row test, not by a list.
     public static let maximumListedTransactions = 1_000
 
+    /// At most this many row versions (`xmin`s) are recorded with a mark (`VerificationMarkSQL`, row versions).
+    public static let maximumRecordedVersions = 256
+
     /// Step 1; `$1` is the mark's 32-bit transaction id as text. Returns one row: the rows, each column's empty
-    /// values, the rows written since, the number of transactions that wrote them, and (when at most
-    /// `maximumListedTransactions`) their ids as text.
+    /// values, the rows written since, the number of transactions that wrote them, (when at most
+    /// `maximumListedTransactions`) their ids as text, and (when at most `maximumRecordedVersions`) every row
+    /// version's transaction id, else NULL.
     public static func written(table: TableReference, columns: [ColumnPlan]) -> String {
         let since = "age(g.x) <= age($1::text::xid)"
         var inner = ["t.xmin AS x", "count(*) AS n"]
@@ -29,10 +33,24 @@ public enum IncrementalScanSQL {
         outer.append("coalesce(sum(g.n) FILTER (WHERE \(since)), 0)::bigint")
         outer.append("count(*) FILTER (WHERE \(since))::bigint")
         outer.append("coalesce((array_agg(g.x::text) FILTER (WHERE \(since)))[1:\(maximumListedTransactions)], '{}')::text[]")
+        outer.append("CASE WHEN count(*) <= \(maximumRecordedVersions) THEN coalesce(array_agg(g.x::text), '{}') END::text[]")
         return """
             SELECT \(outer.joined(separator: ", ")) \
             FROM (SELECT \(inner.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t GROUP BY t.xmin) g
             """
+    }
+
+    /// Step 1 when the mark recorded its row versions (`$1`, text[]): one parallel pass without grouping. Returns the
+    /// rows, each column's empty values, and the row versions whose transaction is not among the recorded ones
+    /// (written since the mark); when that is 0, step 1's grouped pass and step 2 do not run.
+    public static func unchanged(table: TableReference, columns: [ColumnPlan]) -> String {
+        var selected = ["count(*)::bigint"]
+        for column in columns {
+            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
+        }
+        selected.append("count(*) FILTER (WHERE t.xmin <> ALL ($1::text[]::xid[]))::bigint")
+        return "SELECT \(selected.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
     }
 
     /// Step 1's answer.
@@ -44,13 +62,16 @@ public enum IncrementalScanSQL {
         public var transactions: Int
         /// Their ids, when at most `maximumListedTransactions`; else empty.
         public var transactionIDs: [String]
+        /// Every row version's transaction id, to record with the new mark; nil when there were too many to record.
+        public var versions: [String]?
 
-        public init(rows: Int, empty: [Int], rowsWrittenSince: Int, transactions: Int, transactionIDs: [String]) {
+        public init(rows: Int, empty: [Int], rowsWrittenSince: Int, transactions: Int, transactionIDs: [String], versions: [String]? = nil) {
             self.rows = rows
             self.empty = empty
             self.rowsWrittenSince = rowsWrittenSince
             self.transactions = transactions
             self.transactionIDs = transactionIDs
+            self.versions = versions
         }
 
         /// How step 2 picks the rows written since.

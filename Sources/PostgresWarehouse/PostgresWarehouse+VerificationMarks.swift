@@ -10,14 +10,16 @@ extension PostgresWarehouse {
     struct MarkState: Sendable {
         /// `schema.table`, the marks' key.
         var relation: String
-        /// The relation's shape now, with the configured key ids, and its SHA-256 (hex).
+        /// The relation's shape now, with the configured key ids (no row versions).
         var shape: String
-        var shapeDigest: String
         /// The oldest transaction running before the scan: the transaction id a clean scan records.
         var current: UInt64
         /// Rows written since this transaction are checked, the others counted as the marked verification found
         /// them; nil: every row is checked.
         var since: UInt32?
+        /// The row versions the standing mark recorded (`VerificationMarkSQL`, row versions); nil when it recorded
+        /// none or does not stand.
+        var versions: [String]?
     }
 
     /// Reads the relation's shape and whether the watermark `request.since` still stands. nil when the service's
@@ -36,19 +38,20 @@ extension PostgresWarehouse {
             let shapes = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.shape, binds: shapeBinds), logger: logger)
             for try await shape in shapes.decode(String?.self) { relationShape = shape ?? "" }
             let shape = VerificationMarkSQL.recordedShape(relation: relationShape, keyIDs: tokenizer.keyIDs)
-            let digest = SHA256.hash(data: Data(shape.utf8)).map { String(format: "%02x", $0) }.joined()
             let watermark = request.since.flatMap(VerificationMarkSQL.Watermark.init)
             var binds = PostgresBindings()
             binds.append(relation)
             binds.append(watermark?.mark ?? "")
             let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.read, binds: binds), logger: logger)
-            for try await (current, recorded) in rows.decode((String, String?).self) {
+            for try await (current, recordedXID, recordedShape) in rows.decode((String, String?, String?).self) {
                 guard let current = UInt64(current) else { break }
-                let since = VerificationMarkSQL.checkSince(watermark, databaseXID: recorded.flatMap(UInt64.init), current: current, shapeDigest: digest)
+                let recorded = VerificationMarkSQL.recorded(recordedShape, current: shape)
+                let since = VerificationMarkSQL.checkSince(
+                    watermark, databaseXID: recordedXID.flatMap(UInt64.init), current: current, shapeDigest: Self.digest(recorded.shape))
                 if request.since != nil, since == nil {
                     logger.info("the last clean verification's mark does not stand here; every row is checked", metadata: ["relation": "\(relation)"])
                 }
-                return MarkState(relation: relation, shape: shape, shapeDigest: digest, current: current, since: since)
+                return MarkState(relation: relation, shape: shape, current: current, since: since, versions: since == nil ? nil : recorded.versions)
             }
             return nil
         } catch {
@@ -59,13 +62,16 @@ extension PostgresWarehouse {
 
     /// Records a clean verification's mark; returns its watermark, or nil when it could not be written (the next
     /// verification then checks every row).
-    func saveMark(_ connection: PostgresConnection, _ state: MarkState) async -> String? {
-        let watermark = VerificationMarkSQL.Watermark(mark: UUID().uuidString.lowercased(), xid: state.current, shapeDigest: state.shapeDigest)
+    /// `versions`: every row version's transaction id the clean scan saw, when it knows them (recorded with the
+    /// shape, so the watermark's digest covers them).
+    func saveMark(_ connection: PostgresConnection, _ state: MarkState, versions: [String]?) async -> String? {
+        let shape = versions.map { state.shape + VerificationMarkSQL.versionsSeparator + $0.sorted().joined(separator: ",") } ?? state.shape
+        let watermark = VerificationMarkSQL.Watermark(mark: UUID().uuidString.lowercased(), xid: state.current, shapeDigest: Self.digest(shape))
         var binds = PostgresBindings()
         binds.append(state.relation)
         binds.append(watermark.mark)
         binds.append(String(state.current))
-        binds.append(state.shape)
+        binds.append(shape)
         do {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.save, binds: binds), logger: logger)
             return watermark.text
@@ -75,5 +81,10 @@ extension PostgresWarehouse {
                 metadata: ["relation": "\(state.relation)", "error": "\(PostgresFailure(error).message)"])
             return nil
         }
+    }
+
+    /// SHA-256 (hex) of a recorded shape: what a watermark carries.
+    static func digest(_ shape: String) -> String {
+        SHA256.hash(data: Data(shape.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

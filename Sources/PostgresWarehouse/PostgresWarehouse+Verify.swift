@@ -41,21 +41,26 @@ extension PostgresWarehouse {
                 }
                 defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
                 let floor = ledgerPads == nil ? "0" : try await ledgerFloor(connection, current: marks?.current)
-                var report = try await scan(connection, request, keyColumn: keyColumn, since: marks?.since, ledgerFloor: floor)
-                if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks) }
+                var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, ledgerFloor: floor)
+                if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks, versions: versions) }
                 return report
             }
         }
     }
 
+    /// The verification's report, and the row versions its new mark records (nil: unknown or too many).
     private func scan(
-        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32?, ledgerFloor: String
-    ) async throws -> VerificationReport {
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, marks: MarkState?, ledgerFloor: String
+    ) async throws -> (VerificationReport, [String]?) {
         let table = request.table.table
+        let since = marks?.since
         let (rows, empties, tokensPerColumn, checked): (Int, [Int], [Int], Int?)
+        var versions: [String]? = nil
         if let since {
-            let (written, counted) = try await incrementalCounts(connection, request, keyColumn: keyColumn, since: since, ledgerFloor: ledgerFloor)
+            let (written, counted) = try await incrementalCounts(
+                connection, request, keyColumn: keyColumn, since: since, versions: marks?.versions, ledgerFloor: ledgerFloor)
             (rows, empties, tokensPerColumn, checked) = (written.rows, written.empty, written.tokens(checked: counted), written.rowsWrittenSince)
+            versions = written.versions
         } else {
             let totals = try await counts(
                 connection, query(VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn), table, since: nil, ledgerFloor: ledgerFloor))
@@ -90,19 +95,31 @@ extension PostgresWarehouse {
             }
             columns.append(verification)
         }
-        return VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked)
+        return (VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked), versions)
     }
 
-    /// An incremental scan's counts (`IncrementalScanSQL`), both statements in one read-only snapshot: a row written
-    /// between them is in neither, and the next verification checks it. Step 2's counts are nil when no row was
-    /// written since the mark.
+    /// An incremental scan's counts (`IncrementalScanSQL`), all statements in one read-only snapshot: a row written
+    /// between them is in none, and the next verification checks it. With the mark's row `versions`, a pass without
+    /// grouping comes first; when it finds every row version among them, that is all. Step 2's counts are nil when
+    /// no row was written since the mark.
     private func incrementalCounts(
-        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32, ledgerFloor: String
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32, versions: [String]?, ledgerFloor: String
     ) async throws -> (IncrementalScanSQL.Written, [Int]?) {
         let table = request.table.table
         let width = request.columns.count
         return try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            if let versions {
+                var binds = PostgresBindings()
+                binds.append(versions)
+                let statement = PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: table, columns: request.columns), binds: binds)
+                let totals = try await counts(connection, statement)
+                if totals.count == width + 2, totals[width + 1] == 0 {
+                    let unchanged = IncrementalScanSQL.Written(
+                        rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
+                    return (unchanged, nil)
+                }
+            }
             var binds = PostgresBindings()
             binds.append(String(since))
             var written = IncrementalScanSQL.Written(rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
@@ -112,7 +129,7 @@ extension PostgresWarehouse {
                 written = IncrementalScanSQL.Written(
                     rows: Int(try cells[0].decode(Int64.self)), empty: try (1...width).map { Int(try cells[$0].decode(Int64.self)) },
                     rowsWrittenSince: Int(try cells[width + 1].decode(Int64.self)), transactions: Int(try cells[width + 2].decode(Int64.self)),
-                    transactionIDs: try cells[width + 3].decode([String].self))
+                    transactionIDs: try cells[width + 3].decode([String].self), versions: try cells[width + 4].decode([String]?.self))
             }
             guard written.rowsWrittenSince > 0 else { return (written, nil) }
             let joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: written.rowsWrittenSince, rows: written.rows)

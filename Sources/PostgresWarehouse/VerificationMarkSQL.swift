@@ -10,6 +10,15 @@
 /// comparison holds while `X` is less than 2³¹ transactions old (a mark older than 2³⁰ is not used). Row
 /// versions frozen so long ago that their age wraps count as written since: checked, never skipped.
 ///
+/// Row versions: a clean scan that grouped the rows by `xmin` also records the transaction ids of every row version
+/// it saw (at most `IncrementalScanSQL.maximumRecordedVersions`). Each of those transactions had committed before that scan's snapshot, so
+/// every row version it wrote that is visible later was visible then, and checked. The next verification first
+/// counts the row versions whose `xmin` is *not* in that list (`IncrementalScanSQL.unchanged`, a parallel pass
+/// about a `count` costs, where `age()` is parallel-restricted and grouping costs twice a `count`). When there are
+/// none, no row was written since and the list carries over to the new mark; otherwise the grouped pass runs. The
+/// list is part of the recorded shape, so the watermark's digest covers it: a list edited in the database makes
+/// the mark not stand.
+///
 /// What the transaction ids cannot show, and how each is caught (then every row is checked):
 /// - A restore (point-in-time, a disk snapshot, a dump) to before the verification: the mark lives in this
 ///   database, in `tokenize_action.verified_marks`, so it goes back with the data and no longer matches the one
@@ -66,10 +75,10 @@ public enum VerificationMarkSQL {
         FROM tree
         """
 
-    /// The oldest transaction running now, and the transaction id recorded with mark `$2` of relation `$1` if that
-    /// mark is still the relation's latest (NULL when it is not).
+    /// The oldest transaction running now, and the transaction id and shape recorded with mark `$2` of relation `$1`
+    /// if that mark is still the relation's latest (NULLs when it is not).
     public static let read = """
-        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, m.since_xid::text
+        SELECT pg_snapshot_xmin(pg_current_snapshot())::text, m.since_xid::text, m.shape
         FROM (SELECT 1) AS one LEFT JOIN tokenize_action.verified_marks m ON m.relation = $1 AND m.mark = $2
         """
 
@@ -108,8 +117,22 @@ public enum VerificationMarkSQL {
     /// How many transactions old a mark may be (2³⁰, half of the 32-bit comparison's range).
     public static let maximumAge: UInt64 = 1 << 30
 
-    /// The shape recorded with a mark: the relation's (`shape`), then the configured key ids.
-    public static func recordedShape(relation: String, keyIDs: [String]) -> String {
-        relation + "|keys=" + keyIDs.sorted().joined(separator: ",")
+    /// The shape recorded with a mark: the relation's (`shape`), then the configured key ids, then (when known) the
+    /// row versions the marked scan saw.
+    public static func recordedShape(relation: String, keyIDs: [String], versions: [String]? = nil) -> String {
+        relation + "|keys=" + keyIDs.sorted().joined(separator: ",") + (versions.map { versionsSeparator + $0.sorted().joined(separator: ",") } ?? "")
+    }
+
+    static let versionsSeparator = "|versions="
+
+    /// What a mark recorded beyond the relation's shape now (`current`, from `recordedShape` without versions): the
+    /// shape whose digest the watermark must carry, and the row versions it lists. A recorded shape that is not the
+    /// current one (with or without versions) gives the current shape, which the watermark's digest then refuses.
+    public static func recorded(_ recorded: String?, current: String) -> (shape: String, versions: [String]?) {
+        guard let recorded, recorded.hasPrefix(current + versionsSeparator) else { return (current, nil) }
+        let list = recorded.dropFirst(current.count + versionsSeparator.count)
+        let versions = list.isEmpty ? [] : list.split(separator: ",").map(String.init)
+        guard versions.allSatisfy({ UInt32($0) != nil }) else { return (current, nil) }
+        return (recorded, versions)
     }
 }

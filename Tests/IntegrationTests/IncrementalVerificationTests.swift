@@ -30,8 +30,15 @@ import WarehouseKit
             #expect(unchanged.rowsCheckedSince == 0 && unchanged.plaintext == 0, "\(unchanged)")
             #expect(unchanged.columns.map(\.tokens) == full.columns.map(\.tokens) && unchanged.columns.map(\.empty) == full.columns.map(\.empty))
             #expect(unchanged.columns.first?.sampled == 0, "no siv token written since, none to decrypt")
-            let second = try #require(unchanged.watermark)
-            #expect(second != first)
+            let grouped = try #require(unchanged.watermark)
+            #expect(grouped != first)
+            #expect(try await recordedShape(client, table).contains("|versions="), "the grouped pass records the row versions it saw")
+            // The row versions recorded: one pass without grouping finds every row among them; the list carries over.
+            let fast = try await verify(since: grouped)
+            #expect(fast.rowsCheckedSince == 0 && fast.plaintext == 0, "\(fast)")
+            #expect(fast.columns.map(\.tokens) == full.columns.map(\.tokens) && fast.columns.map(\.empty) == full.columns.map(\.empty))
+            let second = try #require(fast.watermark)
+            #expect(try await recordedShape(client, table).contains("|versions="))
             let counted = try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0, recordsMark: false))
             #expect(counted.watermark == nil && counted.rowsCheckedSince == nil, "a plan's count records no mark (the next scan proves it kept the last)")
 
@@ -142,6 +149,45 @@ import WarehouseKit
         }
     }
 
+    /// The row versions a mark recorded are covered by the watermark's digest: a transaction id added to the list in
+    /// the database (to hide a plaintext write) makes the mark not stand, and every row is checked.
+    @Test func aRowVersionListEditedInTheDatabaseMeansEveryRowIsChecked() async throws {
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("versions")
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
+            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let columns = plans(.hmac, "email")
+            _ = try await warehouse.run(description, columns)
+            func verify(since: String?) async throws -> VerificationReport {
+                try await warehouse.verify(VerificationRequest(table: description, columns: columns, since: since))
+            }
+            let full = try #require(try await verify(since: nil).watermark)
+            let grouped = try #require(try await settled(since: full, verify).watermark)
+            #expect(try await recordedShape(client, table).contains("|versions="))
+
+            // A plaintext write after a mark with versions: found by the first pass, then checked.
+            try await execute(client, "UPDATE public.\(table) SET email = 'plain@example.com' WHERE id = 3")
+            let found = try await verify(since: grouped)
+            #expect(found.plaintext == 1 && (found.rowsCheckedSince ?? 0) >= 1 && found.columns[0].plaintextKeys == ["3"], "\(found)")
+            _ = try await warehouse.run(description, columns)
+            let clean = try #require(try await verify(since: nil).watermark)
+            let marked = try #require(try await settled(since: clean, verify).watermark)
+
+            // The plaintext write's transaction id added to the recorded list.
+            try await execute(client, "UPDATE public.\(table) SET email = 'plain@example.com' WHERE id = 4")
+            var writer = ""
+            for try await xid in try await client.query(PostgresQuery(unsafeSQL: "SELECT xmin::text FROM public.\(table) WHERE id = 4")).decode(String.self) {
+                writer = xid
+            }
+            try await execute(
+                client, "UPDATE tokenize_action.verified_marks SET shape = shape || ',\(writer)' WHERE relation = 'public.\(table)'")
+            let edited = try await verify(since: marked)
+            #expect(edited.rowsCheckedSince == nil && edited.plaintext == 1 && edited.columns[0].plaintextKeys == ["4"], "\(edited)")
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
     /// A partition attached after the verification holds rows older than its mark: they are checked.
     @Test func aPartitionAttachedWithOldRowsIsChecked() async throws {
         try await withWarehouse { warehouse, client, database in
@@ -167,6 +213,14 @@ import WarehouseKit
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
+}
+
+/// The shape recorded with the relation's latest mark (with its row versions, when recorded).
+func recordedShape(_ client: PostgresClient, _ table: String) async throws -> String {
+    var shape = ""
+    let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT shape FROM tokenize_action.verified_marks WHERE relation = 'public.\(table)'"))
+    for try await text in rows.decode(String.self) { shape = text }
+    return shape
 }
 
 /// Verifies from `mark` until no row counts as written since. A mark is the oldest transaction running anywhere on
@@ -205,6 +259,23 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         #expect(since(watermark, database: xid - 1000) == nil, "the database's copy says otherwise: edited")
         #expect(since(nil) == nil)
         #expect(VerificationMarkSQL.recordedShape(relation: "1(a:1)", keyIDs: ["k2", "k1"]) == "1(a:1)|keys=k1,k2")
+    }
+
+    /// The row versions recorded with a mark are read only from a shape that is the current one plus the list; the
+    /// digest the watermark must carry is then the recorded shape's, list included.
+    @Test func rowVersionsAreReadOnlyFromTheCurrentShape() {
+        let current = VerificationMarkSQL.recordedShape(relation: "1(a:1)", keyIDs: ["k1"])
+        let recorded = VerificationMarkSQL.recordedShape(relation: "1(a:1)", keyIDs: ["k1"], versions: ["812", "77"])
+        #expect(recorded == "1(a:1)|keys=k1|versions=77,812")
+        #expect(VerificationMarkSQL.recorded(recorded, current: current) == (recorded, ["77", "812"]))
+        #expect(VerificationMarkSQL.recorded(current, current: current) == (current, nil), "a mark without versions")
+        #expect(VerificationMarkSQL.recorded(nil, current: current) == (current, nil))
+        #expect(VerificationMarkSQL.recorded(current + "|versions=", current: current) == (current + "|versions=", []), "an empty table")
+        let otherShape = VerificationMarkSQL.recordedShape(relation: "2(a:1)", keyIDs: ["k1"], versions: ["5"])
+        #expect(VerificationMarkSQL.recorded(otherShape, current: current) == (current, nil), "another shape: the digest refuses it")
+        #expect(VerificationMarkSQL.recorded(current + "|versions=5,x", current: current) == (current, nil))
+        let sql = IncrementalScanSQL.unchanged(table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
+        #expect(sql.contains("t.xmin <> ALL ($1::text[]::xid[])") && !sql.contains("GROUP BY") && !sql.contains("age("), "parallel-safe, no grouping")
     }
 
     /// ff1 ledger entries vouch for a row by transaction id only when written less than 2³¹ transactions ago.
