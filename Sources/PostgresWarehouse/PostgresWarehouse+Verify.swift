@@ -31,7 +31,9 @@ extension PostgresWarehouse {
                 let keys = try await primaryKey(connection, table)
                 let keyColumn = keys.count == 1 ? keys[0].name : nil
                 let marks = request.recordsMark ? await markState(connection, request) : nil
-                if let ledgerPads, keyColumn != nil {
+                // The mark's row versions: one pass may show that no row was written since; nothing else is read then.
+                let unchanged = try await unchangedCounts(connection, request, marks: marks)
+                if unchanged == nil, let ledgerPads, keyColumn != nil {
                     if marks == nil { try await prepareBookkeeping(connection) }
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
@@ -40,8 +42,8 @@ extension PostgresWarehouse {
                         data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
                 }
                 defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
-                let floor = ledgerPads == nil ? "0" : try await ledgerFloor(connection, current: marks?.current)
-                var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, ledgerFloor: floor)
+                let floor = ledgerPads == nil || unchanged != nil ? "0" : try await ledgerFloor(connection, current: marks?.current)
+                var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
                 if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks, versions: versions) }
                 return report
             }
@@ -50,15 +52,18 @@ extension PostgresWarehouse {
 
     /// The verification's report, and the row versions its new mark records (nil: unknown or too many).
     private func scan(
-        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, marks: MarkState?, ledgerFloor: String
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, marks: MarkState?, unchanged: IncrementalScanSQL.Written?,
+        ledgerFloor: String
     ) async throws -> (VerificationReport, [String]?) {
         let table = request.table.table
         let since = marks?.since
         let (rows, empties, tokensPerColumn, checked): (Int, [Int], [Int], Int?)
         var versions: [String]? = nil
-        if let since {
-            let (written, counted) = try await incrementalCounts(
-                connection, request, keyColumn: keyColumn, since: since, versions: marks?.versions, ledgerFloor: ledgerFloor)
+        if let unchanged {
+            (rows, empties, tokensPerColumn, checked) = (unchanged.rows, unchanged.empty, unchanged.tokens(checked: nil), 0)
+            versions = unchanged.versions
+        } else if let since {
+            let (written, counted) = try await incrementalCounts(connection, request, keyColumn: keyColumn, since: since, ledgerFloor: ledgerFloor)
             (rows, empties, tokensPerColumn, checked) = (written.rows, written.empty, written.tokens(checked: counted), written.rowsWrittenSince)
             versions = written.versions
         } else {
@@ -98,28 +103,28 @@ extension PostgresWarehouse {
         return (VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked), versions)
     }
 
-    /// An incremental scan's counts (`IncrementalScanSQL`), all statements in one read-only snapshot: a row written
-    /// between them is in none, and the next verification checks it. With the mark's row `versions`, a pass without
-    /// grouping comes first; when it finds every row version among them, that is all. Step 2's counts are nil when
-    /// no row was written since the mark.
+    /// With a standing mark that recorded its row versions, one statement (`IncrementalScanSQL.unchanged`): the
+    /// rows and empty values when no row version is outside the list (no row written since), else nil.
+    private func unchangedCounts(_ connection: PostgresConnection, _ request: VerificationRequest, marks: MarkState?) async throws -> IncrementalScanSQL.Written? {
+        guard let marks, marks.since != nil, let versions = marks.versions else { return nil }
+        let width = request.columns.count
+        var binds = PostgresBindings()
+        binds.append(versions)
+        let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns), binds: binds))
+        guard totals.count == width + 2, totals[width + 1] == 0 else { return nil }
+        return IncrementalScanSQL.Written(rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
+    }
+
+    /// An incremental scan's counts (`IncrementalScanSQL`), both statements in one read-only snapshot: a row written
+    /// between them is in neither, and the next verification checks it. Step 2's counts are nil when no row was
+    /// written since the mark.
     private func incrementalCounts(
-        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32, versions: [String]?, ledgerFloor: String
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, since: UInt32, ledgerFloor: String
     ) async throws -> (IncrementalScanSQL.Written, [Int]?) {
         let table = request.table.table
         let width = request.columns.count
         return try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            if let versions {
-                var binds = PostgresBindings()
-                binds.append(versions)
-                let statement = PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: table, columns: request.columns), binds: binds)
-                let totals = try await counts(connection, statement)
-                if totals.count == width + 2, totals[width + 1] == 0 {
-                    let unchanged = IncrementalScanSQL.Written(
-                        rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
-                    return (unchanged, nil)
-                }
-            }
             var binds = PostgresBindings()
             binds.append(String(since))
             var written = IncrementalScanSQL.Written(rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])

@@ -637,6 +637,9 @@ def main():
 
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "schema.graphql")) as handle:
         schema = build_schema(handle.read())
+    # socketserver's listen backlog is 5: more clients connecting at once (the service checks its tags together)
+    # would have their SYNs dropped and retried a second later. GMS's Jetty accepts far more.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.schema = schema
