@@ -17,6 +17,10 @@ public enum IncrementalScanSQL {
     /// At most this many row versions (`xmin`s) are recorded with a mark (`VerificationMarkSQL`, row versions).
     public static let maximumRecordedVersions = 256
 
+    /// Over groups `g` of rows by `xmin` (`g.x`): every row version's transaction id as text, or NULL above
+    /// `maximumRecordedVersions`.
+    static let versionsColumn = "CASE WHEN count(*) <= \(maximumRecordedVersions) THEN coalesce(array_agg(g.x::text), '{}') END::text[]"
+
     /// Step 1; `$1` is the mark's 32-bit transaction id as text. Returns one row: the rows, each column's empty
     /// values, the rows written since, the number of transactions that wrote them, (when at most
     /// `maximumListedTransactions`) their ids as text, and (when at most `maximumRecordedVersions`) every row
@@ -33,7 +37,7 @@ public enum IncrementalScanSQL {
         outer.append("coalesce(sum(g.n) FILTER (WHERE \(since)), 0)::bigint")
         outer.append("count(*) FILTER (WHERE \(since))::bigint")
         outer.append("coalesce((array_agg(g.x::text) FILTER (WHERE \(since)))[1:\(maximumListedTransactions)], '{}')::text[]")
-        outer.append("CASE WHEN count(*) <= \(maximumRecordedVersions) THEN coalesce(array_agg(g.x::text), '{}') END::text[]")
+        outer.append(versionsColumn)
         return """
             SELECT \(outer.joined(separator: ", ")) \
             FROM (SELECT \(inner.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t GROUP BY t.xmin) g

@@ -67,8 +67,15 @@ extension PostgresWarehouse {
             (rows, empties, tokensPerColumn, checked) = (written.rows, written.empty, written.tokens(checked: counted), written.rowsWrittenSince)
             versions = written.versions
         } else {
-            let totals = try await counts(
-                connection, query(VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn), table, since: nil, ledgerFloor: ledgerFloor))
+            // A full scan that may record a mark also records the row versions it saw.
+            let statement = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, recordingVersions: marks != nil)
+            var totals: [Int] = []
+            for try await row in try await connection.guardedQuery(query(statement, table, since: nil, ledgerFloor: ledgerFloor), logger: logger) {
+                let cells = row.makeRandomAccess()
+                let width = 1 + 2 * request.columns.count
+                totals = try (0..<width).map { Int(try cells[$0].decode(Int64.self)) }
+                if marks != nil { versions = try cells[width].decode([String]?.self) }
+            }
             rows = totals.first ?? 0
             empties = request.columns.indices.map { totals[1 + 2 * $0] }
             tokensPerColumn = request.columns.indices.map { totals[2 + 2 * $0] }

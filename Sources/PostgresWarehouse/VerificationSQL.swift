@@ -108,8 +108,12 @@ public enum VerificationSQL {
     /// `rows` other than `.all` reads only the row versions an incremental verification checks
     /// (`IncrementalScanSQL`); ff1 values then use the correlated ledger lookup, unless `joinLedger` (many rows
     /// written since, `joinsLedger`).
+    ///
+    /// `recordingVersions`: grouped by `xmin` (the same sums), with every row version's transaction id as one more
+    /// column (`IncrementalScanSQL.versionsColumn`), which a clean scan's mark records.
     public static func counts(
-        table: TableReference, columns: [ColumnPlan], keyColumn: String?, rows selection: RowSelection = .all, joinLedger: Bool = false
+        table: TableReference, columns: [ColumnPlan], keyColumn: String?, rows selection: RowSelection = .all, joinLedger: Bool = false,
+        recordingVersions: Bool = false
     ) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
@@ -141,7 +145,14 @@ public enum VerificationSQL {
         case .writtenSince: condition = " WHERE \(VerificationMarkSQL.writtenSince(placeholder(.since)))"
         case .writtenBy: condition = " WHERE t.xmin = ANY (\(placeholder(.transactions))::text[]::xid[])"
         }
-        return Statement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(from)\(condition)", parameters: parameters)
+        guard recordingVersions else {
+            return Statement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(from)\(condition)", parameters: parameters)
+        }
+        let inner = ["t.xmin AS x"] + selected.enumerated().map { index, count in "\(count) AS c\(index)" }
+        let outer = selected.indices.map { "coalesce(sum(g.c\($0)), 0)::bigint" } + [IncrementalScanSQL.versionsColumn]
+        return Statement(
+            sql: "SELECT \(outer.joined(separator: ", ")) FROM (SELECT \(inner.joined(separator: ", ")) FROM \(from)\(condition) GROUP BY t.xmin) g",
+            parameters: parameters)
     }
 
     /// Whether an incremental scan joins the ff1 ledger (a hash join over the relation's entries, about 1.3 µs per
