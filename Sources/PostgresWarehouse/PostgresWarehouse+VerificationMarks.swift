@@ -65,7 +65,7 @@ extension PostgresWarehouse {
     /// `versions`: every row version's transaction id the clean scan saw, when it knows them (recorded with the
     /// shape, so the watermark's digest covers them).
     func saveMark(_ connection: PostgresConnection, _ state: MarkState, versions: [String]?) async -> String? {
-        let shape = versions.map { state.shape + VerificationMarkSQL.versionsSeparator + $0.sorted().joined(separator: ",") } ?? state.shape
+        let shape = VerificationMarkSQL.shape(state.shape, versions: versions)
         let watermark = VerificationMarkSQL.Watermark(mark: UUID().uuidString.lowercased(), xid: state.current, shapeDigest: Self.digest(shape))
         var binds = PostgresBindings()
         binds.append(state.relation)

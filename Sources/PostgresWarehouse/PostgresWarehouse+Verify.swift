@@ -33,7 +33,8 @@ extension PostgresWarehouse {
                 let marks = request.recordsMark ? await markState(connection, request) : nil
                 // The mark's row versions: one pass may show that no row was written since; nothing else is read then.
                 let unchanged = try await unchangedCounts(connection, request, marks: marks)
-                if unchanged == nil, let ledgerPads, keyColumn != nil {
+                let readsLedger = unchanged == nil && ledgerPads != nil
+                if readsLedger, let ledgerPads, keyColumn != nil {
                     if marks == nil { try await prepareBookkeeping(connection) }
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
@@ -41,8 +42,8 @@ extension PostgresWarehouse {
                         table: VerificationSQL.ledgerKeyTable, columns: ["key_id", "inner_pad", "outer_pad"],
                         data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
                 }
-                defer { if ledgerPads != nil { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
-                let floor = ledgerPads == nil || unchanged != nil ? "0" : try await ledgerFloor(connection, current: marks?.current)
+                defer { if readsLedger { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
+                let floor = readsLedger ? try await ledgerFloor(connection, current: marks?.current) : "0"
                 var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
                 if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks, versions: versions) }
                 return report

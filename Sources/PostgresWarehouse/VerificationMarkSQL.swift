@@ -120,7 +120,12 @@ public enum VerificationMarkSQL {
     /// The shape recorded with a mark: the relation's (`shape`), then the configured key ids, then (when known) the
     /// row versions the marked scan saw.
     public static func recordedShape(relation: String, keyIDs: [String], versions: [String]? = nil) -> String {
-        relation + "|keys=" + keyIDs.sorted().joined(separator: ",") + (versions.map { versionsSeparator + $0.sorted().joined(separator: ",") } ?? "")
+        shape(relation + "|keys=" + keyIDs.sorted().joined(separator: ","), versions: versions)
+    }
+
+    /// A recorded shape without versions (`recordedShape`), with `versions` appended when known.
+    static func shape(_ shape: String, versions: [String]?) -> String {
+        shape + (versions.map { versionsSeparator + $0.sorted().joined(separator: ",") } ?? "")
     }
 
     static let versionsSeparator = "|versions="

@@ -106,12 +106,8 @@ import WarehouseKit
     /// scan checks every row, and finds what only a full scan can.
     @Test func aMarkThatNoLongerStandsMeansEveryRowIsChecked() async throws {
         try await withWarehouse { warehouse, client, database in
-            let table = uniqueTable("marks")
-            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
-            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20) g")
-            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let (table, description) = try await tokenizedEmails(warehouse, client, database, stem: "marks")
             let columns = plans(.hmac, "email")
-            _ = try await warehouse.run(description, columns)
             func verify(since: String?, on warehouse: PostgresWarehouse = warehouse) async throws -> VerificationReport {
                 try await warehouse.verify(VerificationRequest(table: description, columns: columns, since: since))
             }
@@ -157,12 +153,8 @@ import WarehouseKit
     /// the database (to hide a plaintext write) makes the mark not stand, and every row is checked.
     @Test func aRowVersionListEditedInTheDatabaseMeansEveryRowIsChecked() async throws {
         try await withWarehouse { warehouse, client, database in
-            let table = uniqueTable("versions")
-            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
-            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20) g")
-            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let (table, description) = try await tokenizedEmails(warehouse, client, database, stem: "versions")
             let columns = plans(.hmac, "email")
-            _ = try await warehouse.run(description, columns)
             func verify(since: String?) async throws -> VerificationReport {
                 try await warehouse.verify(VerificationRequest(table: description, columns: columns, since: since))
             }
@@ -217,6 +209,16 @@ import WarehouseKit
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
+}
+
+/// A new table of 20 rows `(id, email)`, its emails tokenized with hmac: its name and description.
+func tokenizedEmails(_ warehouse: PostgresWarehouse, _ client: PostgresClient, _ database: String, stem: String) async throws -> (String, TableDescription) {
+    let table = uniqueTable(stem)
+    try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
+    try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20) g")
+    let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+    _ = try await warehouse.run(description, plans(.hmac, "email"))
+    return (table, description)
 }
 
 /// The shape recorded with the relation's latest mark (with its row versions, when recorded).
