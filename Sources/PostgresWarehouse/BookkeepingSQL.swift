@@ -1,5 +1,5 @@
 /// The service's own tables in each database it tokenizes in (schema `tokenize_action`): the progress of each
-/// run, written in the same transaction as the batch it counts, the ff1 ledger, and the marks of clean
+/// run, written in the same transaction as the batch it counts, the ff1 ledger (`FF1LedgerSQL`), and the marks of clean
 /// verifications (`VerificationMarkSQL`).
 enum BookkeepingSQL {
     /// Serialises schema creation between processes (`CREATE … IF NOT EXISTS` races otherwise).
@@ -13,22 +13,11 @@ enum BookkeepingSQL {
             rows_updated bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (run_id, relation))
         """,
-        """
-        CREATE TABLE IF NOT EXISTS tokenize_action.ff1_ledger (
-            relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
-            key_id text NOT NULL, token_digest bytea NOT NULL, written_xid xid8,
-            PRIMARY KEY (relation, column_name, row_key))
-        """,
-        // Ledgers made before `written_xid` existed get it (NULL for their entries: those are checked by digest).
-        // Looked up first: `ADD COLUMN IF NOT EXISTS` would take an exclusive lock on every preparation.
-        """
-        DO $$ BEGIN
-            IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'tokenize_action.ff1_ledger'::regclass
-                AND attname = 'written_xid' AND NOT attisdropped) THEN
-                ALTER TABLE tokenize_action.ff1_ledger ADD COLUMN written_xid xid8;
-            END IF;
-        END $$
-        """,
+        FF1LedgerSQL.createColumns,
+        FF1LedgerSQL.createRelationIDs,
+        FF1LedgerSQL.createRows,
+        FF1LedgerSQL.migrate,
+        FF1LedgerSQL.createView,
         VerificationMarkSQL.createTable,
     ]
 

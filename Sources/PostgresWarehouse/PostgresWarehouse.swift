@@ -102,7 +102,8 @@ public struct PostgresWarehouse: Warehouse {
         _ request: TokenizationRequest, plan: PushDownPlan?, pads: HMACPads?, on connection: PostgresConnection, sink: any ProgressSink
     ) async throws -> TokenizationProgress {
         let table = request.table.table
-        try await prepareBookkeeping(connection)
+        let ledgerColumns = request.columns.filter { $0.scheme == .ff1 }.map(\.name)
+        let ledgerLayout = try await prepareBookkeeping(connection, registering: plan == nil ? ledgerColumns : [], of: table)
         let keys = try await primaryKey(connection, table)
         var start = try await savedProgress(connection, request)
         let estimatedRows = try await rowEstimate(connection, table)
@@ -128,7 +129,7 @@ public struct PostgresWarehouse: Warehouse {
             return try await databases.startedClient(database: table.database).withConnection { second in
                 let batches = ServiceSideBatches(
                     connections: [connection, second], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
-                    batchSize: rowsPerBatch, logger: logger)
+                    batchSize: rowsPerBatch, ledgerLayout: ledgerLayout, logger: logger)
                 return try await batches.run(start: start, sink: sink)
             }
         }
@@ -174,12 +175,28 @@ public struct PostgresWarehouse: Warehouse {
         }
     }
 
-    func prepareBookkeeping(_ connection: PostgresConnection) async throws {
+    /// Creates or updates the bookkeeping tables (under a lock shared by every process), and gives the ff1 columns
+    /// `ledgerColumns` of the run's relation their ledger slots: where they sit in the ledger, nil without any.
+    @discardableResult
+    func prepareBookkeeping(_ connection: PostgresConnection, registering ledgerColumns: [String] = [], of table: TableReference? = nil) async throws -> FF1LedgerLayout? {
         try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
+            guard let table, !ledgerColumns.isEmpty else { return nil }
+            var binds = PostgresBindings()
+            binds.append(PostgresCatalogSQL.relationName(table))
+            binds.append(ledgerColumns)
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: FF1LedgerSQL.register, binds: binds), logger: logger)
+            var layout = FF1LedgerLayout(relationID: 0, slots: [:])
+            for try await (column, relationID, slot) in try await connection.guardedQuery(
+                PostgresQuery(unsafeSQL: FF1LedgerSQL.slots, binds: binds), logger: logger
+            ).decode((String, Int32, Int).self) {
+                layout.relationID = relationID
+                layout.slots[column] = slot
+            }
+            return layout
         }
     }
 

@@ -22,11 +22,12 @@ struct ServiceSideBatches {
     let key: String
     let keyType: String
     let batchSize: Int
+    /// Where the run's ff1 columns sit in the ledger; nil when it has none.
+    let ledgerLayout: FF1LedgerLayout?
     let logger: Logger
 
     var table: TableReference { request.table.table }
     private var relation: String { PostgresCatalogSQL.relationName(table) }
-    private var ledgerColumns: [String] { request.columns.filter { $0.scheme == .ff1 }.map(\.name) }
 
     /// The siv token prefixes that let a tokenize run skip token-shaped values in the database (a rekey run
     /// reads every value: it moves tokens of older keys).
@@ -40,8 +41,8 @@ struct ServiceSideBatches {
         var lastKey: String?
         var rowsRead = 0
         var copy = ByteBuffer()
-        var newEntries = LedgerEntries()
-        var replacedEntries = LedgerEntries()
+        var newLedgerRows = LedgerRows()
+        var replacedLedgerRows = LedgerRows()
     }
 
     /// Locks and reads the batch after `lower`, reads its ledger entries and decides each cell.
@@ -62,30 +63,36 @@ struct ServiceSideBatches {
         }
         var batch = Prepared(lastKey: rows.last?.key, rowsRead: rows.count)
         guard !rows.isEmpty else { return batch }
-        let ledger = try await ledgerEntries(connection, keys: rows.map(\.key))
+        let ledger = try await ledgerRows(connection, keys: rows.map(\.key))
 
         let columns = request.columns
         let rowKeys = rows.map(\.key)
+        let slots = columns.map { $0.scheme == .ff1 ? ledgerLayout?.slots[$0.name] : nil }
         let decisions = try await CellDecisions.decide(
             rows.map(\.values), schemes: columns.map(\.scheme), tokenizer: tokenizer, mode: request.mode,
-            ledger: { row, column in ledger[LedgerKey(column: columns[column].name, row: rowKeys[row])] })
+            ledger: { row, column in slots[column].flatMap { ledger[rowKeys[row]]?.entry(slot: $0) } })
         for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
             var changed = false
-            for (column, decision) in zip(columns, decided) {
+            var written: [(slot: Int, entry: LedgerEntry)] = []
+            for (slot, decision) in zip(slots, decided) {
                 switch decision {
                 case .keep:
                     newValues.append(nil)
-                case .write(let token, let written):
+                case .write(let token, let entry):
                     newValues.append(token)
                     changed = true
-                    if let written {
-                        if ledger[LedgerKey(column: column.name, row: row.key)] == nil {
-                            batch.newEntries.append(column: column.name, row: row.key, written)
-                        } else {
-                            batch.replacedEntries.append(column: column.name, row: row.key, written)
-                        }
+                    if let entry {
+                        guard let slot else { preconditionFailure("an ff1 column of the run has no ledger slot") }
+                        written.append((slot, entry))
                     }
+                }
+            }
+            if !written.isEmpty {
+                if let known = ledger[row.key] {
+                    batch.replacedLedgerRows.append(row.key, known.writing(written))
+                } else {
+                    batch.newLedgerRows.append(row.key, FF1LedgerRow().writing(written))
                 }
             }
             if changed { ServiceSideSQL.appendCopyTextRow([row.key] + newValues, to: &batch.copy) }
@@ -104,8 +111,8 @@ struct ServiceSideBatches {
                 changedRows = count
             }
         }
-        try await write(batch.newEntries, ServiceSideSQL.insertLedger, connection)
-        try await write(batch.replacedEntries, ServiceSideSQL.updateLedger, connection)
+        try await write(batch.newLedgerRows, FF1LedgerSQL.insert, connection)
+        try await write(batch.replacedLedgerRows, FF1LedgerSQL.update, connection)
         var progressBinds = PostgresBindings()
         progressBinds.append(request.runID)
         progressBinds.append(relation)
@@ -120,49 +127,56 @@ struct ServiceSideBatches {
         return progress
     }
 
-    private struct LedgerKey: Hashable {
-        var column: String
-        var row: String
-    }
-
-    /// ff1 ledger entries to write, as the arrays the statements unnest.
-    struct LedgerEntries: Sendable {
-        var columns: [String] = []
+    /// ff1 ledger rows to write, as the arrays the statements unnest.
+    struct LedgerRows: Sendable {
         var keys: [String] = []
         var keyIDs: [String] = []
         var digests: [ByteBuffer] = []
+        var fresh: [String] = []
 
-        mutating func append(column: String, row: String, _ written: LedgerEntry) {
-            columns.append(column)
-            keys.append(row)
-            keyIDs.append(written.keyID)
-            digests.append(ByteBuffer(bytes: written.digest))
+        mutating func append(_ key: String, _ row: FF1LedgerRow) {
+            keys.append(key)
+            keyIDs.append(row.keyIDsLiteral)
+            digests.append(ByteBuffer(bytes: row.digests))
+            fresh.append(row.freshLiteral)
         }
     }
 
-    private func write(_ entries: LedgerEntries, _ statement: String, _ connection: PostgresConnection) async throws {
-        guard !entries.columns.isEmpty else { return }
+    private func write(_ rows: LedgerRows, _ statement: String, _ connection: PostgresConnection) async throws {
+        guard let ledgerLayout, !rows.keys.isEmpty else { return }
         var binds = PostgresBindings()
-        binds.append(relation)
-        binds.append(entries.columns)
-        binds.append(entries.keys)
-        binds.append(entries.keyIDs)
-        binds.append(entries.digests)
+        binds.append(ledgerLayout.relationID)
+        binds.append(rows.keys)
+        binds.append(rows.keyIDs)
+        binds.append(rows.digests)
+        binds.append(rows.fresh)
         try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
     }
 
-    /// The ledger entries of the batch's rows, read by a statement issued after the row locks were taken.
-    private func ledgerEntries(_ connection: PostgresConnection, keys: [String]) async throws -> [LedgerKey: LedgerEntry] {
-        guard !ledgerColumns.isEmpty else { return [:] }
+    /// The ledger rows of the batch's rows, read by a statement issued after the row locks were taken.
+    private func ledgerRows(_ connection: PostgresConnection, keys: [String]) async throws -> [String: FF1LedgerRow] {
+        guard let ledgerLayout else { return [:] }
         var binds = PostgresBindings()
-        binds.append(relation)
-        binds.append(ledgerColumns)
+        binds.append(ledgerLayout.relationID)
         binds.append(keys)
-        var entries: [LedgerKey: LedgerEntry] = [:]
-        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.ledgerEntries, binds: binds), logger: logger)
-        for try await (column, row, keyID, digest) in rows.decode((String, String, String, ByteBuffer).self) {
-            entries[LedgerKey(column: column, row: row)] = LedgerEntry(keyID: keyID, digest: Array(buffer: digest))
+        var found: [String: FF1LedgerRow] = [:]
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: FF1LedgerSQL.lookup, binds: binds), logger: logger)
+        for try await (key, keyIDs, digests, fresh) in rows.decode((String, [String], ByteBuffer, [Bool]).self) {
+            guard let row = FF1LedgerRow(keyIDs: keyIDs, digests: Array(buffer: digests), fresh: fresh) else {
+                // Which cells hold tokens cannot be told: writing on could encrypt a token again.
+                throw WarehouseError(
+                    .statement,
+                    "the ff1 ledger row of key \(key) of \(table) is malformed (its key ids, digests and flags disagree); restore it from a backup of tokenize_action.ff1_rows, or delete it if the row holds no ff1 token",
+                    table: table)
+            }
+            found[key] = row
         }
-        return entries
+        return found
     }
+}
+
+/// Where a run's ff1 columns sit in the ledger (`FF1LedgerSQL`): the relation's id and each column's slot.
+struct FF1LedgerLayout: Sendable, Equatable {
+    var relationID: Int32
+    var slots: [String: Int]
 }

@@ -4,7 +4,7 @@ import Tokenization
 import WarehouseKit
 
 /// SQL for batches whose tokens the service computes (`siv`, `ff1`, rekey runs): keyset reads that lock their
-/// rows, the ff1 ledger, `COPY` into a temp table and one `UPDATE … FROM`. Pure.
+/// rows, `COPY` into a temp table and one `UPDATE … FROM`. Pure.
 public enum ServiceSideSQL {
     /// Locks and reads the next batch after `$1` (first batch: from the start, no `$1`); the limit is the next
     /// parameter. Nothing else is read in this statement: the ledger is read afterwards, by a new statement that
@@ -37,18 +37,6 @@ public enum ServiceSideSQL {
         return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(whereClause)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
     }
 
-    /// The ledger entries of a batch: `$1` relation, `$2` column names, `$3` row keys. One primary-key lookup per
-    /// (column, key) pair, whatever the ledger's size and statistics: the `LATERAL` subquery (kept apart by
-    /// `OFFSET 0`) can only be reached through its parameters. As `row_key = ANY($3)` the planner chose a parallel
-    /// sequential scan of the whole ledger once a relation's entries were a large share of it (20,000 keys on a
-    /// 6M-entry ledger: 0.32 s a batch against 0.05–0.13 s).
-    public static let ledgerEntries = """
-        SELECT c.column_name, k.row_key, e.key_id, e.token_digest
-        FROM unnest($2::text[]) AS c(column_name) CROSS JOIN unnest($3::text[]) AS k(row_key)
-        CROSS JOIN LATERAL (SELECT l.key_id, l.token_digest FROM tokenize_action.ff1_ledger l
-            WHERE l.relation = $1 AND l.column_name = c.column_name AND l.row_key = k.row_key OFFSET 0) AS e
-        """
-
     /// The temp table a batch's new values are copied into: `k` the key as text, `c0…` one per column.
     public static let batchTable = "tokenize_action_batch"
 
@@ -67,25 +55,6 @@ public enum ServiceSideSQL {
             WHERE t.\(PostgresCatalogSQL.quote(keyColumn)) = b.k::\(keyType) RETURNING 1) SELECT count(*)::bigint FROM changed
             """
     }
-
-    /// Records ff1 tokens of cells with no ledger entry yet: `$1` relation, then arrays of column names, row keys,
-    /// key ids and digests. A plain INSERT: the batch read the ledger after locking its rows, and every ledger
-    /// writer locks the rows first, so no entry for these cells can appear meanwhile (an `ON CONFLICT` insert
-    /// cost about twice as much per entry).
-    ///
-    /// Every ledger write records the writing transaction (`written_xid`): the same one that writes the tokens, so a
-    /// row version whose `xmin` is the entry's holds the token the entry describes (`VerificationSQL`).
-    public static let insertLedger = """
-        INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest, written_xid)
-        SELECT $1, c, k, i, d, pg_current_xact_id() FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
-        """
-
-    /// Replaces the ledger entries of cells that had one (a value written since, or a rekey), same parameters.
-    public static let updateLedger = """
-        UPDATE tokenize_action.ff1_ledger l SET key_id = u.i, token_digest = u.d, written_xid = pg_current_xact_id()
-        FROM unnest($2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(c, k, i, d)
-        WHERE l.relation = $1 AND l.column_name = u.c AND l.row_key = u.k
-        """
 
     /// Appends one row of COPY text format to `bytes`: tab-separated, `\N` for NULL, and backslash, tab, newline
     /// and carriage return escaped (the only bytes the format gives a meaning). Works on UTF-8 bytes: a value

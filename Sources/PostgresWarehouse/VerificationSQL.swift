@@ -51,7 +51,8 @@ public enum VerificationSQL {
     }
 
     /// How a ff1 column's ledger entry is reached: by a correlated lookup per row (few rows), or through the
-    /// columns `l<index>`/`k<index>` of a keyed `LEFT JOIN` (the whole table: a hash join, not 2 index probes per row).
+    /// ledger row `l` and the key pads `k<index>` of a keyed `LEFT JOIN` (the whole table: a hash join, not an index
+    /// probe per row).
     enum LedgerAccess {
         case lookup
         case joined(index: Int)
@@ -70,30 +71,31 @@ public enum VerificationSQL {
         case .ff1:
             let sivShaped = TokenShapeSQL.shaped(q, prefixes: placeholder(.prefixes(.siv)), lengths: nil)
             guard let keyColumn else { return sivShaped }
+            let slot = FF1LedgerSQL.slot(relation: placeholder(.relation), column: placeholder(.columnName(column.name)))
             let matches: String
             switch ledger {
             case .lookup:
                 matches = """
-                    EXISTS (SELECT 1 FROM tokenize_action.ff1_ledger l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_id \
-                    WHERE l.relation = \(placeholder(.relation)) AND l.column_name = \(placeholder(.columnName(column.name))) \
-                    AND l.row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text \
-                    AND (\(writtenTogether("l", placeholder)) OR l.token_digest = \(ledgerDigest(q, pads: "lk"))))
+                    EXISTS (SELECT 1 FROM tokenize_action.ff1_rows l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_ids[\(slot)] \
+                    WHERE l.relation_id = \(FF1LedgerSQL.relationID(placeholder(.relation))) \
+                    AND l.row_key = (t.\(PostgresCatalogSQL.quote(keyColumn))::text COLLATE "C") \
+                    AND (\(writtenTogether("l", slot: slot, placeholder)) OR \(FF1LedgerSQL.digest("l", slot: slot)) = \(ledgerDigest(q, pads: "lk"))))
                     """
             case .joined(let index):
-                matches = "\(writtenTogether("l\(index)", placeholder)) OR l\(index).token_digest = \(ledgerDigest(q, pads: "k\(index)"))"
+                matches = "\(writtenTogether("l", slot: slot, placeholder)) OR \(FF1LedgerSQL.digest("l", slot: slot)) = \(ledgerDigest(q, pads: "k\(index)"))"
             }
             // Short values get an siv token instead of ff1 (the documented fallback).
             return "((\(sivShaped)) OR \(matches))"
         }
     }
 
-    /// Whether the row version and the ledger entry `ledger` were written by the same transaction: the batch that
-    /// wrote the token and its entry, so the value is that token without computing its digest. Compared as 32-bit
-    /// ids, so only for entries written less than 2³¹ transactions ago (`written_xid`; NULL for entries older than
-    /// the column): no other transaction can have reused the id since. Otherwise, or when the row was written
-    /// again since (even with the same value), the digest decides.
-    private static func writtenTogether(_ ledger: String, _ placeholder: (Parameter) -> String) -> String {
-        "(\(ledger).xmin = t.xmin AND \(ledger).written_xid >= \(placeholder(.ledgerFloor))::text::xid8)"
+    /// Whether the row version and the ledger entry of `slot` in ledger row `ledger` were written by the same
+    /// transaction: the batch that wrote the token and its entry (the entry is fresh: written by the ledger row's
+    /// last writer), so the value is that token without computing its digest. Compared as 32-bit ids, so only for
+    /// rows written less than 2³¹ transactions ago (`written_xid`): no other transaction can have reused the id since.
+    /// Otherwise, or when the row was written again since (even with the same value), the digest decides.
+    private static func writtenTogether(_ ledger: String, slot: String, _ placeholder: (Parameter) -> String) -> String {
+        "(\(ledger).fresh[\(slot)] AND \(ledger).xmin = t.xmin AND \(ledger).written_xid >= \(placeholder(.ledgerFloor))::text::xid8)"
     }
 
     /// The ledger's digest of a value: the first 16 bytes of HMAC-SHA-256 under the pads of `pads` (an alias of the
@@ -103,7 +105,7 @@ public enum VerificationSQL {
     }
 
     /// Counts in one pass: `count(*)`, then per column empty and recognised (plaintext is the rest). Each ff1
-    /// column's ledger entries and their key's pads are joined by the ledger's unique key (at most one each per row).
+    /// column's ledger entry and its key's pads are joined by the ledger's unique key (at most one ledger row per table row).
     ///
     /// `rows` other than `.all` reads only the row versions an incremental verification checks
     /// (`IncrementalScanSQL`); ff1 values then use the correlated ledger lookup, unless `joinLedger` (many rows
@@ -128,11 +130,13 @@ public enum VerificationSQL {
             var ledger = LedgerAccess.lookup
             if column.scheme == .ff1, let keyColumn, selection == .all || joinLedger {
                 ledger = .joined(index: index)
-                joins.append(
-                    "LEFT JOIN tokenize_action.ff1_ledger l\(index) ON l\(index).relation = \(placeholder(.relation)) "
-                        + "AND l\(index).column_name = \(placeholder(.columnName(column.name))) "
-                        + "AND l\(index).row_key = t.\(PostgresCatalogSQL.quote(keyColumn))::text "
-                        + "LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l\(index).key_id")
+                if joins.isEmpty {  // one ledger row per table row, for every ff1 column
+                    joins.append(
+                        "LEFT JOIN tokenize_action.ff1_rows l ON l.relation_id = \(FF1LedgerSQL.relationID(placeholder(.relation))) "
+                            + "AND l.row_key = (t.\(PostgresCatalogSQL.quote(keyColumn))::text COLLATE \"C\")")
+                }
+                let slot = FF1LedgerSQL.slot(relation: placeholder(.relation), column: placeholder(.columnName(column.name)))
+                joins.append("LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l.key_ids[\(slot)]")
             }
             let recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)
             selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")

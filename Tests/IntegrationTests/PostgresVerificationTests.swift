@@ -75,26 +75,49 @@ import WarehouseKit
             #expect(try await verify().columns.first?.tokens == 40)
             // Rewritten with the same value: another transaction, so the digest decides (a token still).
             try await execute(client, "UPDATE public.\(table) SET phone = phone WHERE id <= 5")
-            // Entries from before the column existed.
-            try await execute(client, "UPDATE tokenize_action.ff1_ledger SET written_xid = NULL WHERE relation = 'public.\(table)' AND row_key IN ('6', '7')")
+            // Entries not written by their row's last writer (moved from an older ledger, say).
+            let ofTable = "relation_id = (SELECT relation_id FROM tokenize_action.ff1_columns WHERE relation = 'public.\(table)')"
+            try await execute(client, "UPDATE tokenize_action.ff1_rows SET fresh = '{f}' WHERE \(ofTable) AND row_key IN ('6', '7')")
             var report = try await verify()
             #expect(report.columns.first?.tokens == 40 && report.plaintext == 0, "\(report)")
-            // Row and entry written together, but the entry's `written_xid` does not qualify (NULL here; below the floor
-            // on a server past 2³¹ transactions, see VerificationMarkRuleTests): its wrong digest must count, not the
-            // matching 32-bit ids.
+            // Row and ledger row written together, but the entry is not fresh (a later transaction's row, or below the
+            // floor on a server past 2³¹ transactions, see VerificationMarkRuleTests): its wrong digest must count, not
+            // the matching 32-bit ids.
             try await execute(
                 client,
-                "WITH row AS (UPDATE public.\(table) SET phone = phone WHERE id = 9 RETURNING 1) UPDATE tokenize_action.ff1_ledger "
-                    + "SET written_xid = NULL, token_digest = '\\x00' WHERE relation = 'public.\(table)' AND row_key = '9' AND EXISTS (SELECT 1 FROM row)")
+                "WITH row AS (UPDATE public.\(table) SET phone = phone WHERE id = 9 RETURNING 1) UPDATE tokenize_action.ff1_rows "
+                    + "SET fresh = '{f}', digests = '\\x\(String(repeating: "00", count: 16))' WHERE \(ofTable) AND row_key = '9' AND EXISTS (SELECT 1 FROM row)")
             report = try await verify()
             #expect(report.columns.first?.plaintext == 1 && report.columns.first?.plaintextKeys == ["9"], "\(report)")
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
 
-    /// A database whose ff1 ledger predates `written_xid` gets the column at the next preparation; its old entries
-    /// (NULL) are checked by digest, new ones by transaction id.
-    @Test func aLedgerFromBeforeWrittenXIDIsCompletedAndStillVerifies() async throws {
+    /// One ledger row holds every ff1 column of a table row. A later batch that writes one column's entry (and the
+    /// row) must not make another column's older entry vouch for that column by transaction id: that column may have
+    /// been written since, with plaintext.
+    @Test func aBatchWritingOneColumnDoesNotVouchForAnother() async throws {
+        try await withWarehouse { warehouse, client, database in
+            let table = uniqueTable("ff1slots")
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, phone text, account text)")
+            try await execute(
+                client, "INSERT INTO public.\(table) SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 12) g")
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let both = plans(.ff1, "phone", "account")
+            #expect(try await warehouse.run(description, both).rowsUpdated == 12)
+            // An application writes plaintext into both columns of row 5; a run on phone alone rewrites that row.
+            try await execute(client, "UPDATE public.\(table) SET phone = '+1 555 0000005', account = 'AC-100005' WHERE id = 5")
+            #expect(try await warehouse.run(description, plans(.ff1, "phone")).rowsUpdated == 1)
+            let report = try await warehouse.verify(VerificationRequest(table: description, columns: both, sampleSize: 0))
+            #expect(report.columns.map(\.plaintext) == [0, 1] && report.columns.last?.plaintextKeys == ["5"], "\(report)")
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
+    /// A database whose ff1 ledger has one row per cell (as before `ff1_rows`, and before `written_xid`) has it moved
+    /// at the next preparation: every entry still counts (no token is encrypted again), the old table is kept under
+    /// another name and the view shows the same entries.
+    @Test func aLedgerWithOneRowPerCellIsMovedAndItsEntriesStillCount() async throws {
         try await withWarehouse { warehouse, client, _ in
             let database = "it_ledger_\(UInt32.random(in: 0...UInt32.max))"
             try await execute(client, "CREATE DATABASE \(database)")
@@ -109,14 +132,49 @@ import WarehouseKit
                     CREATE TABLE tokenize_action.ff1_ledger (relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
                     key_id text NOT NULL, token_digest bytea NOT NULL, PRIMARY KEY (relation, column_name, row_key))
                     """)
-                try await execute(other, "CREATE TABLE public.customers (id integer PRIMARY KEY, phone text)")
-                try await execute(other, "INSERT INTO public.customers SELECT g, '+1 555 ' || lpad(g::text, 7, '0') FROM generate_series(1, 30) g")
+                try await execute(other, "CREATE TABLE public.customers (id integer PRIMARY KEY, phone text, account text)")
+                try await execute(
+                    other, "INSERT INTO public.customers SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 30) g")
+                // An older version tokenized phone in rows 1–20 and account in rows 11–30, one ledger row per cell.
+                let tokenizer = Tokenizer(keyring: oldKeys)
+                for (column, ids) in [("phone", 1...20), ("account", 11...30)] {
+                    for id in ids {
+                        let original = column == "phone" ? "+1 555 " + String(repeating: "0", count: 7 - "\(id)".count) + "\(id)" : "AC-\(100_000 + id)"
+                        guard case .write(let token, let entry?) = try tokenizer.decide(original, scheme: .ff1, mode: .tokenize, ledger: nil) else {
+                            Issue.record("no ff1 token for \(original)")
+                            continue
+                        }
+                        var binds = PostgresBindings()
+                        binds.append(token)
+                        binds.append(id)
+                        try await other.query(PostgresQuery(unsafeSQL: "UPDATE public.customers SET \(column) = $1 WHERE id = $2", binds: binds), logger: logger)
+                        var ledger = PostgresBindings()
+                        ledger.append(column)
+                        ledger.append("\(id)")
+                        ledger.append(entry.keyID)
+                        ledger.append(ByteBuffer(bytes: entry.digest))
+                        try await other.query(
+                            PostgresQuery(unsafeSQL: "INSERT INTO tokenize_action.ff1_ledger VALUES ('public.customers', $1, $2, $3, $4)", binds: ledger),
+                            logger: logger)
+                    }
+                }
                 let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: "customers"))
-                _ = try await warehouse.run(description, plans(.ff1, "phone"))
-                let report = try await warehouse.verify(VerificationRequest(table: description, columns: plans(.ff1, "phone"), sampleSize: 0))
-                #expect(report.columns.first?.tokens == 30 && report.plaintext == 0, "\(report)")
-                let rows = try await other.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM tokenize_action.ff1_ledger WHERE written_xid IS NOT NULL"))
-                for try await count in rows.decode(Int64.self) { #expect(count == 30) }
+                let columns = plans(.ff1, "phone", "account")
+                let outcome = try await warehouse.run(description, columns)
+                #expect(outcome.rowsUpdated == 20, "rows 1–10 (account) and 21–30 (phone) only")
+                for try await (id, phone, account) in try await other.query(PostgresQuery(unsafeSQL: "SELECT id, phone, account FROM public.customers"))
+                    .decode((Int, String, String).self)
+                {
+                    #expect(try tokenizer.detokenize(phone, scheme: .ff1) == "+1 555 " + String(repeating: "0", count: 7 - "\(id)".count) + "\(id)")
+                    #expect(try tokenizer.detokenize(account, scheme: .ff1) == "AC-\(100_000 + id)")
+                }
+                let report = try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0))
+                #expect(report.columns.map(\.tokens) == [30, 30] && report.plaintext == 0, "\(report)")
+                let counts = "SELECT (SELECT count(*) FROM tokenize_action.ff1_ledger), (SELECT count(*) FROM tokenize_action.ff1_ledger_migrated), "
+                    + "(SELECT count(*) FROM tokenize_action.ff1_rows), (SELECT relkind::text FROM pg_class WHERE oid = 'tokenize_action.ff1_ledger'::regclass)"
+                for try await (cells, migrated, rows, kind) in try await other.query(PostgresQuery(unsafeSQL: counts)).decode((Int64, Int64, Int64, String).self) {
+                    #expect(cells == 60 && migrated == 40 && rows == 30 && kind == "v")
+                }
             }
             try await execute(client, "DROP DATABASE \(database) WITH (FORCE)")
         }

@@ -89,6 +89,15 @@ private struct Dawdle: ProgressSink {
             _ = try await warehouse.run(setup, plans(.ff1, "phone"))
             let tokenizer = Tokenizer(keyring: oldKeys)
             let logger = Logger(label: "other-worker")
+            // The other worker's ledger slot for the column, as its own run would have registered it.
+            var slotBinds = PostgresBindings()
+            slotBinds.append("public.\(table)")
+            slotBinds.append(["phone"])
+            try await client.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.register, binds: slotBinds), logger: logger)
+            var layout: (relationID: Int32, slot: Int) = (0, 0)
+            for try await (_, relationID, slot) in try await client.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.slots, binds: slotBinds)).decode((String, Int32, Int).self) {
+                layout = (relationID, slot)
+            }
             let outcome = try await client.withConnection { other in
                 try await other.query("BEGIN", logger: logger)
                 try await other.query(PostgresQuery(unsafeSQL: "SELECT id FROM public.\(table) WHERE id <= 40 ORDER BY id FOR UPDATE"), logger: logger)
@@ -101,14 +110,14 @@ private struct Dawdle: ProgressSink {
                     binds.append(id)
                     try await other.query(PostgresQuery(unsafeSQL: "UPDATE public.\(table) SET phone = $1 WHERE id = $2", binds: binds), logger: logger)
                     if let entry {
+                        let row = FF1LedgerRow().writing([(layout.slot, entry)])
                         var ledger = PostgresBindings()
-                        ledger.append("public.\(table)")
-                        ledger.append("\(id)")
-                        ledger.append(entry.keyID)
-                        ledger.append(ByteBuffer(bytes: entry.digest))
-                        try await other.query(
-                            PostgresQuery(
-                                unsafeSQL: "INSERT INTO tokenize_action.ff1_ledger VALUES ($1, 'phone', $2, $3, $4)", binds: ledger), logger: logger)
+                        ledger.append(layout.relationID)
+                        ledger.append(["\(id)"])
+                        ledger.append([row.keyIDsLiteral])
+                        ledger.append([ByteBuffer(bytes: row.digests)])
+                        ledger.append([row.freshLiteral])
+                        try await other.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.insert, binds: ledger), logger: logger)
                     }
                 }
                 async let run = warehouse.run(description, plans(scheme, "phone"))
