@@ -1,4 +1,3 @@
-import Foundation
 import WarehouseKit
 
 /// One table row's ff1 ledger row (`FF1LedgerSQL`): an entry per slot, as read and as written. Pure.
@@ -54,10 +53,21 @@ public struct FF1LedgerRow: Sendable, Equatable {
 
     /// `key_ids` as an array literal, every element quoted (`"` and `\` escaped).
     public var keyIDsLiteral: String {
-        let quoted = keyIDs.map { id in
-            "\"" + id.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var literal = "{"
+        for (index, id) in keyIDs.enumerated() {
+            if index > 0 { literal += "," }
+            literal += "\""
+            if id.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for character in id {
+                    if character == "\"" || character == "\\" { literal += "\\" }
+                    literal.append(character)
+                }
+            } else {
+                literal += id
+            }
+            literal += "\""
         }
-        return "{" + quoted.joined(separator: ",") + "}"
+        return literal + "}"
     }
 
     /// `fresh` as an array literal.

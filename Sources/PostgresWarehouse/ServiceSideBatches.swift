@@ -134,11 +134,22 @@ struct ServiceSideBatches {
         var digests: [ByteBuffer] = []
         var fresh: [String] = []
 
+        /// The last row appended: most rows of a batch share their key ids and flags, and so their literals.
+        private var previous: FF1LedgerRow?
+
         mutating func append(_ key: String, _ row: FF1LedgerRow) {
             keys.append(key)
-            keyIDs.append(row.keyIDsLiteral)
+            if let previous, let keyIDsLiteral = keyIDs.last, let freshLiteral = fresh.last,
+                previous.keyIDs == row.keyIDs, previous.fresh == row.fresh
+            {
+                keyIDs.append(keyIDsLiteral)
+                fresh.append(freshLiteral)
+            } else {
+                keyIDs.append(row.keyIDsLiteral)
+                fresh.append(row.freshLiteral)
+            }
             digests.append(ByteBuffer(bytes: row.digests))
-            fresh.append(row.freshLiteral)
+            previous = row
         }
     }
 
