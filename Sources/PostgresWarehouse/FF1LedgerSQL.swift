@@ -91,14 +91,16 @@ public enum FF1LedgerSQL {
         """
 
     /// The ledger rows of a batch: `$1` relation id, `$2` row keys. One primary-key probe per key, whatever the
-    /// ledger's size and statistics: the `LATERAL` subquery (kept apart by `OFFSET 0`) can only be reached through
-    /// its parameters. As `row_key = ANY($2)` the planner chose a parallel sequential scan of the whole ledger once a
-    /// relation's entries were a large share of it.
+    /// ledger's size and statistics: the `LATERAL` subquery (kept apart by its `LIMIT`) can only be reached through
+    /// its parameters, and `LIMIT 1` (the key is unique) makes it a plain index scan even on statistics that predict
+    /// many rows per key (a bitmap scan per key, and JIT compilation for the batch, otherwise). As `row_key = ANY($2)`
+    /// the planner chose a parallel sequential scan of the whole ledger once a relation's entries were a large share
+    /// of it.
     public static let lookup = """
         SELECT k.row_key, e.key_ids, e.digests, e.fresh
         FROM unnest($2::text[]) AS k(row_key)
         CROSS JOIN LATERAL (SELECT l.key_ids, l.digests, l.fresh FROM tokenize_action.ff1_rows l
-            WHERE l.relation_id = $1 AND l.row_key = k.row_key COLLATE "C" OFFSET 0) AS e
+            WHERE l.relation_id = $1 AND l.row_key = k.row_key COLLATE "C" LIMIT 1) AS e
         """
 
     /// Records the ledger rows of table rows that had none: `$1` relation id, then per row its key, key ids (an

@@ -175,6 +175,11 @@ import WarehouseKit
                 for try await (cells, migrated, rows, kind) in try await other.query(PostgresQuery(unsafeSQL: counts)).decode((Int64, Int64, Int64, String).self) {
                     #expect(cells == 60 && migrated == 40 && rows == 30 && kind == "v")
                 }
+                // An older version still running writes its entries as before, and fails rather than miss them.
+                await #expect(throws: (any Error).self) {
+                    try await execute(
+                        other, "INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest) VALUES ('public.customers', 'phone', '31', 'k1', '\\x00')")
+                }
             }
             try await execute(client, "DROP DATABASE \(database) WITH (FORCE)")
         }
