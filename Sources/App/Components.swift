@@ -33,9 +33,10 @@ struct Components: Sendable {
     init(configuration: AppConfiguration, logger: Logger) throws {
         self.configuration = configuration
         var postgres = configuration.postgres
-        // Each run in flight may hold two connections to its database (service-side batches overlap), plus room for
+        // Each run in flight may hold a connection per service-side batch in flight to its database, plus room for
         // verification, catalog reads and checks.
-        postgres.maximumConnectionsPerDatabase = max(postgres.maximumConnectionsPerDatabase, 2 * configuration.runs.worker.capacity + 4)
+        postgres.maximumConnectionsPerDatabase = max(
+            postgres.maximumConnectionsPerDatabase, PostgresWarehouse.connectionsPerRun * configuration.runs.worker.capacity + 4)
         postgres.applicationName = "tokenize-action \(Self.instanceID)"
         databases = try PostgresDatabases(settings: postgres, logger: logger)
         let state = databases.client(database: configuration.runs.stateDatabase)

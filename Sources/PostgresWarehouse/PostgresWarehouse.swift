@@ -112,7 +112,7 @@ public struct PostgresWarehouse: Warehouse {
         let pages = keys.count == 1 ? nil : try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
         // Service-side runs overlap two batches (ServiceSideBatches+Pipeline.swift) of half the batch size each, so a run
         // never holds more than `batchSize` rows in the service.
-        let rowsPerBatch = plan == nil ? max(1, batchSize / 2) : batchSize
+        let rowsPerBatch = plan == nil ? max(1, batchSize / ServiceSideBatches.batchesInFlight) : batchSize
         start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: rowsPerBatch)
         if start.batches > 0 {
             logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
@@ -125,10 +125,12 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
-            // A second connection lets the next batch be read and decided while this one is written.
-            return try await databases.startedClient(database: table.database).withConnection { second in
+            // More connections let the next batches be read and decided while this one is written.
+            let client = await databases.startedClient(database: table.database)
+            let start = start
+            return try await Self.withConnections(ServiceSideBatches.batchesInFlight - 1, of: client) { others in
                 let batches = ServiceSideBatches(
-                    connections: [connection, second], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
+                    connections: [connection] + others, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
                     batchSize: rowsPerBatch, ledgerLayout: ledgerLayout, logger: logger)
                 return try await batches.run(start: start, sink: sink)
             }
@@ -151,6 +153,19 @@ public struct PostgresWarehouse: Warehouse {
         } catch {
             await PushDownBatches.dropKey(on: connection, logger: logger)
             throw error
+        }
+    }
+
+    /// Connections a run may hold to its database at once: one per service-side batch in flight.
+    public static let connectionsPerRun = ServiceSideBatches.batchesInFlight
+
+    /// Leases `count` connections of `client` for the duration of `body`.
+    private static func withConnections<Result: Sendable>(
+        _ count: Int, of client: PostgresClient, _ body: @Sendable ([PostgresConnection]) async throws -> Result
+    ) async throws -> Result {
+        guard count > 0 else { return try await body([]) }
+        return try await client.withConnection { first in
+            try await withConnections(count - 1, of: client) { rest in try await body([first] + rest) }
         }
     }
 

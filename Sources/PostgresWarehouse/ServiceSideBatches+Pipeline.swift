@@ -7,40 +7,51 @@ import WarehouseKit
 extension ServiceSideBatches {
     /// Runs every batch after `start.lastKey`, each in its own transaction, and returns the run's totals.
     ///
-    /// With two connections, batch k+1 is locked, read and decided while batch k is written: the service's CPU
-    /// and the database's overlap. The order of commits stays the order of the keys: batch k+1 writes only once
-    /// batch k has committed, and rolls back if batch k failed, so the progress row only ever moves forward and
-    /// an interrupted run resumes after the last committed batch, as with one connection. Batch k+1 locks
-    /// only rows after batch k's last key, so the two never wait on each other's rows. A stop lets the batch
-    /// already locked and decided commit, then ends the run at the boundary after it.
+    /// With n connections, up to n batches are in flight: each is locked, read, decided and written while the ones
+    /// before it are still working, so the service's CPU and the database's overlap, and so do the batches' writes.
+    /// Each batch locks only rows after the last key of the batch before it, so they never wait on each other's rows.
+    /// The order of commits stays the order of the keys: a batch records itself in the run's progress and commits only
+    /// once the batch before it has committed, and rolls back if that one failed, so the progress row only ever moves
+    /// forward and an interrupted run resumes after the last committed batch, as with one connection. A stop lets
+    /// the batches already locked and decided commit, then ends the run at the boundary after them.
     func run(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
         guard connections.count > 1 else { return try await runOneByOne(start: start, sink: sink) }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             var current = start
             var lower = start.lastKey
-            var previous: InFlightBatch?
+            var inFlight: [InFlightBatch] = []  // oldest first
             var index = 0
+            func report(_ batch: InFlightBatch) async throws {
+                guard let progress = try await batch.committed.value else { return }
+                current = progressed(progress, from: current)
+                await sink.progressed(current)
+            }
             while true {
-                try connections[index % 2].ensureOpen()
+                // The next batch takes the connection of the oldest in flight, once that one has committed.
+                if inFlight.count == connections.count { try await report(inFlight.removeFirst()) }
+                let connection = connections[index % connections.count]
+                try connection.ensureOpen()
                 if isStopped {
-                    // The batch already locked and decided is written first: the run stops at the boundary after it.
-                    if let previous, let progress = try await previous.committed.value {
-                        current = progressed(progress, from: current)
-                        await sink.progressed(current)
-                    }
+                    // The batches already locked and decided are written first: the run stops at the boundary after them.
+                    for batch in inFlight { try await report(batch) }
                     throw interruption(current)
                 }
                 let batch = InFlightBatch()
-                let connection = connections[index % 2]
-                let (after, before) = (lower, previous)
+                let (after, before) = (lower, inFlight.last)
                 group.addTask {
                     do {
-                        let progress = try await connection.guardedTransaction(logger: logger) { connection in
-                            let prepared = try await self.prepare(connection, after: after)
-                            batch.locked.resolve(.success((prepared.lastKey, prepared.rowsRead)))
-                            // Commits in key order: wait for the batch before (its failure rolls this one back).
+                        let progress = try await connection.guardedTransaction(logger: logger) { connection -> TokenizationProgress? in
+                            let prepared = try await self.prepare(connection, after: after) { lastKey, rows in
+                                batch.locked.resolve(.success((lastKey, rows)))
+                            }
+                            guard prepared.rowsRead > 0 else {
+                                if let before { _ = try await before.committed.value }
+                                return nil
+                            }
+                            let changedRows = try await self.write(prepared, on: connection)
+                            // Records and commits in key order: wait for the batch before (its failure rolls this one back).
                             if let before { _ = try await before.committed.value }
-                            return prepared.rowsRead == 0 ? nil : try await self.apply(prepared, on: connection)
+                            return try await self.record(prepared, changedRows: changedRows, on: connection)
                         }
                         batch.committed.resolve(.success(progress))
                     } catch {
@@ -50,20 +61,12 @@ extension ServiceSideBatches {
                     }
                 }
                 let (lastKey, rowsRead) = try await batch.locked.value
-                // The batch before has finished (its connection is free for the next one); report it.
-                if let before, let progress = try await before.committed.value {
-                    current = progressed(progress, from: current)
-                    await sink.progressed(current)
-                }
+                inFlight.append(batch)
                 guard lastKey != nil, rowsRead == batchSize else {
-                    if let progress = try await batch.committed.value {
-                        current = progressed(progress, from: current)
-                        await sink.progressed(current)
-                    }
+                    for batch in inFlight { try await report(batch) }
                     try await group.waitForAll()
                     return current
                 }
-                previous = batch
                 lower = lastKey
                 index += 1
             }
@@ -78,9 +81,11 @@ extension ServiceSideBatches {
             try connection.ensureOpen()
             if isStopped { throw interruption(current) }
             let lower = current.lastKey
-            let (progress, rowsRead) = try await connection.guardedTransaction(logger: logger) { connection in
+            let (progress, rowsRead) = try await connection.guardedTransaction(logger: logger) { connection -> (TokenizationProgress?, Int) in
                 let prepared = try await self.prepare(connection, after: lower)
-                return (prepared.rowsRead == 0 ? nil : try await self.apply(prepared, on: connection), prepared.rowsRead)
+                guard prepared.rowsRead > 0 else { return (nil, 0) }
+                let changedRows = try await self.write(prepared, on: connection)
+                return (try await self.record(prepared, changedRows: changedRows, on: connection), prepared.rowsRead)
             }
             guard let progress else { return current }
             current = progressed(progress, from: current)

@@ -9,12 +9,15 @@ import WarehouseKit
 /// - `prepare`: lock the next rows by key, read their ff1 ledger entries with a fresh statement (so rows another
 ///   worker tokenized and committed before the locks were granted are recognised: no token is ever encrypted
 ///   again), and decide every cell (spread over the cores for a large batch, `CellDecisions`).
-/// - `apply`: `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
-///   the ledger and the batch in the run's progress.
+/// - `write`: `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
+///   the ledger; then `record` the batch in the run's progress.
 ///
 /// `run` (ServiceSideBatches+Pipeline.swift) overlaps one batch's `prepare` with the previous one's `apply` on a
 /// second connection; a batch commits only after the one before it.
 struct ServiceSideBatches {
+    /// Batches in flight in a run, one connection each (`run`): each takes this share of `POSTGRES_BATCH_SIZE`.
+    static let batchesInFlight = 3
+
     /// One connection per batch in flight (two to overlap batches).
     let connections: [PostgresConnection]
     let request: TokenizationRequest
@@ -46,7 +49,12 @@ struct ServiceSideBatches {
     }
 
     /// Locks and reads the batch after `lower`, reads its ledger entries and decides each cell.
-    func prepare(_ connection: PostgresConnection, after lower: String?) async throws -> Prepared {
+    ///
+    /// `locked` hears the batch's last key and row count as soon as its rows are locked, before the ledger is read
+    /// and the cells decided: the next batch may lock its rows meanwhile.
+    func prepare(
+        _ connection: PostgresConnection, after lower: String?, locked: (_ lastKey: String?, _ rows: Int) -> Void = { _, _ in }
+    ) async throws -> Prepared {
         var binds = PostgresBindings()
         if let lower { binds.append(lower) }
         binds.append(batchSize)
@@ -62,6 +70,7 @@ struct ServiceSideBatches {
             rows.append((try cells[0].decode(String.self), values))
         }
         var batch = Prepared(lastKey: rows.last?.key, rowsRead: rows.count)
+        locked(batch.lastKey, batch.rowsRead)
         guard !rows.isEmpty else { return batch }
         let ledger = try await ledgerRows(connection, keys: rows.map(\.key))
 
@@ -100,8 +109,9 @@ struct ServiceSideBatches {
         return batch
     }
 
-    /// Writes a prepared batch and records it in the run's progress (same transaction): the run's totals after it.
-    func apply(_ batch: Prepared, on connection: PostgresConnection) async throws -> TokenizationProgress {
+    /// Writes a prepared batch's values and ledger rows; the number of table rows it changed. Batches write their
+    /// own rows only, so the batches in flight write at the same time; each records itself (`record`) in key order.
+    func write(_ batch: Prepared, on connection: PostgresConnection) async throws -> Int64 {
         var changedRows: Int64 = 0
         if batch.copy.readableBytes > 0 {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
@@ -113,6 +123,11 @@ struct ServiceSideBatches {
         }
         try await write(batch.newLedgerRows, FF1LedgerSQL.insert, connection)
         try await write(batch.replacedLedgerRows, FF1LedgerSQL.update, connection)
+        return changedRows
+    }
+
+    /// Records a written batch in the run's progress (same transaction, before its commit): the run's totals after it.
+    func record(_ batch: Prepared, changedRows: Int64, on connection: PostgresConnection) async throws -> TokenizationProgress {
         var progressBinds = PostgresBindings()
         progressBinds.append(request.runID)
         progressBinds.append(relation)

@@ -54,16 +54,19 @@ private struct Dawdle: ProgressSink {
                 (error as? WarehouseError)?.code == .interrupted && (error as? WarehouseError)?.isTransient == true
             }
             let interrupted = try #require(sink.seen.withLock { $0.last })
-            // siv and ff1 batches take half the batch size (3 rows) and overlap: the fourth was locked and decided
-            // when the stop came after the third's report, so it commits (and is reported) before the run stops.
+            // siv and ff1 batches take a third of the batch size (2 rows) and three overlap: the fourth and fifth were
+            // locked and decided when the stop came after the third's report, so they commit (and are reported)
+            // before the run stops.
             // siv batches read only rows that may need a token (the NULLs of every tenth row are skipped in SQL).
             let expected: (stoppedAfter: Int, rows: Int, lastKey: String, batches: Int) =
                 switch scheme {
-                case .siv: (4, 12, "13", 30)
-                case .ff1: (4, 11, "12", 34)
+                case .siv: (5, 10, "11", 45)
+                case .ff1: (5, 9, "10", 50)
                 default: (3, 19, "21", 15)
                 }
-            #expect(interrupted.batches == expected.stoppedAfter && interrupted.rowsUpdated == expected.rows && interrupted.lastKey == expected.lastKey)
+            #expect(
+                interrupted.batches == expected.stoppedAfter && interrupted.rowsUpdated == expected.rows && interrupted.lastKey == expected.lastKey,
+                "\(interrupted)")
             let resumedSink = StopAfter(after: .max, stop: StopSignal())
             let outcome = try await warehouse.run(description, plans(scheme, "email"), runID: runID, progress: resumedSink)
             #expect(resumedSink.seen.withLock { $0.first } == interrupted, "the second attempt starts where the first committed")
