@@ -110,8 +110,8 @@ public struct PostgresWarehouse: Warehouse {
         let sink = EstimatingSink(inner: sink, estimatedRows: estimatedRows)
         // Batches by key take `batchSize` rows each; without a single-column key, push-down batches take pages.
         let pages = keys.count == 1 ? nil : try await single(Int64.self, connection, PostgresCatalogSQL.pageCount, table) ?? 1
-        // Service-side runs overlap two batches (ServiceSideBatches+Pipeline.swift) of half the batch size each, so a run
-        // never holds more than `batchSize` rows in the service.
+        // Service-side runs overlap `batchesInFlight` batches (ServiceSideBatches+Pipeline.swift) of that share of the
+        // batch size each, so a run never holds more than `batchSize` rows in the service.
         let rowsPerBatch = plan == nil ? max(1, batchSize / ServiceSideBatches.batchesInFlight) : batchSize
         start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: rowsPerBatch)
         if start.batches > 0 {
@@ -125,7 +125,7 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
-            // More connections let the next batches be read and decided while this one is written.
+            // A connection per batch in flight: the next batches are locked, decided and written while this one works.
             let client = await databases.startedClient(database: table.database)
             let start = start
             return try await Self.withConnections(ServiceSideBatches.batchesInFlight - 1, of: client) { others in
