@@ -52,11 +52,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
+        // AES encryption with the processor's AES instructions and a key schedule computed once (x86-64 AES-NI).
+        .target(name: "CAESHardware"),
         // Token schemes (pure): poc, hmac, AES-SIV (RFC 5297), FF1 (NIST SP 800-38G), the key ring.
         .target(
             name: "Tokenization",
             dependencies: [
-                "Resilience",
+                "CAESHardware", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),

@@ -27,7 +27,7 @@ struct FormatPreservingCipher {
         }
         guard !positions.isEmpty else { return nil }
         let radix = decimal ? 10 : 62
-        let ff1 = FF1(key: key.ff1Key, radix: radix)
+        let ff1 = FF1(cipher: key.ff1Cipher, radix: radix)
         guard ff1.meetsMinimumDomain(length: numerals.count) else { return nil }
         var result = numerals
         var rounds = 0
