@@ -9,8 +9,8 @@ import WarehouseKit
 /// - `prepare`: lock the next rows by key, read their ff1 ledger entries with a fresh statement (so rows another
 ///   worker tokenized and committed before the locks were granted are recognised: no token is ever encrypted
 ///   again), and decide every cell (spread over the cores for a large batch, `CellDecisions`).
-/// - `write`: `COPY` the new values into a temp table, apply them with one `UPDATE … FROM`, record ff1 tokens in
-///   the ledger; then `record` the batch in the run's progress.
+/// - `write`: apply the new values with one `UPDATE … FROM unnest(…)` of bound arrays, record ff1 tokens in the
+///   ledger; then `record` the batch in the run's progress.
 ///
 /// `run` (ServiceSideBatches+Pipeline.swift) overlaps one batch's `prepare` with the previous one's `apply` on a
 /// second connection; a batch commits only after the one before it.
@@ -43,7 +43,7 @@ struct ServiceSideBatches {
     struct Prepared: Sendable {
         var lastKey: String?
         var rowsRead = 0
-        var copy = ByteBuffer()
+        var updates: BatchUpdates
         var newLedgerRows = LedgerRows()
         var replacedLedgerRows = LedgerRows()
     }
@@ -69,7 +69,7 @@ struct ServiceSideBatches {
             for index in request.columns.indices { values.append(try cells[1 + index].decode(String?.self)) }
             rows.append((try cells[0].decode(String.self), values))
         }
-        var batch = Prepared(lastKey: rows.last?.key, rowsRead: rows.count)
+        var batch = Prepared(lastKey: rows.last?.key, rowsRead: rows.count, updates: BatchUpdates(columns: request.columns.count))
         locked(batch.lastKey, batch.rowsRead)
         guard !rows.isEmpty else { return batch }
         let ledger = try await ledgerRows(connection, keys: rows.map(\.key))
@@ -104,7 +104,7 @@ struct ServiceSideBatches {
                     batch.newLedgerRows.append(row.key, FF1LedgerRow().writing(written))
                 }
             }
-            if changed { ServiceSideSQL.appendCopyTextRow([row.key] + newValues, to: &batch.copy) }
+            if changed { batch.updates.append(row.key, newValues) }
         }
         return batch
     }
@@ -113,11 +113,10 @@ struct ServiceSideBatches {
     /// own rows only, so the batches in flight write at the same time; each records itself (`record`) in key order.
     func write(_ batch: Prepared, on connection: PostgresConnection) async throws -> Int64 {
         var changedRows: Int64 = 0
-        if batch.copy.readableBytes > 0 {
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ServiceSideSQL.createBatchTable(columnCount: request.columns.count)), logger: logger)
-            try await connection.guardedCopy(table: ServiceSideSQL.batchTable, data: batch.copy, logger: logger)
+        if !batch.updates.keys.isEmpty {
             let apply = ServiceSideSQL.applyBatch(table: table, keyColumn: key, keyType: keyType, columns: request.columns)
-            for try await count in try await connection.guardedQuery(PostgresQuery(unsafeSQL: apply), logger: logger).decode(Int64.self) {
+            let query = PostgresQuery(unsafeSQL: apply, binds: batch.updates.bindings)
+            for try await count in try await connection.guardedQuery(query, logger: logger).decode(Int64.self) {
                 changedRows = count
             }
         }
@@ -140,6 +139,39 @@ struct ServiceSideBatches {
         }
         progress.lastKey = batch.lastKey
         return progress
+    }
+
+    /// A batch's changed rows, as the arrays `ServiceSideSQL.applyBatch` unnests: per column the values and whether
+    /// to write them (PostgreSQL arrays bound by PostgresNIO hold no NULL, so a kept cell is an empty string and a
+    /// false flag).
+    struct BatchUpdates: Sendable {
+        private(set) var keys: [String] = []
+        private var values: [[String]]
+        private var writes: [[Bool]]
+
+        init(columns: Int) {
+            values = Array(repeating: [], count: columns)
+            writes = Array(repeating: [], count: columns)
+        }
+
+        /// One row: its key and, per column, the value to write or nil to keep the cell as it is.
+        mutating func append(_ key: String, _ newValues: [String?]) {
+            keys.append(key)
+            for (column, value) in newValues.enumerated() {
+                values[column].append(value ?? "")
+                writes[column].append(value != nil)
+            }
+        }
+
+        var bindings: PostgresBindings {
+            var binds = PostgresBindings()
+            binds.append(keys)
+            for column in values.indices {
+                binds.append(values[column])
+                binds.append(writes[column])
+            }
+            return binds
+        }
     }
 
     /// ff1 ledger rows to write, as the arrays the statements unnest.

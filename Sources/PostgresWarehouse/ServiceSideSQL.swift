@@ -1,10 +1,9 @@
 import Foundation
-import NIOCore
 import Tokenization
 import WarehouseKit
 
 /// SQL for batches whose tokens the service computes (`siv`, `ff1`, rekey runs): keyset reads that lock their
-/// rows, `COPY` into a temp table and one `UPDATE … FROM`. Pure.
+/// rows, and one `UPDATE … FROM unnest(…)` per batch. Pure.
 public enum ServiceSideSQL {
     /// Locks and reads the next batch after `$1` (first batch: from the start, no `$1`); the limit is the next
     /// parameter. Nothing else is read in this statement: the ledger is read afterwards, by a new statement that
@@ -37,57 +36,23 @@ public enum ServiceSideSQL {
         return "SELECT \(selected) FROM \(PostgresCatalogSQL.qualifiedName(table)) t \(whereClause)ORDER BY \(key) LIMIT \(limit) FOR UPDATE OF t"
     }
 
-    /// The temp table a batch's new values are copied into: `k` the key as text, `c0…` one per column.
-    public static let batchTable = "tokenize_action_batch"
-
-    public static func createBatchTable(columnCount: Int) -> String {
-        let columns = (0..<columnCount).map { "c\($0) text" }.joined(separator: ", ")
-        return "CREATE TEMP TABLE \(batchTable) (k text PRIMARY KEY, \(columns)) ON COMMIT DROP"
-    }
-
-    /// Applies the copied values (NULL means "leave as is") and returns the number of rows changed.
+    /// Applies a batch's new values (`BatchUpdates`, bound as arrays) and returns the number of rows changed.
+    ///
+    /// `$1` is the keys as text; then per column its values (`$2`, `$4`, …) and whether to write them (`$3`, `$5`,
+    /// …): arrays PostgreSQL unnests in step, so no temp table is created per batch (each one wrote catalog rows
+    /// that autovacuum then had to clean) and nothing is copied twice. A cell not written keeps its value, NULL
+    /// included. Each key is found through the table's primary key (a nested loop over the batch).
     public static func applyBatch(table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan]) -> String {
         let assignments = columns.enumerated().map { index, column in
-            "\(PostgresCatalogSQL.quote(column.name)) = COALESCE(b.c\(index), t.\(PostgresCatalogSQL.quote(column.name)))"
+            let name = PostgresCatalogSQL.quote(column.name)
+            return "\(name) = CASE WHEN u.w\(index) THEN u.v\(index) ELSE t.\(name) END"
         }.joined(separator: ", ")
+        let arrays = (["$1::text[]"] + columns.indices.flatMap { ["$\(2 + 2 * $0)::text[]", "$\(3 + 2 * $0)::boolean[]"] }).joined(separator: ", ")
+        let names = (["k"] + columns.indices.flatMap { ["v\($0)", "w\($0)"] }).joined(separator: ", ")
         return """
-            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(assignments) FROM \(batchTable) b \
-            WHERE t.\(PostgresCatalogSQL.quote(keyColumn)) = b.k::\(keyType) RETURNING 1) SELECT count(*)::bigint FROM changed
+            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(assignments) \
+            FROM unnest(\(arrays)) AS u(\(names)) \
+            WHERE t.\(PostgresCatalogSQL.quote(keyColumn)) = u.k::\(keyType) RETURNING 1) SELECT count(*)::bigint FROM changed
             """
     }
-
-    /// Appends one row of COPY text format to `bytes`: tab-separated, `\N` for NULL, and backslash, tab, newline
-    /// and carriage return escaped (the only bytes the format gives a meaning). Works on UTF-8 bytes: a value
-    /// without those is copied whole.
-    public static func appendCopyTextRow(_ fields: [String?], to bytes: inout ByteBuffer) {
-        for (index, field) in fields.enumerated() {
-            if index > 0 { bytes.writeInteger(tab) }
-            guard var field else {
-                bytes.writeInteger(backslash)
-                bytes.writeInteger(UInt8(ascii: "N"))
-                continue
-            }
-            field.withUTF8 { utf8 in
-                guard utf8.contains(where: { $0 == backslash || $0 == tab || $0 == newline || $0 == carriageReturn }) else {
-                    bytes.writeBytes(utf8)
-                    return
-                }
-                for byte in utf8 {
-                    switch byte {
-                    case backslash: bytes.writeBytes([backslash, backslash])
-                    case tab: bytes.writeBytes([backslash, UInt8(ascii: "t")])
-                    case newline: bytes.writeBytes([backslash, UInt8(ascii: "n")])
-                    case carriageReturn: bytes.writeBytes([backslash, UInt8(ascii: "r")])
-                    default: bytes.writeInteger(byte)
-                    }
-                }
-            }
-        }
-        bytes.writeInteger(newline)
-    }
-
-    private static let backslash = UInt8(ascii: "\\")
-    private static let tab = UInt8(ascii: "\t")
-    private static let newline = UInt8(ascii: "\n")
-    private static let carriageReturn = UInt8(ascii: "\r")
 }
