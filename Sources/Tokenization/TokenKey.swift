@@ -1,8 +1,9 @@
 import Crypto
 import Foundation
 
-/// One secret key with its id. The secret never appears in `description` or logs.
-public struct TokenKey: Sendable, CustomStringConvertible {
+/// One secret key with its id. The secret never appears in `description` or logs. A class, so that the millions
+/// of tokens of a run share one key instead of copying (and retaining) its key schedules each time.
+public final class TokenKey: Sendable, CustomStringConvertible {
     /// Letters and digits, 1–16 characters; written into `hmac` and `siv` tokens.
     public let id: String
     /// Subkeys derived with HKDF-SHA256 so no two schemes share key material.
