@@ -57,14 +57,23 @@ public struct FF1: Sendable {
     }
 
     public func encrypt(_ numerals: [Int], tweak: [UInt8] = []) -> [Int] {
-        feistel(numerals, tweak: tweak, decrypting: false)
+        var result = numerals
+        feistel(&result, tweak: tweak, decrypting: false)
+        return result
     }
 
     public func decrypt(_ numerals: [Int], tweak: [UInt8] = []) -> [Int] {
-        feistel(numerals, tweak: tweak, decrypting: true)
+        var result = numerals
+        feistel(&result, tweak: tweak, decrypting: true)
+        return result
     }
 
-    private func feistel(_ x: [Int], tweak: [UInt8], decrypting: Bool) -> [Int] {
+    /// Encrypts or decrypts `numerals` in place (no allocation: the format-preserving transform's path).
+    func transform(_ numerals: inout [Int], decrypting: Bool) {
+        feistel(&numerals, tweak: [], decrypting: decrypting)
+    }
+
+    private func feistel(_ x: inout [Int], tweak: [UInt8], decrypting: Bool) {
         let n = x.count
         precondition(n >= 2, "FF1 needs at least 2 numerals")
         let u = n / 2
@@ -76,7 +85,7 @@ public struct FF1: Sendable {
         let qCount = t + zeroPad + 1 + byteCount  // a multiple of 16
         let sBlocks = (d + 15) / 16
         let limbCount = max(d / 4, (byteCount + 3) / 4 + 1)
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48 + qCount + 16 * sBlocks) { bytes in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48 + qCount + 16 * sBlocks) { bytes in
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: limbCount) { limbs in
                 withUnsafeTemporaryAllocation(of: Int.self, capacity: n + v) { numerals in
                     let zero = bytes.baseAddress!
@@ -128,11 +137,10 @@ public struct FF1: Sendable {
                         }
                         swap(&a, &b)
                     }
-                    var result = [Int]()
-                    result.reserveCapacity(n)
-                    result.append(contentsOf: a)
-                    result.append(contentsOf: b)
-                    return result
+                    x.withUnsafeMutableBufferPointer { result in
+                        for index in 0..<a.count { result[index] = a[index] }
+                        for index in 0..<b.count { result[a.count + index] = b[index] }
+                    }
                 }
             }
         }

@@ -16,28 +16,29 @@ struct FormatPreservingCipher {
         // rewriting those bytes with other ASCII letters and digits keeps every other character intact.
         var bytes = Array(value.utf8)
         let end = bytes.lastIndex(of: UInt8(ascii: "@")) ?? bytes.endIndex
-        var positions: [Int] = []
         var numerals: [Int] = []
+        numerals.reserveCapacity(end)
         var decimal = true
         for index in 0..<end {
             guard let numeral = Self.numeral(ofASCII: bytes[index]) else { continue }
-            positions.append(index)
             numerals.append(numeral)
             if numeral >= 10 { decimal = false }
         }
-        guard !positions.isEmpty else { return nil }
+        guard !numerals.isEmpty else { return nil }
         let radix = decimal ? 10 : 62
         let ff1 = FF1(cipher: key.ff1Cipher, radix: radix)
         guard ff1.meetsMinimumDomain(length: numerals.count) else { return nil }
-        var result = numerals
         var rounds = 0
         repeat {
-            result = decrypting ? ff1.decrypt(result) : ff1.encrypt(result)
+            ff1.transform(&numerals, decrypting: decrypting)
             rounds += 1
             if rounds > Self.maximumCycleWalk { return nil }
-        } while radix == 62 && result.allSatisfy { $0 < 10 }
-        for (position, numeral) in zip(positions, result) {
-            bytes[position] = Self.alphabet62ASCII[numeral]
+        } while radix == 62 && numerals.allSatisfy { $0 < 10 }
+        // The same bytes as above, in the same order (each is read before it is overwritten).
+        var next = 0
+        for index in 0..<end where Self.numeral(ofASCII: bytes[index]) != nil {
+            bytes[index] = Self.alphabet62ASCII[numerals[next]]
+            next += 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }
