@@ -1,15 +1,17 @@
 import Crypto
-import CryptoExtras
-import Foundation
 
-/// AES-SIV deterministic authenticated encryption (RFC 5297), composed from swift-crypto's AES-CMAC (S2V)
-/// and AES-CTR. The key is 32, 48 or 64 bytes: the first half keys CMAC, the second half keys CTR.
+/// AES-SIV deterministic authenticated encryption (RFC 5297): S2V over AES-CMAC, then AES-CTR, both on
+/// `AESBlockCipher` (AES keyed once: on AES-NI a token costs a handful of blocks and no key expansion). The key is
+/// 32, 48 or 64 bytes: the first half keys CMAC, the second half keys CTR.
 ///
-/// Built once per key: the CMAC key schedule is kept in a keyed template that each MAC copies, and the S2V
-/// state after the associated data can be computed once (`Header`) and reused for every value.
+/// Built once per key: the two ciphers, CMAC's subkeys, and the S2V state after the associated data
+/// (`Header`), computed once and reused for every value. `Tests/TokenizationTests/ReferenceAESSIV.swift` is the
+/// earlier composition from swift-crypto's CMAC and CTR that this is compared with.
 public struct AESSIV: Sendable {
-    private let keyedMAC: AES.CMAC
-    private let ctrKey: SymmetricKey
+    private let macCipher: AESBlockCipher
+    private let ctrCipher: AESBlockCipher
+    /// CMAC's subkeys K1 and K2 (RFC 4493 §2.3).
+    private let subkeys: (k1: [UInt8], k2: [UInt8])
     /// CMAC(K, 0^128), the start of every S2V.
     private let zeroMAC: [UInt8]
 
@@ -22,12 +24,15 @@ public struct AESSIV: Sendable {
         precondition([32, 48, 64].contains(key.bitCount / 8), "AES-SIV keys are 256, 384 or 512 bits")
         let bytes = key.withUnsafeBytes { Array($0) }
         let half = bytes.count / 2
-        // Key sizes are checked above, so CMAC cannot reject the key.
-        self.keyedMAC = try! AES.CMAC(key: SymmetricKey(data: bytes[..<half]))
-        self.ctrKey = SymmetricKey(data: bytes[half...])
-        var zero = keyedMAC
-        zero.update(data: [UInt8](repeating: 0, count: 16))
-        self.zeroMAC = Array(zero.finalize())
+        let macCipher = AESBlockCipher(key: SymmetricKey(data: bytes[..<half]))
+        var l = [UInt8](repeating: 0, count: 16)  // L = AES(K, 0^128)
+        l.withUnsafeMutableBufferPointer { macCipher.encrypt($0.baseAddress!) }
+        let k1 = Self.dbl(l)
+        let subkeys = (k1: k1, k2: Self.dbl(k1))
+        self.macCipher = macCipher
+        self.subkeys = subkeys
+        ctrCipher = AESBlockCipher(key: SymmetricKey(data: bytes[half...]))
+        zeroMAC = Self.cmac([UInt8](repeating: 0, count: 16), cipher: macCipher, subkeys: subkeys)
     }
 
     /// The S2V state after `associatedData`, to seal or open many values with the same associated data.
@@ -46,8 +51,11 @@ public struct AESSIV: Sendable {
 
     /// `V || C` for a plaintext whose associated data is already folded into `header`.
     public func seal(_ plaintext: [UInt8], header: Header) -> [UInt8] {
-        let v = s2v(plaintext, header: header)
-        return v + ctr(plaintext[...], iv: v)
+        var sealed = s2v(plaintext, header: header)
+        sealed.reserveCapacity(16 + plaintext.count)
+        sealed.append(contentsOf: plaintext)
+        ctr(&sealed)
+        return sealed
     }
 
     /// The plaintext, or nil when `sealed` is not authentic under this key and associated data.
@@ -58,19 +66,38 @@ public struct AESSIV: Sendable {
     /// The plaintext, or nil when `sealed` is not authentic under this key and the header's associated data.
     public func open(_ sealed: [UInt8], header: Header) -> [UInt8]? {
         guard sealed.count >= 16 else { return nil }
-        let v = Array(sealed[..<16])
-        let plaintext = ctr(sealed[16...], iv: v)
+        var opened = sealed
+        ctr(&opened)
+        let plaintext = Array(opened[16...])
         let expected = s2v(plaintext, header: header)
         // Constant-time comparison of the synthetic IV.
         var difference: UInt8 = 0
-        for index in 0..<16 { difference |= v[index] ^ expected[index] }
+        for index in 0..<16 { difference |= sealed[index] ^ expected[index] }
         return difference == 0 ? plaintext : nil
     }
 
     private func cmac(_ data: [UInt8]) -> [UInt8] {
-        var mac = keyedMAC
-        mac.update(data: data)
-        return mac.finalize().withUnsafeBytes { Array($0) }
+        Self.cmac(data, cipher: macCipher, subkeys: subkeys)
+    }
+
+    /// AES-CMAC (RFC 4493): CBC-MAC whose last block is XORed with K1 when complete, else padded (10*) and XORed
+    /// with K2.
+    private static func cmac(_ data: [UInt8], cipher: AESBlockCipher, subkeys: (k1: [UInt8], k2: [UInt8])) -> [UInt8] {
+        let blocks = max(1, (data.count + 15) / 16)
+        let complete = !data.isEmpty && data.count % 16 == 0
+        var message = data
+        if !complete {
+            message.append(0x80)
+            message.append(contentsOf: repeatElement(0, count: 16 * blocks - message.count))
+        }
+        let subkey = complete ? subkeys.k1 : subkeys.k2
+        let last = 16 * (blocks - 1)
+        for index in 0..<16 { message[last + index] ^= subkey[index] }
+        var mac = [UInt8](repeating: 0, count: 16)
+        mac.withUnsafeMutableBufferPointer { out in
+            message.withUnsafeBufferPointer { cipher.cbcMAC(start: out.baseAddress!, data: $0.baseAddress!, blockCount: blocks, into: out.baseAddress!) }
+        }
+        return mac
     }
 
     /// The last step of S2V (RFC 5297 §2.4) over the plaintext.
@@ -89,13 +116,31 @@ public struct AESSIV: Sendable {
         return cmac(t)
     }
 
-    private func ctr(_ data: ArraySlice<UInt8>, iv: [UInt8]) -> [UInt8] {
-        guard !data.isEmpty else { return [] }
-        var q = iv
-        q[8] &= 0x7f  // clear bit 63 and bit 31, counting from the right (RFC 5297 §2.5)
-        q[12] &= 0x7f
-        let nonce = try! AES._CTR.Nonce(nonceBytes: q)
-        return try! AES._CTR.encrypt(data, using: ctrKey, nonce: nonce).withUnsafeBytes { Array($0) }
+    /// Applies AES-CTR in place to the bytes after the first 16, which hold the synthetic IV V: the counter
+    /// starts at V with bits 63 and 31 (from the right) cleared (RFC 5297 §2.5) and counts up modulo 2^128.
+    private func ctr(_ bytes: inout [UInt8]) {
+        guard bytes.count > 16 else { return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { scratch in
+            let zero = scratch.baseAddress!
+            let counter = zero + 16
+            let stream = zero + 32
+            zero.initialize(repeating: 0, count: 16)
+            for index in 0..<16 { counter[index] = bytes[index] }
+            counter[8] &= 0x7f
+            counter[12] &= 0x7f
+            var offset = 16
+            while offset < bytes.count {
+                ctrCipher.cbcMAC(start: zero, data: counter, blockCount: 1, into: stream)
+                for index in 0..<min(16, bytes.count - offset) { bytes[offset + index] ^= stream[index] }
+                offset += 16
+                var position = 15
+                while position >= 0 {  // counter += 1, big-endian
+                    counter[position] &+= 1
+                    if counter[position] != 0 { break }
+                    position -= 1
+                }
+            }
+        }
     }
 
     /// Doubling in GF(2^128) (RFC 5297 §2.3).
