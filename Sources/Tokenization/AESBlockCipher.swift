@@ -2,7 +2,8 @@ import CAESHardware
 import Crypto
 import CryptoExtras
 
-/// AES in the encryption direction with its key schedule computed once, for FF1's many single-block calls.
+/// AES in the encryption direction with its key schedule computed once, for the many short calls of FF1 and
+/// AES-SIV (a few blocks per token each).
 ///
 /// On x86-64 processors with AES-NI the schedule is expanded once (`CAESHardware`) and every block costs a few
 /// dozen cycles. Elsewhere each block goes through swift-crypto's `AES.permute`, which expands the key per call:
@@ -37,7 +38,7 @@ struct AESBlockCipher: Sendable {
     var usesHardware: Bool { schedule != nil }
 
     /// CBC-MAC without a final tweak: x = `start`, then x = AES(x ⊕ block) for each of the `blockCount` 16-byte
-    /// blocks at `data`; x is written to `out` (16 bytes, which may be `start`).
+    /// blocks at `data`; x is written to `out` (16 bytes, which may be `start` but must not overlap `data`).
     func cbcMAC(start: UnsafePointer<UInt8>, data: UnsafePointer<UInt8>, blockCount: Int, into out: UnsafeMutablePointer<UInt8>) {
         if let schedule {
             schedule.bytes.withUnsafeBufferPointer { tka_aes_cbc_mac($0.baseAddress, schedule.rounds, start, data, blockCount, out) }
