@@ -44,14 +44,11 @@ extension ServiceSideBatches {
                             let prepared = try await self.prepare(connection, after: after) { lastKey, rows in
                                 batch.locked.resolve(.success((lastKey, rows)))
                             }
-                            guard prepared.rowsRead > 0 else {
-                                if let before { _ = try await before.committed.value }
-                                return nil
-                            }
+                            guard prepared.rowsRead > 0 else { return try await InFlightBatch.inOrder(after: before) { nil } }
                             let changedRows = try await self.write(prepared, on: connection)
-                            // Records and commits in key order: wait for the batch before (its failure rolls this one back).
-                            if let before { _ = try await before.committed.value }
-                            return try await self.record(prepared, changedRows: changedRows, on: connection)
+                            return try await InFlightBatch.inOrder(after: before) {
+                                try await self.record(prepared, changedRows: changedRows, on: connection)
+                            }
                         }
                         batch.committed.resolve(.success(progress))
                     } catch {
@@ -113,6 +110,14 @@ extension ServiceSideBatches {
 final class InFlightBatch: Sendable {
     let locked = OneShot<(String?, Int)>()
     let committed = OneShot<TokenizationProgress?>()
+
+    /// The commit order of batches in flight: runs `record` (a batch's last step before its commit) once the batch
+    /// `before` it has committed, and never when that one failed: its error is thrown instead, so this batch rolls
+    /// back too and the run's progress only ever moves past committed batches.
+    static func inOrder<T>(after before: InFlightBatch?, _ record: () async throws -> T) async throws -> T {
+        if let before { _ = try await before.committed.value }
+        return try await record()
+    }
 }
 
 /// A value set once and awaited by any number of tasks; later results are ignored.
