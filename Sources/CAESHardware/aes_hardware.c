@@ -2,6 +2,11 @@
 
 #include <string.h>
 
+void tka_wipe(void *bytes, size_t length) {
+    volatile uint8_t *wipe = (volatile uint8_t *)bytes;
+    for (size_t i = 0; i < length; i++) wipe[i] = 0;
+}
+
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -41,9 +46,7 @@ int tka_aes_expand_key(const uint8_t *key, size_t key_length, uint8_t schedule[T
         words[i] = words[i - nk] ^ temp;
     }
     memcpy(schedule, words, total * 4);
-    /* The words are key material: clear the stack copy. */
-    volatile uint8_t *wipe = (volatile uint8_t *)words;
-    for (size_t i = 0; i < sizeof(words); i++) wipe[i] = 0;
+    tka_wipe(words, sizeof(words)); /* the words are key material: clear the stack copy */
     return rounds;
 }
 

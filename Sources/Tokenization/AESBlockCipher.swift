@@ -11,8 +11,8 @@ import CryptoExtras
 /// vectors and against each other.
 struct AESBlockCipher: Sendable {
     private let key: SymmetricKey
-    /// The expanded key and its round count, when the processor's AES instructions are used.
-    private let schedule: (bytes: [UInt8], rounds: Int32)?
+    /// The expanded key, when the processor's AES instructions are used.
+    private let schedule: KeySchedule?
 
     /// Whether this processor has the AES instructions `CAESHardware` uses.
     static let hardwareAvailable = tka_aes_hardware_available() != 0
@@ -27,11 +27,7 @@ struct AESBlockCipher: Sendable {
             schedule = nil
             return
         }
-        var bytes = [UInt8](repeating: 0, count: Int(TKA_AES_SCHEDULE_BYTES))
-        let rounds = key.withUnsafeBytes { keyBytes in
-            bytes.withUnsafeMutableBufferPointer { tka_aes_expand_key(keyBytes.baseAddress, keyBytes.count, $0.baseAddress) }
-        }
-        schedule = rounds > 0 ? (bytes, rounds) : nil
+        schedule = KeySchedule.expand(key)
     }
 
     /// Whether this cipher uses the processor's AES instructions.
@@ -41,7 +37,7 @@ struct AESBlockCipher: Sendable {
     /// blocks at `data`; x is written to `out` (16 bytes, which may be `start` but must not overlap `data`).
     func cbcMAC(start: UnsafePointer<UInt8>, data: UnsafePointer<UInt8>, blockCount: Int, into out: UnsafeMutablePointer<UInt8>) {
         if let schedule {
-            schedule.bytes.withUnsafeBufferPointer { tka_aes_cbc_mac($0.baseAddress, schedule.rounds, start, data, blockCount, out) }
+            tka_aes_cbc_mac(schedule.bytes, schedule.rounds, start, data, blockCount, out)
             return
         }
         if out != UnsafeMutablePointer(mutating: start) { out.update(from: start, count: 16) }
@@ -61,5 +57,35 @@ struct AESBlockCipher: Sendable {
             input.initialize(from: block, count: 16)
             cbcMAC(start: zero, data: input, blockCount: 1, into: block)
         }
+    }
+}
+
+/// An expanded AES key in memory of its own, zeroed when the last cipher holding it goes away (it is key
+/// material, as the key is; swift-crypto zeroes a `SymmetricKey` the same way). Immutable once expanded.
+private final class KeySchedule: @unchecked Sendable {
+    let bytes: UnsafeMutablePointer<UInt8>
+    let rounds: Int32
+
+    private init(bytes: UnsafeMutablePointer<UInt8>, rounds: Int32) {
+        self.bytes = bytes
+        self.rounds = rounds
+    }
+
+    /// The schedule of `key`, or nil when the processor has no AES instructions.
+    static func expand(_ key: SymmetricKey) -> KeySchedule? {
+        let count = Int(TKA_AES_SCHEDULE_BYTES)
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: count)
+        bytes.initialize(repeating: 0, count: count)
+        let rounds = key.withUnsafeBytes { tka_aes_expand_key($0.baseAddress, $0.count, bytes) }
+        guard rounds > 0 else {
+            bytes.deallocate()
+            return nil
+        }
+        return KeySchedule(bytes: bytes, rounds: rounds)
+    }
+
+    deinit {
+        tka_wipe(bytes, Int(TKA_AES_SCHEDULE_BYTES))
+        bytes.deallocate()
     }
 }

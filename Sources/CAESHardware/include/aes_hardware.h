@@ -24,4 +24,7 @@ int tka_aes_expand_key(const uint8_t *key, size_t key_length, uint8_t schedule[T
 void tka_aes_cbc_mac(const uint8_t *schedule, int rounds, const uint8_t start[16], const uint8_t *data,
                      size_t block_count, uint8_t out[16]);
 
+/* Zeroes `length` bytes at `bytes` in a way the compiler may not drop (for key material about to be freed). */
+void tka_wipe(void *bytes, size_t length);
+
 #endif
