@@ -122,6 +122,9 @@ enum Migrations {
                 "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb, ADD COLUMN downstream jsonb, ADD COLUMN attempting boolean NOT NULL DEFAULT false"
             ]),
         Migration(
+            version: 7, description: "write-backs asked for while one was being published (an ignored approval)",
+            statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN writeback_revision integer NOT NULL DEFAULT 0"]),
+        Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",
             statements: [
                 """

@@ -25,9 +25,11 @@ extension PostgresRunStore {
                 binds.append(judged.approvedAt)
                 binds.append(judged.details)
                 binds.append(judged.writeBack.state.rawValue)
+                binds.append(Int32(judged.writeBack.revision))
+                // Under the dataset's lock, approvals are the only writers of the revision.
                 let update = """
                     UPDATE tokenize_action.runs SET approved_by = $2, approved_at = $3, details = $4, writeback_state = $5,
-                        next_attempt_at = now(), updated_at = now()
+                        writeback_revision = $6, next_attempt_at = now(), updated_at = now()
                     WHERE run_id = $1::uuid
                     """
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)

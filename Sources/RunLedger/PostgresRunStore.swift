@@ -165,6 +165,11 @@ public struct PostgresRunStore: RunStore {
         try await client.query(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
+    public func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws {
+        try await client.query(
+            PostgresQuery(unsafeSQL: RunRow.saveWriteBack, binds: RunRow.saveWriteBackBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
+    }
+
     public func beginAttempt(_ run: RunRecord) async throws -> RunRecord {
         var binds = PostgresBindings()
         binds.append(run.runID)

@@ -9,7 +9,8 @@ enum RunRow {
     static let columns = """
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
-        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text, downstream::text, attempting
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text, downstream::text, attempting, \
+        writeback_revision
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
 
@@ -37,7 +38,8 @@ enum RunRow {
             residue: try value(29, String?.self).map { try decoder.decode(Residue.self, from: Data($0.utf8)) },
             progress: try value(30, String?.self).flatMap { try? decoder.decode(RunProgress.self, from: Data($0.utf8)) }, plan: try value(31, String?.self).flatMap { try? decoder.decode(PlanReport.self, from: Data($0.utf8)) },
             downstream: try value(32, String?.self).flatMap { try? decoder.decode(DownstreamReport.self, from: Data($0.utf8)) }, createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
-            writeBack: .init(state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25)),
+            writeBack: .init(
+                state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25), revision: Int(try value(34, Int32.self))),
             attemptInProgress: try value(33))
     }
 
@@ -85,6 +87,30 @@ enum RunRow {
         WHERE run_id = $1::uuid
         """
 
+    /// Saves a write-back attempt's outcome: the state only if no write-back was asked for since the attempt read
+    /// the row ($2, the revision it read); else the row stays pending.
+    static let saveWriteBack = """
+        UPDATE tokenize_action.runs SET writeback_state = CASE WHEN writeback_revision = $2 THEN $3 ELSE 'pending' END,
+            writeback_attempts = $4, writeback_error = $5, owner = $6, next_attempt_at = now() + make_interval(secs => $7), updated_at = now()
+        WHERE run_id = $1::uuid
+        """
+
+    static func saveWriteBackBinds(_ record: RunRecord, retryIn: Duration?, owner: String) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(record.runID)
+        binds.append(Int32(record.writeBack.revision))
+        binds.append(record.writeBack.state.rawValue)
+        binds.append(record.writeBack.attempts)
+        binds.append(record.writeBack.error)
+        binds.append(owner)
+        binds.append(seconds(retryIn))
+        return binds
+    }
+
+    static func seconds(_ delay: Duration?) -> Double {
+        delay.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0
+    }
+
     static func saveBinds(_ record: RunRecord, retryIn: Duration?, owner: String) -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(record.runID)
@@ -106,7 +132,7 @@ enum RunRow {
         binds.append(record.writeBack.attempts)
         binds.append(record.writeBack.error)
         binds.append(owner)
-        binds.append(retryIn.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0)
+        binds.append(seconds(retryIn))
         binds.append(record.verification.map(json))
         binds.append(record.residue.map(json))
         binds.append(record.plan.map(json))

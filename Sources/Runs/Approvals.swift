@@ -43,7 +43,8 @@ public struct ApprovalOutcome: Sendable, Equatable {
 extension RunRecord {
     /// The record after `verdict` on an approval by `approver`: approved runs become runnable; a refused
     /// approval is explained in the details and shown in DataHub again (which also removes the approval tag,
-    /// so another approver can add it).
+    /// so another approver can add it). A refusal moves the write-back's revision, so a write-back published
+    /// meanwhile does not mark the new one done (`RunStore.saveWriteBack`).
     public func judged(_ verdict: ApprovalVerdict, by approver: String, at time: Date) -> RunRecord {
         var record = self
         switch verdict {
@@ -53,6 +54,7 @@ extension RunRecord {
         case .refused(let reason):
             record.details = "approval ignored: \(reason)"
             record.writeBack.state = .pending
+            record.writeBack.revision += 1  // a write-back being published now shows the old details: it must run again
         }
         return record
     }

@@ -8,11 +8,20 @@ public struct RunRecord: Sendable, Codable, Equatable {
         public var state: WriteBackState
         public var attempts: Int
         public var error: String?
+        /// How many times a write-back was asked for from outside the worker (an approval ignored while the
+        /// previous write-back was being published): a write-back finishes only if this did not move meanwhile.
+        /// Bookkeeping of the ledger, not part of the API's JSON.
+        public var revision: Int = 0
 
-        public init(state: WriteBackState = .none, attempts: Int = 0, error: String? = nil) {
+        enum CodingKeys: String, CodingKey {
+            case state, attempts, error
+        }
+
+        public init(state: WriteBackState = .none, attempts: Int = 0, error: String? = nil, revision: Int = 0) {
             self.state = state
             self.attempts = attempts
             self.error = error
+            self.revision = revision
         }
     }
 

@@ -53,6 +53,10 @@ public protocol RunStore: Sendable {
     func nextWork(dataset: String) async throws -> RunWork?
     /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).
     func save(_ record: RunRecord, retryIn: Duration?) async throws
+    /// Saves the outcome of a write-back attempt of `record`: its write-back fields alone, and its state only if
+    /// no other write-back was asked for while it was published (`WriteBack.revision` unchanged); else the
+    /// write-back stays pending, due after `retryIn` (nil: now), so the newer state is shown too.
+    func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws
     /// Starts an attempt of `run`: one more attempt and its start time, recorded atomically, and the ledger's row
     /// returned, so a request merged into the queued run up to this moment is part of the attempt (and none merges
     /// until the attempt's record is saved again: `EnqueuePlan` merges only into runs no attempt is working on).

@@ -203,6 +203,13 @@ public final class RunWorker: Service, Sendable {
         }
     }
 
+    /// Saves a write-back attempt's outcome (its fields alone: an approval may have changed the run meanwhile),
+    /// then tells the run's waiters.
+    private func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws {
+        try await store.saveWriteBack(record, retryIn: retryIn)
+        changes.saved(record.runID)
+    }
+
     /// One write-back attempt; false when it was postponed.
     private func writeBack(_ run: RunRecord) async throws -> Bool {
         var record = run
@@ -221,7 +228,7 @@ public final class RunWorker: Service, Sendable {
         guard let failure else {
             record.writeBack.state = .done
             record.writeBack.error = nil
-            try await save(record, retryIn: nil)
+            try await saveWriteBack(record, retryIn: nil)
             Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "done")]).increment()
             return true
         }
@@ -229,13 +236,13 @@ public final class RunWorker: Service, Sendable {
         guard failure.isTransient else {
             record.writeBack.state = .failed
             logger.error("DataHub write-back failed permanently", metadata: ["run_id": "\(record.runID)", "error": "\(failure)"])
-            try await save(record, retryIn: nil)
+            try await saveWriteBack(record, retryIn: nil)
             Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "failed")]).increment()
             return true
         }
         let retryIn = settings.writeBackRetry.delay(beforeRetry: record.writeBack.attempts)
         logger.warning("DataHub write-back postponed", metadata: ["run_id": "\(record.runID)", "error": "\(failure)", "retry_in": "\(retryIn)"])
-        try await save(record, retryIn: retryIn)
+        try await saveWriteBack(record, retryIn: retryIn)
         Counter(label: "tokenize_writebacks_total", dimensions: [("outcome", "retry")]).increment()
         return false
     }

@@ -36,7 +36,7 @@ private func uniqueURN(_ table: String) -> String {
             for try await version in try await client.query("SELECT version FROM tokenize_action.schema_migrations ORDER BY version").decode(Int.self) {
                 versions.append(version)
             }
-            #expect(versions == [1, 2, 3, 4, 5, 6])
+            #expect(versions == [1, 2, 3, 4, 5, 6, 7])
         }
     }
 
@@ -67,6 +67,12 @@ private func uniqueURN(_ table: String) -> String {
     @Test func approvals() async throws {
         try await withLedger { store, _, _, _ in
             try await RunStoreConformance.approvals(store, dataset: uniqueURN("approvals"), topic: "mcl-\(UUID().uuidString)")
+        }
+    }
+
+    @Test func writeBackAskedForWhilePublishing() async throws {
+        try await withLedger { store, _, _, _ in
+            try await RunStoreConformance.writeBackAskedForWhilePublishing(store, dataset: uniqueURN("republish"), topic: "mcl-\(UUID().uuidString)")
         }
     }
 

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Runs
 import TestSupport
+import Synchronization
 import Testing
 import WarehouseKit
 
@@ -114,6 +115,31 @@ import WarehouseKit
         #expect(harness.catalog.snapshot(customersURN)?.editableDescription?.contains("| Approved by | urn:li:corpuser:dave") == true)
     }
 
+    /// The requester's approval arrives while the worker publishes the run's AWAITING_APPROVAL state (held
+    /// before its description write): the worker's save of that write-back must not undo the ignored approval,
+    /// which is then shown in DataHub too.
+    @Test func anApprovalIgnoredWhileTheWriteBackIsPublishedIsShownToo() async throws {
+        let harness = Harness(policy: Self.policy)
+        let hold = MutationHold(named: "updateDataset")
+        harness.catalog.beforeMutation.withLock { $0 = hold.pause }
+        let run = try await harness.store.enqueue(try harness.request(by: "urn:li:corpuser:carol")).run
+        try await withWorkerRunning(harness.worker()) {
+            await hold.reached()
+            let publishing = try #require(try await harness.store.record(run.runID))
+            #expect(publishing.status == .awaitingApproval && publishing.writeBack.state == .pending)
+            let own = try await harness.intake.approve(ApprovalRequest(dataset: try DatasetURN(customersURN), approver: "urn:li:corpuser:carol", position: position(10)))
+            #expect(own.decisions.count == 1 && own.decisions[0].verdict != .approved)
+            hold.release()
+            try await harness.eventually("the ignored approval shown in DataHub") {
+                let record = try await harness.store.record(run.runID)
+                let description = harness.catalog.snapshot(customersURN)?.editableDescription ?? ""
+                return record?.writeBack.state == .done && description.contains("| Approval | approval ignored: ")
+            }
+        }
+        let record = try #require(try await harness.store.record(run.runID))
+        #expect(record.status == .awaitingApproval && record.approvedBy == nil && record.details.hasPrefix("approval ignored: "))
+    }
+
     private func position(_ offset: Int64) -> TriggerPosition { TriggerPosition(topic: "mcl", partition: 0, offset: offset) }
 
     /// Reconciliation may see a tag before Kafka delivers the event naming who added it: the reconciled run
@@ -173,4 +199,30 @@ import WarehouseKit
         let trail = try await harness.store.events(runID: reconciled.runID)
         #expect(trail.contains { $0.kind == "policy" && $0.data.contains("requester known") && $0.data.contains(kafka.request.runID) })
     }
+}
+
+/// Holds the first catalog mutation with a given name until released (`InMemoryCatalog.beforeMutation`).
+final class MutationHold: Sendable {
+    private let name: String
+    private let fired = Mutex(false)
+    private let arrivals = AsyncStream.makeStream(of: Void.self)
+    private let releases = AsyncStream.makeStream(of: Void.self)
+
+    init(named name: String) { self.name = name }
+
+    /// The hook: the first mutation named `name` waits here for `release()`.
+    var pause: @Sendable (String) async -> Void {
+        { [self] mutation in
+            guard mutation == name, !fired.withLock({ fired in defer { fired = true }; return fired }) else { return }
+            arrivals.continuation.yield()
+            for await _ in releases.stream { return }
+        }
+    }
+
+    /// Returns once the held mutation has arrived.
+    func reached() async {
+        for await _ in arrivals.stream { return }
+    }
+
+    func release() { releases.continuation.yield() }
 }

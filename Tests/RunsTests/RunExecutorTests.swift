@@ -135,6 +135,10 @@ import WarehouseKit
     @Test func inMemoryStoreApprovals() async throws {
         try await RunStoreConformance.approvals(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
     }
+
+    @Test func inMemoryStoreWriteBackAskedForWhilePublishing() async throws {
+        try await RunStoreConformance.writeBackAskedForWhilePublishing(InMemoryRunStore(), dataset: customersURN, topic: "mcl")
+    }
 }
 
 /// Requests that arrive while a run's attempt begins are never lost: merged before it, part of it; after it, a run

@@ -22,6 +22,13 @@ public final class InMemoryCatalog: DataHubCatalog {
     }
 
     public let state = Mutex(State())
+    /// Awaited before each tag, description or property write, with the mutation's name: a test holds a
+    /// write-back midway.
+    public let beforeMutation = Mutex<(@Sendable (String) async -> Void)?>(nil)
+
+    private func pause(before name: String) async {
+        if let hook = beforeMutation.withLock({ $0 }) { await hook(name) }
+    }
 
     public init(datasets: [DatasetSnapshot] = []) {
         state.withLock { state in
@@ -77,11 +84,13 @@ public final class InMemoryCatalog: DataHubCatalog {
 
     public func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError) {
         guard !tags.isEmpty else { return }
+        await pause(before: "batchAddTags")
         try mutate("batchAddTags") { state in Self.apply(&state, tags, targets, add: true) }
     }
 
     public func removeTags(_ tags: [TagURN], from targets: [TagTarget]) async throws(DataHubError) {
         guard !tags.isEmpty else { return }
+        await pause(before: "batchRemoveTags")
         try mutate("batchRemoveTags") { state in Self.apply(&state, tags, targets, add: false) }
     }
 
@@ -108,10 +117,12 @@ public final class InMemoryCatalog: DataHubCatalog {
     }
 
     public func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError) {
+        await pause(before: "updateDataset")
         try mutate("updateDataset") { $0.datasets[datasetURN]?.editableDescription = description }
     }
 
     public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
+        await pause(before: "upsertStructuredProperties")
         try mutate("upsertStructuredProperties") { $0.properties[datasetURN, default: [:]][propertyID] = value }
     }
 

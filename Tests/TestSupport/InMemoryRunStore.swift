@@ -162,7 +162,20 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
-    public func saveProgress(runID: String, _ progress: RunProgress) async throws {
+    public func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws {
+        try check()
+        state.withLock { state in
+            guard let current = state.runs[record.runID] else { return }
+            var saved = current
+            saved.writeBack = record.writeBack
+            saved.writeBack.revision = current.writeBack.revision
+            if current.writeBack.revision != record.writeBack.revision { saved.writeBack.state = .pending }
+            state.runs[record.runID] = saved
+            state.dueAt[record.runID] = .now + (retryIn ?? .zero)
+        }
+    }
+
+        public func saveProgress(runID: String, _ progress: RunProgress) async throws {
         try check()
         state.withLock { state in
             guard var record = state.runs[runID] else { return }

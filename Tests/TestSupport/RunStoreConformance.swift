@@ -122,6 +122,55 @@ public enum RunStoreConformance {
         #expect(!nothing.duplicate && nothing.decisions.isEmpty, "nothing else awaits approval")
     }
 
+    /// An approval ignored while the run's write-back is being published: the write-back's outcome is saved
+    /// without undoing it (its details stay, the run stays pending, due now), and the next write-back, which
+    /// shows the ignored approval, finishes. A write-back that fails meanwhile keeps its retry delay.
+    public static func writeBackAskedForWhilePublishing(_ store: any RunStore, dataset: String, topic: String) async throws {
+        var waiting = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
+        waiting.status = .awaitingApproval
+        waiting.details = "waiting for an approver"
+        waiting.writeBack.state = .pending
+        try await store.save(waiting, retryIn: nil)
+        guard case .writeBack(var published) = try await store.nextWork(dataset: dataset) else {
+            Issue.record("the pending write-back is not due")
+            return
+        }
+        let urn = try DatasetURN(dataset)
+        let approval = ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: TriggerPosition(topic: topic, partition: 0, offset: 2))
+        _ = try await store.approve(approval) { _ in .refused("alice requested it") }
+
+        published.writeBack.attempts += 1
+        published.writeBack.state = .done  // what the worker saves after publishing the copy it read
+        try await store.saveWriteBack(published, retryIn: nil)
+        var record = try #require(try await store.record(waiting.runID))
+        #expect(record.details == "approval ignored: alice requested it", "the write-back's save undid the approval's details")
+        #expect(record.writeBack.state == .pending && record.writeBack.attempts == 1, "the ignored approval is never shown")
+        guard case .writeBack(let next) = try await store.nextWork(dataset: dataset) else {
+            Issue.record("the write-back asked for meanwhile is not due now")
+            return
+        }
+        #expect(next.details == record.details)
+
+        var failing = next
+        failing.writeBack.attempts += 1
+        failing.writeBack.error = "HTTP 503"
+        _ = try await store.approve(
+            ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: TriggerPosition(topic: topic, partition: 0, offset: 3))
+        ) { _ in .refused("alice asked again") }
+        try await store.saveWriteBack(failing, retryIn: .seconds(3600))
+        #expect(try await store.nextWork(dataset: dataset) == nil, "a write-back that failed waits for its retry, asked for again or not")
+        record = try #require(try await store.record(waiting.runID))
+        #expect(record.writeBack.state == .pending && record.writeBack.error == "HTTP 503" && record.details == "approval ignored: alice asked again")
+
+        var finished = record
+        finished.writeBack.state = .done
+        finished.writeBack.error = nil
+        try await store.saveWriteBack(finished, retryIn: nil)
+        record = try #require(try await store.record(waiting.runID))
+        #expect(record.writeBack.state == .done && record.status == .awaitingApproval && record.details == "approval ignored: alice asked again")
+        #expect(try await store.nextWork(dataset: dataset) == nil)
+    }
+
     /// A request is recorded in the run's trail with the enqueue; appended events chain by hash, in order; a
     /// merged request lands on the run it joined.
     public static func auditTrail(_ store: any RunStore, dataset: String, topic: String) async throws {
