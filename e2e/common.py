@@ -214,11 +214,17 @@ class Env:
                      {"input": {"groupUrn": urn, "userUrns": [user]}})
 
     def ledger_run(self, urn):
-        """The dataset's newest run in the ledger, through the API."""
+        """The dataset's newest run in the ledger, through the API. The newest row may be a request COALESCED into
+        a run (a tag event recorded after the reconciler queued the run for the same tag): that run is returned."""
         status, body = self.api("GET", f"/runs?dataset={urllib.parse.quote(urn)}&limit=1")
         if status != 200:
             raise Failure(f"GET /runs: {status} {body}")
-        return body["runs"][0] if body["runs"] else None
+        run = body["runs"][0] if body["runs"] else None
+        while run and run.get("coalesced_into"):
+            status, run = self.api("GET", f"/runs/{run['coalesced_into']}")
+            if status != 200:
+                raise Failure(f"GET /runs/{{id}}: {status} {run}")
+        return run
 
     def remove_tag(self, urn, tag):
         self.graphql("mutation m($input: BatchRemoveTagsInput!) { batchRemoveTags(input: $input) }",
