@@ -21,6 +21,14 @@ enum BookkeepingSQL {
         VerificationMarkSQL.createTable,
     ]
 
+    /// Whether every relation `setup` creates is there: a process that ran `setup` on a database checks only this
+    /// afterwards (one statement, not a transaction of ten), and runs `setup` again when something was dropped.
+    static let present = """
+        SELECT to_regclass('tokenize_action.run_progress') IS NOT NULL AND to_regclass('tokenize_action.ff1_columns') IS NOT NULL
+            AND to_regclass('tokenize_action.ff1_relation_ids') IS NOT NULL AND to_regclass('tokenize_action.ff1_rows') IS NOT NULL
+            AND to_regclass('tokenize_action.ff1_ledger') IS NOT NULL AND to_regclass('tokenize_action.verified_marks') IS NOT NULL
+        """
+
     /// A run's progress on a relation (`$1` run id, `$2` relation).
     static let readProgress = "SELECT last_key, batches, rows_updated FROM tokenize_action.run_progress WHERE run_id = $1 AND relation = $2"
 

@@ -29,7 +29,7 @@ extension PostgresWarehouse {
         let table = request.table.table
         let relation = PostgresCatalogSQL.relationName(table)
         do {
-            try await prepareBookkeeping(connection)
+            try await prepareBookkeeping(connection, database: table.database)
             var shapeBinds = PostgresBindings()
             shapeBinds.append(table.schema)
             shapeBinds.append(table.table)

@@ -35,7 +35,7 @@ extension PostgresWarehouse {
                 let unchanged = try await unchangedCounts(connection, request, marks: marks)
                 let readsLedger = unchanged == nil && ledgerPads != nil
                 if readsLedger, let ledgerPads, keyColumn != nil {
-                    if marks == nil { try await prepareBookkeeping(connection) }
+                    if marks == nil { try await prepareBookkeeping(connection, database: table.database) }
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
                     try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
                     try await connection.guardedCopy(

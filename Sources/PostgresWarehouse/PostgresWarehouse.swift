@@ -22,6 +22,8 @@ public struct PostgresWarehouse: Warehouse {
     /// What runs after a run changed rows (`POSTGRES_VACUUM_AFTER`, default `plain`).
     public var vacuumAfter: VacuumMode
     let logger: Logger
+    /// The databases whose bookkeeping this process has set up (`prepareBookkeeping`).
+    let preparedDatabases = PreparedDatabases()
 
     public init(
         databases: PostgresDatabases, tokenizer: Tokenizer, batchSize: Int = 20_000, pagesPerBatch: Int = 2_000, vacuumAfter: VacuumMode = .plain,
@@ -103,7 +105,7 @@ public struct PostgresWarehouse: Warehouse {
     ) async throws -> TokenizationProgress {
         let table = request.table.table
         let ledgerColumns = request.columns.filter { $0.scheme == .ff1 }.map(\.name)
-        let ledgerLayout = try await prepareBookkeeping(connection, registering: plan == nil ? ledgerColumns : [], of: table)
+        let ledgerLayout = try await prepareBookkeeping(connection, database: table.database, registering: plan == nil ? ledgerColumns : [], of: table)
         let keys = try await primaryKey(connection, table)
         var start = try await savedProgress(connection, request)
         let estimatedRows = try await rowEstimate(connection, table)
@@ -190,31 +192,6 @@ public struct PostgresWarehouse: Warehouse {
         }
     }
 
-    /// Creates or updates the bookkeeping tables (under a lock shared by every process), and gives the ff1 columns
-    /// `ledgerColumns` of the run's relation their ledger slots: where they sit in the ledger, nil without any.
-    @discardableResult
-    func prepareBookkeeping(_ connection: PostgresConnection, registering ledgerColumns: [String] = [], of table: TableReference? = nil) async throws -> FF1LedgerLayout? {
-        try await connection.guardedTransaction(logger: logger) { connection in
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
-            for statement in BookkeepingSQL.setup {
-                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
-            }
-            guard let table, !ledgerColumns.isEmpty else { return nil }
-            var binds = PostgresBindings()
-            binds.append(PostgresCatalogSQL.relationName(table))
-            binds.append(ledgerColumns)
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: FF1LedgerSQL.register, binds: binds), logger: logger)
-            var layout = FF1LedgerLayout(relationID: 0, slots: [:])
-            for try await (column, relationID, slot) in try await connection.guardedQuery(
-                PostgresQuery(unsafeSQL: FF1LedgerSQL.slots, binds: binds), logger: logger
-            ).decode((String, Int32, Int).self) {
-                layout.relationID = relationID
-                layout.slots[column] = slot
-            }
-            return layout
-        }
-    }
-
     private func savedProgress(_ connection: PostgresConnection, _ request: TokenizationRequest) async throws -> TokenizationProgress {
         var binds = PostgresBindings()
         binds.append(request.runID)
@@ -296,3 +273,4 @@ private struct EstimatingSink: ProgressSink {
         await inner.progressed(progress)
     }
 }
+

@@ -5,12 +5,30 @@ import Metrics
 
 /// Downstream copies: after a SUCCESS, DataHub's lineage says where the values may have been copied.
 extension RunExecutor {
-    /// The downstream datasets that may still hold the run's values, triggers propagated to them when asked.
-    /// Lineage is best effort: when DataHub cannot answer, the report says so and the run stays SUCCESS.
-    func downstreamCopies(of record: RunRecord, logger: Logger) async throws -> DownstreamReport {
+    /// The dataset's downstream lineage, asked for ahead (while a verification runs): nil when lineage is off.
+    func lineageAhead(of record: RunRecord) async -> Result<[DownstreamDataset], DataHubError>? {
+        guard settings.lineageDepth > 0 else { return nil }
+        do {
+            return .success(try await catalog.downstreams(of: record.dataset, depth: settings.lineageDepth))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The downstream datasets that may still hold the run's values, triggers propagated to them when asked
+    /// (`lineage`: DataHub's answer when it was asked ahead). Lineage is best effort: when DataHub cannot answer,
+    /// the report says so and the run stays SUCCESS.
+    func downstreamCopies(
+        of record: RunRecord, lineage: Result<[DownstreamDataset], DataHubError>? = nil, logger: Logger
+    ) async throws -> DownstreamReport {
         var report: DownstreamReport
         do {
-            let downstreams = try await catalog.downstreams(of: record.dataset, depth: settings.lineageDepth)
+            let downstreams: [DownstreamDataset]
+            if let lineage {
+                downstreams = try lineage.get()
+            } else {
+                downstreams = try await catalog.downstreams(of: record.dataset, depth: settings.lineageDepth)
+            }
             var tokenizedSince: [String: Set<String>] = [:]
             for downstream in downstreams {
                 tokenizedSince[downstream.urn] = try await columnsTokenized(in: downstream.urn, since: record.startedAt ?? record.createdAt)

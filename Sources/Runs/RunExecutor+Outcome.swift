@@ -12,9 +12,13 @@ extension RunExecutor {
         let predecessor = try await cleanPredecessor(of: record)
         let since = incrementalSince(record, predecessor: predecessor)
         if verifiesFirst(record, predecessor: predecessor) {
+            // Most re-runs find nothing to do and then report the dataset's downstream copies: DataHub is asked for
+            // its lineage during the scan, not after it.
+            let asked = record
+            async let lineage = lineageAhead(of: asked)
             let report = try await verify(
                 &record, warehouse: warehouse, description: description, since: since, stage: "before any batch (the last run left it clean)")
-            if report.plaintext == 0 { return try await finishAlreadyClean(record, report: report, logger: logger) }
+            if report.plaintext == 0 { return try await finishAlreadyClean(record, report: report, lineage: await lineage, logger: logger) }
             logger.info("plaintext was written since the last run; tokenizing", metadata: ["plaintext": "\(report.plaintext)"])
         }
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])

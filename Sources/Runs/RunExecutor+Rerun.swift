@@ -1,3 +1,4 @@
+import DataHubClient
 import Foundation
 import Logging
 import WarehouseKit
@@ -37,7 +38,10 @@ extension RunExecutor {
     }
 
     /// Finishes a run whose verification before any batch found every value empty or a token: no batch ran.
-    func finishAlreadyClean(_ run: RunRecord, report: VerificationReport, logger: Logger) async throws -> RunRecord {
+    /// `lineage`: the dataset's downstream lineage, asked for during the verification.
+    func finishAlreadyClean(
+        _ run: RunRecord, report: VerificationReport, lineage: Result<[DownstreamDataset], DataHubError>?, logger: Logger
+    ) async throws -> RunRecord {
         var record = run
         record.rowsUpdated = 0
         record.batches = 0
@@ -51,7 +55,7 @@ extension RunExecutor {
         var details = "already tokenized: \(record.columns.count) column(s) verified before any batch, so none ran; \(report.summary)"
         if record.details.hasPrefix(Self.unmappedPrefix) { details += "; \(record.details)" }
         if settings.lineageDepth > 0 {
-            record.downstream = try await downstreamCopies(of: record, logger: logger)
+            record.downstream = try await downstreamCopies(of: record, lineage: lineage, logger: logger)
             if let sentence = record.downstream?.sentence { details += "; \(sentence)" }
         }
         return try await finish(record, .success, details: details, logger)

@@ -181,12 +181,14 @@ public struct RunExecutor: Sendable {
                 RunEvent(runID: record.runID, kind: .resolved, data: ["columns": planText(record), "why": "the columns of run \(previous.runID)"]))
             return try await warehouse.describe(table)
         }
+        // The table is described while DataHub is read (a stale trigger drops the description unused).
+        async let described = warehouse.describe(table)
         let snapshot = try await catalog.dataset(record.dataset)
         if record.tagTriggered {
             guard let live = ColumnResolver.live(record.scope, trigger: settings.triggerTag, in: snapshot) else { return nil }
             record.scope = live
         }
-        let description = try await warehouse.describe(table)
+        let description = try await described
         var discovered: [String: PIIKind] = [:]
         if settings.discoveryInRuns, record.scope.datasetLevel, !(snapshot?.fields ?? []).contains(where: resolver.isTaggedPII) {
             discovered = try await discover(description, warehouse: warehouse).discovered

@@ -59,15 +59,33 @@ public struct WriteBackPublisher: Sendable {
             }
             return true
         }
+        // The documentation and the run property are separate aspects: written at the same time (one round trip
+        // less per run); when either fails, the whole write-back is retried.
         let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
-        if description != snapshot.editableDescription {
-            try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+        let unchanged = description == snapshot.editableDescription
+        async let documentFailure = Self.failure { () async throws(DataHubError) in
+            if !unchanged { try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName) }
         }
+        async let propertyFailure = Self.failure { () async throws(DataHubError) in try await writeRunProperty(record) }
+        let failures = await [documentFailure, propertyFailure]
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        return true
+    }
+
+    private static func failure(_ body: () async throws(DataHubError) -> Void) async -> DataHubError? {
+        do {
+            try await body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    private func writeRunProperty(_ record: RunRecord) async throws(DataHubError) {
         try await catalog.ensureStructuredProperty(
             id: WriteBackPolicy.runPropertyID, displayName: "Last tokenization run",
             description: "The outcome of the latest tokenize-action run on this dataset (JSON).")
         try await catalog.setStructuredProperty(datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.summaryJSON())
-        return true
     }
 
     /// Shows a running run's progress in the dataset's documentation section; tags and the run property are left

@@ -84,4 +84,31 @@ import WarehouseKit
         #expect(record.status == .success && record.downstream?.copies == [], "\(record.details)")
         #expect(record.downstream?.error?.contains("503") == true && record.details.contains("downstream lineage not checked"))
     }
+
+    /// A re-run that finds the dataset clean asks DataHub for lineage during its verification, and reports it as
+    /// a run with batches does; a lineage failure still leaves it SUCCESS.
+    @Test func aRerunThatFindsNothingToDoListsItsDownstreamCopies() async throws {
+        let (harness, executor) = harness(propagate: false)
+        for lineageFails in [false, true] {
+            let run = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+            guard case .finished(let first) = await executor.attempt(run, stop: StopSignal()) else { return }
+            try await harness.store.save(first, retryIn: nil)
+            if lineageFails {
+                harness.catalog.state.withLock { $0.lineageFailure = DataHubError(.unavailable, "GMS answered 503", operationName: "tokenizeDownstreamLineage") }
+            }
+            let rerun = try await harness.store.enqueue(try harness.request(scope: .request(columns: ["email"]), source: .api)).run
+            guard case .finished(let record) = await executor.attempt(rerun, stop: StopSignal()) else {
+                Issue.record("the re-run settles")
+                return
+            }
+            try await harness.store.save(record, retryIn: nil)
+            #expect(record.status == .success && record.rowsUpdated == 0 && record.details.hasPrefix("already tokenized"), "\(record.details)")
+            if lineageFails {
+                #expect(record.downstream?.copies == [] && record.downstream?.error?.contains("503") == true, "\(String(describing: record.downstream))")
+            } else {
+                #expect(record.downstream?.copies.map(\.dataset) == [copyURN], "\(String(describing: record.downstream))")
+                #expect(record.details.contains("1 downstream dataset(s) may still hold these values: \(copyURN) (email)"))
+            }
+        }
+    }
 }
