@@ -2,18 +2,54 @@ import Foundation
 import PostgresNIO
 import PostgresSupport
 import Runs
+import Synchronization
 
 /// The audit trail in `tokenize_action.run_events`: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE),
 /// hash-chained per run; appends to one run are serialised by an advisory lock.
 extension PostgresRunStore {
     private static let eventColumns = "run_id::text, seq, at, kind, data, prev_hash, hash"
 
+    /// Appends `event` to its run's chain. After this store's previous append to the run, one statement: the event
+    /// chained to the tail this store wrote, inserted under the run's lock. When another appender went first, the
+    /// primary key (run, sequence) refuses it, and the event is appended after the tail read under the lock.
     public func appendEvent(_ event: RunEvent) async throws {
-        try await client.guardedTransaction(logger: logger) { connection in try await appendEvent(event, connection) }
+        if let tail = chainTails.tail(of: event.runID) {
+            let next = AuditChain.next(after: tail, event, at: Date())
+            do {
+                try await client.query(PostgresQuery(unsafeSQL: Self.appendAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
+                chainTails.record(next)
+                return
+            } catch where PostgresFailure(error).sqlState == "23505" {
+                logger.debug("the run's audit trail grew elsewhere; appending after its tail", metadata: ["run_id": "\(event.runID)"])
+            }
+        }
+        let stored = try await client.guardedTransaction(logger: logger) { connection in try await appendEvent(event, connection) }
+        chainTails.record(stored)
+    }
+
+    /// The insert of an event whose predecessor is known, under the run's lock (held until the statement's implicit
+    /// transaction commits, so an appender that reads the tail under the lock sees it).
+    private static let appendAfterKnownTail = """
+        WITH run_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0)))
+        INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash)
+        SELECT $1::uuid, $2, $3, $4, $5, $6, $7 FROM run_lock
+        """
+
+    private static func insertBinds(_ event: StoredRunEvent) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(event.runID)
+        binds.append(event.sequence)
+        binds.append(event.at)
+        binds.append(event.kind)
+        binds.append(event.data)
+        binds.append(event.previousHash)
+        binds.append(event.hash)
+        return binds
     }
 
     /// Appends inside the caller's transaction (an enqueue records its request with the run it joins).
-    func appendEvent(_ event: RunEvent, _ connection: PostgresConnection) async throws {
+    @discardableResult
+    func appendEvent(_ event: RunEvent, _ connection: PostgresConnection) async throws -> StoredRunEvent {
         var lock = PostgresBindings()
         lock.append(event.runID)
         try await connection.guardedQuery(
@@ -26,16 +62,9 @@ extension PostgresRunStore {
             last = try Self.decodeEvent(row)
         }
         let next = AuditChain.next(after: last, event, at: Date())
-        var insert = PostgresBindings()
-        insert.append(next.runID)
-        insert.append(next.sequence)
-        insert.append(next.at)
-        insert.append(next.kind)
-        insert.append(next.data)
-        insert.append(next.previousHash)
-        insert.append(next.hash)
         let sql = "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)"
-        try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: insert), logger: logger)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: Self.insertBinds(next)), logger: logger)
+        return next
     }
 
     public func events(runID: String) async throws -> [StoredRunEvent] {
@@ -64,5 +93,20 @@ extension PostgresRunStore {
     private static func decodeEvent(_ row: PostgresRow) throws -> StoredRunEvent {
         let (runID, sequence, at, kind, data, previous, hash) = try row.decode((String, Int, String, String, String, String, String).self)
         return StoredRunEvent(runID: runID, sequence: sequence, at: at, kind: kind, data: data, previousHash: previous, hash: hash)
+    }
+}
+
+/// The last event this store appended to each run (bounded: forgotten all at once past `limit` runs).
+final class ChainTails: Sendable {
+    private let tails = Mutex<[String: StoredRunEvent]>([:])
+    private let limit = 4_096
+
+    func tail(of runID: String) -> StoredRunEvent? { tails.withLock { $0[runID] } }
+
+    func record(_ event: StoredRunEvent) {
+        tails.withLock { tails in
+            if tails.count >= limit, tails[event.runID] == nil { tails.removeAll(keepingCapacity: true) }
+            tails[event.runID] = event
+        }
     }
 }

@@ -11,6 +11,8 @@ public struct PostgresRunStore: RunStore {
     /// This process, recorded as the owner of the runs it works on.
     private let owner: String
     let logger: Logger
+    /// The tail of each run's audit trail as this store last appended it (`appendEvent`).
+    let chainTails = ChainTails()
 
     public init(client: PostgresClient, owner: String, logger: Logger) {
         self.client = client

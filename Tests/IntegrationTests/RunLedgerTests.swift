@@ -70,6 +70,67 @@ private func uniqueURN(_ table: String) -> String {
         }
     }
 
+    /// Two processes append to one run's audit trail, one after another and at the same time: each store's
+    /// one-statement append after its own last event meets the other's events, and the chain still holds.
+    @Test func appendsFromTwoProcessesKeepOneChain() async throws {
+        try await withLedger { store, _, _, client in
+            let other = PostgresRunStore(client: client, owner: "other", logger: Logger(label: "test"))
+            let urn = try DatasetURN(uniqueURN("chained"))
+            let run = try await store.enqueue(RunRequest(dataset: urn, scope: RunScope(datasetLevel: true), source: .api)).run
+            func event(_ note: String) -> RunEvent { RunEvent(runID: run.runID, kind: .postponed, data: ["note": note]) }
+            try await store.appendEvent(event("a1"))
+            try await store.appendEvent(event("a2"))  // after its own tail
+            try await other.appendEvent(event("b1"))
+            try await store.appendEvent(event("a3"))  // its tail is stale: the other store appended since
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<20 {
+                    group.addTask { try await (index % 2 == 0 ? store : other).appendEvent(event("c\(index)")) }
+                }
+                try await group.waitForAll()
+            }
+            let events = try await store.events(runID: run.runID)
+            #expect(events.count == 25, "the request, 4 events and 20 concurrent ones")
+            #expect(AuditChain.problems(events).isEmpty, "\(AuditChain.problems(events))")
+            #expect(events.map(\.sequence) == Array(1...25))
+        }
+    }
+
+    /// The one-statement append takes the run's lock: an appender that read the tail under the lock (another
+    /// process's enqueue) is never refused, and the one-statement append goes after it.
+    @Test func aOneStatementAppendWaitsForAnAppenderHoldingTheLock() async throws {
+        try await withLedger { store, _, _, client in
+            let urn = try DatasetURN(uniqueURN("locked"))
+            let run = try await store.enqueue(RunRequest(dataset: urn, scope: RunScope(datasetLevel: true), source: .api)).run
+            func event(_ note: String) -> RunEvent { RunEvent(runID: run.runID, kind: .postponed, data: ["note": note]) }
+            try await store.appendEvent(event("first"))  // the store now knows the tail
+            let logger = Logger(label: "test")
+            try await client.withConnection { holder in
+                try await holder.query("BEGIN", logger: logger)
+                var lock = PostgresBindings()
+                lock.append(run.runID)
+                try await holder.query(
+                    PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0))", binds: lock), logger: logger)
+                let tail = try await store.events(runID: run.runID).last
+                let appending = Task { try await store.appendEvent(event("waited")) }
+                try await Task.sleep(for: .milliseconds(300))  // time for the append to reach PostgreSQL
+                let next = AuditChain.next(after: tail, event("held"), at: Date())
+                var binds = PostgresBindings()
+                binds.append(next.runID)
+                binds.append(next.sequence)
+                for text in [next.at, next.kind, next.data, next.previousHash, next.hash] { binds.append(text) }
+                try await holder.query(
+                    PostgresQuery(
+                        unsafeSQL: "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)",
+                        binds: binds), logger: logger)
+                try await holder.query("COMMIT", logger: logger)
+                try await appending.value
+            }
+            let events = try await store.events(runID: run.runID)
+            #expect(events.map(\.data).suffix(2) == [#"{"note":"held"}"#, #"{"note":"waited"}"#], "\(events.map(\.data))")
+            #expect(AuditChain.problems(events).isEmpty, "\(AuditChain.problems(events))")
+        }
+    }
+
     @Test func writeBackAskedForWhilePublishing() async throws {
         try await withLedger { store, _, _, _ in
             try await RunStoreConformance.writeBackAskedForWhilePublishing(store, dataset: uniqueURN("republish"), topic: "mcl-\(UUID().uuidString)")
