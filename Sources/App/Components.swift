@@ -38,7 +38,7 @@ struct Components: Sendable {
         postgres.maximumConnectionsPerDatabase = max(
             postgres.maximumConnectionsPerDatabase, PostgresWarehouse.connectionsPerRun * configuration.runs.worker.capacity + 4)
         postgres.applicationName = "tokenize-action \(Self.instanceID)"
-        databases = try PostgresDatabases(settings: postgres, logger: logger)
+        databases = try PostgresDatabases(settings: postgres, knownDatabase: configuration.runs.stateDatabase, logger: logger)
         let state = databases.client(database: configuration.runs.stateDatabase)
         store = PostgresRunStore(client: state, owner: Self.instanceID, logger: logger)
         locks = PostgresDatasetLocks(client: state, logger: logger)

@@ -13,13 +13,17 @@ public final class PostgresDatabases: Service, Sendable {
     private let tls: PostgresClient.Configuration.TLS
     private let logger: Logger
     private let clients = Mutex<[String: PostgresClient]>([:])
+    private let knownDatabase: String?
     /// Databases whose client `run()` has been called on (a lease before that waits, and PostgresNIO warns).
     private let running = Mutex<Set<String>>([])
     private let newClients: AsyncStream<(String, PostgresClient)>
     private let newClientsContinuation: AsyncStream<(String, PostgresClient)>.Continuation
 
     /// - Throws: when the TLS settings cannot be used (an unreadable root certificate).
-    public init(settings: PostgresSettings, logger: Logger) throws(PostgresFailure) {
+    /// `knownDatabase`: a database this process knows exists (the state database, made ready before), through which
+    /// the server's shared catalogs can be read without a connection of their own (`sharedCatalogClient`).
+    public init(settings: PostgresSettings, knownDatabase: String? = nil, logger: Logger) throws(PostgresFailure) {
+        self.knownDatabase = knownDatabase
         self.settings = settings
         self.logger = logger
         self.tls = try Self.tls(settings)
@@ -75,6 +79,17 @@ public final class PostgresDatabases: Service, Sendable {
     /// Opens one connection to `database` with these settings, runs `SELECT 1` and closes it. Says precisely why
     /// connecting fails (TLS verification, credentials, reachability), where the pool would only keep retrying.
     public func probe(database: String) async throws(PostgresFailure) {
+        do {
+            try await withConnection(database: database) { connection in try await connection.query("SELECT 1", logger: logger) }
+        } catch {
+            throw PostgresFailure(error)
+        }
+    }
+
+    /// Opens one connection to `database` with these settings (outside any pool), runs `body` on it and closes it.
+    /// A failure to connect says precisely why (TLS verification, credentials, reachability, a database that does
+    /// not exist: SQLSTATE 3D000), where a pool would only keep retrying.
+    public func withConnection<Result>(database: String, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let tls: PostgresConnection.Configuration.TLS
         do {
             switch try Self.tlsPlan(settings) {
@@ -89,12 +104,19 @@ public final class PostgresDatabases: Service, Sendable {
             host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: database, tls: tls)
         configuration.options.connectTimeout = .init(settings.connectTimeout)
         configuration.options.additionalStartupParameters = Self.sessionParameters(settings)
+        let connection: PostgresConnection
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            defer { Task { try? await connection.close() } }
-            try await connection.query("SELECT 1", logger: logger)
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         } catch {
             throw PostgresFailure(error)
+        }
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
         }
     }
 
@@ -148,6 +170,17 @@ public final class PostgresDatabases: Service, Sendable {
 
     /// The pooled client for `database`, once `run()` has started it: a first query on a new client otherwise
     /// races the pool's start (it waits for it, and PostgresNIO logs a warning). Waits at most `limit`.
+    /// A client to read the server's shared catalogs through (`pg_database`, the same from every database): the
+    /// maintenance database's when this process has it already, else the known database's when it has that one
+    /// (no new connection), else the maintenance database's.
+    public func sharedCatalogClient() async -> PostgresClient {
+        let database = clients.withLock { clients in
+            if clients[settings.maintenanceDatabase] == nil, let knownDatabase, clients[knownDatabase] != nil { return knownDatabase }
+            return settings.maintenanceDatabase
+        }
+        return await startedClient(database: database)
+    }
+
     public func startedClient(database: String, limit: Duration = .seconds(2)) async -> PostgresClient {
         let client = client(database: database)
         let clock = ContinuousClock()

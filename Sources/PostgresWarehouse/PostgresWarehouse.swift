@@ -39,7 +39,7 @@ public struct PostgresWarehouse: Warehouse {
 
     public func ping() async -> Bool {
         do {
-            let rows = try await databases.startedClient(database: databases.settings.maintenanceDatabase).query("SELECT 1")
+            let rows = try await databases.sharedCatalogClient().query("SELECT 1")
             for try await _ in rows {}
             return true
         } catch {
@@ -48,10 +48,10 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     public func describe(_ table: TableReference) async throws(WarehouseError) -> TableDescription {
-        // Checked through the maintenance database first: a pool for a missing database would retry
-        // its connection for a long time instead of failing.
+        // Checked first through a database known to exist (`pg_database` is shared by all): a pool for a missing
+        // database would retry its connection for a long time instead of failing.
         let settings = databases.settings
-        let maintenance = await databases.startedClient(database: settings.maintenanceDatabase)
+        let maintenance = await databases.sharedCatalogClient()
         let databaseExists = try await Self.mapping(table) {
             var binds = PostgresBindings()
             binds.append(table.database)
