@@ -168,8 +168,6 @@ public final class PostgresDatabases: Service, Sendable {
         }
     }
 
-    /// The pooled client for `database`, once `run()` has started it: a first query on a new client otherwise
-    /// races the pool's start (it waits for it, and PostgresNIO logs a warning). Waits at most `limit`.
     /// A client to read the server's shared catalogs through (`pg_database`, the same from every database): the
     /// maintenance database's when this process has it already, else the known database's when it has that one
     /// (no new connection), else the maintenance database's.
@@ -181,6 +179,8 @@ public final class PostgresDatabases: Service, Sendable {
         return await startedClient(database: database)
     }
 
+    /// The pooled client for `database`, once `run()` has started it: a first query on a new client otherwise
+    /// races the pool's start (it waits for it, and PostgresNIO logs a warning). Waits at most `limit`.
     public func startedClient(database: String, limit: Duration = .seconds(2)) async -> PostgresClient {
         let client = client(database: database)
         let clock = ContinuousClock()

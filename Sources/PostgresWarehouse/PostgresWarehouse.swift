@@ -51,11 +51,11 @@ public struct PostgresWarehouse: Warehouse {
         // Checked first through a database known to exist (`pg_database` is shared by all): a pool for a missing
         // database would retry its connection for a long time instead of failing.
         let settings = databases.settings
-        let maintenance = await databases.sharedCatalogClient()
+        let catalog = await databases.sharedCatalogClient()
         let databaseExists = try await Self.mapping(table) {
             var binds = PostgresBindings()
             binds.append(table.database)
-            let rows = try await maintenance.query(PostgresQuery(unsafeSQL: PostgresCatalogSQL.databaseExists, binds: binds), logger: logger)
+            let rows = try await catalog.query(PostgresQuery(unsafeSQL: PostgresCatalogSQL.databaseExists, binds: binds), logger: logger)
             for try await exists in rows.decode(Bool.self) { return exists }
             return false
         }
@@ -273,4 +273,3 @@ private struct EstimatingSink: ProgressSink {
         await inner.progressed(progress)
     }
 }
-
