@@ -12,14 +12,8 @@ import Tokenization
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled)) struct BookkeepingTests {
     @Test func setUpOncePerProcessAndAgainWhenATableWasDropped() async throws {
         try await withWarehouse { warehouse, client, _ in
-            let database = "it_bookkeeping_\(UInt32.random(in: 0...UInt32.max))"
-            try await execute(client, "CREATE DATABASE \(database)")
             let logger = Logger(label: "test")
-            let databases = try PostgresDatabases(settings: try stackPostgresSettings(), logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await databases.run() }
-                defer { group.cancelAll() }
-                let other = databases.client(database: database)
+            try await withScratchDatabase("it_bookkeeping", admin: client) { other, database in
                 func prepare() async throws {
                     try await other.withConnection { connection in
                         // A setup would wait for the lock the other session holds: here it fails instead.
@@ -48,7 +42,6 @@ import Tokenization
                 try await prepare()
                 #expect(try await present(), "the dropped table is created again")
             }
-            try await execute(client, "DROP DATABASE \(database) WITH (FORCE)")
         }
     }
 }

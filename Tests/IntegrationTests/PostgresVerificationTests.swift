@@ -119,14 +119,8 @@ import WarehouseKit
     /// another name and the view shows the same entries.
     @Test func aLedgerWithOneRowPerCellIsMovedAndItsEntriesStillCount() async throws {
         try await withWarehouse { warehouse, client, _ in
-            let database = "it_ledger_\(UInt32.random(in: 0...UInt32.max))"
-            try await execute(client, "CREATE DATABASE \(database)")
             let logger = Logger(label: "test")
-            let databases = try PostgresDatabases(settings: try stackPostgresSettings(), logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await databases.run() }
-                defer { group.cancelAll() }
-                let other = databases.client(database: database)
+            try await withScratchDatabase("it_ledger", admin: client) { other, database in
                 try await execute(other, "CREATE SCHEMA tokenize_action")
                 try await execute(other, """
                     CREATE TABLE tokenize_action.ff1_ledger (relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
@@ -181,7 +175,6 @@ import WarehouseKit
                         other, "INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest) VALUES ('public.customers', 'phone', '31', 'k1', '\\x00')")
                 }
             }
-            try await execute(client, "DROP DATABASE \(database) WITH (FORCE)")
         }
     }
 }

@@ -57,6 +57,26 @@ func withWarehouse(
     }
 }
 
+/// A database of its own on the stack's server (named `prefix` and a random number), created through `admin`: `body`
+/// gets a pooled client for it and its name. It is dropped afterwards, also when `body` throws.
+func withScratchDatabase(_ prefix: String, admin: PostgresClient, _ body: (PostgresClient, String) async throws -> Void) async throws {
+    let database = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
+    try await execute(admin, "CREATE DATABASE \(database)")
+    let databases = try PostgresDatabases(settings: try stackPostgresSettings(), logger: Logger(label: "test"))
+    let result: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+        group.addTask { try? await databases.run() }
+        defer { group.cancelAll() }
+        do {
+            try await body(databases.client(database: database), database)
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }
+    try await execute(admin, "DROP DATABASE \(database) WITH (FORCE)")
+    try result.get()
+}
+
 func execute(_ client: PostgresClient, _ sql: String) async throws {
     try await client.query(PostgresQuery(unsafeSQL: sql))
 }
