@@ -3,8 +3,8 @@ import DataHubClient
 import Foundation
 import Logging
 import Runs
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 import WarehouseKit
 

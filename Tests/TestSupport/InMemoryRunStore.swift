@@ -175,7 +175,7 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
-        public func saveProgress(runID: String, _ progress: RunProgress) async throws {
+    public func saveProgress(runID: String, _ progress: RunProgress) async throws {
         try check()
         state.withLock { state in
             guard var record = state.runs[runID] else { return }
