@@ -102,6 +102,37 @@ import WarehouseKit
         }
     }
 
+    /// A table written by more transactions than the 256 row versions recorded before (a run writes one per batch:
+    /// 10M rows took 3,000): on PostgreSQL 15+ the mark still records every row version, so the next verification
+    /// is the one pass that costs a `count` and finds no row written since.
+    @Test func rowVersionsOfMoreThan256TransactionsAreRecorded() async throws {
+        try await withWarehouse(batchSize: 500) { warehouse, client, database in
+            let table = uniqueTable("many_versions")
+            let writers = IncrementalScanSQL.maximumRecordedVersionsBefore15 + 44
+            try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
+            for id in 1...writers {  // one transaction each; empty values are clean, so the verification records a mark
+                try await execute(client, "INSERT INTO public.\(table) VALUES (\(id), NULL)")
+            }
+            let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
+            let columns = [ColumnPlan(name: "email", scheme: .hmac)]
+            func verify(since: String?) async throws -> VerificationReport {
+                try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0, since: since))
+            }
+            let mark = try #require(try await verify(since: nil).watermark)
+            var version = 0
+            for try await number in try await client.query("SELECT current_setting('server_version_num')::integer").decode(Int.self) { version = number }
+            let recorded = try await recordedShape(client, table).components(separatedBy: "|versions=").dropFirst().first
+            if version >= 150000 {
+                #expect(recorded?.split(separator: ",").count == writers, "every row version is recorded")
+                let next = try await settled(since: mark, verify)
+                #expect(next.rowsCheckedSince == 0 && next.rows == writers && next.columns[0].empty == writers, "\(next)")
+            } else {
+                #expect(recorded == nil, "more row versions than an older server can search per row are not recorded")
+            }
+            try await execute(client, "DROP TABLE public.\(table)")
+        }
+    }
+
     /// A mark superseded, lost with a restore, a column dropped and added again with a default, other keys: the
     /// scan checks every row, and finds what only a full scan can.
     @Test func aMarkThatNoLongerStandsMeansEveryRowIsChecked() async throws {
