@@ -42,6 +42,9 @@ e2e_status=0
 kill -TERM "$(cat .stack/service.pid)"
 for _ in $(seq 1 50); do kill -0 "$(cat .stack/service.pid)" 2>/dev/null || break; sleep 0.2; done
 if kill -0 "$(cat .stack/service.pid)" 2>/dev/null; then echo "service did not stop on SIGTERM"; e2e_status=1; fi
+# Every pool is used only once it runs (PostgresDatabases.startedClient, AfterPoolStarts): PostgresNIO's warning for a
+# lease before run() must not appear in a whole e2e run's log.
+if grep -q "hasn't been called yet" .stack/service.log; then echo "a PostgreSQL pool was used before it ran (service log)"; e2e_status=1; fi
 
 # Fault tests: their own service processes, killed, stopped and starved of their dependencies.
 faults_status=0

@@ -48,9 +48,15 @@ public enum TokenizeActionApp {
             HTTPAPIDependencies(
                 intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics,
                 authentication: configuration.http.authentication))
+        var ledgerServices: [any Service] = [components.worker]
+        if let reconciler { ledgerServices.append(reconciler) }
+        if let verifier { ledgerServices.append(verifier) }
+        ledgerServices.append(consumer)
         return Application(
             router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
-            services: [components.databases, components.worker] + (reconciler.map { [$0] } ?? []) + (verifier.map { [$0] } ?? []) + [consumer],
+            services: [components.databases] + ledgerServices.map { service -> any Service in
+                AfterPoolStarts(databases: components.databases, database: configuration.runs.stateDatabase, service: service)
+            },
             logger: logger)
     }
 
