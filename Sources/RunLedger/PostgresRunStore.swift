@@ -32,11 +32,19 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
+        let (outcome, requested) = try await recordRequest(request)
+        // Committed: the run's next event is one statement after this tail (`appendEvent`).
+        if let requested { chainTails.record(requested) }
+        return outcome
+    }
+
+    /// The enqueue's transaction: its outcome, and the `requested` event it appended (nil for a duplicate).
+    private func recordRequest(_ request: RunRequest) async throws -> (EnqueueOutcome, StoredRunEvent?) {
         try await client.guardedTransaction(logger: logger) { connection in
             try await lockDataset(request.dataset.description, connection)
             if let position = request.position, let seen = try await recordAt(position, connection) {
                 let run = try await seen.coalescedInto.asyncMap { try await one("run_id = $1::uuid", [$0], connection) } ?? seen
-                return EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen)
+                return (EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen), nil)
             }
             let openRuns = try await many("dataset = $1 AND kind IN ('run', 'plan') AND \(Self.open) ORDER BY created_at", [request.dataset.description], connection)
             var newRow = RunRecord(request: request, runID: UUID().uuidString.lowercased())
@@ -59,21 +67,17 @@ public struct PostgresRunStore: RunStore {
                 guard updated else {
                     let inserted = try await insert(newRow, connection)
                     let outcome = EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
-                    try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
-                    return outcome
+                    return (outcome, try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection))
                 }
                 let outcome = EnqueueOutcome(kind: .merged, request: try await insertCoalesced(&newRow, into: merged, connection), run: merged)
-                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
-                return outcome
+                return (outcome, try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection))
             case .coalesce(let covering):
                 let outcome = EnqueueOutcome(kind: .coalesced, request: try await insertCoalesced(&newRow, into: covering, connection), run: covering)
-                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
-                return outcome
+                return (outcome, try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection))
             case .queue:
                 let inserted = try await insert(newRow, connection)
                 let outcome = EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
-                try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection)
-                return outcome
+                return (outcome, try await appendEvent(RunEvent(requestedBy: request, outcome: outcome), connection))
             }
         }
     }
