@@ -20,11 +20,21 @@ public struct WriteBackPublisher: Sendable {
     /// - Returns: false when the dataset is not in DataHub (nothing to write to).
     @discardableResult
     public func publish(_ record: RunRecord) async throws(DataHubError) -> Bool {
-        guard let snapshot = try await catalog.dataset(record.dataset) else {
+        // The dataset is read while the tags and the run property it may need are checked (each once per process):
+        // a first write-back takes one round trip for the three, not three.
+        async let read = Self.outcome { () async throws(DataHubError) in try await catalog.dataset(record.dataset) }
+        async let tagsReady = Self.failure { () async throws(DataHubError) in
+            try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
+        }
+        async let propertyReady = Self.failure { () async throws(DataHubError) in
+            if record.status != .planned { try await ensureRunProperty() }
+        }
+        let (snapshotRead, readiness) = await (read, [tagsReady, propertyReady])
+        guard let snapshot = try snapshotRead.get() else {
             logger.warning("dataset is not in DataHub; nothing written back", metadata: ["dataset": "\(record.dataset)"])
             return false
         }
-        try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
+        if let failure = Self.first(readiness) { throw failure }
         let targets = policy.tagTargets(for: record)
         let wanted = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
         let changes = policy.effective(wanted, on: targets, in: snapshot)
@@ -67,24 +77,39 @@ public struct WriteBackPublisher: Sendable {
             if !unchanged { try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName) }
         }
         async let propertyFailure = Self.failure { () async throws(DataHubError) in try await writeRunProperty(record) }
-        let failures = await [documentFailure, propertyFailure]
-        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        if let failure = await Self.first([documentFailure, propertyFailure]) { throw failure }
         return true
     }
 
+    /// The failure to report of several at once: a transient one first, so the write-back is retried rather than
+    /// given up on.
+    private static func first(_ failures: [DataHubError?]) -> DataHubError? {
+        let failures = failures.compactMap { $0 }
+        return failures.first(where: \.isTransient) ?? failures.first
+    }
+
     private static func failure(_ body: () async throws(DataHubError) -> Void) async -> DataHubError? {
+        if case .failure(let error) = await outcome(body) { return error }
+        return nil
+    }
+
+    private static func outcome<Value>(_ body: () async throws(DataHubError) -> Value) async -> Result<Value, DataHubError> {
         do {
-            try await body()
-            return nil
+            return .success(try await body())
         } catch {
-            return error
+            return .failure(error)
         }
     }
 
-    private func writeRunProperty(_ record: RunRecord) async throws(DataHubError) {
+    /// Creates the run property's definition unless it exists (checked once per process).
+    private func ensureRunProperty() async throws(DataHubError) {
         try await catalog.ensureStructuredProperty(
             id: WriteBackPolicy.runPropertyID, displayName: "Last tokenization run",
             description: "The outcome of the latest tokenize-action run on this dataset (JSON).")
+    }
+
+    private func writeRunProperty(_ record: RunRecord) async throws(DataHubError) {
+        try await ensureRunProperty()
         try await catalog.setStructuredProperty(datasetURN: record.dataset, propertyID: WriteBackPolicy.runPropertyID, value: record.summaryJSON())
     }
 

@@ -1,6 +1,7 @@
 import DataHubClient
 import Foundation
 import Runs
+import Synchronization
 import Testing
 
 /// A write-back sends only the tag mutations that change something: a re-run whose tags are already right sends
@@ -53,6 +54,39 @@ import Testing
         harness.catalog.state.withLock { $0.mutations = [] }
         try await publisher.publish(record)
         #expect(harness.catalog.mutations == ["upsertStructuredProperties"], "the same section and tags are not written again")
+    }
+
+    /// A first write-back checks (and creates) the managed tags and the run property's definition while it reads the
+    /// dataset: one round trip to GMS for the three, not three in a row. The read is held until both checks have
+    /// created what they check; done one after another, they would not have started.
+    @Test func aFirstWriteBackChecksTagsAndThePropertyWhileItReadsTheDataset() async throws {
+        let harness = Harness()
+        let catalog = harness.catalog
+        let seenDuringRead = Mutex<[String]>([])
+        catalog.beforeDatasetRead.withLock {
+            $0 = {
+                for _ in 0..<500 where !Set(catalog.mutations).isSuperset(of: ["createTag", "createStructuredProperty"]) {
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+                seenDuringRead.withLock { $0 = catalog.mutations }
+            }
+        }
+        let publisher = WriteBackPublisher(catalog: catalog, policy: policy, logger: harness.logger)
+        var record = RunRecord(request: try harness.request(), runID: "r1")
+        record.status = .success
+        try await publisher.publish(record)
+        #expect(Set(seenDuringRead.withLock { $0 }) == ["createTag", "createStructuredProperty"])
+        #expect(catalog.property(customersURN, WriteBackPolicy.runPropertyID) != nil)
+    }
+
+    /// A dataset DataHub does not have gets nothing written (the checks of global definitions may still run).
+    @Test func aDatasetMissingFromDataHubGetsNoWrite() async throws {
+        let harness = Harness(datasets: [])
+        let publisher = WriteBackPublisher(catalog: harness.catalog, policy: policy, logger: harness.logger)
+        var record = RunRecord(request: try harness.request(), runID: "r1")
+        record.status = .success
+        #expect(try await publisher.publish(record) == false)
+        #expect(harness.catalog.mutations.allSatisfy { ["createTag", "createStructuredProperty"].contains($0) })
     }
 
     /// A trigger only on a field's own schemaField entity is not in the schema aspects the batch mutation edits,

@@ -7,6 +7,8 @@ public final class InMemoryCatalog: DataHubCatalog {
         public var datasets: [String: DatasetSnapshot] = [:]
         public var tags: Set<TagURN> = []
         public var properties: [String: [String: String]] = [:]
+        /// The structured properties defined (`ensureStructuredProperty` creates each once).
+        public var propertyDefinitions: Set<String> = []
         public var mutations: [String] = []
         /// Group URNs by user URN.
         public var groups: [String: Set<String>] = [:]
@@ -25,6 +27,9 @@ public final class InMemoryCatalog: DataHubCatalog {
     /// Awaited before each tag, description or property write, with the mutation's name: a test holds a
     /// write-back midway.
     public let beforeMutation = Mutex<(@Sendable (String) async -> Void)?>(nil)
+
+    /// Awaited at the start of each `dataset` read: a test holds a read to see what runs meanwhile.
+    public let beforeDatasetRead = Mutex<(@Sendable () async -> Void)?>(nil)
 
     private func pause(before name: String) async {
         if let hook = beforeMutation.withLock({ $0 }) { await hook(name) }
@@ -59,7 +64,10 @@ public final class InMemoryCatalog: DataHubCatalog {
         if let failure { throw failure }
     }
 
-    public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? { try read { $0.datasets[urn] } }
+    public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
+        if let hook = beforeDatasetRead.withLock({ $0 }) { await hook() }
+        return try read { $0.datasets[urn] }
+    }
 
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
         try read { state in state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted() }
@@ -80,7 +88,10 @@ public final class InMemoryCatalog: DataHubCatalog {
         try mutate("createTag") { $0.tags.formUnion(missing) }
     }
 
-    public func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError) {}
+    public func ensureStructuredProperty(id: String, displayName: String, description: String) async throws(DataHubError) {
+        guard try read({ !$0.propertyDefinitions.contains(id) }) else { return }
+        try mutate("createStructuredProperty") { $0.propertyDefinitions.insert(id) }
+    }
 
     public func addTags(_ tags: [TagURN], to targets: [TagTarget]) async throws(DataHubError) {
         guard !tags.isEmpty else { return }
