@@ -20,8 +20,8 @@ pg_bin() {
 
 # The test server logs every statement with its parameters and the client's application name, so the tests can
 # count which process ran which batch and prove no key material reaches a log. STACK_STATEMENT_LOG=off (make bench)
-# keeps PostgreSQL's defaults instead: a 1M-row run in the service binds about 100 MB of parameters, and writing them
-# to the log costs the server more CPU than some of the statements.
+# keeps PostgreSQL's defaults instead: a 1M-row ff1 run in the service writes about 200 MB of parameters to the log,
+# which costs the server more CPU than some of the statements.
 pg_logging() {
   if [ "${STACK_STATEMENT_LOG:-on}" = off ]; then
     echo "-c log_line_prefix=%m[%p]%a:"
