@@ -64,9 +64,19 @@ public enum IncrementalScanSQL {
             let q = "t." + PostgresCatalogSQL.quote(column.name)
             selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
         }
-        selected.append("count(*) FILTER (WHERE t.xmin <> ALL ($1::text[]::xid[]))::bigint")
+        selected.append(writtenOutsideList)
         return "SELECT \(selected.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
     }
+
+    /// Step 1 when the mark also recorded the scan's counts (`RecordedCounts`): the rows, and the row versions whose
+    /// transaction is not among the recorded ones (`$1`, text[]); nothing per column. With none written since and as
+    /// many rows as recorded, the recorded empty values stand.
+    public static func unchangedRows(table: TableReference) -> String {
+        "SELECT count(*)::bigint, \(writtenOutsideList) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"
+    }
+
+    /// The row versions whose transaction is not in the list `$1` (a hash lookup per row on PostgreSQL 15+).
+    private static let writtenOutsideList = "count(*) FILTER (WHERE t.xmin <> ALL ($1::text[]::xid[]))::bigint"
 
     /// Step 1's answer.
     public struct Written: Sendable, Equatable {

@@ -20,6 +20,8 @@ extension PostgresWarehouse {
         /// The row versions the standing mark recorded (`VerificationMarkSQL`, row versions); nil when it recorded
         /// none or does not stand.
         var versions: [String]?
+        /// The counts the standing mark recorded with its row versions (`RecordedCounts`); nil when it recorded none.
+        var counts: RecordedCounts?
     }
 
     /// Reads the relation's shape and whether the watermark `request.since` still stands. nil when the service's
@@ -51,7 +53,9 @@ extension PostgresWarehouse {
                 if request.since != nil, since == nil {
                     logger.info("the last clean verification's mark does not stand here; every row is checked", metadata: ["relation": "\(relation)"])
                 }
-                return MarkState(relation: relation, shape: shape, current: current, since: since, versions: since == nil ? nil : recorded.versions)
+                return MarkState(
+                    relation: relation, shape: shape, current: current, since: since, versions: since == nil ? nil : recorded.versions,
+                    counts: since == nil ? nil : VerificationMarkSQL.recordedCounts(recordedShape, current: shape))
             }
             return nil
         } catch {
@@ -63,9 +67,9 @@ extension PostgresWarehouse {
     /// Records a clean verification's mark; returns its watermark, or nil when it could not be written (the next
     /// verification then checks every row).
     /// `versions`: every row version's transaction id the clean scan saw, when it knows them (recorded with the
-    /// shape, so the watermark's digest covers them).
-    func saveMark(_ connection: PostgresConnection, _ state: MarkState, versions: [String]?) async -> String? {
-        let shape = VerificationMarkSQL.shape(state.shape, versions: versions)
+    /// shape, so the watermark's digest covers them), and `counts` what the scan counted in those row versions.
+    func saveMark(_ connection: PostgresConnection, _ state: MarkState, versions: [String]?, counts: RecordedCounts?) async -> String? {
+        let shape = VerificationMarkSQL.shape(state.shape, versions: versions, counts: counts)
         let watermark = VerificationMarkSQL.Watermark(mark: UUID().uuidString.lowercased(), xid: state.current, shapeDigest: Self.digest(shape))
         var binds = PostgresBindings()
         binds.append(state.relation)

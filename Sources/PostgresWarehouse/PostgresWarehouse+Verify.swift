@@ -45,7 +45,12 @@ extension PostgresWarehouse {
                 defer { if readsLedger { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
                 let floor = readsLedger ? try await ledgerFloor(connection, current: marks?.current) : "0"
                 var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
-                if report.plaintext == 0, let marks { report.watermark = await saveMark(connection, marks, versions: versions) }
+                if report.plaintext == 0, let marks {
+                    // The report's counts are of the row versions listed (the same statement, or the same snapshot).
+                    let counts = RecordedCounts(
+                        rows: report.rows, empty: Dictionary(report.columns.map { ($0.column, $0.empty) }, uniquingKeysWith: { first, _ in first }))
+                    report.watermark = await saveMark(connection, marks, versions: versions, counts: counts)
+                }
                 return report
             }
         }
@@ -111,13 +116,24 @@ extension PostgresWarehouse {
         return (VerificationReport(rows: rows, columns: columns, rowsCheckedSince: checked), versions)
     }
 
-    /// With a standing mark that recorded its row versions, one statement (`IncrementalScanSQL.unchanged`): the
-    /// rows and empty values when no row version is outside the list (no row written since), else nil.
+    /// With a standing mark that recorded its row versions, one statement: the rows and empty values when no row
+    /// version is outside the list (no row written since), else nil. It counts only rows and row versions
+    /// (`IncrementalScanSQL.unchangedRows`) when the mark's counts cover the columns, and each column's empty values
+    /// too (`IncrementalScanSQL.unchanged`) otherwise or when rows were deleted since.
     private func unchangedCounts(_ connection: PostgresConnection, _ request: VerificationRequest, marks: MarkState?) async throws -> IncrementalScanSQL.Written? {
         guard let marks, marks.since != nil, let versions = marks.versions else { return nil }
         let width = request.columns.count
         var binds = PostgresBindings()
         binds.append(versions)
+        if let recorded = marks.counts, let empty = recorded.empty(of: request.columns.map(\.name)) {
+            // The mark's counts cover these columns: rows and row versions alone (`RecordedCounts`).
+            let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchangedRows(table: request.table.table), binds: binds))
+            guard totals.count == 2, totals[1] == 0 else { return nil }  // written since: the grouped pass
+            if totals[0] == recorded.rows {
+                return IncrementalScanSQL.Written(rows: totals[0], empty: empty, rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
+            }
+            // Fewer rows (some deleted since): their empty values are counted again below.
+        }
         let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns), binds: binds))
         guard totals.count == width + 2, totals[width + 1] == 0 else { return nil }
         return IncrementalScanSQL.Written(rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)

@@ -15,7 +15,9 @@
 /// every row version it wrote that is visible later was visible then, and checked. The next verification first
 /// counts the row versions whose `xmin` is *not* in that list (`IncrementalScanSQL.unchanged`, a parallel pass
 /// about a `count` costs, where `age()` is parallel-restricted and grouping costs twice a `count`). When there are
-/// none, no row was written since and the list carries over to the new mark; otherwise the grouped pass runs. The
+/// none, no row was written since and the list carries over to the new mark; otherwise the grouped pass runs. After
+/// the list the mark records what its scan counted (`RecordedCounts`): with as many rows as then, the pass need not
+/// count each column's empty values (`IncrementalScanSQL.unchangedRows`). The
 /// list is part of the recorded shape, so the watermark's digest covers it: a list edited in the database makes
 /// the mark not stand.
 ///
@@ -123,9 +125,11 @@ public enum VerificationMarkSQL {
         shape(relation + "|keys=" + keyIDs.sorted().joined(separator: ","), versions: versions)
     }
 
-    /// A recorded shape without versions (`recordedShape`), with `versions` appended when known.
-    static func shape(_ shape: String, versions: [String]?) -> String {
-        shape + (versions.map { versionsSeparator + $0.sorted().joined(separator: ",") } ?? "")
+    /// A recorded shape without versions (`recordedShape`), with `versions` appended when known, and after them the
+    /// scan's `counts` (`RecordedCounts`, recorded only with versions).
+    public static func shape(_ shape: String, versions: [String]?, counts: RecordedCounts? = nil) -> String {
+        guard let versions else { return shape }
+        return shape + versionsSeparator + versions.sorted().joined(separator: ",") + (counts.map { RecordedCounts.separator + $0.text } ?? "")
     }
 
     static let versionsSeparator = "|versions="
@@ -134,10 +138,28 @@ public enum VerificationMarkSQL {
     /// shape whose digest the watermark must carry, and the row versions it lists. A recorded shape that is not the
     /// current one (with or without versions) gives the current shape, which the watermark's digest then refuses.
     public static func recorded(_ recorded: String?, current: String) -> (shape: String, versions: [String]?) {
-        guard let recorded, recorded.hasPrefix(current + versionsSeparator) else { return (current, nil) }
-        let list = recorded.dropFirst(current.count + versionsSeparator.count)
+        guard let parts = recordedParts(recorded, current: current), let recorded else { return (current, nil) }
+        return (recorded, parts.versions)
+    }
+
+    /// The counts recorded with the row versions (`recorded`), if any.
+    public static func recordedCounts(_ recorded: String?, current: String) -> RecordedCounts? {
+        recordedParts(recorded, current: current)?.counts
+    }
+
+    /// The row versions and counts of a recorded shape that is the current one plus them; nil when it is not, or
+    /// when either part does not parse.
+    private static func recordedParts(_ recorded: String?, current: String) -> (versions: [String], counts: RecordedCounts?)? {
+        guard let recorded, recorded.hasPrefix(current + versionsSeparator) else { return nil }
+        var list = recorded.dropFirst(current.count + versionsSeparator.count)
+        var counts: RecordedCounts?
+        if let range = list.range(of: RecordedCounts.separator) {
+            guard let parsed = RecordedCounts(text: list[range.upperBound...]) else { return nil }
+            counts = parsed
+            list = list[..<range.lowerBound]
+        }
         let versions = list.isEmpty ? [] : list.split(separator: ",").map(String.init)
-        guard versions.allSatisfy({ UInt32($0) != nil }) else { return (current, nil) }
-        return (recorded, versions)
+        guard versions.allSatisfy({ UInt32($0) != nil }) else { return nil }
+        return (versions, counts)
     }
 }
