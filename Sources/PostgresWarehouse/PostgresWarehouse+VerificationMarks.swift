@@ -47,7 +47,7 @@ extension PostgresWarehouse {
             let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationMarkSQL.read, binds: binds), logger: logger)
             for try await (current, recordedXID, recordedShape) in rows.decode((String, String?, String?).self) {
                 guard let current = UInt64(current) else { break }
-                let recorded = VerificationMarkSQL.recorded(recordedShape, current: shape)
+                let recorded = VerificationMarkSQL.recordedMark(recordedShape, current: shape)
                 let since = VerificationMarkSQL.checkSince(
                     watermark, databaseXID: recordedXID.flatMap(UInt64.init), current: current, shapeDigest: Self.digest(recorded.shape))
                 if request.since != nil, since == nil {
@@ -55,7 +55,7 @@ extension PostgresWarehouse {
                 }
                 return MarkState(
                     relation: relation, shape: shape, current: current, since: since, versions: since == nil ? nil : recorded.versions,
-                    counts: since == nil ? nil : VerificationMarkSQL.recordedCounts(recordedShape, current: shape))
+                    counts: since == nil ? nil : recorded.counts)
             }
             return nil
         } catch {

@@ -138,13 +138,19 @@ public enum VerificationMarkSQL {
     /// shape whose digest the watermark must carry, and the row versions it lists. A recorded shape that is not the
     /// current one (with or without versions) gives the current shape, which the watermark's digest then refuses.
     public static func recorded(_ recorded: String?, current: String) -> (shape: String, versions: [String]?) {
-        guard let parts = recordedParts(recorded, current: current), let recorded else { return (current, nil) }
-        return (recorded, parts.versions)
+        let mark = recordedMark(recorded, current: current)
+        return (mark.shape, mark.versions)
     }
 
     /// The counts recorded with the row versions (`recorded`), if any.
     public static func recordedCounts(_ recorded: String?, current: String) -> RecordedCounts? {
-        recordedParts(recorded, current: current)?.counts
+        recordedMark(recorded, current: current).counts
+    }
+
+    /// `recorded` and `recordedCounts` from one reading of the recorded shape (its list may hold 16,384 ids).
+    public static func recordedMark(_ recorded: String?, current: String) -> (shape: String, versions: [String]?, counts: RecordedCounts?) {
+        guard let parts = recordedParts(recorded, current: current), let recorded else { return (current, nil, nil) }
+        return (recorded, parts.versions, parts.counts)
     }
 
     /// The row versions and counts of a recorded shape that is the current one plus them; nil when it is not, or
