@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Runs
 import Synchronization
 
 /// Writes one JSON object per line to standard error: `ts`, `level`, `logger`, `message`, then every metadata
@@ -45,8 +46,6 @@ struct JSONLogHandler: LogHandler {
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        UTCTimestamp.string(Date())
     }
 }

@@ -197,7 +197,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            guard let date = utcFormatter().date(from: text) else {
+            guard let date = UTCTimestamp.date(text) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 date: \(text)"))
             }
             return date
@@ -207,14 +207,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
     /// `2026-11-21T10:55:00.123Z`.
     public static func utcString(_ date: Date) -> String {
-        utcFormatter().string(from: date)
-    }
-
-    private static func utcFormatter() -> ISO8601DateFormatter {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter
+        UTCTimestamp.string(date)
     }
 
     /// The record as compact JSON.
