@@ -7,6 +7,7 @@ import ServiceConfiguration
 /// `tokenize-action verify`: the verification scan alone, recorded and written to DataHub like a run.
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Count the plaintext left in a dataset's tokenized columns (writes nothing to the table); prints the record.",
         discussion: "Without --columns, the columns of the dataset's last tokenization run are checked. Exit status 2 when plaintext remains.")
 
@@ -29,6 +30,7 @@ struct Verify: AsyncParsableCommand {
 /// `tokenize-action audit …`: the runs' hash-chained audit trail.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "audit",
         abstract: "Check or export the audit trail (tokenize_action.run_events).", subcommands: [AuditVerify.self, AuditExport.self])
 }
 
@@ -96,6 +98,7 @@ struct AuditExport: AsyncParsableCommand {
 /// `tokenize-action plan`: a dry run, recorded and written to DataHub as a plan; no row changes.
 struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract: "Show what a run would do (columns, why, rows to change, token widths, PII found by sampling); changes no row.",
         discussion: "Prints the plan record; its report is also written to the dataset's documentation in DataHub (its own section).")
 

@@ -9,7 +9,7 @@ struct DeadLetters: AsyncParsableCommand {
         subcommands: [List.self, Show.self, Replay.self])
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List dead letters, newest first (id, position, reason).")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List dead letters, newest first (id, position, reason).")
 
         @Option(help: "How many.") var limit = 50
         @Flag(help: "Include dead letters already replayed.") var all = false
@@ -26,7 +26,7 @@ struct DeadLetters: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one dead letter as JSON (key and value in base64).")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one dead letter as JSON (key and value in base64).")
 
         @Argument(help: "The dead letter's id.") var id: Int64
 
@@ -46,6 +46,7 @@ struct DeadLetters: AsyncParsableCommand {
 
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "replay",
             abstract: "Decode a dead letter again (after fixing the registry or upgrading) and record the request it holds.")
 
         @Argument(help: "The dead letter's id.") var id: Int64

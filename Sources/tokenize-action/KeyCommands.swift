@@ -8,6 +8,7 @@ import WarehouseKit
 /// `tokenize-action keys …`: key material for the places that need it outside the service.
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "keys",
         abstract: "Key material for other systems (printed once, for an operator to store).", subcommands: [ExportDatabricks.self])
 }
 

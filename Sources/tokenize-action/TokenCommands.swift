@@ -15,6 +15,7 @@ func loadTokenSettings() throws -> TokenSettings {
 
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tokenize",
         abstract: "Print the token of each value (one per line), with the keys from TOKEN_KEYS_FILE.")
 
     @Option(name: .long, help: "poc, hmac, siv or ff1 (default: TOKEN_SCHEME, else hmac).")
@@ -39,6 +40,7 @@ struct Tokenize: ParsableCommand {
 
 struct Detokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "detokenize",
         abstract: "Print the plaintext of siv and ff1 tokens (one per line). hmac and poc tokens are refused.",
         discussion: "siv tokens (tks_…) carry their key id. ff1 tokens carry none: the newest key is used unless --key-id names another.")
 

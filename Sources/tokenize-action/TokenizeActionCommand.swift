@@ -26,7 +26,7 @@ func loadConfiguration(for purpose: AppConfiguration.Purpose) throws -> AppConfi
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Consume DataHub's MetadataChangeLog, work through the run ledger and serve the HTTP API.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Consume DataHub's MetadataChangeLog, work through the run ledger and serve the HTTP API.")
 
     func run() async throws {
         let configuration = try loadConfiguration(for: .serve)
@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Tokenize one dataset now, without Kafka: recorded in the run ledger, written back to DataHub; prints the final record.")
 
     @Option(name: .long, help: "Dataset URN, e.g. urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
