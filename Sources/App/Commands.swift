@@ -8,28 +8,22 @@ import Runs
 
 /// What the one-off commands (`run`, `dlq`) do, through the same ledger, worker and recorder as the service.
 public enum Commands {
-    /// Runs `body` with the components, their PostgreSQL pools running, after preparing the state database.
-    static func withComponents<T: Sendable>(
-        _ configuration: AppConfiguration, logger: Logger, _ body: @Sendable (Components) async throws -> T
-    ) async throws -> T {
-        try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
-        let components = try Components(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await components.databases.run()
-                return nil
-            }
-            defer { group.cancelAll() }
-            // The store's client exists already; its first query waits for the pool to run.
-            _ = await components.databases.startedClient(database: configuration.runs.stateDatabase)
-            return try await body(components)
-        }
-    }
-
     /// Records a request for one dataset (source `cli`) and works on it until it is final (unless a running
     /// service does it first, which the command then waits for). Returns the final record.
+    ///
+    /// A new process pays once what a running service has open already; it opens it all at the same time, not
+    /// one after the other: the dataset is read from DataHub, and DataHub's tags and run property are checked,
+    /// while the state database is prepared; the dataset's database is connected to and its bookkeeping checked
+    /// while the request is recorded; the state database's pool opens the two connections a run holds (the dataset
+    /// lock's, the ledger's) together, while the migrations are checked.
     public static func runOnce(configuration: AppConfiguration, request: RunRequest, logger: Logger) async throws -> RunRecord {
-        try await withComponents(configuration, logger: logger) { components in
+        let beforeState: @Sendable (Components) async -> Void = { components in
+            components.catalog.readAhead(request.dataset.description)
+            await components.publisher.prepare()
+        }
+        return try await withComponents(configuration, stateConnections: 2, logger: logger, beforeState: beforeState) { components in
+            // Not awaited: done long before the run ends, and cancelled with the command if not.
+            async let _: Void = warmUp(components, for: request.dataset)
             let outcome = try await components.intake.submit(request)
             while true {
                 await components.worker.workNow(on: request.dataset.description)
@@ -39,6 +33,12 @@ public enum Commands {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+    }
+
+    /// Opens the dataset's warehouse ahead of its run (best effort: the run meets any failure itself).
+    private static func warmUp(_ components: Components, for dataset: DatasetURN) async {
+        guard let warehouse = components.warehouses[dataset.platform], let table = try? dataset.tableReference() else { return }
+        await warehouse.warmUp(for: table)
     }
 
     /// A run's audit trail, or (no run id) every event recorded since `since`, in order.

@@ -23,6 +23,8 @@ struct Components: Sendable {
     let executor: RunExecutor
     let worker: RunWorker
     let intake: RunIntake
+    /// Writes finished runs to DataHub (through `worker`).
+    let publisher: WriteBackPublisher
 
     /// This process, as the ledger names the owner of a run.
     static let instanceID: String = {
@@ -30,7 +32,8 @@ struct Components: Sendable {
         return "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(UInt16.random(in: 0...UInt16.max))"
     }()
 
-    init(configuration: AppConfiguration, logger: Logger) throws {
+    /// `stateConnections`: connections the state database's pool opens as it starts (see `PostgresDatabases`).
+    init(configuration: AppConfiguration, stateConnections: Int = 1, logger: Logger) throws {
         self.configuration = configuration
         var postgres = configuration.postgres
         // Each run in flight may hold a connection per service-side batch in flight to its database, plus room for
@@ -38,7 +41,8 @@ struct Components: Sendable {
         postgres.maximumConnectionsPerDatabase = max(
             postgres.maximumConnectionsPerDatabase, PostgresWarehouse.connectionsPerRun * configuration.runs.worker.capacity + 4)
         postgres.applicationName = "tokenize-action \(Self.instanceID)"
-        databases = try PostgresDatabases(settings: postgres, knownDatabase: configuration.runs.stateDatabase, logger: logger)
+        databases = try PostgresDatabases(
+            settings: postgres, knownDatabase: configuration.runs.stateDatabase, knownDatabaseConnections: stateConnections, logger: logger)
         let state = databases.client(database: configuration.runs.stateDatabase)
         store = PostgresRunStore(client: state, owner: Self.instanceID, logger: logger)
         locks = PostgresDatasetLocks(client: state, logger: logger)
@@ -69,11 +73,9 @@ struct Components: Sendable {
                 verifySample: runs.verifySample, progressLogInterval: runs.progressLogInterval, progressDataHubInterval: runs.progressDataHubInterval,
                 discovery: runs),
             tokenizer: tokenizer, logger: logger)
-        worker = RunWorker(
-            store: store, locks: locks, executor: executor,
-            publisher: WriteBackPublisher(
-                catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag, planTag: runs.planTag), logger: logger),
-            settings: runs.worker, changes: changes, logger: logger)
+        publisher = WriteBackPublisher(
+            catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag, planTag: runs.planTag), logger: logger)
+        worker = RunWorker(store: store, locks: locks, executor: executor, publisher: publisher, settings: runs.worker, changes: changes, logger: logger)
         intake = RunIntake(store: store, gate: gate, changes: changes, logger: logger) { [worker] in worker.nudge() }
     }
 

@@ -6,6 +6,8 @@ public struct DataHubOperations: DataHubCatalog {
     let client: DataHubGraphQLClient
     /// Entities known to exist, so tags and the property are checked once per process.
     private let knownEntities = KnownEntities()
+    /// Dataset reads started ahead (`readAhead`).
+    private let readAheads = DatasetReadAheads()
 
     public init(client: DataHubGraphQLClient) {
         self.client = client
@@ -71,6 +73,23 @@ public struct DataHubOperations: DataHubCatalog {
             }
         }
         knownEntities.insert(urn)
+    }
+
+    /// Starts reading the dataset now, for the next `datasetForRun(urn)` within a second to take (a one-off command
+    /// reads its dataset while it connects to PostgreSQL). A read that fails leaves that call to read again.
+    public func readAhead(_ urn: String) {
+        readAheads.start(urn) { [self] in try await dataset(urn) }
+    }
+
+    public func datasetForRun(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
+        if let ahead = readAheads.take(urn) {
+            do {
+                return try await ahead.value
+            } catch {
+                // Read again below: this read's failure (or cancellation) is its own, not necessarily DataHub's now.
+            }
+        }
+        return try await dataset(urn)
     }
 
     /// The dataset, or nil when DataHub has no such entity (one request: existence and snapshot together).

@@ -106,6 +106,9 @@ public struct TagTarget: Sendable, Hashable {
 public protocol DataHubCatalog: Sendable {
     /// Tags, field tags and descriptions of a dataset; `nil` when it does not exist.
     func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot?
+    /// The dataset as a run starts: a read started ahead for it (`DataHubOperations.readAhead`) when there is a
+    /// fresh one, else `dataset(urn)`. Never for a write-back, which reads afresh to merge what it writes.
+    func datasetForRun(_ urn: String) async throws(DataHubError) -> DatasetSnapshot?
     /// URNs of datasets carrying `tag` on the dataset or on a field.
     func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String]
     /// The groups `user` (`urn:li:corpuser:…`) belongs to, native and external.
@@ -123,4 +126,11 @@ public protocol DataHubCatalog: Sendable {
     func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset]
     /// Whether GMS answers.
     func ping() async -> Bool
+}
+
+extension DataHubCatalog {
+    /// No read ahead: `dataset(urn)`.
+    public func datasetForRun(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
+        try await dataset(urn)
+    }
 }

@@ -14,6 +14,8 @@ public final class PostgresDatabases: Service, Sendable {
     private let logger: Logger
     private let clients = Mutex<[String: PostgresClient]>([:])
     private let knownDatabase: String?
+    /// Connections the known database's pool opens as it starts and keeps (1 for every other database).
+    private let knownDatabaseConnections: Int
     /// Databases whose client `run()` has been called on (a lease before that waits, and PostgresNIO warns).
     private let running = Mutex<Set<String>>([])
     private let newClients: AsyncStream<(String, PostgresClient)>
@@ -22,8 +24,11 @@ public final class PostgresDatabases: Service, Sendable {
     /// - Throws: when the TLS settings cannot be used (an unreadable root certificate).
     /// `knownDatabase`: a database this process knows exists (the state database, made ready before), through which
     /// the server's shared catalogs can be read without a connection of their own (`sharedCatalogClient`).
-    public init(settings: PostgresSettings, knownDatabase: String? = nil, logger: Logger) throws(PostgresFailure) {
+    /// `knownDatabaseConnections`: how many connections its pool opens at once as it starts (a one-off run needs
+    /// two from its first moments: the dataset lock's and the ledger's).
+    public init(settings: PostgresSettings, knownDatabase: String? = nil, knownDatabaseConnections: Int = 1, logger: Logger) throws(PostgresFailure) {
         self.knownDatabase = knownDatabase
+        self.knownDatabaseConnections = max(1, knownDatabaseConnections)
         self.settings = settings
         self.logger = logger
         self.tls = try Self.tls(settings)
@@ -140,10 +145,10 @@ public final class PostgresDatabases: Service, Sendable {
             // Every release of a pooled connection arms the pool's keep-alive timer (and, above the minimum, its
             // idle timer); a cancelled `Task.sleep` keeps its memory until its deadline, so a busy pool holds
             // (queries per second × timer length) of them: 40,000 quick queries grew RSS by 60 MB with the
-            // defaults (the `inflated` fault test). So: one connection that never idles out, no keep-alive
-            // pings (a connection PostgreSQL closes is noticed at once and replaced; the fault tests restart
-            // it), and short idle timeouts for the connections a burst adds.
-            configuration.options.minimumConnections = 1
+            // defaults (the `inflated` fault test). So: one connection (the known database's few) that never
+            // idles out, no keep-alive pings (a connection PostgreSQL closes is noticed at once and replaced; the
+            // fault tests restart it), and short idle timeouts for the connections a burst adds.
+            configuration.options.minimumConnections = database == knownDatabase ? knownDatabaseConnections : 1
             configuration.options.keepAliveBehavior = nil
             configuration.options.connectionIdleTimeout = .seconds(10)
             configuration.options.additionalStartupParameters = Self.sessionParameters(settings)

@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// The service's own tables in each database it tokenizes in (schema `tokenize_action`): the progress of each
 /// run, written in the same transaction as the batch it counts, the ff1 ledger (`FF1LedgerSQL`), and the marks of clean
 /// verifications (`VerificationMarkSQL`).
@@ -19,12 +22,21 @@ enum BookkeepingSQL {
         FF1LedgerSQL.migrate,
         FF1LedgerSQL.createView,
         VerificationMarkSQL.createTable,
+        "CREATE TABLE IF NOT EXISTS tokenize_action.bookkeeping_layouts (layout text PRIMARY KEY, set_up_at timestamptz NOT NULL DEFAULT now())",
     ]
 
-    /// Whether every relation `setup` creates is there: a process that ran `setup` on a database checks only this
-    /// afterwards (one statement, not a transaction of ten), and runs `setup` again when something was dropped.
-    static let present = """
-        SELECT to_regclass('tokenize_action.run_progress') IS NOT NULL AND to_regclass('tokenize_action.ff1_columns') IS NOT NULL
+    /// The layout `setup` makes: a digest of its statements, so any change to them is a new layout.
+    static let layout = "sha256:" + SHA256.hash(data: Data(setup.joined(separator: "\n;\n").utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+
+    /// Records, after `setup` (in its transaction), that this database has `layout` (`$1`).
+    static let recordLayout = "INSERT INTO tokenize_action.bookkeeping_layouts (layout) VALUES ($1) ON CONFLICT DO NOTHING"
+
+    /// Whether this database has the layout `$1` (set up by `setup` of this version), with every relation it creates
+    /// still there: then `setup` is not run (one statement, not a transaction of eleven), by any process; it runs
+    /// again when something was dropped. Fails (undefined table) on a database no setup recorded a layout in.
+    static let current = """
+        SELECT EXISTS (SELECT 1 FROM tokenize_action.bookkeeping_layouts WHERE layout = $1)
+            AND to_regclass('tokenize_action.run_progress') IS NOT NULL AND to_regclass('tokenize_action.ff1_columns') IS NOT NULL
             AND to_regclass('tokenize_action.ff1_relation_ids') IS NOT NULL AND to_regclass('tokenize_action.ff1_rows') IS NOT NULL
             AND to_regclass('tokenize_action.ff1_ledger') IS NOT NULL AND to_regclass('tokenize_action.verified_marks') IS NOT NULL
         """

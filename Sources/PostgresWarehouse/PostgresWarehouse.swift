@@ -22,8 +22,6 @@ public struct PostgresWarehouse: Warehouse {
     /// What runs after a run changed rows (`POSTGRES_VACUUM_AFTER`, default `plain`).
     public var vacuumAfter: VacuumMode
     let logger: Logger
-    /// The databases whose bookkeeping this process has set up (`prepareBookkeeping`).
-    let preparedDatabases = PreparedDatabases()
 
     public init(
         databases: PostgresDatabases, tokenizer: Tokenizer, batchSize: Int = 20_000, pagesPerBatch: Int = 2_000, vacuumAfter: VacuumMode = .plain,
@@ -51,15 +49,7 @@ public struct PostgresWarehouse: Warehouse {
         // Checked first through a database known to exist (`pg_database` is shared by all): a pool for a missing
         // database would retry its connection for a long time instead of failing.
         let settings = databases.settings
-        let catalog = await databases.sharedCatalogClient()
-        let databaseExists = try await Self.mapping(table) {
-            var binds = PostgresBindings()
-            binds.append(table.database)
-            let rows = try await catalog.query(PostgresQuery(unsafeSQL: PostgresCatalogSQL.databaseExists, binds: binds), logger: logger)
-            for try await exists in rows.decode(Bool.self) { return exists }
-            return false
-        }
-        guard databaseExists else {
+        guard try await Self.mapping(table, { try await databaseExists(table.database) }) else {
             throw WarehouseError(
                 .tableNotFound,
                 "database \(table.database) does not exist on the Postgres server at \(settings.host):\(settings.port); check the dataset name in DataHub matches <database>.<schema>.<table>",
@@ -81,6 +71,16 @@ public struct PostgresWarehouse: Warehouse {
                 table: table)
         }
         return TableDescription(table: table, columns: columns)
+    }
+
+    /// Whether the server has `database`, read through a database known to exist.
+    func databaseExists(_ database: String) async throws -> Bool {
+        var binds = PostgresBindings()
+        binds.append(database)
+        let rows = try await databases.sharedCatalogClient().query(
+            PostgresQuery(unsafeSQL: PostgresCatalogSQL.databaseExists, binds: binds), logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
     }
 
     public func tokenize(_ request: TokenizationRequest, progress sink: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome {

@@ -27,6 +27,18 @@ public enum StateDatabase {
         }
     }
 
+    /// Applies every migration not applied yet, over one connection to the state database: one attempt, no wait
+    /// and no creation (`prepare` does both).
+    /// - Throws: `PostgresFailure`: transient when the server cannot be reached, SQLSTATE 3D000 when the database
+    ///   does not exist.
+    public static func migrate(settings: PostgresSettings, database: String, logger: Logger) async throws {
+        do {
+            try await PostgresDatabases(settings: settings, logger: logger).withConnection(database: database) { try await migrate($0, logger: logger) }
+        } catch {
+            throw PostgresFailure(error)
+        }
+    }
+
     private static func create(_ database: String, on maintenance: PostgresConnection, logger: Logger) async throws {
         logger.notice("creating the state database", metadata: ["database": "\(database)"])
         let quoted = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -30,7 +30,7 @@ extension RunExecutor {
     func planAlone(_ run: RunRecord, dataset: DatasetURN, warehouse: any Warehouse, logger: Logger) async throws -> RunRecord {
         var record = run
         if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) { return try await reject(record, rejection, logger) }
-        let snapshot = try await catalog.dataset(record.dataset)
+        let snapshot = try await catalog.datasetForRun(record.dataset)
         let description = try await warehouse.describe(try dataset.tableReference())
         let found = try await discover(description, warehouse: warehouse)
         let deciding = settings.discoveryInRuns ? found.discovered : [:]

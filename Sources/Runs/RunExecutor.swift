@@ -183,7 +183,7 @@ public struct RunExecutor: Sendable {
         }
         // The table is described while DataHub is read (a stale trigger drops the description unused).
         async let described = warehouse.describe(table)
-        let snapshot = try await catalog.dataset(record.dataset)
+        let snapshot = try await catalog.datasetForRun(record.dataset)
         if record.tagTriggered {
             guard let live = ColumnResolver.live(record.scope, trigger: settings.triggerTag, in: snapshot) else { return nil }
             record.scope = live

@@ -23,9 +23,7 @@ public struct WriteBackPublisher: Sendable {
         // The dataset is read while the tags and the run property it may need are checked (each once per process):
         // a first write-back takes one round trip for the three, not three.
         async let read = Self.outcome { () async throws(DataHubError) in try await catalog.dataset(record.dataset) }
-        async let tagsReady = Self.failure { () async throws(DataHubError) in
-            try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
-        }
+        async let tagsReady = Self.failure { () async throws(DataHubError) in try await ensureManagedTags() }
         async let propertyReady = Self.failure { () async throws(DataHubError) in
             if record.status != .planned { try await ensureRunProperty() }
         }
@@ -99,6 +97,22 @@ public struct WriteBackPublisher: Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// Checks (once per process) the managed tags and the run property's definition a write-back needs, ahead of
+    /// the first one: a one-off command starts this with its run, so its write-back does not wait for them. Best
+    /// effort: a failure is logged, and the write-back checks again.
+    public func prepare() async {
+        async let tags = Self.failure { () async throws(DataHubError) in try await ensureManagedTags() }
+        async let property = Self.failure { () async throws(DataHubError) in try await ensureRunProperty() }
+        if let failure = Self.first(await [tags, property]) {
+            logger.debug("DataHub's tags and run property not checked ahead; the write-back checks them", metadata: ["error": "\(failure)"])
+        }
+    }
+
+    /// Creates the tags the write-back sets unless they exist (checked once per process).
+    private func ensureManagedTags() async throws(DataHubError) {
+        try await catalog.ensureTags(policy.managedTags, description: "Managed by tokenize-action")
     }
 
     /// Creates the run property's definition unless it exists (checked once per process).

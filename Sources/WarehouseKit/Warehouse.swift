@@ -96,6 +96,14 @@ public protocol Warehouse: Sendable {
     func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue
     /// Whether the warehouse answers.
     func ping() async -> Bool
+    /// Opens, ahead of a run on `table`, what the run will need (connections, bookkeeping), so a one-off process
+    /// does not wait for them one after the other. Best effort: a failure is the run's to meet and report.
+    func warmUp(for table: TableReference) async
+}
+
+extension Warehouse {
+    /// Nothing to open ahead of a run.
+    public func warmUp(for table: TableReference) async {}
 }
 
 /// A platform the service knows but has no connection for: every run on it is SKIPPED with `message`.

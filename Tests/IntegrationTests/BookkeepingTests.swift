@@ -4,13 +4,15 @@ import PostgresSupport
 import TestSupport
 import Testing
 import Tokenization
+import WarehouseKit
 
 @testable import PostgresWarehouse
 
-/// The bookkeeping tables are set up once per database and process (`prepareBookkeeping`): later runs only check
-/// they are there, and a dropped table is created again.
+/// The bookkeeping tables are set up once per database and layout (`prepareBookkeeping`): later runs, of any process,
+/// only check that the layout is recorded and every table there; a dropped table, or a database set up by another
+/// version, goes through the setup again.
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled)) struct BookkeepingTests {
-    @Test func setUpOncePerProcessAndAgainWhenATableWasDropped() async throws {
+    @Test func setUpOncePerLayoutAndAgainWhenATableWasDroppedOrTheLayoutDiffers() async throws {
         try await withWarehouse { warehouse, client, _ in
             let logger = Logger(label: "test")
             try await withScratchDatabase("it_bookkeeping", admin: client) { other, database in
@@ -22,15 +24,13 @@ import Tokenization
                     }
                 }
                 func present() async throws -> Bool {
-                    for try await present in try await other.query(PostgresQuery(unsafeSQL: BookkeepingSQL.present)).decode(Bool.self) { return present }
-                    return false
+                    try await other.withConnection { try await warehouse.hasCurrentLayout($0) }
                 }
                 #expect(try await !present())
                 try await prepare()
                 #expect(try await present())
-                #expect(warehouse.preparedDatabases.contains(database))
 
-                // Another process holds the setup lock: this process, which set the database up, does not wait for it.
+                // Another process holds the setup lock: a process that finds this version's layout does not wait for it.
                 try await other.withConnection { holder in
                     try await holder.query("BEGIN", logger: logger)
                     try await holder.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
@@ -41,6 +41,30 @@ import Tokenization
                 }
                 try await prepare()
                 #expect(try await present(), "the dropped table is created again")
+
+                // A database another version set up (its layout recorded, not this one's) is set up again.
+                try await execute(other, "UPDATE tokenize_action.bookkeeping_layouts SET layout = 'sha256:another-version'")
+                #expect(try await !present())
+                try await other.withConnection { holder in
+                    try await holder.query("BEGIN", logger: logger)
+                    try await holder.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
+                    await #expect(throws: (any Error).self, "another version's layout must send it through the setup") { try await prepare() }
+                    try await holder.query("ROLLBACK", logger: logger)
+                }
+                try await prepare()
+                #expect(try await present())
+            }
+        }
+    }
+
+    /// A one-off command warms the dataset's database up ahead of its run: the bookkeeping is then current, and
+    /// the run only checks it.
+    @Test func warmingUpSetsTheBookkeepingUp() async throws {
+        try await withWarehouse { warehouse, client, _ in
+            try await withScratchDatabase("it_warm_up", admin: client) { other, database in
+                await warehouse.warmUp(for: TableReference(database: database, schema: "public", table: "customers"))
+                let current = try await other.withConnection { try await warehouse.hasCurrentLayout($0) }
+                #expect(current)
             }
         }
     }

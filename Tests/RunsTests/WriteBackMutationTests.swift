@@ -79,6 +79,20 @@ import Testing
         #expect(catalog.property(customersURN, WriteBackPolicy.runPropertyID) != nil)
     }
 
+    /// A one-off command checks the tags and the run property ahead (`prepare`): nothing is written to a dataset, and
+    /// when DataHub fails meanwhile, the write-back checks them again.
+    @Test func preparingAheadCreatesTheDefinitionsOnlyAndAFailureIsLeftToTheWriteBack() async throws {
+        let harness = Harness()
+        let publisher = WriteBackPublisher(catalog: harness.catalog, policy: policy, logger: harness.logger)
+        harness.catalog.fail(with: DataHubError(.unavailable, "GMS is restarting"))
+        await publisher.prepare()
+        #expect(harness.catalog.mutations.isEmpty)
+        harness.catalog.fail(with: nil)
+        await publisher.prepare()
+        #expect(Set(harness.catalog.mutations) == ["createTag", "createStructuredProperty"])
+        #expect(harness.catalog.property(customersURN, WriteBackPolicy.runPropertyID) == nil)
+    }
+
     /// A dataset DataHub does not have gets nothing written (the checks of global definitions may still run).
     @Test func aDatasetMissingFromDataHubGetsNoWrite() async throws {
         let harness = Harness(datasets: [])
