@@ -15,7 +15,7 @@ extension RunExecutor {
     /// covering every column and scheme of this one: its verification found each of their values empty or a token.
     func cleanPredecessor(of record: RunRecord) async throws -> RunRecord? {
         guard !record.columns.isEmpty else { return nil }
-        let latest = try await store.records(dataset: record.dataset, status: nil, limit: 100).first {
+        let latest = try await store.latestRecord(dataset: record.dataset) {
             $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.planOnly && [.success, .incomplete].contains($0.status)
         }
         guard let latest, latest.status == .success else { return nil }

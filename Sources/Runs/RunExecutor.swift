@@ -214,7 +214,7 @@ public struct RunExecutor: Sendable {
 
     /// The latest run of the dataset that tokenized columns: a verify-only run checks those.
     private func previousPlan(_ record: RunRecord) async throws -> RunRecord? {
-        try await store.records(dataset: record.dataset, status: nil, limit: 100).first {
+        try await store.latestRecord(dataset: record.dataset) {
             $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.verifyOnly && [.success, .incomplete].contains($0.status)
         }
     }

@@ -141,3 +141,18 @@ extension RunRecord {
             position: request.position, tagTriggered: request.isTagTrigger, mode: request.scope.rekey ? .rekey : .tokenize)
     }
 }
+
+extension RunStore {
+    /// The newest of the dataset's latest `limit` runs that `matches`, read a few at a time (4, then 20, then all):
+    /// the run wanted is nearly always among the newest, and every record read is decoded, so a dataset with a long
+    /// history (periodic verification adds a run a day) does not cost its run a hundred decoded records.
+    public func latestRecord(dataset: String, among limit: Int = 100, where matches: (RunRecord) -> Bool) async throws -> RunRecord? {
+        var page = min(4, limit)
+        while true {
+            let records = try await records(dataset: dataset, status: nil, limit: page)
+            if let found = records.first(where: matches) { return found }
+            if records.count < page || page >= limit { return nil }
+            page = min(limit, page * 5)
+        }
+    }
+}

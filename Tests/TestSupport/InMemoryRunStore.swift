@@ -26,6 +26,8 @@ public final class InMemoryRunStore: RunStore {
     /// While true, `datasetsWithDueWork` waits (until cancelled) before it answers, as a poll does while PostgreSQL
     /// is unreachable.
     public let stallsPolls = Mutex(false)
+    /// How many records `records(dataset:status:limit:)` has returned (each one a decoded row in the real ledger).
+    public let recordsRead = Mutex(0)
 
     public init() {}
 
@@ -81,7 +83,9 @@ public final class InMemoryRunStore: RunStore {
 
     public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
         try check()
-        return Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
+        let records = Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
+        recordsRead.withLock { $0 += records.count }
+        return records
     }
 
     private func isDue(_ record: RunRecord) -> Bool { record.isRunnable || record.writeBack.state == .pending }
