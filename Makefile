@@ -64,8 +64,8 @@ swift-build: ## Debug build of the service and the mock broker
 	swift build --product tokenize-action
 	swift build --product mock-kafka-broker
 
-release: ## Release build of the service
-	swift build -c release --product tokenize-action
+release: ## Release build of the service, linked as the image links it
+	swift build -c release --static-swift-stdlib --product tokenize-action
 
 venv: ## Python environment for the stand-ins and the e2e driver (pinned, from PyPI)
 	@[ -x .venv/bin/python ] || python3 -m venv .venv
