@@ -2,6 +2,8 @@
 /// validates every case against DataHub's real SDL, so no document can skip validation.
 public enum DataHubDocument: String, Sendable, CaseIterable {
     case entityExists = "tokenizeEntityExists"
+    /// `entityExists` for up to `existenceSlots` URNs at once (aliases `e0`…; variables `u0`…).
+    case entitiesExist = "tokenizeEntitiesExist"
     case createTag = "tokenizeCreateTag"
     case dataset = "tokenizeDataset"
     case batchAddTags = "tokenizeBatchAddTags"
@@ -13,6 +15,9 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
     case userGroups = "tokenizeUserGroups"
     case downstreamLineage = "tokenizeDownstreamLineage"
 
+    /// How many URNs one `entitiesExist` request checks (a shorter list repeats its last URN).
+    public static let existenceSlots = 8
+
     /// The operation name (also sent as `operationName`).
     public var operationName: String { rawValue }
 
@@ -20,6 +25,10 @@ public enum DataHubDocument: String, Sendable, CaseIterable {
         switch self {
         case .entityExists:
             return "query tokenizeEntityExists($urn: String!) { entityExists(urn: $urn) }"
+        case .entitiesExist:
+            let slots = 0..<Self.existenceSlots
+            return "query tokenizeEntitiesExist(" + slots.map { "$u\($0): String!" }.joined(separator: ", ") + ") { "
+                + slots.map { "e\($0): entityExists(urn: $u\($0))" }.joined(separator: " ") + " }"
         case .createTag:
             return "mutation tokenizeCreateTag($input: CreateTagInput!) { createTag(input: $input) }"
         case .dataset:

@@ -21,14 +21,32 @@ public struct DataHubOperations: DataHubCatalog {
         return data["entityExists"]?.bool ?? false
     }
 
-    /// Checks (and creates) the tags not known to exist at the same time: one round trip for all, not one per tag.
+    /// Which of `urns` exist: one request per `DataHubDocument.existenceSlots` of them, not one each.
+    public func existing(_ urns: [String]) async throws(DataHubError) -> Set<String> {
+        var found: Set<String> = []
+        var start = 0
+        while start < urns.count {
+            let chunk = Array(urns[start..<min(urns.count, start + DataHubDocument.existenceSlots)])
+            var variables: [String: JSONValue] = [:]
+            for slot in 0..<DataHubDocument.existenceSlots { variables["u\(slot)"] = .string(chunk[min(slot, chunk.count - 1)]) }
+            let data = try await client.execute(.entitiesExist, variables: variables)
+            for (slot, urn) in chunk.enumerated() where data["e\(slot)"]?.bool == true { found.insert(urn) }
+            start += chunk.count
+        }
+        return found
+    }
+
+    /// Checks the tags not known to exist in one request, then creates the missing ones at the same time.
     public func ensureTags(_ tags: [TagURN], description: String) async throws(DataHubError) {
         let unknown = tags.filter { !knownEntities.contains($0.urn) }
+        guard !unknown.isEmpty else { return }
+        let present = try await existing(unknown.map(\.urn))
+        for tag in unknown where present.contains(tag.urn) { knownEntities.insert(tag.urn) }
         let failures = await withTaskGroup(of: DataHubError?.self) { group in
-            for tag in unknown {
+            for tag in unknown where !present.contains(tag.urn) {
                 group.addTask {
                     do throws(DataHubError) {
-                        try await ensure(tag.urn) { () async throws(DataHubError) in
+                        try await create(tag.urn) { () async throws(DataHubError) in
                             _ = try await client.execute(
                                 .createTag, variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
                         }
@@ -65,12 +83,19 @@ public struct DataHubOperations: DataHubCatalog {
     /// create: GMS then answers "already exists", which is success here.
     private func ensure(_ urn: String, create: () async throws(DataHubError) -> Void) async throws(DataHubError) {
         guard !knownEntities.contains(urn) else { return }
-        if try await !entityExists(urn) {
-            do {
-                try await create()
-            } catch where error.code == .alreadyExists {
-                // Created concurrently: what we wanted.
-            }
+        if try await entityExists(urn) {
+            knownEntities.insert(urn)
+        } else {
+            try await self.create(urn, create)
+        }
+    }
+
+    /// Creates an entity found missing; "already exists" (created meanwhile) is success.
+    private func create(_ urn: String, _ create: () async throws(DataHubError) -> Void) async throws(DataHubError) {
+        do {
+            try await create()
+        } catch where error.code == .alreadyExists {
+            // Created concurrently: what we wanted.
         }
         knownEntities.insert(urn)
     }

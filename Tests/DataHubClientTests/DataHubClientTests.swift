@@ -17,6 +17,9 @@ private func client(_ url: String, token: String? = nil, attempts: Int = 4) -> D
             httpClient: .shared, logger: Logger(label: "datahub-test")))
 }
 
+/// An `entitiesExist` answer: none of the eight exists.
+private let noneExist = #"{"data":{"# + (0..<8).map { "\"e\($0)\":false" }.joined(separator: ",") + "}}"
+
 private func operation(_ request: FakeHTTPServer.Request) -> String {
     (try? JSONParser.parse(request.body))?["operationName"]?.string ?? ""
 }
@@ -107,6 +110,7 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         try await FakeHTTPServer.with({ request in
             switch operation(request) {
             case "tokenizeEntityExists": return .init(200, #"{"data":{"entityExists":false}}"#)
+            case "tokenizeEntitiesExist": return .init(200, noneExist)
             case "tokenizeCreateTag":
                 creates.withLock { $0 += 1 }
                 return .init(200, #"{"data":{"createTag":null},"errors":[{"message":"This Tag already exists!"}]}"#)
@@ -127,10 +131,13 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
     /// the others are created and known.
     @Test func tagsAreEnsuredTogetherAndOneFailureFailsTheCall() async throws {
         let created = Mutex<Set<String>>([])
+        let checks = Mutex(0)
         let error = try await FakeHTTPServer.with({ request in
             let body = String(decoding: request.body, as: UTF8.self)
             switch operation(request) {
-            case "tokenizeEntityExists": return .init(200, #"{"data":{"entityExists":false}}"#)
+            case "tokenizeEntitiesExist":
+                checks.withLock { $0 += 1 }
+                return .init(200, noneExist)
             case "tokenizeCreateTag" where body.contains("\"broken\""): return .init(503, "{}")
             case "tokenizeCreateTag":
                 created.withLock { $0.insert(body.contains("\"a\"") ? "a" : "b") }
@@ -147,6 +154,27 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         }
         #expect(error?.isTransient == true)
         #expect(created.withLock { $0 } == ["a", "b"])
+        #expect(checks.withLock { $0 } == 1, "the three tags checked in one request")
+    }
+
+    /// Existence is asked `existenceSlots` URNs per request, each answer read from its own alias.
+    @Test func existenceIsAskedEightURNsARequest() async throws {
+        let requests = Mutex(0)
+        let urns = (0..<11).map { "urn:li:tag:t\($0)" }
+        let found = try await FakeHTTPServer.with({ request in
+            requests.withLock { $0 += 1 }
+            guard operation(request) == "tokenizeEntitiesExist", let variables = (try? JSONParser.parse(request.body))?["variables"] else {
+                return .init(400, "{}")
+            }
+            // Even-numbered tags exist.
+            let answers = (0..<8).map { slot -> String in
+                let urn = variables["u\(slot)"]?.string ?? ""
+                return "\"e\(slot)\":\(Int(urn.dropFirst("urn:li:tag:t".count)).map { $0.isMultiple(of: 2) } ?? false)"
+            }
+            return .init(200, "{\"data\":{\(answers.joined(separator: ","))}}")
+        }) { url in try await client(url).existing(urns) }
+        #expect(found == Set(urns.enumerated().filter { $0.offset.isMultiple(of: 2) }.map(\.element)))
+        #expect(requests.withLock { $0 } == 2)
     }
 
     @Test func taggedDatasetsAreFoundAcrossPages() async throws {
