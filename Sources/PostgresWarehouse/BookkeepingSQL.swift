@@ -25,6 +25,10 @@ enum BookkeepingSQL {
         "CREATE TABLE IF NOT EXISTS tokenize_action.bookkeeping_layouts (layout text PRIMARY KEY, set_up_at timestamptz NOT NULL DEFAULT now())",
     ]
 
+    /// What a `setup` that collided with another session's creating the same object fails with: unique violation
+    /// (in `pg_namespace` or `pg_type`), duplicate schema, table or object.
+    static let createdMeanwhile: Set<String> = ["23505", "42P06", "42P07", "42710"]
+
     /// The layout `setup` makes: a digest of its statements, so any change to them is a new layout.
     static let layout = "sha256:" + SHA256.hash(data: Data(setup.joined(separator: "\n;\n").utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
 

@@ -27,7 +27,22 @@ extension PostgresWarehouse {
         _ connection: PostgresConnection, database: String, registering ledgerColumns: [String] = [], of table: TableReference? = nil
     ) async throws -> FF1LedgerLayout? {
         if ledgerColumns.isEmpty, try await hasCurrentLayout(connection) { return nil }
-        return try await connection.guardedTransaction(logger: logger) { connection in
+        var attempt = 1
+        while true {
+            do {
+                return try await setUp(connection, registering: ledgerColumns, of: table)
+            } catch where attempt < 3 && BookkeepingSQL.createdMeanwhile.contains(PostgresFailure(error).sqlState ?? "") {
+                // Another session created a schema or table while this one waited for the setup lock: `IF NOT
+                // EXISTS` can miss it (the session's catalog cache is refreshed by relation locks, not by this
+                // advisory lock) and collide. After the rollback the next attempt sees it.
+                attempt += 1
+            }
+        }
+    }
+
+    /// The setup transaction of `prepareBookkeeping`.
+    private func setUp(_ connection: PostgresConnection, registering ledgerColumns: [String], of table: TableReference?) async throws -> FF1LedgerLayout? {
+        try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
                 try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)

@@ -68,4 +68,34 @@ import WarehouseKit
             }
         }
     }
+
+    /// Sessions that wait for the setup lock while another session sets a new database up all succeed. In one CI run
+    /// two such waiters' `CREATE SCHEMA IF NOT EXISTS` collided with the schema committed meanwhile (duplicate key
+    /// in `pg_namespace`); the setup is now tried again after its rollback. This test has not reproduced that
+    /// collision (it passes without the retry too): it guards the waiting path itself.
+    @Test func setupsWaitingForAnotherSessionsSetupAllSucceed() async throws {
+        try await withWarehouse { warehouse, client, _ in
+            try await withScratchDatabase("it_setup_race", admin: client) { other, database in
+                let logger = Logger(label: "test")
+                try await other.withConnection { holder in
+                    try await holder.query("BEGIN", logger: logger)
+                    try await holder.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<3 {
+                            group.addTask {
+                                _ = try await other.withConnection { connection in try await warehouse.prepareBookkeeping(connection, database: database) }
+                            }
+                        }
+                        // The waiters have checked the layout and wait for the lock; the holder sets the database up.
+                        try await Task.sleep(for: .milliseconds(300))
+                        for statement in BookkeepingSQL.setup { try await holder.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                        try await holder.query("COMMIT", logger: logger)
+                        try await group.waitForAll()
+                    }
+                }
+                let current = try await other.withConnection { try await warehouse.hasCurrentLayout($0) }
+                #expect(current)
+            }
+        }
+    }
 }
