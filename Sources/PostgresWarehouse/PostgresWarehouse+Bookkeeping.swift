@@ -32,9 +32,9 @@ extension PostgresWarehouse {
             do {
                 return try await setUp(connection, registering: ledgerColumns, of: table)
             } catch where attempt < 3 && BookkeepingSQL.createdMeanwhile.contains(PostgresFailure(error).sqlState ?? "") {
-                // Another session created a schema or table while this one waited for the setup lock: `IF NOT
-                // EXISTS` can miss it (the session's catalog cache is refreshed by relation locks, not by this
-                // advisory lock) and collide. After the rollback the next attempt sees it.
+                // Another transaction created the schema or a table meanwhile (the state database's migrations take
+                // a lock of their own, and `STATE_DATABASE` may be this database): `IF NOT EXISTS` does not see an
+                // object not committed yet, so the insert waits for it and then collides. The next attempt sees it.
                 attempt += 1
             }
         }

@@ -69,27 +69,25 @@ import WarehouseKit
         }
     }
 
-    /// Sessions that wait for the setup lock while another session sets a new database up all succeed. In one CI run
-    /// two such waiters' `CREATE SCHEMA IF NOT EXISTS` collided with the schema committed meanwhile (duplicate key
-    /// in `pg_namespace`); the setup is now tried again after its rollback. This test has not reproduced that
-    /// collision (it passes without the retry too): it guards the waiting path itself.
-    @Test func setupsWaitingForAnotherSessionsSetupAllSucceed() async throws {
+    /// A setup that collides with another creator of the schema succeeds. The state database's migrations also
+    /// create `tokenize_action`, under a lock of their own, and `STATE_DATABASE` may name a dataset's database (its
+    /// default, `postgres`, often does); a CI run also saw two setups collide in a new database. `IF NOT EXISTS`
+    /// does not see a schema another transaction has not committed yet: the insert waits for that transaction and
+    /// then fails on `pg_namespace`'s unique index. The setup runs again after its rollback and finds the schema.
+    @Test func aSetupThatCollidesWithAnotherCreatorOfTheSchemaRunsAgain() async throws {
         try await withWarehouse { warehouse, client, _ in
             try await withScratchDatabase("it_setup_race", admin: client) { other, database in
                 let logger = Logger(label: "test")
-                try await other.withConnection { holder in
-                    try await holder.query("BEGIN", logger: logger)
-                    try await holder.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
+                try await other.withConnection { creator in
+                    try await creator.query("BEGIN", logger: logger)
+                    try await creator.query("CREATE SCHEMA IF NOT EXISTS tokenize_action", logger: logger)  // no setup lock
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        for _ in 0..<3 {
-                            group.addTask {
-                                _ = try await other.withConnection { connection in try await warehouse.prepareBookkeeping(connection, database: database) }
-                            }
+                        group.addTask {
+                            _ = try await other.withConnection { connection in try await warehouse.prepareBookkeeping(connection, database: database) }
                         }
-                        // The waiters have checked the layout and wait for the lock; the holder sets the database up.
+                        // The setup's own CREATE SCHEMA now waits for this transaction, then collides with its schema.
                         try await Task.sleep(for: .milliseconds(300))
-                        for statement in BookkeepingSQL.setup { try await holder.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-                        try await holder.query("COMMIT", logger: logger)
+                        try await creator.query("COMMIT", logger: logger)
                         try await group.waitForAll()
                     }
                 }
