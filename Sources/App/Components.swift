@@ -82,7 +82,7 @@ struct Components: Sendable {
     /// Whether the state database answers.
     func stateReachable() async -> Bool {
         do {
-            for try await _ in try await databases.startedClient(database: configuration.runs.stateDatabase).query("SELECT 1") {}
+            try await databases.startedClient(database: configuration.runs.stateDatabase).guardedRows("SELECT 1", logger: Logger(label: "state-check", factory: { _ in SwiftLogNoOpLogHandler() }))
             return true
         } catch {
             return false

@@ -85,7 +85,7 @@ public final class PostgresDatabases: Service, Sendable {
     /// connecting fails (TLS verification, credentials, reachability), where the pool would only keep retrying.
     public func probe(database: String) async throws(PostgresFailure) {
         do {
-            try await withConnection(database: database) { connection in try await connection.query("SELECT 1", logger: logger) }
+            try await withConnection(database: database) { connection in try await connection.guardedQuery("SELECT 1", logger: logger) }
         } catch {
             throw PostgresFailure(error)
         }

@@ -97,7 +97,9 @@ extension PostgresConnection {
     /// With postgres-nio 1.33 a statement written to a connection that is already closed never returns, not even
     /// on task cancellation (the write's failure is dropped), while one in flight when the connection closes fails
     /// as it should. A connection held across statements (a run's session, a transaction while tokens are computed,
-    /// a dataset lock) is idle when a server restart closes it, so every statement on it goes through `guarded`.
+    /// a dataset lock) is idle when a server restart closes it, so every statement on it goes through `guarded`:
+    /// this check refuses a connection known closed, and `ClosedConnectionWatch` fails a statement that lost the
+    /// race with the close (the connection closing between this check and the statement's write).
     public func ensureOpen() throws(PostgresFailure) {
         if isClosed {
             throw PostgresFailure(.unavailable, "the connection to PostgreSQL was closed (the server restarted or went away)")
@@ -106,17 +108,21 @@ extension PostgresConnection {
 }
 
 extension PostgresConnection {
-    /// `query`, refusing a closed connection first (see `ensureOpen`).
+    /// `query`, refusing a closed connection first and failing when the connection closes unanswered (see
+    /// `ensureOpen`).
     @discardableResult
     public func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         try ensureOpen()
-        return try await self.query(query, logger: logger)
+        return try await answeredUnlessClosed { try await self.query(query, logger: logger) }
     }
 
-    /// `copyFrom`, refusing a closed connection first (see `ensureOpen`).
+    /// `copyFrom`, refusing a closed connection first and failing when the connection closes unanswered (see
+    /// `ensureOpen`).
     public func guardedCopy(table: String, columns: [String] = [], data: ByteBuffer, logger: Logger) async throws {
         try ensureOpen()
-        try await copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
+        try await answeredUnlessClosed {
+            try await self.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
+        }
     }
 }
 
@@ -143,6 +149,14 @@ extension PostgresConnection {
 }
 
 extension PostgresClient {
+    /// One statement on a pooled connection, with `PostgresConnection.guardedQuery`; its rows are read before the
+    /// connection returns to the pool. postgres-nio's own `PostgresClient.query` writes the statement unguarded (see
+    /// `PostgresConnection.ensureOpen`).
+    @discardableResult
+    public func guardedRows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await withConnection { connection in try await connection.guardedQuery(query, logger: logger).collect() }
+    }
+
     /// A transaction on a pooled connection, with `PostgresConnection.guardedTransaction`.
     public func guardedTransaction<Result>(
         logger: Logger, isolation: isolated (any Actor)? = #isolation, _ work: (PostgresConnection) async throws -> sending Result

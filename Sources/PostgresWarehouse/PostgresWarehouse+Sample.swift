@@ -58,7 +58,7 @@ extension PostgresWarehouse {
             }
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: "COMMIT"), logger: logger)
         } catch {
-            try? await connection.query(PostgresQuery(unsafeSQL: "ROLLBACK"), logger: logger)
+            try? await connection.guardedQuery(PostgresQuery(unsafeSQL: "ROLLBACK"), logger: logger)
             throw error
         }
         return (values, count)

@@ -42,7 +42,7 @@ extension PostgresWarehouse {
                         table: VerificationSQL.ledgerKeyTable, columns: ["key_id", "inner_pad", "outer_pad"],
                         data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
                 }
-                defer { if readsLedger { Task { try? await connection.query(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
+                defer { if readsLedger { Task { try? await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
                 let floor = readsLedger ? try await ledgerFloor(connection, current: marks?.current) : "0"
                 var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
                 if report.plaintext == 0, let marks {

@@ -37,8 +37,7 @@ public struct PostgresWarehouse: Warehouse {
 
     public func ping() async -> Bool {
         do {
-            let rows = try await databases.sharedCatalogClient().query("SELECT 1")
-            for try await _ in rows {}
+            try await databases.sharedCatalogClient().guardedRows("SELECT 1", logger: logger)
             return true
         } catch {
             return false
@@ -56,13 +55,12 @@ public struct PostgresWarehouse: Warehouse {
                 table: table)
         }
         let columns = try await Self.mapping(table) {
-            let rows = try await databases.startedClient(database: table.database).query(
+            let rows = try await databases.startedClient(database: table.database).guardedRows(
                 Self.catalogQuery(PostgresCatalogSQL.describeColumns, table), logger: logger)
-            var columns: [ColumnDescription] = []
-            for try await (name, type, isText) in rows.decode((String, String, Bool).self) {
-                columns.append(ColumnDescription(name: name, dataType: type, isText: isText))
+            return try rows.map { row in
+                let (name, type, isText) = try row.decode((String, String, Bool).self)
+                return ColumnDescription(name: name, dataType: type, isText: isText)
             }
-            return columns
         }
         guard !columns.isEmpty else {
             throw WarehouseError(
@@ -77,10 +75,9 @@ public struct PostgresWarehouse: Warehouse {
     func databaseExists(_ database: String) async throws -> Bool {
         var binds = PostgresBindings()
         binds.append(database)
-        let rows = try await databases.sharedCatalogClient().query(
+        let rows = try await databases.sharedCatalogClient().guardedRows(
             PostgresQuery(unsafeSQL: PostgresCatalogSQL.databaseExists, binds: binds), logger: logger)
-        for try await exists in rows.decode(Bool.self) { return exists }
-        return false
+        return try rows.first?.decode(Bool.self) ?? false
     }
 
     public func tokenize(_ request: TokenizationRequest, progress sink: any ProgressSink) async throws(WarehouseError) -> TokenizationOutcome {

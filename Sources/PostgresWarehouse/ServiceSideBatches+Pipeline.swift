@@ -1,7 +1,6 @@
 import Logging
 import PostgresNIO
 import PostgresSupport
-import Synchronization
 import WarehouseKit
 
 extension ServiceSideBatches {
@@ -119,41 +118,5 @@ final class InFlightBatch: Sendable {
     static func inOrder<T>(after before: InFlightBatch?, _ record: () async throws -> T) async throws -> T {
         if let before { _ = try await before.committed.value }
         return try await record()
-    }
-}
-
-/// A value set once and awaited by any number of tasks; later results are ignored.
-final class OneShot<Value: Sendable>: Sendable {
-    private enum State {
-        case waiting([CheckedContinuation<Value, any Error>])
-        case done(Result<Value, any Error>)
-    }
-
-    private let state = Mutex(State.waiting([]))
-
-    func resolve(_ result: Result<Value, any Error>) {
-        let waiters: [CheckedContinuation<Value, any Error>] = state.withLock { state in
-            guard case .waiting(let waiters) = state else { return [] }
-            state = .done(result)
-            return waiters
-        }
-        for waiter in waiters { waiter.resume(with: result) }
-    }
-
-    var value: Value {
-        get async throws {
-            try await withCheckedThrowingContinuation { continuation in
-                let result: Result<Value, any Error>? = state.withLock { state in
-                    switch state {
-                    case .waiting(let waiters):
-                        state = .waiting(waiters + [continuation])
-                        return nil
-                    case .done(let result):
-                        return result
-                    }
-                }
-                if let result { continuation.resume(with: result) }
-            }
-        }
     }
 }

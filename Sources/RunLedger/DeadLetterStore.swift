@@ -54,7 +54,7 @@ public struct DeadLetterStore: Sendable {
             INSERT INTO tokenize_action.dead_letters (topic, partition, "offset", key, value, reason_code, reason)
             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (topic, partition, "offset") DO NOTHING
             """
-        try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
     /// Newest first.
@@ -71,7 +71,7 @@ public struct DeadLetterStore: Sendable {
         var binds = PostgresBindings()
         binds.append(id)
         binds.append(outcome)
-        try await client.query(
+        try await client.guardedRows(
             PostgresQuery(unsafeSQL: "UPDATE tokenize_action.dead_letters SET replayed_at = now(), replay_outcome = $2 WHERE id = $1", binds: binds),
             logger: logger)
     }
@@ -80,7 +80,7 @@ public struct DeadLetterStore: Sendable {
         var binds = PostgresBindings()
         for value in values { binds.append(value) }
         var letters: [DeadLetter] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        for row in try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
             let cells = row.makeRandomAccess()
             letters.append(
                 DeadLetter(

@@ -16,7 +16,7 @@ extension PostgresRunStore {
         if let tail = chainTails.tail(of: event.runID) {
             let next = AuditChain.next(after: tail, event, at: Date())
             do {
-                try await client.query(PostgresQuery(unsafeSQL: Self.appendAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
+                try await client.guardedRows(PostgresQuery(unsafeSQL: Self.appendAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
                 chainTails.record(next)
                 return
             } catch where PostgresFailure(error).sqlState == "23505" {
@@ -84,7 +84,7 @@ extension PostgresRunStore {
 
     private func events(_ sql: String, _ binds: PostgresBindings) async throws -> [StoredRunEvent] {
         var events: [StoredRunEvent] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        for row in try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
             events.append(try Self.decodeEvent(row))
         }
         return events

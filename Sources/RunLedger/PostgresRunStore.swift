@@ -144,9 +144,7 @@ public struct PostgresRunStore: RunStore {
             SELECT dataset FROM tokenize_action.runs WHERE kind IN ('run', 'plan') AND \(Self.due) AND next_attempt_at <= now()
             GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
             """
-        var datasets: [String] = []
-        for try await dataset in try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(String.self) { datasets.append(dataset) }
-        return datasets
+        return try await client.guardedRows(PostgresQuery(unsafeSQL: sql), logger: logger).map { try $0.decode(String.self) }
     }
 
     public func nextWork(dataset: String) async throws -> RunWork? {
@@ -168,11 +166,11 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
-        try await client.query(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
+        try await client.guardedRows(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
     public func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws {
-        try await client.query(
+        try await client.guardedRows(
             PostgresQuery(unsafeSQL: RunRow.saveWriteBack, binds: RunRow.saveWriteBackBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
@@ -184,7 +182,7 @@ public struct PostgresRunStore: RunStore {
             UPDATE tokenize_action.runs SET attempts = attempts + 1, started_at = coalesce(started_at, now()), owner = $2, attempting = true, updated_at = now()
             WHERE run_id = $1::uuid RETURNING \(RunRow.columns)
             """
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        if let row = try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).first {
             return try RunRow.decode(row)
         }
         throw PostgresFailure(.statement, "run \(run.runID) is not in the ledger")
@@ -203,7 +201,7 @@ public struct PostgresRunStore: RunStore {
                 planned_batches = coalesce($5, planned_batches), progress = CASE WHEN status = 'RUNNING' THEN $6::jsonb END, updated_at = now()
             WHERE run_id = $1::uuid
             """
-        try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
     }
 
     public func latestRun(dataset: String) async throws -> RunRecord? {

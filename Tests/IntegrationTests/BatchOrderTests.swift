@@ -1,3 +1,4 @@
+import PostgresSupport
 import Synchronization
 import Testing
 import WarehouseKit
