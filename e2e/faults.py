@@ -199,18 +199,26 @@ class Faults:
         self.check_datahub(urn, run["run_id"])
         service.stop()
 
-    def postgres_restart(self):
-        """PostgreSQL restarted in the middle of a run: the run resumes and completes, its count exact."""
+    def postgres_restart(self, restarts=3):
+        """PostgreSQL restarted `restarts` times in the middle of a run, each time after the run committed more
+        batches, at a random point: the run resumes each time and completes, its count exact."""
         service = self.service("pgrestart", POSTGRES_BATCH_SIZE=max(100, self.rows // 50)).start()
         table, urn = self.table("pgrestart", "siv")
         self.trigger(urn)
         self.wait_running(urn, batches=3)
-        self.stack.restart_postgres()
+        during_run = 0
+        for _ in range(restarts):
+            batches = self.batches(urn)
+            wait_for("more batches", lambda: self.batches(urn) >= batches + 3 or not self.open_run(urn), timeout=120, interval=0.02)
+            time.sleep(random.uniform(0, 0.05))
+            during_run += int(self.open_run(urn))
+            self.stack.restart_postgres()
         run = self.final_run(urn, timeout=180)
         plaintext, wrong = self.check_values(table, "siv")
-        print(f"   PostgreSQL restarted mid-run: {run['status']} after {run['attempts']} attempts, rows_updated {run['rows_updated']}; "
-              f"{plaintext} plaintext, {wrong} wrong")
+        print(f"   PostgreSQL restarted {restarts} times ({during_run} during the run): {run['status']} after {run['attempts']} attempts, "
+              f"rows_updated {run['rows_updated']}; {plaintext} plaintext, {wrong} wrong")
         expect(plaintext == 0 and wrong == 0 and int(run["rows_updated"]) == self.rows, "the resumed run is not exact")
+        expect(during_run == restarts, f"only {during_run} of {restarts} restarts landed during the run")
         service.stop()
 
     def two_processes(self, same_group):
@@ -428,7 +436,7 @@ SCENARIOS = [
     ("registry", "schema registry down around a trigger", lambda f: f.registry_down()),
     ("writeback", "GMS 503 during the write-back", lambda f: f.writeback_unavailable(kill=False)),
     ("writeback-kill", "GMS 503 during the write-back, killed in the window", lambda f: f.writeback_unavailable(kill=True)),
-    ("pgrestart", "PostgreSQL restarted mid-run", lambda f: f.postgres_restart()),
+    ("pgrestart", "PostgreSQL restarted three times mid-run", lambda f: f.postgres_restart()),
     ("pair-same", "two replicas, same group id, one dataset", lambda f: f.two_processes(same_group=True)),
     ("pair-different", "two deployments, different group ids, one dataset", lambda f: f.two_processes(same_group=False)),
     ("handover", "SIGTERM hand-over between two replicas mid-run", lambda f: f.sigterm_handover()),

@@ -82,7 +82,8 @@ struct Components: Sendable {
     /// Whether the state database answers.
     func stateReachable() async -> Bool {
         do {
-            try await databases.startedClient(database: configuration.runs.stateDatabase).guardedRows("SELECT 1", logger: Logger(label: "state-check", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let quiet = Logger(label: "state-check", factory: { _ in SwiftLogNoOpLogHandler() })
+            try await databases.startedClient(database: configuration.runs.stateDatabase).guardedRows("SELECT 1", logger: quiet)
             return true
         } catch {
             return false
