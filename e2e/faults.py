@@ -92,13 +92,23 @@ class Faults:
         def done():
             runs = [r for r in self.stack.runs(urn) if r["status"] != "COALESCED"]
             return runs if runs and all(r["status"] not in ("QUEUED", "RUNNING") and r["writeback"] != "pending" for r in runs) else None
-        runs = wait_for(f"the run on {urn}", done, timeout=timeout, interval=0.5)
+        try:
+            runs = wait_for(f"the run on {urn}", done, timeout=timeout, interval=0.5)
+        except Failure as failure:
+            raise Failure(f"{failure}; the ledger has: {self.ledger_rows(urn)}") from None
         # A trigger may be recorded twice (Kafka and reconciliation): then one run does the work and the later one
         # finds the tag gone (STALE), touching nothing.
         working = [r for r in runs if r["status"] != "STALE"]
         expect(len(working) == 1, f"expected one run, the ledger has {len(working)} besides STALE ones: {runs}")
         expect(working[0]["status"] == "SUCCESS" and working[0]["writeback"] == "done", f"run not written back as SUCCESS: {working[0]}")
         return working[0]
+
+    def ledger_rows(self, urn):
+        """The dataset's ledger rows in words: whether its attempt is stuck or waits for a retry, and why."""
+        rows = self.stack.state(
+            "SELECT status, attempts, batches, writeback_state, to_char(updated_at, 'HH24:MI:SS'), to_char(next_attempt_at, 'HH24:MI:SS'), "
+            f"left(replace(details, E'\\n', ' '), 300) FROM tokenize_action.runs WHERE dataset = '{urn}' ORDER BY created_at")
+        return [dict(zip(["status", "attempts", "batches", "writeback", "updated", "next_attempt", "details"], row)) for row in rows]
 
     def check_datahub(self, urn, run_id):
         dataset = self.datahub.dataset(urn)
