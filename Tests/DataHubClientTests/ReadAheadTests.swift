@@ -41,12 +41,22 @@ import Testing
         }
     }
 
-    @Test func aRunTakesTheReadStartedAheadOnceAndAWriteBackReadsAfresh() async throws {
-        let reads = Reads()
-        let descriptions = try await FakeHTTPServer.with(Self.server(reads)) { url in
+    /// Starts a read ahead against `server`, waits until the server has answered `answered` reads, then runs `body`.
+    private static func withReadAhead<Result: Sendable>(
+        _ server: @escaping @Sendable (FakeHTTPServer.Request) async -> FakeHTTPServer.Answer, answered: Int, _ reads: Reads,
+        _ body: @escaping @Sendable (DataHubOperations) async throws -> Result
+    ) async throws -> Result {
+        try await FakeHTTPServer.with(server) { url in
             let operations = Self.operations(url)
             operations.readAhead(Self.urn)
-            while reads.seen == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            while reads.seen < answered { try await Task.sleep(for: .milliseconds(1)) }
+            return try await body(operations)
+        }
+    }
+
+    @Test func aRunTakesTheReadStartedAheadOnceAndAWriteBackReadsAfresh() async throws {
+        let reads = Reads()
+        let descriptions = try await Self.withReadAhead(Self.server(reads), answered: 1, reads) { operations in
             let run = try await operations.datasetForRun(Self.urn)?.editableDescription
             let readsAfterRun = reads.seen
             let writeBack = try await operations.dataset(Self.urn)?.editableDescription
@@ -58,22 +68,17 @@ import Testing
 
     @Test func aWriteBackDoesNotTakeTheReadStartedAhead() async throws {
         let reads = Reads()
-        let descriptions = try await FakeHTTPServer.with(Self.server(reads)) { url in
-            let operations = Self.operations(url)
-            operations.readAhead(Self.urn)
-            while reads.seen == 0 { try await Task.sleep(for: .milliseconds(1)) }
-            return [try await operations.dataset(Self.urn)?.editableDescription, try await operations.datasetForRun(Self.urn)?.editableDescription]
+        let descriptions = try await Self.withReadAhead(Self.server(reads), answered: 1, reads) { operations in
+            [try await operations.dataset(Self.urn)?.editableDescription, try await operations.datasetForRun(Self.urn)?.editableDescription]
         }
         #expect(descriptions == ["read 2", "read 1"])
     }
 
     @Test func aReadAheadThatFailedIsReadAgain() async throws {
         let reads = Reads()
-        let description = try await FakeHTTPServer.with(Self.server(failures: 2, reads)) { url in
-            let operations = Self.operations(url)
-            operations.readAhead(Self.urn)  // two attempts, both answered 503
-            while reads.seen < 2 { try await Task.sleep(for: .milliseconds(1)) }
-            return try await operations.datasetForRun(Self.urn)?.editableDescription
+        // The read ahead makes two attempts, both answered 503.
+        let description = try await Self.withReadAhead(Self.server(failures: 2, reads), answered: 2, reads) { operations in
+            try await operations.datasetForRun(Self.urn)?.editableDescription
         }
         #expect(description == "read 3")
     }
