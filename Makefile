@@ -60,18 +60,25 @@ k8s-check: ## Render every overlay, validate (Kubernetes 1.30), scan (checkov), 
 	scripts/k8s-check.sh
 
 # --- Without Docker: real PostgreSQL, mock Kafka, DataHub stand-in -------------------------------
+deps: ## Install the Debian packages the project needs (scripts/system-packages.sh; sudo when not root)
+	scripts/system-packages.sh ensure all
+
 swift-build: ## Debug build of the service and the mock broker
+	@scripts/system-packages.sh ensure build
 	swift build --product tokenize-action
 	swift build --product mock-kafka-broker
 
 release: ## Release build of the service, linked as the image links it
+	@scripts/system-packages.sh ensure build
 	swift build -c release --static-swift-stdlib --product tokenize-action
 
 venv: ## Python environment for the stand-ins and the e2e driver (pinned, from PyPI)
+	@scripts/system-packages.sh ensure stack
 	@[ -x .venv/bin/python ] || python3 -m venv .venv
 	@.venv/bin/pip install -q -r standins/requirements.txt
 
 local: venv ## Start PostgreSQL, mock Kafka, the DataHub stand-in and the service (foreground)
+	@scripts/system-packages.sh ensure build stack
 	scripts/local.sh
 
 stack-up: venv swift-build ## Start only the local stack (writes .stack/env)
@@ -80,16 +87,19 @@ stack-up: venv swift-build ## Start only the local stack (writes .stack/env)
 stack-down: ## Stop the local stack
 	scripts/stack.sh down
 
-test: ## Every test: unit, integration, e2e against the local stack, compose and ingestion checks
+test: venv ## Every test: unit, integration, e2e against the local stack, compose and ingestion checks
+	@scripts/system-packages.sh ensure all
 	scripts/test.sh
 
 unit: ## Unit tests only (no services needed)
+	@scripts/system-packages.sh ensure build
 	swift test --skip IntegrationTests
 
 bench: venv ## Benchmarks beside their references, release build, fresh stack (not a test): make bench BENCH_ARGS="--rows 200000"
+	@scripts/system-packages.sh ensure build stack
 	scripts/bench.sh $(BENCH_ARGS)
 
 faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
 	scripts/faults.sh
 
-.PHONY: help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults bench
+.PHONY: deps help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults bench

@@ -55,6 +55,7 @@ mkdir -p .stack/faults
 # The Docker path, as far as this machine can prove it: the compose file, and the real DataHub CLI on the
 # ingestion recipe (file sink) against this stack's PostgreSQL and stand-in.
 stack_status=0
+scripts/tests/system-packages.sh || stack_status=$?
 scripts/compose-check.sh || stack_status=$?
 scripts/ingest-check.sh || stack_status=$?
 # Kubernetes manifests and Prometheus rules, offline (outside CI it skips when kubectl is missing).
