@@ -82,7 +82,7 @@ class FF1:
             s = r
             j = 1
             while len(s) < d:
-                s += self._aes(r[:15] + bytes([r[15] ^ j]))
+                s += self._aes(bytes(a ^ b for a, b in zip(r, j.to_bytes(16, "big"))))  # R xor [j]^16
                 j += 1
             m = u if i % 2 == 0 else v
             c = (self._num(a) + int.from_bytes(s[:d], "big")) % (self.radix ** m)
@@ -100,14 +100,18 @@ def _ff1(secret, radix):
     return _ciphers[key]
 
 
+FF1_MAXIMUM_LENGTH = 4096  # the README's rule: more letters and digits than this get an siv token
+
+
 def ff1_token(value, key_id, secret):
     """The format-preserving token: FF1 over the ASCII letters and digits (the local part of an email), radix 10
-    for digits only, else 62 with cycle-walking until a letter remains; below NIST's minimum domain, an siv token."""
+    for digits only, else 62 with cycle-walking until a letter remains; below NIST's minimum domain or above
+    FF1_MAXIMUM_LENGTH letters and digits, an siv token."""
     chars = list(value)
     end = value.rfind("@") if "@" in value else len(chars)
     positions = [i for i in range(end) if chars[i] in ALPHABET and chars[i].isascii()]
     numerals = [ALPHABET.index(chars[i]) for i in positions]
-    if not numerals:
+    if not numerals or len(numerals) > FF1_MAXIMUM_LENGTH:
         return siv_token(value, key_id, secret)
     radix = 10 if all(n < 10 for n in numerals) else 62
     if radix ** len(numerals) < 1_000_000:

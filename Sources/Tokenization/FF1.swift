@@ -73,9 +73,13 @@ public struct FF1: Sendable {
         feistel(&numerals, tweak: [], decrypting: decrypting)
     }
 
+    /// The most numerals one call takes: NIST SP 800-38G bounds the input at 2^32 numerals (its length is encoded in
+    /// four bytes of P); callers keep far below it (`FormatPreservingCipher.maximumNumerals`).
+    public static let maximumLength = Int(UInt32.max)
+
     private func feistel(_ x: inout [Int], tweak: [UInt8], decrypting: Bool) {
         let n = x.count
-        precondition(n >= 2, "FF1 needs at least 2 numerals")
+        precondition(n >= 2 && n <= Self.maximumLength && tweak.count <= Self.maximumLength, "FF1 takes 2 to 2^32 numerals and a tweak below 2^32 bytes")
         let u = n / 2
         let v = n - u
         let byteCount = Self.byteLength(numerals: v, radix: radix)
@@ -122,10 +126,14 @@ public struct FF1: Sendable {
                         writeValue(of: decrypting ? a : b, into: q + (qCount - byteCount), byteCount: byteCount, limbs: limbs)
                         // R = PRF(P || Q): CBC-MAC from P's block over Q's blocks; S starts with R.
                         cipher.cbcMAC(start: pMAC, data: q, blockCount: qCount / 16, into: s)
-                        // S = R || CIPH(R ⊕ [1]^16) || CIPH(R ⊕ [2]^16) … ([j]^16 for j < 256 touches only the last byte).
+                        // S = R || CIPH(R ⊕ [1]^16) || CIPH(R ⊕ [2]^16) …: [j]^16 is j in 16 big-endian bytes, of which
+                        // only the last four can be non-zero (j < sBlocks < 2^32).
                         for j in 1..<max(sBlocks, 1) {
                             block.update(from: s, count: 16)
-                            block[15] ^= UInt8(j)
+                            block[12] ^= UInt8(truncatingIfNeeded: j >> 24)
+                            block[13] ^= UInt8(truncatingIfNeeded: j >> 16)
+                            block[14] ^= UInt8(truncatingIfNeeded: j >> 8)
+                            block[15] ^= UInt8(truncatingIfNeeded: j)
                             cipher.cbcMAC(start: zero, data: block, blockCount: 1, into: s + 16 * j)
                         }
                         // y = NUM(S[..<d]); its m lowest radix digits are STR^m_radix(y mod radix^m).

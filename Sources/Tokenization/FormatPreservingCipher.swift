@@ -5,10 +5,15 @@
 /// - Parts with letters use radix 62 (`0-9a-zA-Z`); cycle-walking repeats encryption until the result again
 ///   holds a letter, so decryption knows to use radix 62 as well.
 /// - For an email (`local@domain`) only the local part is transformed.
-/// Returns nil when the part is below NIST's minimum domain (radix^length < 1,000,000).
+/// Returns nil when the part is below NIST's minimum domain (radix^length < 1,000,000: fewer than 6 digits or 4
+/// letters and digits) or longer than `maximumNumerals`: the caller gives such a value an `siv` token instead.
 struct FormatPreservingCipher {
     static let alphabet62: [Unicode.Scalar] = Array("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars)
     static let maximumCycleWalk = 10_000
+    /// The most letters and digits FF1 transforms in one value. FF1's rounds cost time quadratic in the length
+    /// (big-number arithmetic on the value), so a long value (a document pasted into a phone column) would stall its
+    /// batch; such values get an `siv` token, which is as reversible and costs linear time.
+    static let maximumNumerals = Tokenizer.ff1MaximumLength
     let key: TokenKey
 
     func transform(_ value: String, decrypting: Bool) -> String? {
@@ -17,14 +22,15 @@ struct FormatPreservingCipher {
         var bytes = Array(value.utf8)
         let end = bytes.lastIndex(of: UInt8(ascii: "@")) ?? bytes.endIndex
         var numerals: [Int] = []
-        numerals.reserveCapacity(end)
+        numerals.reserveCapacity(min(end, Self.maximumNumerals + 1))
         var decimal = true
         for index in 0..<end {
             guard let numeral = Self.numeral(ofASCII: bytes[index]) else { continue }
+            guard numerals.count < Self.maximumNumerals else { return nil }
             numerals.append(numeral)
             if numeral >= 10 { decimal = false }
         }
-        guard !numerals.isEmpty else { return nil }
+        guard !numerals.isEmpty, numerals.count <= Self.maximumNumerals else { return nil }
         let radix = decimal ? 10 : 62
         let ff1 = FF1(cipher: key.ff1Cipher, radix: radix)
         guard ff1.meetsMinimumDomain(length: numerals.count) else { return nil }

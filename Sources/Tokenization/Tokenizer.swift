@@ -60,9 +60,17 @@ public struct Tokenizer: Sendable {
         return Self.sivPrefix + key.id + "_" + Base64URL.encode(sealed)
     }
 
+    /// The fewest letters and digits (of a value with letters) or digits (of a value of digits only) that an `ff1`
+    /// token transforms: NIST's minimum domain, radix^length ≥ 1,000,000.
+    public static let ff1MinimumLetters = 4
+    public static let ff1MinimumDigits = 6
+    /// The most letters and digits an `ff1` token transforms; a longer value gets an `siv` token.
+    public static let ff1MaximumLength = 4_096
+
     /// FF1 over the value's ASCII letters and digits (the local part only, for an email), leaving every
     /// other character where it is. Values whose protected part is below NIST's minimum domain
-    /// (radix^length < 1,000,000: fewer than 6 digits, or fewer than 4 alphanumerics) get an `siv` token instead.
+    /// (radix^length < 1,000,000: fewer than 6 digits, or fewer than 4 alphanumerics), or longer than
+    /// `ff1MaximumLength`, get an `siv` token instead.
     func ff1Token(_ value: String, key: TokenKey) -> String {
         guard let transformed = FormatPreservingCipher(key: key).transform(value, decrypting: false) else {
             return sivToken(value, key: key)

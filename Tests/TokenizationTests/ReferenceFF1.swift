@@ -68,12 +68,12 @@ struct ReferenceFF1: Sendable {
             q += Self.numeralsToBytes(roundInput, radix: radix, byteCount: byteCount)
             let r = prf(q, after: pMAC)
             var s = r
-            var block: UInt8 = 1
+            var j: UInt32 = 1
             while s.count < d {
                 var input = r
-                input[15] ^= block  // [j]^16 for j < 256 touches only the last byte
+                for (index, byte) in Self.bigEndian(j).enumerated() { input[12 + index] ^= byte }  // R ⊕ [j]^16
                 s += cipher(input)
-                block += 1
+                j += 1
             }
             let yDigits = Self.lowDigits(ofBigEndian: Array(s[..<d]), radix: radix, count: m)
             if decrypting {
