@@ -2,6 +2,7 @@ import Kafka
 import Logging
 import MCL
 import Metrics
+import PostgresSupport
 import Resilience
 import RunLedger
 import Runs
@@ -20,6 +21,13 @@ struct MCLRouter: KafkaMessageRouter {
         case trigger(Trigger, KafkaMessage)
         case poison(MCLDecodingError, KafkaMessage)
         case needsSchema(KafkaMessage)
+
+        /// The message the work came from.
+        var message: KafkaMessage {
+            switch self {
+            case .trigger(_, let message), .poison(_, let message), .needsSchema(let message): message
+            }
+        }
     }
 
     let classifier: MCLClassifier
@@ -46,24 +54,42 @@ struct MCLRouter: KafkaMessageRouter {
         }
     }
 
+    /// Handles a message until what it stands for is durable. A fault that passes (the ledger, the registry or
+    /// PostgreSQL unavailable, a setting an operator fixes) is retried and holds the partition; a message whose
+    /// content the ledger refuses for good (`PostgresFailure.refusedValue`: a value PostgreSQL cannot store) goes
+    /// to the dead-letter table with the reason, and the partition moves on.
     func handle(_ work: Work, at position: KafkaPosition) async -> Bool {
         var attempt = 0
         while true {
+            let failure: any Error
             do {
-                try await handleOnce(work, at: position)
+                // Ends at graceful shutdown too (a registry or ledger call waiting on a dependency that is down): the
+                // message is delivered again after the restart, and recorded once (its position is unique).
+                try await cancelWhenGracefulShutdown { try await self.handleOnce(work, at: position) }
                 return true
-            } catch {
-                attempt += 1
-                let delay = retry.delay(beforeRetry: attempt)
-                logger.warning(
-                    "message not handled yet; retrying", metadata: ["position": "\(position)", "error": "\(error)", "retry_in": "\(delay)"])
-                Counter(label: "tokenize_mcl_retries_total").increment()
+            } catch is CancellationError {
+                logger.notice("shutting down: the message is delivered again after the restart", metadata: ["position": "\(position)"])
+                return false
+            } catch let refused as PostgresFailure where refused.code == .refusedValue {
                 do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                    let reason = "the run ledger cannot store what the message carries: \(refused.message)"
+                    try await recorder.deadLetter(work.message, code: "refused_by_ledger", reason: reason)
+                    return true
                 } catch {
-                    logger.notice("shutting down: the message is delivered again after the restart", metadata: ["position": "\(position)"])
-                    return false
+                    failure = error
                 }
+            } catch {
+                failure = error
+            }
+            attempt += 1
+            let delay = retry.delay(beforeRetry: attempt)
+            logger.warning("message not handled yet; retrying", metadata: ["position": "\(position)", "error": "\(failure)", "retry_in": "\(delay)"])
+            Counter(label: "tokenize_mcl_retries_total").increment()
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                logger.notice("shutting down: the message is delivered again after the restart", metadata: ["position": "\(position)"])
+                return false
             }
         }
     }

@@ -18,6 +18,10 @@ public enum PostgresFailureCode: String, ErrorCode {
     case authentication
     /// Settings the service cannot use.
     case configuration
+    /// The server refused a value the statement carried (SQLSTATE class 22, data exception: a NUL byte in text, an
+    /// invalid byte sequence, a value too long for its column). The same value is refused every time: whatever
+    /// brought it (a Kafka message, a request) is recorded as refused, never retried.
+    case refusedValue = "refused_value"
 
     public var isTransient: Bool { self == .unavailable }
 }
@@ -54,7 +58,8 @@ extension ServiceError where Code == PostgresFailureCode {
         if let message = psql.serverInfo?[.message] {
             let state = psql.serverInfo?[.sqlState] ?? ""
             let code: Code =
-                Self.isTransient(sqlState: state) ? .unavailable : (state.hasPrefix("28") ? .authentication : .statement)
+                Self.isTransient(sqlState: state)
+                ? .unavailable : state.hasPrefix("28") ? .authentication : state.hasPrefix("22") ? .refusedValue : .statement
             self.init(code, "\(message) (SQLSTATE \(state))", sqlState: state)
             return
         }
@@ -107,21 +112,39 @@ extension PostgresConnection {
     }
 }
 
+extension ServiceError where Code == PostgresFailureCode {
+    /// `error` classified where it arises: postgres-nio's errors become a `PostgresFailure` (transient or not, with
+    /// the server's message instead of postgres-nio's generic description); cancellation and errors that are
+    /// already classified pass as they are.
+    public static func classified(_ error: any Error) -> any Error {
+        if error is CancellationError || error is any CodedError { return error }
+        return PostgresFailure(error)
+    }
+}
+
 extension PostgresConnection {
     /// `query`, refusing a closed connection first and failing when the connection closes unanswered (see
-    /// `ensureOpen`).
+    /// `ensureOpen`). Failures are `PostgresFailure`s.
     @discardableResult
     public func guardedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         try ensureOpen()
-        return try await answeredUnlessClosed { try await self.query(query, logger: logger) }
+        do {
+            return try await answeredUnlessClosed { try await self.query(query, logger: logger) }
+        } catch {
+            throw PostgresFailure.classified(error)
+        }
     }
 
     /// `copyFrom`, refusing a closed connection first and failing when the connection closes unanswered (see
-    /// `ensureOpen`).
+    /// `ensureOpen`). Failures are `PostgresFailure`s.
     public func guardedCopy(table: String, columns: [String] = [], data: ByteBuffer, logger: Logger) async throws {
         try ensureOpen()
-        try await answeredUnlessClosed {
-            try await self.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
+        do {
+            try await answeredUnlessClosed {
+                try await self.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
+            }
+        } catch {
+            throw PostgresFailure.classified(error)
         }
     }
 }
@@ -154,15 +177,36 @@ extension PostgresClient {
     /// `PostgresConnection.ensureOpen`).
     @discardableResult
     public func guardedRows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await withConnection { connection in try await connection.guardedQuery(query, logger: logger).collect() }
+        do {
+            return try await withConnection { connection in try await connection.guardedQuery(query, logger: logger).collect() }
+        } catch {
+            throw PostgresFailure.classified(error)
+        }
     }
 
-    /// A transaction on a pooled connection, with `PostgresConnection.guardedTransaction`.
+    /// A transaction on a pooled connection, with `PostgresConnection.guardedTransaction`. Failures are classified
+    /// (`PostgresFailure.classified`).
     public func guardedTransaction<Result>(
         logger: Logger, isolation: isolated (any Actor)? = #isolation, _ work: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await withConnection { connection in
-            try await connection.guardedTransaction(logger: logger, work)
+        do {
+            return try await withConnection { connection in
+                try await connection.guardedTransaction(logger: logger, work)
+            }
+        } catch {
+            throw PostgresFailure.classified(error)
+        }
+    }
+
+    /// `withConnection`, its failures classified (a pool that cannot connect is `.unavailable`, not postgres-nio's
+    /// generic description).
+    public func guardedConnection<Result>(
+        isolation: isolated (any Actor)? = #isolation, _ work: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withConnection(work)
+        } catch {
+            throw PostgresFailure.classified(error)
         }
     }
 }

@@ -252,7 +252,7 @@ public struct PostgresWarehouse: Warehouse {
                 throw WarehouseError(.unavailable, "PostgreSQL is unavailable for \(table): \(failure.message); the run resumes when it is back", table: table)
             case .authentication:
                 throw WarehouseError(.unauthorized, "PostgreSQL refused the connection for \(table): \(failure.message)", table: table)
-            case .statement, .configuration:
+            case .statement, .configuration, .refusedValue:
                 throw WarehouseError(.statement, "Postgres error on \(table): \(failure.message)", table: table)
             }
         }

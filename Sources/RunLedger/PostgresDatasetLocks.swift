@@ -20,7 +20,7 @@ public struct PostgresDatasetLocks: DatasetLocking {
     static let unlock = "SELECT pg_advisory_unlock(hashtextextended('tokenize-action/dataset/' || $1, 0))"
 
     public func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
-        try await client.withConnection { connection in
+        try await client.guardedConnection { connection in
             var binds = PostgresBindings()
             binds.append(dataset)
             var acquired = false

@@ -121,7 +121,7 @@ public struct PostgresRunStore: RunStore {
 
     public func record(_ runID: String) async throws -> RunRecord? {
         guard UUID(uuidString: runID) != nil else { return nil }
-        return try await client.withConnection { try await one("run_id = $1::uuid", [runID], $0) }
+        return try await client.guardedConnection { try await one("run_id = $1::uuid", [runID], $0) }
     }
 
     public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
@@ -136,7 +136,7 @@ public struct PostgresRunStore: RunStore {
             predicates.append("status = $\(values.count)")
         }
         let predicate = predicates.joined(separator: " AND ") + " ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))"
-        return try await client.withConnection { try await many(predicate, values, $0) }
+        return try await client.guardedConnection { try await many(predicate, values, $0) }
     }
 
     public func datasetsWithDueWork(limit: Int) async throws -> [String] {
@@ -151,7 +151,7 @@ public struct PostgresRunStore: RunStore {
         let predicate = """
             dataset = $1 AND kind IN ('run', 'plan') AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
             """
-        return try await client.withConnection { connection in
+        return try await client.guardedConnection { connection in
             guard let record = try await one(predicate, [dataset], connection) else { return nil }
             var binds = PostgresBindings()
             binds.append(record.runID)
@@ -205,7 +205,7 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func latestRun(dataset: String) async throws -> RunRecord? {
-        try await client.withConnection {
+        try await client.guardedConnection {
             try await one("dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'verify_only' IS DISTINCT FROM 'true' ORDER BY created_at DESC LIMIT 1", [dataset], $0)
         }
     }
