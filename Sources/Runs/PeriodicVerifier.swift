@@ -21,9 +21,10 @@ public final class PeriodicVerifier: Service, Sendable {
     public func run() async throws {
         while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }) != nil {
             do {
-                let queued = try await verifyOnce()
+                let queued = try await cancelWhenGracefulShutdown { try await self.verifyOnce() }
                 logger.info("periodic verification queued", metadata: ["datasets": "\(queued)"])
             } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 logger.warning("periodic verification failed; tried again next interval", metadata: ["error": "\(error)"])
             }
         }

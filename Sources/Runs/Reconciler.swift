@@ -35,15 +35,21 @@ public final class Reconciler: Service, Sendable {
         self.logger = logger
     }
 
+    /// Reconciles at once and then every interval. A pass waiting for DataHub (retrying while GMS is down) ends at
+    /// graceful shutdown like the wait between passes: nothing it was doing needs finishing, the next start reconciles.
     public func run() async throws {
         repeat {
             do {
-                let started = try await reconcileOnce()
+                let started = try await cancelWhenGracefulShutdown { try await self.reconcileOnce() }
                 logger.info("reconciliation done", metadata: ["runs_started": "\(started)"])
+            } catch is CancellationError {
+                break
             } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 logger.warning("reconciliation failed; tried again next interval", metadata: ["error": "\(error)"])
             }
         } while (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }) != nil
+        logger.debug("reconciliation stopped")
     }
 
     /// One pass; returns the number of runs it recorded.

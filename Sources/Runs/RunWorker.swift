@@ -184,7 +184,10 @@ public final class RunWorker: Service, Sendable {
     private func attempt(_ record: RunRecord, stop: StopSignal) async throws -> Bool {
         inProgress.increment()
         defer { inProgress.decrement() }
-        switch await executor.attempt(record, stop: stop) {
+        // Cancelled when the shutdown grace expires (`stop`): an attempt waiting for DataHub or Databricks ends then,
+        // not when their retries give up; its outcome (postponed) is still saved below.
+        let executor = self.executor
+        switch await stop.cancelling({ await executor.attempt(record, stop: stop) }) {
         case .finished(let finished):
             try await save(finished, retryIn: nil)
             Counter(label: "tokenize_runs_total", dimensions: [("status", finished.status.rawValue)]).increment()

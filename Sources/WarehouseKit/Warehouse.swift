@@ -1,15 +1,35 @@
 import Synchronization
 import Tokenization
 
-/// Asks a running tokenization to stop at the next batch boundary (a shutdown deadline).
+/// Asks a running tokenization to stop at the next batch boundary (a shutdown deadline), and cancels the work run
+/// under `cancelling` (a wait for DataHub or Databricks that would otherwise retry past the deadline).
 public final class StopSignal: Sendable {
     private let stopped = Atomic(false)
+    /// The cancellation of each task `cancelling` runs now, by a number of its own.
+    private let cancellations = Mutex<(next: Int, tasks: [Int: @Sendable () -> Void])>((0, [:]))
 
     public init() {}
 
-    public func stop() { stopped.store(true, ordering: .sequentiallyConsistent) }
+    public func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        for cancel in cancellations.withLock({ Array($0.tasks.values) }) { cancel() }
+    }
 
     public var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
+
+    /// Runs `body` in a task of its own that `stop()` cancels (at once when stopped already); the caller's own task
+    /// is not cancelled, so it can still record what the work came to.
+    public func cancelling<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        let task = Task { await body() }
+        let number = cancellations.withLock { state in
+            state.next += 1
+            state.tasks[state.next] = { task.cancel() }
+            return state.next
+        }
+        defer { _ = cancellations.withLock { $0.tasks.removeValue(forKey: number) } }
+        if isStopped { task.cancel() }
+        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+    }
 }
 
 /// Where a run stands: cumulative over every attempt of the run, as committed in the warehouse.
