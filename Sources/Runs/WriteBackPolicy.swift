@@ -25,13 +25,17 @@ public struct WriteBackPolicy: Sendable {
         self.approvalTag = approvalTag
     }
 
-    /// Tags to add and remove where the run's tags go (`tagTargets`). One status tag at a time; SUCCESS removes
-    /// the trigger, every other outcome keeps it, so the request stays visible until it is done.
+    /// The family of the status tags: `tokenize/status:<STATUS>`.
+    public static let statusFamily = "tokenize/status"
+
+    /// Tags to add and remove where the run's tags go (`tagTargets`). One status tag at a time, a plan's included
+    /// (`statusTagsToRemove` also removes any other tag of the family the dataset carries); SUCCESS removes the
+    /// trigger, every other outcome keeps it, so the request stays visible until it is done.
     /// A verify-only run changes only the status tag (SUCCESS or INCOMPLETE), never the trigger.
     public func tagChanges(for status: RunStatus, verifyOnly: Bool = false) -> (add: [TagURN], remove: [TagURN]) {
-        let statusTags = [successTag, failedTag, rejectedTag, awaitingTag, incompleteTag]
+        let statusTags = [successTag, failedTag, rejectedTag, awaitingTag, incompleteTag, plannedTag]
         switch status {
-        case .planned: return ([plannedTag], [planTag])  // a plan leaves the run status tags alone
+        case .planned: return ([plannedTag], [planTag] + statusTags.filter { $0 != plannedTag })
         case .success where verifyOnly: return ([successTag], statusTags.filter { $0 != successTag })
         case .success: return ([doneTag, successTag], [triggerTag] + statusTags.filter { $0 != successTag })
         case .incomplete: return ([incompleteTag], statusTags.filter { $0 != incompleteTag })
@@ -40,6 +44,21 @@ public struct WriteBackPolicy: Sendable {
         case .awaitingApproval: return ([awaitingTag], statusTags.filter { $0 != awaitingTag })
         case .skipped, .stale, .coalesced, .queued, .running: return ([], [])
         }
+    }
+
+    /// The tags of the status family that `targets` carry in `snapshot` besides the ones `adding` puts there (tags of
+    /// the family this version does not write, or written by hand): removed too, so one status shows at a time.
+    public func statusTagsToRemove(on targets: [TagTarget], in snapshot: DatasetSnapshot, adding: [TagURN]) -> [TagURN] {
+        var carried = Set<TagURN>()
+        for target in targets {
+            if let path = target.fieldPath {
+                guard let field = snapshot.fields.first(where: { $0.fieldPath == path }) else { continue }
+                carried.formUnion(target.onFieldEntity ? field.entityTags : field.editableTags)
+            } else {
+                carried.formUnion(snapshot.tags)
+            }
+        }
+        return carried.filter { $0.value(inFamily: Self.statusFamily) != nil && !adding.contains($0) }.sorted()
     }
 
     /// Whether the dataset's approval tag is removed: once a run awaiting approval is shown (an approval that

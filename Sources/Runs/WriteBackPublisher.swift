@@ -34,7 +34,11 @@ public struct WriteBackPublisher: Sendable {
         }
         if let failure = Self.first(readiness) { throw failure }
         let targets = policy.tagTargets(for: record)
-        let wanted = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
+        var wanted = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
+        if !wanted.add.isEmpty {
+            let others = policy.statusTagsToRemove(on: targets, in: snapshot, adding: wanted.add)
+            wanted.remove += others.filter { !wanted.remove.contains($0) }
+        }
         let changes = policy.effective(wanted, on: targets, in: snapshot)
         // Add first, then remove: the trigger is removed last, so a failure in between never loses the request.
         if !changes.add.isEmpty { try await catalog.addTags(changes.add, to: targets) }

@@ -19,13 +19,13 @@ import Testing
         #expect(
             changes.remove.map(\.urn) == [
                 "urn:li:tag:tokenize/run", "urn:li:tag:tokenize/status:FAILED", "urn:li:tag:tokenize/status:REJECTED",
-                "urn:li:tag:tokenize/status:AWAITING_APPROVAL", "urn:li:tag:tokenize/status:INCOMPLETE",
+                "urn:li:tag:tokenize/status:AWAITING_APPROVAL", "urn:li:tag:tokenize/status:INCOMPLETE", "urn:li:tag:tokenize/status:PLANNED",
             ])
     }
 
     @Test func oneStatusTagAtATime() {
-        let statusTags = [policy.successTag, policy.failedTag, policy.rejectedTag, policy.awaitingTag, policy.incompleteTag]
-        for status in [RunStatus.success, .failed, .rejected, .awaitingApproval, .incomplete] {
+        let statusTags = [policy.successTag, policy.failedTag, policy.rejectedTag, policy.awaitingTag, policy.incompleteTag, policy.plannedTag]
+        for status in [RunStatus.success, .failed, .rejected, .awaitingApproval, .incomplete, .planned] {
             let changes = policy.tagChanges(for: status)
             let added = statusTags.filter(changes.add.contains)
             #expect(added.count == 1, "\(status)")
@@ -36,6 +36,17 @@ import Testing
         #expect(!policy.tagChanges(for: .incomplete).remove.contains(policy.triggerTag), "INCOMPLETE keeps the trigger")
         let verified = policy.tagChanges(for: .success, verifyOnly: true)
         #expect(verified.add == [policy.successTag] && !verified.remove.contains(policy.triggerTag) && !verified.add.contains(policy.doneTag))
+    }
+
+    /// A plan then a failed run, or a status tag this version does not write (added by hand, or by an older one):
+    /// whatever status is written, every other tag of the family goes.
+    @Test func statusTagsOfTheFamilyThatAreNotWrittenGo() {
+        let dataset = TagTarget(datasetURN: "urn")
+        let shown = DatasetSnapshot(
+            urn: "urn", tags: [policy.plannedTag, TagURN("tokenize/status:SKIPPED"), TagURN("tokenize/run"), TagURN("pii")], fields: [])
+        let removed = policy.statusTagsToRemove(on: [dataset], in: shown, adding: [policy.failedTag])
+        #expect(removed == [policy.plannedTag, TagURN("tokenize/status:SKIPPED")])
+        #expect(policy.statusTagsToRemove(on: [dataset], in: shown, adding: [policy.plannedTag]) == [TagURN("tokenize/status:SKIPPED")])
     }
 
     @Test func theDocumentationSaysWhoApprovedAndWhyARunWasRejected() {
