@@ -36,13 +36,13 @@ public enum IncrementalScanSQL {
     /// values, the rows written since, the number of transactions that wrote them, (when at most
     /// `maximumListedTransactions`) their ids as text, and (when at most `maximumRecordedVersions`) every row
     /// version's transaction id, else NULL.
-    public static func written(table: TableReference, columns: [ColumnPlan]) -> String {
+    public static func written(table: TableReference, columns: [ColumnPlan], values: ColumnValues = .asStored) -> String {
         let since = "age(g.x) <= age($1::text::xid)"
         var inner = ["t.xmin AS x", "count(*) AS n"]
         var outer = ["coalesce(sum(g.n), 0)::bigint"]
         for (index, column) in columns.enumerated() {
-            let q = "t." + PostgresCatalogSQL.quote(column.name)
-            inner.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '') AS e\(index)")
+            let q = values.value(of: column.name)
+            inner.append("count(*) FILTER (WHERE \(TokenShapeSQL.nothingToProtect(q))) AS e\(index)")
             outer.append("coalesce(sum(g.e\(index)), 0)::bigint")
         }
         outer.append("coalesce(sum(g.n) FILTER (WHERE \(since)), 0)::bigint")
@@ -58,11 +58,11 @@ public enum IncrementalScanSQL {
     /// Step 1 when the mark recorded its row versions (`$1`, text[]): one parallel pass without grouping. Returns the
     /// rows, each column's empty values, and the row versions whose transaction is not among the recorded ones
     /// (written since the mark); when that is 0, step 1's grouped pass and step 2 do not run.
-    public static func unchanged(table: TableReference, columns: [ColumnPlan]) -> String {
+    public static func unchanged(table: TableReference, columns: [ColumnPlan], values: ColumnValues = .asStored) -> String {
         var selected = ["count(*)::bigint"]
         for column in columns {
-            let q = "t." + PostgresCatalogSQL.quote(column.name)
-            selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
+            let q = values.value(of: column.name)
+            selected.append("count(*) FILTER (WHERE \(TokenShapeSQL.nothingToProtect(q)))::bigint")
         }
         selected.append(writtenOutsideList)
         return "SELECT \(selected.joined(separator: ", ")) FROM \(PostgresCatalogSQL.qualifiedName(table)) t"

@@ -17,17 +17,34 @@ public enum PostgresCatalogSQL {
         "\(table.schema).\(table.table)"
     }
 
-    /// Columns of a table (`$1` schema, `$2` table) with their type and whether they hold text.
+    /// Columns of a table (`$1` schema, `$2` table): name, type, whether it holds text, the type under a domain (one
+    /// level), whether it is a domain, whether it is blank-padded (`char(n)`, also under a domain), whether it compares
+    /// case-insensitively (`citext`, or a nondeterministic collation), and whether it is a stored generated column.
     public static let describeColumns = """
-        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (t.typcategory = 'S') AS is_text
+        SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), (t.typcategory = 'S') AS is_text,
+            CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END,
+            t.typtype = 'd',
+            (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::regtype,
+            coalesce((SELECT typname = 'citext' FROM pg_catalog.pg_type WHERE oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END), false)
+                OR coalesce(NOT co.collisdeterministic, false),
+            a.attgenerated = 's'
         FROM pg_catalog.pg_attribute a
         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+        LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
         WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')
           AND a.attnum > 0 AND NOT a.attisdropped
         ORDER BY a.attnum
         """
+
+    /// The expression a statement tests and tokenizes a column's value with: the column itself when it is plain
+    /// text, else its bytes as `text` in the "C" collation (`char(n)` without its padding, `citext` and
+    /// nondeterministic collations compared byte by byte, a domain as its base text).
+    public static func value(_ column: String, asPlainText: Bool, alias: String = "t") -> String {
+        let reference = alias + "." + quote(column)
+        return asPlainText ? "(\(reference)::text COLLATE \"C\")" : reference
+    }
 
     /// The primary key columns of a table (`$1` schema, `$2` table) with their types.
     public static let primaryKeyColumns = """

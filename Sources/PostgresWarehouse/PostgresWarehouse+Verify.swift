@@ -74,7 +74,8 @@ extension PostgresWarehouse {
             versions = written.versions
         } else {
             // A full scan that may record a mark also records the row versions it saw.
-            let statement = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, recordingVersions: marks != nil)
+            let statement = VerificationSQL.counts(
+                table: table, columns: request.columns, keyColumn: keyColumn, recordingVersions: marks != nil, values: ColumnValues(request.table))
             var totals: [Int] = []
             for try await row in try await connection.guardedQuery(query(statement, table, since: nil, ledgerFloor: ledgerFloor), logger: logger) {
                 let cells = row.makeRandomAccess()
@@ -98,7 +99,8 @@ extension PostgresWarehouse {
                 let percent = column.scheme == .siv ? VerificationSQL.sivSamplePercent(size: request.sampleSize, shaped: checked ?? tokens) : 100
                 let (sampled, failures) =
                     checked == 0
-                    ? (0, 0) : try await sampleSIV(connection, table, column.name, size: request.sampleSize, percent: percent, since: since)
+                    ? (0, 0) : try await sampleSIV(
+                            connection, table, column.name, size: request.sampleSize, percent: percent, since: since, values: ColumnValues(request.table))
                 verification.sampled = sampled
                 verification.sampleFailures = failures
                 tokens -= failures
@@ -106,7 +108,8 @@ extension PostgresWarehouse {
                 verification.plaintext += failures
             }
             if verification.plaintext > 0 {
-                let statement = VerificationSQL.plaintextKeys(table: table, column: column, keyColumn: keyColumn, limit: 5, since: since != nil)
+                let statement = VerificationSQL.plaintextKeys(
+                    table: table, column: column, keyColumn: keyColumn, limit: 5, since: since != nil, values: ColumnValues(request.table))
                 for try await key in try await connection.guardedQuery(query(statement, table, since: since, ledgerFloor: ledgerFloor), logger: logger).decode(String.self) {
                     verification.plaintextKeys.append(key)
                 }
@@ -134,7 +137,7 @@ extension PostgresWarehouse {
             }
             // Fewer rows (some deleted since): their empty values are counted again below.
         }
-        let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns), binds: binds))
+        let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns, values: ColumnValues(request.table)), binds: binds))
         guard totals.count == width + 2, totals[width + 1] == 0 else { return nil }
         return IncrementalScanSQL.Written(rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
     }
@@ -152,7 +155,7 @@ extension PostgresWarehouse {
             var binds = PostgresBindings()
             binds.append(String(since))
             var written = IncrementalScanSQL.Written(rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
-            let sql = IncrementalScanSQL.written(table: table, columns: request.columns)
+            let sql = IncrementalScanSQL.written(table: table, columns: request.columns, values: ColumnValues(request.table))
             for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
                 let cells = row.makeRandomAccess()
                 written = IncrementalScanSQL.Written(
@@ -162,7 +165,8 @@ extension PostgresWarehouse {
             }
             guard written.rowsWrittenSince > 0 else { return (written, nil) }
             let joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: written.rowsWrittenSince, rows: written.rows)
-            let statement = VerificationSQL.counts(table: table, columns: request.columns, keyColumn: keyColumn, rows: written.selection, joinLedger: joinLedger)
+            let statement = VerificationSQL.counts(
+                table: table, columns: request.columns, keyColumn: keyColumn, rows: written.selection, joinLedger: joinLedger, values: ColumnValues(request.table))
             let checked = try await counts(connection, query(statement, table, since: since, ledgerFloor: ledgerFloor, transactions: written.transactionIDs))
             return (written, checked)
         }
@@ -191,7 +195,7 @@ extension PostgresWarehouse {
     /// Decrypts a random sample of the column's siv-shaped values: (sampled, failed authentication).
     /// With `since`, only values written since that transaction are drawn.
     private func sampleSIV(
-        _ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int, percent: Double, since: UInt32?
+        _ connection: PostgresConnection, _ table: TableReference, _ column: String, size: Int, percent: Double, since: UInt32?, values: ColumnValues
     ) async throws -> (Int, Int) {
         guard size > 0, let shape = PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs) else { return (0, 0) }
         var binds = PostgresBindings()
@@ -203,7 +207,7 @@ extension PostgresWarehouse {
         var sampled = 0
         var failures = 0
         let rows = try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn, since: since != nil), binds: binds), logger: logger)
+            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn, since: since != nil, values: values), binds: binds), logger: logger)
         for try await value in rows.decode(String.self) {
             sampled += 1
             if case .plaintext = tokenizer.recognize(value, scheme: .siv) { failures += 1 }

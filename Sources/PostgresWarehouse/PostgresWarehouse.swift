@@ -58,8 +58,11 @@ public struct PostgresWarehouse: Warehouse {
             let rows = try await databases.startedClient(database: table.database).guardedRows(
                 Self.catalogQuery(PostgresCatalogSQL.describeColumns, table), logger: logger)
             return try rows.map { row in
-                let (name, type, isText) = try row.decode((String, String, Bool).self)
-                return ColumnDescription(name: name, dataType: type, isText: isText)
+                let (name, type, isText, baseType, isDomain, padded, caseInsensitive, generated) =
+                    try row.decode((String, String, Bool, String, Bool, Bool, Bool, Bool).self)
+                return ColumnDescription(
+                    name: name, dataType: type, isText: isText, baseType: baseType, isDomain: isDomain,
+                    semantics: padded ? .blankPadded : caseInsensitive ? .caseInsensitive : .exact, isGenerated: generated)
             }
         }
         guard !columns.isEmpty else {
@@ -86,19 +89,21 @@ public struct PostgresWarehouse: Warehouse {
         let pushDown = PushDownPlan.canPushDown(request.columns, mode: request.mode)
         let plan = pushDown ? try PushDownPlan(columns: request.columns, tokenizer: tokenizer, table: table) : nil
         let pads = plan?.hmacKeyID != nil ? try HMACPads(tokenizer: tokenizer) : nil
+        let refusals = Refusals()
         let final = try await Self.mapping(table) {
             try await databases.startedClient(database: table.database).withConnection { connection in
-                let progress = try await tokenize(request, plan: plan, pads: pads, on: connection, sink: sink)
+                let progress = try await tokenize(request, plan: plan, pads: pads, on: connection, sink: sink, refusals: refusals)
                 await Self.flushStatistics(connection, logger: logger)
                 return progress
             }
         }
-        return TokenizationOutcome(rowsUpdated: final.rowsUpdated, batches: final.batches, pushedDown: pushDown)
+        return TokenizationOutcome(rowsUpdated: final.rowsUpdated, batches: final.batches, pushedDown: pushDown, refused: refusals.byColumn)
     }
 
     /// The batches of a run on one connection (the hmac key lives in its session).
     private func tokenize(
-        _ request: TokenizationRequest, plan: PushDownPlan?, pads: HMACPads?, on connection: PostgresConnection, sink: any ProgressSink
+        _ request: TokenizationRequest, plan: PushDownPlan?, pads: HMACPads?, on connection: PostgresConnection, sink: any ProgressSink,
+        refusals: Refusals
     ) async throws -> TokenizationProgress {
         let table = request.table.table
         let ledgerColumns = request.columns.filter { $0.scheme == .ff1 }.map(\.name)
@@ -130,7 +135,7 @@ public struct PostgresWarehouse: Warehouse {
             return try await Self.withConnections(ServiceSideBatches.batchesInFlight - 1, of: client) { others in
                 let batches = ServiceSideBatches(
                     connections: [connection] + others, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
-                    batchSize: rowsPerBatch, ledgerLayout: ledgerLayout, logger: logger)
+                    batchSize: rowsPerBatch, ledgerLayout: ledgerLayout, refusals: refusals, logger: logger)
                 return try await batches.run(start: start, sink: sink)
             }
         }

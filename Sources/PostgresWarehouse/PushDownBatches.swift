@@ -16,6 +16,7 @@ struct PushDownBatches {
     let logger: Logger
 
     private var table: TableReference { request.table.table }
+    private var values: ColumnValues { ColumnValues(request.table) }
     private var relation: String { PostgresCatalogSQL.relationName(table) }
 
     /// Puts the newest hmac key's pads into the session's key table (no SQL text or parameter carries them).
@@ -34,7 +35,7 @@ struct PushDownBatches {
     /// Whether any row still needs a token; false for an idempotent re-run, which then runs no batch (one read-only
     /// scan that stops at the first pending row, instead of every batch's UPDATE).
     func anyPending() async throws -> Bool {
-        let statement = PushDownSQL.anyPending(table: table, plan: plan)
+        let statement = PushDownSQL.anyPending(table: table, plan: plan, values: values)
         let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: nil, upper: "")), logger: logger)
         for try await pending in rows.decode(Bool.self) { return pending }
         return true
@@ -47,7 +48,8 @@ struct PushDownBatches {
         while true {
             try checkStop(current)
             guard let upper = try await nextUpperKey(key: key, keyType: keyType, after: lower) else { return current }
-            let statement = PushDownSQL.batch(table: table, plan: plan, range: .primaryKey(column: key, castType: keyType, hasLowerBound: lower != nil))
+            let statement = PushDownSQL.batch(
+                table: table, plan: plan, range: .primaryKey(column: key, castType: keyType, hasLowerBound: lower != nil), values: values)
             current = try await run(statement, lower: lower, upper: upper, planned: current.plannedBatches)
             await sink.progressed(current)
             lower = upper
@@ -59,7 +61,7 @@ struct PushDownBatches {
     func byPages(pages: Int64, start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
         var current = start
         var first = start.lastKey.flatMap(Self.page(ofTID:)) ?? 0
-        let statement = PushDownSQL.batch(table: table, plan: plan, range: .pages)
+        let statement = PushDownSQL.batch(table: table, plan: plan, range: .pages, values: values)
         while first < Int64(Int32.max) {
             try checkStop(current)
             let end = first + Int64(pagesPerBatch) >= pages ? Int64(Int32.max) : first + Int64(pagesPerBatch)

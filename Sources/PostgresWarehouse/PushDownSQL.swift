@@ -44,17 +44,18 @@ public enum PushDownSQL {
     /// One batch: an UPDATE computing the tokens of the plan's columns over `range`, skipping NULL, empty and
     /// tokenized values, and — in the same statement, so atomically — adding the batch to the run's progress.
     /// Returns one row: the run's batches and rows so far, and the rows this batch changed.
-    public static func batch(table: TableReference, plan: PushDownPlan, range: BatchRange) -> Statement {
+    public static func batch(table: TableReference, plan: PushDownPlan, range: BatchRange, values: ColumnValues = .asStored) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
             parameters.append(parameter)
             return "$\(parameters.count)"
         }
-        let needs = needPredicates(plan, placeholder)
+        let needs = needPredicates(plan, values, placeholder)
         let assignments = zip(plan.columns, needs).map { column, need in
-            let q = "t." + PostgresCatalogSQL.quote(column.name)
-            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: q)) ELSE \(q) END"
+            let stored = "t." + PostgresCatalogSQL.quote(column.name)
+            let token = token(column, reference: values.value(of: column.name))
+            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token) ELSE \(stored) END"
         }
         let rangePredicate: String
         switch range {
@@ -85,9 +86,9 @@ public enum PushDownSQL {
 
     /// Whether any row still holds a value of the plan's columns that is neither empty nor a token. Read only; it
     /// stops at the first such row. When none does (an idempotent re-run), the run needs no batch at all.
-    public static func anyPending(table: TableReference, plan: PushDownPlan) -> Statement {
+    public static func anyPending(table: TableReference, plan: PushDownPlan, values: ColumnValues = .asStored) -> Statement {
         var parameters: [Parameter] = []
-        let needs = needPredicates(plan) { parameter in
+        let needs = needPredicates(plan, values) { parameter in
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
             parameters.append(parameter)
             return "$\(parameters.count)"
@@ -96,11 +97,11 @@ public enum PushDownSQL {
         return Statement(sql: sql, parameters: parameters)
     }
 
-    /// Per column of the plan: its value needs a token (not NULL, not empty, not recognised as a token by length
-    /// and pattern).
-    private static func needPredicates(_ plan: PushDownPlan, _ placeholder: (Parameter) -> String) -> [String] {
+    /// Per column of the plan: its value needs a token (not NULL, not empty or whitespace only, not recognised as a
+    /// token by length and pattern).
+    private static func needPredicates(_ plan: PushDownPlan, _ values: ColumnValues, _ placeholder: (Parameter) -> String) -> [String] {
         plan.columns.map { column in
-            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            let q = values.value(of: column.name)
             let recognised: String
             if let shape = plan.shapes[column.scheme], !shape.prefixes.isEmpty {
                 recognised = TokenShapeSQL.shaped(
@@ -108,7 +109,7 @@ public enum PushDownSQL {
             } else {
                 recognised = "\(q) ~ \(placeholder(.pattern(column.scheme)))"
             }
-            return "(\(q) IS NOT NULL AND \(q) <> '' AND NOT (\(recognised)))"
+            return "(\(TokenShapeSQL.holdsValue(q)) AND NOT (\(recognised)))"
         }
     }
 

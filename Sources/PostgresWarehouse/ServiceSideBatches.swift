@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import PostgresNIO
 import PostgresSupport
@@ -27,6 +28,8 @@ struct ServiceSideBatches {
     let batchSize: Int
     /// Where the run's ff1 columns sit in the ledger; nil when it has none.
     let ledgerLayout: FF1LedgerLayout?
+    /// Values refused so far (their token would not fit the column), per column, counted as their batches commit.
+    var refusals = Refusals()
     let logger: Logger
 
     var table: TableReference { request.table.table }
@@ -39,6 +42,7 @@ struct ServiceSideBatches {
         return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.prefixes
     }
 
+
     /// A batch whose rows are locked and whose cells are decided, waiting to be written in the same transaction.
     struct Prepared: Sendable {
         var lastKey: String?
@@ -46,6 +50,8 @@ struct ServiceSideBatches {
         var updates: BatchUpdates
         var newLedgerRows = LedgerRows()
         var replacedLedgerRows = LedgerRows()
+        /// Per column (request order), the values left as they were because their token is longer than the column.
+        var refused: [Int] = []
     }
 
     /// Locks and reads the batch after `lower`, reads its ledger entries and decides each cell.
@@ -61,7 +67,8 @@ struct ServiceSideBatches {
         let sivShape = sivShapePrefixes
         if let sivShape { binds.append(sivShape) }
         let select = ServiceSideSQL.lockBatch(
-            table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil, sivShape: sivShape != nil)
+            table: table, keyColumn: key, keyType: keyType, columns: request.columns, hasLowerBound: lower != nil, sivShape: sivShape != nil,
+            values: ColumnValues(request.table))
         var rows: [(key: String, values: [String?])] = []
         for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: select, binds: binds), logger: logger) {
             let cells = row.makeRandomAccess()
@@ -75,19 +82,26 @@ struct ServiceSideBatches {
         let ledger = try await ledgerRows(connection, keys: rows.map(\.key))
 
         let columns = request.columns
+        let limits = columns.map { request.table.column(named: $0.name)?.characterLimit }
+        batch.refused = Array(repeating: 0, count: columns.count)
         let rowKeys = rows.map(\.key)
         let slots = columns.map { $0.scheme == .ff1 ? ledgerLayout?.slots[$0.name] : nil }
         let decisions = try await CellDecisions.decide(
-            rows.map(\.values), schemes: columns.map(\.scheme), tokenizer: tokenizer, mode: request.mode,
+            rows.map(\.values), schemes: columns.map(\.scheme), normalizations: columns.map(\.normalization), tokenizer: tokenizer, mode: request.mode,
             ledger: { row, column in slots[column].flatMap { ledger[rowKeys[row]]?.entry(slot: $0) } })
         for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
             var changed = false
             var written: [(slot: Int, entry: LedgerEntry)] = []
-            for (slot, decision) in zip(slots, decided) {
+            for (column, (slot, decision)) in zip(slots, decided).enumerated() {
                 switch decision {
                 case .keep:
                     newValues.append(nil)
+                case .write(let token, _) where limits[column].map({ token.unicodeScalars.count > $0 }) ?? false:
+                    // Refused, not written: a `varchar(n)` would reject the batch. The value stays plaintext, which
+                    // the verification counts and the record explains.
+                    newValues.append(nil)
+                    batch.refused[column] += 1
                 case .write(let token, let entry):
                     newValues.append(token)
                     changed = true
@@ -138,6 +152,7 @@ struct ServiceSideBatches {
             progress = TokenizationProgress(rowsUpdated: Int(total), batches: batches)
         }
         progress.lastKey = batch.lastKey
+        refusals.add(batch.refused, columns: request.columns.map(\.name))
         return progress
     }
 
@@ -237,4 +252,19 @@ struct ServiceSideBatches {
 struct FF1LedgerLayout: Sendable, Equatable {
     var relationID: Int32
     var slots: [String: Int]
+}
+
+/// Values a run's batches refused, per column name: counted when a batch records itself (just before its commit; a
+/// batch that then fails to commit is counted again when the run resumes it).
+final class Refusals: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func add(_ refused: [Int], columns: [String]) {
+        guard refused.contains(where: { $0 > 0 }) else { return }
+        counts.withLock { counts in
+            for (column, count) in zip(columns, refused) where count > 0 { counts[column, default: 0] += count }
+        }
+    }
+
+    var byColumn: [String: Int] { counts.withLock { $0 } }
 }

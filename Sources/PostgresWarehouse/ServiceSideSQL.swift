@@ -14,20 +14,21 @@ public enum ServiceSideSQL {
     /// siv column, shaped like an siv token (prefix, key id, base64url: checks PostgreSQL evaluates fast). ff1
     /// columns look like plaintext either way, so a row with a non-empty ff1 value is always read.
     public static func lockBatch(
-        table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], hasLowerBound: Bool, sivShape: Bool = false
+        table: TableReference, keyColumn: String, keyType: String, columns: [ColumnPlan], hasLowerBound: Bool, sivShape: Bool = false,
+        values: ColumnValues = .asStored
     ) -> String {
         // Qualified with the table alias: an unqualified ORDER BY would sort by the text output column of the same name.
         let key = "t." + PostgresCatalogSQL.quote(keyColumn)
-        let selected = (["\(key)::text"] + columns.map { "t.\(PostgresCatalogSQL.quote($0.name))::text" }).joined(separator: ", ")
+        let selected = (["\(key)::text"] + columns.map { "\(values.value(of: $0.name))::text" }).joined(separator: ", ")
         var predicates: [String] = []
         if hasLowerBound { predicates.append("\(key) > $1::text::\(keyType)") }
         let limit = hasLowerBound ? "$2" : "$1"
         if sivShape {
             let prefixes = hasLowerBound ? "$3" : "$2"
             let needs = columns.map { column in
-                let q = "t." + PostgresCatalogSQL.quote(column.name)
-                let value = "\(q) IS NOT NULL AND \(q) <> ''"
-                guard column.scheme == .siv else { return "(\(value))" }
+                let q = values.value(of: column.name)
+                let value = TokenShapeSQL.holdsValue(q)
+                guard column.scheme == .siv else { return value }
                 return "(\(value) AND NOT (\(TokenShapeSQL.shaped(q, prefixes: prefixes, lengths: nil))))"
             }
             predicates.append("(" + needs.joined(separator: " OR ") + ")")

@@ -59,8 +59,10 @@ public enum VerificationSQL {
     }
 
     /// Whether a column's value (`t.<column>`) is a recognised token of its scheme.
-    static func recognised(_ column: ColumnPlan, keyColumn: String?, ledger: LedgerAccess = .lookup, placeholder: (Parameter) -> String) -> String {
-        let q = "t." + PostgresCatalogSQL.quote(column.name)
+    static func recognised(
+        _ column: ColumnPlan, keyColumn: String?, ledger: LedgerAccess = .lookup, values: ColumnValues = .asStored, placeholder: (Parameter) -> String
+    ) -> String {
+        let q = values.value(of: column.name)
         switch column.scheme {
         case .poc:
             return "\(q) ~ \(placeholder(.pattern(.poc)))"
@@ -115,7 +117,7 @@ public enum VerificationSQL {
     /// column (`IncrementalScanSQL.versionsColumn`), which a clean scan's mark records.
     public static func counts(
         table: TableReference, columns: [ColumnPlan], keyColumn: String?, rows selection: RowSelection = .all, joinLedger: Bool = false,
-        recordingVersions: Bool = false
+        recordingVersions: Bool = false, values: ColumnValues = .asStored
     ) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
@@ -126,7 +128,7 @@ public enum VerificationSQL {
         var selected = ["count(*)::bigint"]
         var joins: [String] = []
         for (index, column) in columns.enumerated() {
-            let q = "t." + PostgresCatalogSQL.quote(column.name)
+            let q = values.value(of: column.name)
             var ledger = LedgerAccess.lookup
             if column.scheme == .ff1, let keyColumn, selection == .all || joinLedger {
                 ledger = .joined(index: index)
@@ -138,8 +140,8 @@ public enum VerificationSQL {
                 let slot = FF1LedgerSQL.slot(relation: placeholder(.relation), column: placeholder(.columnName(column.name)))
                 joins.append("LEFT JOIN pg_temp.\(ledgerKeyTable) k\(index) ON k\(index).key_id = l.key_ids[\(slot)]")
             }
-            let recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, placeholder: placeholder)
-            selected.append("count(*) FILTER (WHERE \(q) IS NULL OR \(q) = '')::bigint")
+            let recognised = recognised(column, keyColumn: keyColumn, ledger: ledger, values: values, placeholder: placeholder)
+            selected.append("count(*) FILTER (WHERE \(TokenShapeSQL.nothingToProtect(q)))::bigint")
             selected.append("count(*) FILTER (WHERE \(q) <> '' AND (\(recognised)))::bigint")
         }
         let from = ([PostgresCatalogSQL.qualifiedName(table) + " t"] + joins).joined(separator: " ")
@@ -168,16 +170,18 @@ public enum VerificationSQL {
 
     /// The first `limit` row keys (primary key, else `ctid`) of a column holding plaintext; with `since`, among the
     /// rows written since the mark's transaction only.
-    public static func plaintextKeys(table: TableReference, column: ColumnPlan, keyColumn: String?, limit: Int, since: Bool = false) -> Statement {
+    public static func plaintextKeys(
+        table: TableReference, column: ColumnPlan, keyColumn: String?, limit: Int, since: Bool = false, values: ColumnValues = .asStored
+    ) -> Statement {
         var parameters: [Parameter] = []
         func placeholder(_ parameter: Parameter) -> String {
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
             parameters.append(parameter)
             return "$\(parameters.count)"
         }
-        let q = "t." + PostgresCatalogSQL.quote(column.name)
+        let q = values.value(of: column.name)
         let key = keyColumn.map { "t." + PostgresCatalogSQL.quote($0) } ?? "t.ctid"
-        var predicate = "\(q) <> '' AND NOT (\(recognised(column, keyColumn: keyColumn, placeholder: placeholder)))"
+        var predicate = "\(TokenShapeSQL.holdsValue(q)) AND NOT (\(recognised(column, keyColumn: keyColumn, values: values, placeholder: placeholder)))"
         if since { predicate += " AND \(VerificationMarkSQL.writtenSince(placeholder(.since)))" }
         let sql = "SELECT \(key)::text FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(predicate) ORDER BY \(key) LIMIT \(max(1, limit))"
         return Statement(sql: sql, parameters: parameters)
@@ -188,8 +192,8 @@ public enum VerificationSQL {
     /// that probability, so only those are tested and sorted (on a 1M-row column of tokens the full sort took most
     /// of a re-run's verification). With `since`, the next parameter is the mark's transaction id and only rows
     /// written since are drawn.
-    public static func sivSample(table: TableReference, column: String, sampled: Bool, since: Bool = false) -> String {
-        let q = "t." + PostgresCatalogSQL.quote(column)
+    public static func sivSample(table: TableReference, column: String, sampled: Bool, since: Bool = false, values: ColumnValues = .asStored) -> String {
+        let q = values.value(of: column)
         let source = PostgresCatalogSQL.qualifiedName(table) + " t" + (sampled ? " TABLESAMPLE BERNOULLI ($3::float8)" : "")
         var predicate = TokenShapeSQL.shaped(q, prefixes: "$1", lengths: nil)
         if since { predicate += " AND \(VerificationMarkSQL.writtenSince(sampled ? "$4" : "$3"))" }

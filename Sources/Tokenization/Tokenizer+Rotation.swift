@@ -2,20 +2,29 @@ import Crypto
 import Foundation
 
 extension Tokenizer {
-    /// The `siv` token of `value` re-written with the newest key, or nil when it already uses it.
-    public func rekeySIV(_ token: String) throws(TokenizationError) -> String? {
+    /// The `siv` token of `value` re-written with the newest key and its value in `normalization`'s form, or nil
+    /// when it already uses that key and form.
+    public func rekeySIV(_ token: String, normalization: Normalization = .none) throws(TokenizationError) -> String? {
         guard case .token(let keyID?) = recognize(token, scheme: .siv) else {
             throw TokenizationError(.notAToken, "not an siv token of a configured key")
         }
         let keyring = try requireKeys(.siv)
-        guard keyID != keyring.newest.id else { return nil }
-        return sivToken(try openSIV(token), key: keyring.newest)
+        if keyID == keyring.newest.id && normalization == .none { return nil }
+        let plaintext = try openSIV(token)
+        let normalized = normalization.apply(plaintext)
+        if keyID == keyring.newest.id && Array(normalized.utf8) == Array(plaintext.utf8) { return nil }
+        return sivToken(normalized, key: keyring.newest)
     }
 
-    /// A ff1 token re-written from `oldKeyID` to the newest key.
-    public func rekeyFF1(_ token: String, from oldKeyID: String) throws(TokenizationError) -> String {
+    /// A ff1 token re-written from `oldKeyID` to the newest key and its value in `normalization`'s form; nil when
+    /// it already uses both.
+    public func rekeyFF1(_ token: String, from oldKeyID: String, normalization: Normalization = .none) throws(TokenizationError) -> String? {
+        let newest = try requireKeys(.ff1).newest
+        if oldKeyID == newest.id && normalization == .none { return nil }
         let plaintext = try detokenize(token, scheme: .ff1, ff1KeyID: oldKeyID)
-        return ff1Token(plaintext, key: try requireKeys(.ff1).newest)
+        let normalized = normalization.apply(plaintext)
+        if oldKeyID == newest.id && Array(normalized.utf8) == Array(plaintext.utf8) { return nil }
+        return ff1Token(normalized, key: newest)
     }
 
     /// A 16-byte keyed digest of a token (its own subkey), which a warehouse's ledger stores so a later run

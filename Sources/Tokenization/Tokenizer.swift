@@ -32,7 +32,25 @@ public struct Tokenizer: Sendable {
         return keyring
     }
 
+    /// Whether a value holds nothing to protect: empty, or only spaces, tabs, line feeds, vertical tabs, form feeds and
+    /// carriage returns (the set the warehouses' SQL tests too). Such values are left as they are, like NULL.
+    public static func holdsNothing(_ value: String) -> Bool {
+        value.utf8.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) }
+    }
+
     // MARK: - Tokens
+
+    /// The token of `value` normalized as `normalization` asks, under `scheme`, written with the newest key.
+    public func token(for value: String, scheme: TokenSchemeName, normalization: Normalization) throws(TokenizationError) -> String {
+        try token(for: normalization.apply(value), scheme: scheme)
+    }
+
+    /// The letters and digits of `value` that an `ff1` token transforms (the local part's, for an e-mail address).
+    public static func ff1Letters(in value: String) -> Int {
+        let bytes = value.utf8
+        let end = bytes.lastIndex(of: UInt8(ascii: "@")) ?? bytes.endIndex
+        return bytes[..<end].reduce(0) { $0 + (FormatPreservingCipher.numeral(ofASCII: $1) == nil ? 0 : 1) }
+    }
 
     /// The token of `value` under `scheme`, written with the newest key.
     public func token(for value: String, scheme: TokenSchemeName) throws(TokenizationError) -> String {

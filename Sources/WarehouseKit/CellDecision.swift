@@ -21,7 +21,7 @@ public struct LedgerEntry: Sendable, Equatable {
 
 /// What to do with one cell.
 public enum CellDecision: Sendable, Equatable {
-    /// Nothing to protect (NULL, empty) or already a token of the wanted key.
+    /// Nothing to protect (NULL, empty, whitespace only) or already a token of the wanted key.
     case keep
     /// Write this value; for ff1 tokens also record the ledger entry.
     case write(String, ledger: LedgerEntry?)
@@ -31,29 +31,33 @@ extension Tokenizer {
     /// Decides one cell for a run that computes tokens in the service (siv, ff1, or a rekey). Pure.
     ///
     /// - Parameter ledger: the warehouse's ledger entry for this cell (ff1 only), if any.
-    public func decide(_ value: String?, scheme: TokenSchemeName, mode: TokenizationMode, ledger: LedgerEntry?) throws(TokenizationError) -> CellDecision {
-        guard let value, !value.isEmpty else { return .keep }
+    ///
+    /// - Parameter normalization: the form a new token's value is put in first; in `.rekey` mode, reversible tokens
+    ///   whose value is not in that form are written again from the normalized value (hmac tokens cannot move).
+    public func decide(
+        _ value: String?, scheme: TokenSchemeName, mode: TokenizationMode, ledger: LedgerEntry?, normalization: Normalization = .none
+    ) throws(TokenizationError) -> CellDecision {
+        guard let value, !Tokenizer.holdsNothing(value) else { return .keep }
         switch scheme {
         case .poc, .hmac:
             if case .token = recognize(value, scheme: scheme) { return .keep }
-            return .write(try token(for: value, scheme: scheme), ledger: nil)
+            return .write(try token(for: value, scheme: scheme, normalization: normalization), ledger: nil)
         case .siv:
             if case .token = recognize(value, scheme: .siv) {
-                guard mode == .rekey, let moved = try rekeySIV(value) else { return .keep }
+                guard mode == .rekey, let moved = try rekeySIV(value, normalization: normalization) else { return .keep }
                 return .write(moved, ledger: nil)
             }
-            return .write(try token(for: value, scheme: .siv), ledger: nil)
+            return .write(try token(for: value, scheme: .siv, normalization: normalization), ledger: nil)
         case .ff1:
-            if case .token = recognize(value, scheme: .ff1) {  // an siv fallback token of a short value
-                guard mode == .rekey, let moved = try rekeySIV(value) else { return .keep }
-                return .write(moved, ledger: nil)
+            if case .token = recognize(value, scheme: .ff1) {  // an siv fallback token of a short or long value
+                guard mode == .rekey, let moved = try rekeySIV(value, normalization: normalization) else { return .keep }
+                return try ff1Write(moved)
             }
             if let ledger, tokenDigest(of: value, keyID: ledger.keyID) == ledger.digest {
-                let newest = try newestKeyID(.ff1)
-                guard mode == .rekey, ledger.keyID != newest else { return .keep }
-                return try ff1Write(try rekeyFF1(value, from: ledger.keyID))
+                guard mode == .rekey, let moved = try rekeyFF1(value, from: ledger.keyID, normalization: normalization) else { return .keep }
+                return try ff1Write(moved)
             }
-            return try ff1Write(try token(for: value, scheme: .ff1))
+            return try ff1Write(try token(for: value, scheme: .ff1, normalization: normalization))
         }
     }
 

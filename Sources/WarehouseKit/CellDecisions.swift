@@ -12,22 +12,24 @@ public enum CellDecisions {
 
     /// Decides every cell of `rows` (one value per column, in `schemes` order).
     ///
-    /// - Parameter ledger: the ledger entry of (row index, column index), ff1 only.
+    /// - Parameters:
+    ///   - ledger: the ledger entry of (row index, column index), ff1 only.
+    ///   - normalizations: each column's normalization (empty: byte-exact everywhere).
     public static func decide(
-        _ rows: [[String?]], schemes: [TokenSchemeName], tokenizer: Tokenizer, mode: TokenizationMode,
+        _ rows: [[String?]], schemes: [TokenSchemeName], normalizations: [Normalization] = [], tokenizer: Tokenizer, mode: TokenizationMode,
         ledger: @escaping @Sendable (Int, Int) -> LedgerEntry?, parallelism: Int = defaultParallelism
     ) async throws -> [[CellDecision]] {
         let cells = rows.count * max(1, schemes.count)
         let tasks = max(1, min(parallelism, cells / minimumCellsPerTask))
         guard tasks > 1 else {
-            return try decide(rows, range: rows.indices, schemes: schemes, tokenizer: tokenizer, mode: mode, ledger: ledger)
+            return try decide(rows, range: rows.indices, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger)
         }
         let sliceSize = (rows.count + tasks - 1) / tasks
         return try await withThrowingTaskGroup(of: (Int, [[CellDecision]]).self) { group in
             for start in stride(from: 0, to: rows.count, by: sliceSize) {
                 let range = start..<min(start + sliceSize, rows.count)
                 group.addTask {
-                    (start, try decide(rows, range: range, schemes: schemes, tokenizer: tokenizer, mode: mode, ledger: ledger))
+                    (start, try decide(rows, range: range, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger))
                 }
             }
             var slices: [(Int, [[CellDecision]])] = []
@@ -37,8 +39,8 @@ public enum CellDecisions {
     }
 
     private static func decide(
-        _ rows: [[String?]], range: Range<Int>, schemes: [TokenSchemeName], tokenizer: Tokenizer, mode: TokenizationMode,
-        ledger: (Int, Int) -> LedgerEntry?
+        _ rows: [[String?]], range: Range<Int>, schemes: [TokenSchemeName], normalizations: [Normalization], tokenizer: Tokenizer,
+        mode: TokenizationMode, ledger: (Int, Int) -> LedgerEntry?
     ) throws(TokenizationError) -> [[CellDecision]] {
         var decisions: [[CellDecision]] = []
         decisions.reserveCapacity(range.count)
@@ -46,7 +48,8 @@ public enum CellDecisions {
             var decided: [CellDecision] = []
             decided.reserveCapacity(schemes.count)
             for (column, scheme) in schemes.enumerated() {
-                decided.append(try tokenizer.decide(rows[row][column], scheme: scheme, mode: mode, ledger: ledger(row, column)))
+                let normalization = column < normalizations.count ? normalizations[column] : .none
+                decided.append(try tokenizer.decide(rows[row][column], scheme: scheme, mode: mode, ledger: ledger(row, column), normalization: normalization))
             }
             decisions.append(decided)
         }

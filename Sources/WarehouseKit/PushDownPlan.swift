@@ -47,8 +47,10 @@ public struct PushDownPlan: Sendable, Equatable {
     }
 
     /// Whether every column can be pushed down.
+    /// A column whose values are normalized first is tokenized in the service: Unicode normalization and case
+    /// mapping are computed by one implementation only, so the same value gets the same token in every table.
     public static func canPushDown(_ columns: [ColumnPlan], mode: TokenizationMode) -> Bool {
-        mode == .tokenize && columns.allSatisfy(\.scheme.canPushDown)
+        mode == .tokenize && columns.allSatisfy { $0.scheme.canPushDown && $0.normalization == .none }
     }
 }
 

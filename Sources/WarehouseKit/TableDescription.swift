@@ -14,23 +14,62 @@ public struct TableReference: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(database).\(schema).\(table)" }
 }
 
+/// How a column's stored text differs from the value it stands for, which is what tokens are computed from and
+/// recognised in.
+public enum TextSemantics: String, Sendable, Hashable, Codable {
+    /// What is stored is the value (`text`, `varchar(n)`, `STRING`).
+    case exact
+    /// Blank-padded to the declared length (`char(n)`, Databricks `CHAR(n)`): trailing blanks are not part of the value.
+    case blankPadded = "blank_padded"
+    /// Compared without regard to case or accents (`citext`, a nondeterministic ICU collation): tests on the value
+    /// (a token's prefix, a pattern) must be made on its bytes.
+    case caseInsensitive = "case_insensitive"
+}
+
 /// A column as the warehouse catalog describes it.
 public struct ColumnDescription: Sendable, Hashable {
     public var name: String
-    /// The catalog's type name, e.g. `character varying(255)`.
+    /// The catalog's type name, e.g. `character varying(255)`, or a domain's name.
     public var dataType: String
     /// Whether the column holds text, so a token can be stored in it.
     public var isText: Bool
+    /// The type under a domain (`character(60)` for a domain over `char(60)`); `dataType` for other columns.
+    public var baseType: String
+    /// Whether the type is a domain (its constraints apply to every token written).
+    public var isDomain: Bool
+    public var semantics: TextSemantics
+    /// Whether the column is computed from others (`GENERATED ALWAYS AS … STORED`): it cannot be written.
+    public var isGenerated: Bool
 
-    public init(name: String, dataType: String, isText: Bool) {
+    public init(
+        name: String, dataType: String, isText: Bool, baseType: String? = nil, isDomain: Bool = false, semantics: TextSemantics = .exact,
+        isGenerated: Bool = false
+    ) {
         self.name = name
         self.dataType = dataType
         self.isText = isText
+        self.baseType = baseType ?? dataType
+        self.isDomain = isDomain
+        self.semantics = semantics
+        self.isGenerated = isGenerated
     }
 
-    /// N of `character varying(N)`, `character(N)`, `varchar(N)` or `char(N)`: the longest value it holds.
+    /// Whether tests on the value need it as plain bytes rather than as the column stores or compares it.
+    public var needsPlainText: Bool { semantics != .exact || isDomain }
+
+    /// How the column reads, in words, when that differs from plain text (for plans and records).
+    public var semanticsNote: String? {
+        switch semantics {
+        case .exact: return isDomain ? "domain \(dataType) over \(baseType): its constraints apply to the tokens" : nil
+        case .blankPadded: return "\(dataType): trailing blanks are padding; tokens are computed and recognised without them"
+        case .caseInsensitive: return "\(dataType) compares without regard to case; tokens are recognised by their exact bytes"
+        }
+    }
+
+    /// N of `character varying(N)`, `character(N)`, `varchar(N)` or `char(N)` (of the base type, for a domain): the
+    /// longest value it holds.
     public var characterLimit: Int? {
-        let lowered = dataType.lowercased()
+        let lowered = baseType.lowercased()
         guard lowered.hasPrefix("character") || lowered.hasPrefix("varchar") || lowered.hasPrefix("char"),
             let open = lowered.firstIndex(of: "("), let close = lowered.lastIndex(of: ")"), open < close
         else { return nil }

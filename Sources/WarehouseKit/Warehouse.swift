@@ -88,11 +88,14 @@ public struct TokenizationOutcome: Sendable, Equatable {
     public var batches: Int
     /// Whether tokens were computed in the database (no row left it) or in the service.
     public var pushedDown: Bool
+    /// Values this attempt left as they were because their token would not fit the column, per column.
+    public var refused: [String: Int]
 
-    public init(rowsUpdated: Int, batches: Int, pushedDown: Bool = true) {
+    public init(rowsUpdated: Int, batches: Int, pushedDown: Bool = true, refused: [String: Int] = [:]) {
         self.rowsUpdated = rowsUpdated
         self.batches = batches
         self.pushedDown = pushedDown
+        self.refused = refused
     }
 }
 
