@@ -21,6 +21,10 @@ import Yams
 ///     approvers:
 ///       users: [urn:li:corpuser:carol]
 /// group_cache_seconds: 60
+/// tables:                        # beyond the rows, first matching rule (absent: refuse triggers, byte-exact)
+///   - datasets: ["postgres/shop/public/orders"]
+///     triggers: fire             # refuse | fire | skip: what UPDATE triggers and rules get
+///     normalization: nfc         # none | nfc | nfc-casefold
 /// ```
 public enum PolicyFile {
     /// Parses the policy text; `source` names the file in messages.
@@ -35,7 +39,7 @@ public enum PolicyFile {
         }
         guard let root else { throw AccessError(.policyFile, "\(source) is empty; see the README's policy section", line: nil) }
         let reader = Reader(source: source)
-        let top = try reader.mapping(root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds"])
+        let top = try reader.mapping(root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables"])
         var policy = TokenizePolicy()
         if let datasets = top["datasets"] {
             let fields = try reader.mapping(datasets, "datasets", keys: ["allow", "deny"])
@@ -65,6 +69,29 @@ public enum PolicyFile {
                 let parsed = ApprovalRule(datasets: try reader.patterns(datasets, "\(what).datasets"), approvers: try reader.principals(approvers, "\(what).approvers"))
                 guard parsed.approvers != PrincipalSet() else { throw reader.error(approvers, "\(what).approvers names nobody") }
                 policy.approval.append(parsed)
+            }
+        }
+        if let tables = top["tables"] {
+            for (index, item) in try reader.sequence(tables, "tables").enumerated() {
+                let what = "tables[\(index)]"
+                let rule = try reader.mapping(item, what, keys: ["datasets", "triggers", "normalization"])
+                guard let datasets = rule["datasets"] else { throw reader.error(item, "\(what) needs datasets") }
+                var parsed = TableRule(datasets: try reader.patterns(datasets, "\(what).datasets"))
+                if let node = rule["triggers"] {
+                    let text = try reader.string(node, "\(what).triggers")
+                    guard let triggers = TableRule.Triggers(rawValue: text) else {
+                        throw reader.error(node, "\(what).triggers: '\(text)' is not one of \(TableRule.Triggers.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    parsed.triggers = triggers
+                }
+                if let node = rule["normalization"] {
+                    let text = try reader.string(node, "\(what).normalization")
+                    guard let normalization = Normalization(rawValue: text) else {
+                        throw reader.error(node, "\(what).normalization: '\(text)' is not one of \(Normalization.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    parsed.normalization = normalization
+                }
+                policy.tables.append(parsed)
             }
         }
         if let seconds = top["group_cache_seconds"] {

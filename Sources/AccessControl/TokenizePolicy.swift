@@ -18,10 +18,12 @@ public struct TokenizePolicy: Sendable, Equatable {
     public var approval: [ApprovalRule]
     /// How long a user's group memberships are trusted before they are looked up again.
     public var groupCacheSeconds: Int
+    /// How runs treat a table beyond its rows; the first rule whose datasets match applies.
+    public var tables: [TableRule]
 
     public init(
         allow: [DatasetPattern] = [], deny: [DatasetPattern] = [], triggers: PrincipalSet? = nil, schemes: Set<TokenSchemeName>? = nil,
-        rekey: PrincipalSet? = nil, approval: [ApprovalRule] = [], groupCacheSeconds: Int = 60
+        rekey: PrincipalSet? = nil, approval: [ApprovalRule] = [], groupCacheSeconds: Int = 60, tables: [TableRule] = []
     ) {
         self.allow = allow
         self.deny = deny
@@ -30,6 +32,12 @@ public struct TokenizePolicy: Sendable, Equatable {
         self.rekey = rekey
         self.approval = approval
         self.groupCacheSeconds = groupCacheSeconds
+        self.tables = tables
+    }
+
+    /// The table rule for `dataset`: the first that matches, else the defaults (refuse triggers, byte-exact tokens).
+    public func tableRule(for dataset: DatasetName) -> TableRule {
+        tables.first { rule in rule.datasets.contains { $0.matches(dataset) } } ?? TableRule()
     }
 
     /// Whether any rule names a group (so users' memberships must be looked up).
@@ -88,6 +96,31 @@ public struct ApprovalRule: Sendable, Equatable {
     public init(datasets: [DatasetPattern], approvers: PrincipalSet) {
         self.datasets = datasets
         self.approvers = approvers
+    }
+}
+
+/// How runs treat a table beyond its rows (`tables:` in the policy file).
+public struct TableRule: Sendable, Equatable {
+    /// What a run does about the triggers and rules an UPDATE of its columns fires.
+    public enum Triggers: String, Sendable, CaseIterable {
+        /// The run is refused, naming them (the default: a trigger may copy the old values somewhere).
+        case refuse
+        /// They fire as for any UPDATE; the record names them and what they may copy.
+        case fire
+        /// Each batch disables them in its own transaction (`ALTER TABLE … DISABLE TRIGGER`, which needs the table's
+        /// owner and holds a lock that blocks other writers of the table for the batch), so they never see the change.
+        case skip
+    }
+
+    public var datasets: [DatasetPattern]
+    public var triggers: Triggers
+    /// The normalization of columns no `tokenize/normalize:<form>` tag decides.
+    public var normalization: Normalization
+
+    public init(datasets: [DatasetPattern] = [], triggers: Triggers = .refuse, normalization: Normalization = .none) {
+        self.datasets = datasets
+        self.triggers = triggers
+        self.normalization = normalization
     }
 }
 

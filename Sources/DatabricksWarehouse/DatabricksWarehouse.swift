@@ -29,7 +29,8 @@ public struct DatabricksWarehouse: Warehouse {
             parameters: [.init("catalog", table.database), .init("schema", table.schema), .init("table", table.table)])
         let columns = result.rows.compactMap { row -> ColumnDescription? in
             guard row.count >= 2, let name = row[0], let type = row[1] else { return nil }
-            return ColumnDescription(name: name, dataType: type, isText: DatabricksSQL.isText(type))
+            return ColumnDescription(
+                name: name, dataType: type, isText: DatabricksSQL.isText(type), semantics: DatabricksSQL.isPadded(type) ? .blankPadded : .exact)
         }
         guard !columns.isEmpty else {
             throw WarehouseError(
@@ -49,14 +50,21 @@ public struct DatabricksWarehouse: Warehouse {
                     "column \(column.name) asks for \(column.scheme.rawValue) tokens, which Databricks SQL cannot compute, and tokenize-action does not move Databricks rows through the service; use hmac (or tag the column tokenize/scheme:hmac)",
                     table: table)
             }
+            guard column.normalization == .none else {
+                throw WarehouseError(
+                    .unsupported,
+                    "column \(column.name) asks for \(column.normalization.rawValue) normalization, which only the service computes (one implementation, so equal values get equal tokens everywhere), and Databricks tokens are computed in the warehouse; keep Databricks columns byte-exact",
+                    table: table)
+            }
         }
+        let padded = Set(request.table.columns.filter { $0.semantics == .blankPadded }.map(\.name))
         // hmac and poc tokens cannot move between keys, so a rekey run is a plain run here.
         let plan = try PushDownPlan(columns: request.columns, tokenizer: tokenizer, table: table)
         let usesHMAC = request.columns.contains { $0.scheme == .hmac }
         let pads = usesHMAC ? try HMACPads(tokenizer: tokenizer) : nil
         let source: DatabricksSQL.HMACPadSource = secretScope.flatMap { scope in pads.map { .secretScope(scope, keyID: $0.keyID) } } ?? .parameters
-        let update = DatabricksSQL.update(table: table, plan: plan, pads: source)
-        var parameters: [DatabricksParameter] = []
+        let update = DatabricksSQL.update(table: table, plan: plan, pads: source, padded: padded)
+        var parameters: [DatabricksParameter] = [DatabricksSQL.blankParameter]
         for (scheme, shape) in plan.shapes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             parameters.append(.init("\(scheme.rawValue)_pattern", shape.pattern))
         }
@@ -79,8 +87,9 @@ public struct DatabricksWarehouse: Warehouse {
         _ = try request.table.textColumns(for: request.columns)
         var shapes: [TokenSchemeName: PushDownPlan.TokenShape] = [:]
         for column in request.columns { shapes[column.scheme] = PushDownPlan.TokenShape.of(column.scheme, keyIDs: tokenizer.keyIDs) }
-        let sql = DatabricksSQL.verificationCounts(table: table, columns: request.columns, shapes: shapes)
-        let parameters = shapes.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { scheme in
+        let padded = Set(request.table.columns.filter { $0.semantics == .blankPadded }.map(\.name))
+        let sql = DatabricksSQL.verificationCounts(table: table, columns: request.columns, shapes: shapes, padded: padded)
+        let parameters = [DatabricksSQL.blankParameter] + shapes.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { scheme in
             shapes[scheme].map { DatabricksParameter("\(scheme.rawValue)_pattern", $0.pattern) }
         }
         let result = try await client.execute(sql, parameters: parameters)

@@ -51,6 +51,13 @@ extension ServiceError where Code == PostgresFailureCode {
             self.init(transaction.closureError ?? transaction.beginError ?? transaction.commitError ?? transaction.rollbackError ?? error)
             return
         }
+        if let decoding = error as? PostgresDecodingError {
+            // The service read a column as the wrong type: a defect, never fixed by waiting. The cell's bytes stay out.
+            self.init(
+                .statement,
+                "column \(decoding.columnName) (#\(decoding.columnIndex), PostgreSQL type \(decoding.postgresType)) could not be read as \(decoding.targetType) (\(decoding.code)); report this as a defect")
+            return
+        }
         guard let psql = error as? PSQLError else {
             self.init(.unavailable, "PostgreSQL: \(error)")
             return

@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import PostgresNIO
 import PostgresSupport
@@ -129,9 +130,22 @@ public struct PostgresWarehouse: Warehouse {
                     "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
+            var resumeAt = start
+            if request.careful {
+                // After a stopped attempt (`CrashGuard`): the rows after the last committed batch one per batch, so a
+                // value that stops the process again leaves the run's last key just before it.
+                let careful = ServiceSideBatches(
+                    connections: [connection], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: 1,
+                    ledgerLayout: ledgerLayout, refusals: refusals, logger: logger)
+                logger.notice("working carefully after stopped attempts: one row per batch", metadata: ["rows": "\(rowsPerBatch)"])
+                let (progress, ended) = try await careful.runOneByOne(start: resumeAt, sink: sink, batches: rowsPerBatch)
+                resumeAt = progress
+                if ended { return resumeAt }
+                await sink.carefulRowsPassed()
+            }
             // A connection per batch in flight: the next batches are locked, decided and written while this one works.
             let client = await databases.startedClient(database: table.database)
-            let start = start
+            let start = resumeAt
             return try await Self.withConnections(ServiceSideBatches.batchesInFlight - 1, of: client) { others in
                 let batches = ServiceSideBatches(
                     connections: [connection] + others, request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
@@ -140,6 +154,9 @@ public struct PostgresWarehouse: Warehouse {
             }
         }
         if let pads { try await PushDownBatches.loadKey(pads, on: connection, logger: logger) }
+        // Tokens computed in the database: no value reaches the service, and a careful attempt's rows pass with its
+        // first committed batch.
+        let reporter: any ProgressSink = request.careful ? CarefulPushDownSink(inner: sink) : sink
         let batches = PushDownBatches(
             connection: connection, request: request, plan: plan, batchSize: batchSize, pagesPerBatch: pagesPerBatch, logger: logger)
         do {
@@ -148,9 +165,9 @@ public struct PostgresWarehouse: Warehouse {
                 logger.info("every value is already a token or empty; no batch needed")
                 result = start
             } else if let pages {
-                result = try await batches.byPages(pages: pages, start: start, sink: sink)
+                result = try await batches.byPages(pages: pages, start: start, sink: reporter)
             } else {
-                result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: sink)
+                result = try await batches.byKey(key: keys[0].name, keyType: keys[0].type, start: start, sink: reporter)
             }
             await PushDownBatches.dropKey(on: connection, logger: logger)
             return result
@@ -180,7 +197,7 @@ public struct PostgresWarehouse: Warehouse {
     }
 
     /// A `varchar(n)` too narrow for hmac tokens fails before any write.
-    private func checkWidths(_ request: TokenizationRequest) throws(WarehouseError) {
+    func checkWidths(_ request: TokenizationRequest) throws(WarehouseError) {
         let table = request.table.table
         for (column, found) in try request.table.textColumns(for: request.columns) where column.scheme == .hmac {
             guard let limit = found.characterLimit, let keyID = try? tokenizer.newestKeyID(.hmac) else { continue }
@@ -274,4 +291,21 @@ private struct EstimatingSink: ProgressSink {
         progress.estimatedRows = estimatedRows
         await inner.progressed(progress)
     }
+}
+
+/// Reports a careful attempt's rows passed at its first committed batch (push-down: no value reaches the service).
+private final class CarefulPushDownSink: ProgressSink {
+    let inner: any ProgressSink
+    private let passed = Atomic(false)
+
+    init(inner: any ProgressSink) {
+        self.inner = inner
+    }
+
+    func progressed(_ progress: TokenizationProgress) async {
+        await inner.progressed(progress)
+        if !passed.exchange(true, ordering: .sequentiallyConsistent) { await inner.carefulRowsPassed() }
+    }
+
+    func carefulRowsPassed() async {}
 }

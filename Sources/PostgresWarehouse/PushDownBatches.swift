@@ -80,17 +80,39 @@ struct PushDownBatches {
     }
 
     private func run(_ statement: PushDownSQL.Statement, lower: String?, upper: String, planned: Int?) async throws -> TokenizationProgress {
-        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: lower, upper: upper)), logger: logger)
-        for try await (batches, total, _) in rows.decode((Int, Int64, Int64).self) {
-            return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
+        let query = PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: lower, upper: upper))
+        func batch(_ connection: PostgresConnection) async throws -> TokenizationProgress {
+            for try await (batches, total, _) in try await connection.guardedQuery(query, logger: logger).decode((Int, Int64, Int64).self) {
+                return TokenizationProgress(rowsUpdated: Int(total), batches: batches, lastKey: upper, plannedBatches: planned)
+            }
+            throw WarehouseError(.statement, "the batch statement returned no progress row", table: table)
         }
-        throw WarehouseError(.statement, "the batch statement returned no progress row", table: table)
+        guard !request.skip.isEmpty else { return try await batch(connection) }
+        // Triggers skipped (policy): disabled and enabled again inside the batch's own transaction.
+        return try await connection.guardedTransaction(logger: logger) { connection in
+            for statement in TriggerSkipSQL.disable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            let progress = try await batch(connection)
+            for statement in TriggerSkipSQL.enable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            return progress
+        }
     }
 
-    private func binds(_ statement: PushDownSQL.Statement, lower: String?, upper: String) -> PostgresBindings {
+    /// Writes the tokens of up to `rows` rows drawn at random (every row of a small table) and returns how many it
+    /// wrote; the caller's transaction rolls them back.
+    func rehearse(rows: Int, estimatedRows: Int?) async throws -> Int {
+        let statement = PushDownSQL.rehearsal(table: table, plan: plan, values: values)
+        let percent = min(100, max(0.001, 300 * Double(rows) / Double(max(1, estimatedRows ?? rows))))
+        let query = PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: nil, upper: "", sample: (percent, rows)))
+        for try await written in try await connection.guardedQuery(query, logger: logger).decode(Int64.self) { return Int(written) }
+        return 0
+    }
+
+    private func binds(_ statement: PushDownSQL.Statement, lower: String?, upper: String, sample: (percent: Double, rows: Int)? = nil) -> PostgresBindings {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {
+            case .samplePercent: binds.append(sample?.percent ?? 100)
+            case .sampleRows: binds.append(sample?.rows ?? 0)
             case .runID: binds.append(request.runID)
             case .relation: binds.append(relation)
             case .lowerBound: binds.append(lower ?? "")

@@ -22,6 +22,8 @@ public enum PushDownSQL {
     /// A value a push-down statement binds.
     public enum Parameter: Sendable, Hashable {
         case runID, relation, lowerBound, upperBound
+        /// A rehearsal's share of rows drawn (percent) and the most rows it writes.
+        case samplePercent, sampleRows
         case pattern(TokenSchemeName)
         case lengths(TokenSchemeName)
         case prefixes(TokenSchemeName)
@@ -80,6 +82,30 @@ public enum PushDownSQL {
             ON CONFLICT (run_id, relation) DO UPDATE SET last_key = EXCLUDED.last_key, batches = p.batches + 1, \
             rows_updated = p.rows_updated + EXCLUDED.rows_updated, updated_at = now() \
             RETURNING p.batches, p.rows_updated, (SELECT n FROM counted)
+            """
+        return Statement(sql: sql, parameters: parameters)
+    }
+
+    /// A rehearsal: the batch's UPDATE on up to `$n` rows drawn by `TABLESAMPLE BERNOULLI ($p)` (every row at 100 %),
+    /// without recording progress; the caller rolls it back. Returns the rows written.
+    public static func rehearsal(table: TableReference, plan: PushDownPlan, values: ColumnValues = .asStored) -> Statement {
+        var parameters: [Parameter] = []
+        func placeholder(_ parameter: Parameter) -> String {
+            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+            parameters.append(parameter)
+            return "$\(parameters.count)"
+        }
+        let needs = needPredicates(plan, values, placeholder)
+        let assignments = zip(plan.columns, needs).map { column, need in
+            let stored = "t." + PostgresCatalogSQL.quote(column.name)
+            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: values.value(of: column.name))) ELSE \(stored) END"
+        }
+        let from = plan.columns.contains { $0.scheme == .hmac } ? " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(keyTable) LIMIT 1) k" : ""
+        let name = PostgresCatalogSQL.qualifiedName(table)
+        let sampled = "ARRAY(SELECT s.ctid FROM \(name) s TABLESAMPLE BERNOULLI (\(placeholder(.samplePercent))::float8) LIMIT \(placeholder(.sampleRows))::int)"
+        let sql = """
+            WITH changed AS (UPDATE \(name) t SET \(assignments.joined(separator: ", "))\(from) \
+            WHERE t.ctid = ANY (\(sampled)) AND (\(needs.joined(separator: " OR "))) RETURNING 1) SELECT count(*)::bigint FROM changed
             """
         return Statement(sql: sql, parameters: parameters)
     }

@@ -14,7 +14,8 @@ extension ServiceSideBatches {
     /// forward and an interrupted run resumes after the last committed batch, as with one connection. A stop lets
     /// the batches already locked and decided commit, then ends the run at the boundary after them.
     func run(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
-        guard connections.count > 1 else { return try await runOneByOne(start: start, sink: sink) }
+        // With triggers skipped, each batch's ALTER TABLE takes a lock the next batch's would wait for: one at a time.
+        guard connections.count > 1, request.skip.isEmpty else { return try await runOneByOne(start: start, sink: sink) }
         // A discarding group: a finished batch's task is freed at once. A plain task group keeps every finished child
         // (its task and stack allocation, about 7 KiB) until the group ends, so a run's memory grew with its batches.
         // Children never throw (a batch's error reaches the loop through its `locked` and `committed`), so no batch
@@ -73,23 +74,37 @@ extension ServiceSideBatches {
 
     /// One batch at a time on one connection: lock, read and decide, then write and commit.
     private func runOneByOne(start: TokenizationProgress, sink: any ProgressSink) async throws -> TokenizationProgress {
+        try await runOneByOne(start: start, sink: sink, batches: nil).progress
+    }
+
+    /// At most `batches` batches one at a time (all of them when nil); whether the table ended within them.
+    func runOneByOne(start: TokenizationProgress, sink: any ProgressSink, batches limit: Int?) async throws -> (progress: TokenizationProgress, ended: Bool) {
         var current = start
         let connection = connections[0]
-        while true {
+        var done = 0
+        while limit.map({ done < $0 }) ?? true {
+            done += 1
             try connection.ensureOpen()
             if isStopped { throw interruption(current) }
             let lower = current.lastKey
             let (progress, rowsRead) = try await connection.guardedTransaction(logger: logger) { connection -> (TokenizationProgress?, Int) in
+                for statement in TriggerSkipSQL.disable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
                 let prepared = try await self.prepare(connection, after: lower)
-                guard prepared.rowsRead > 0 else { return (nil, 0) }
-                let changedRows = try await self.write(prepared, on: connection)
-                return (try await self.record(prepared, changedRows: changedRows, on: connection), prepared.rowsRead)
+                var outcome: (TokenizationProgress?, Int) = (nil, 0)
+                if prepared.rowsRead > 0 {
+                    let changedRows = try await self.write(prepared, on: connection)
+                    outcome = (try await self.record(prepared, changedRows: changedRows, on: connection), prepared.rowsRead)
+                }
+                // Enabled again before the commit, whatever the batch found: no other session ever sees them disabled.
+                for statement in TriggerSkipSQL.enable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                return outcome
             }
-            guard let progress else { return current }
+            guard let progress else { return (current, true) }
             current = progressed(progress, from: current)
             await sink.progressed(current)
-            if rowsRead < batchSize { return current }
+            if rowsRead < batchSize { return (current, true) }
         }
+        return (current, false)
     }
 
     /// Whether the run must stop at this batch boundary: asked to, or cancelled.

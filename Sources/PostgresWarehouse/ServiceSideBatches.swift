@@ -30,6 +30,8 @@ struct ServiceSideBatches {
     let ledgerLayout: FF1LedgerLayout?
     /// Values refused so far (their token would not fit the column), per column, counted as their batches commit.
     var refusals = Refusals()
+    /// A rehearsal (rolled back): ff1 tokens are written without ledger entries.
+    var rehearsal = false
     let logger: Logger
 
     var table: TableReference { request.table.table }
@@ -106,7 +108,16 @@ struct ServiceSideBatches {
                     newValues.append(token)
                     changed = true
                     if let entry {
-                        guard let slot else { preconditionFailure("an ff1 column of the run has no ledger slot") }
+                        guard let slot else {
+                            // A rehearsal keeps no ledger (it is rolled back); a run without its ledger slot must not write
+                            // an ff1 token it could not recognise later.
+                            guard ledgerLayout == nil && rehearsal else {
+                                throw WarehouseError(
+                                    .statement, "ff1 column \(request.columns[column].name) of \(table) has no slot in the ff1 ledger; nothing was written",
+                                    table: table)
+                            }
+                            continue
+                        }
                         written.append((slot, entry))
                     }
                 }

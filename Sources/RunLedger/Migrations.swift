@@ -125,6 +125,15 @@ enum Migrations {
             version: 7, description: "write-backs asked for while one was being published (an ignored approval)",
             statements: ["ALTER TABLE tokenize_action.runs ADD COLUMN writeback_revision integer NOT NULL DEFAULT 0"]),
         Migration(
+            version: 8, description: "what a run found around its table, its deviations and normalizations; stopped attempts (crash guard)",
+            statements: [
+                """
+                ALTER TABLE tokenize_action.runs ADD COLUMN table_report jsonb, ADD COLUMN deviations jsonb, ADD COLUMN normalizations jsonb,
+                    ADD COLUMN stopped_attempts integer NOT NULL DEFAULT 0, ADD COLUMN careful boolean NOT NULL DEFAULT false,
+                    ADD COLUMN attempt_batches integer
+                """
+            ]),
+        Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",
             statements: [
                 """

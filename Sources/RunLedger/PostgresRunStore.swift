@@ -147,6 +147,18 @@ public struct PostgresRunStore: RunStore {
         return try await client.guardedRows(PostgresQuery(unsafeSQL: sql), logger: logger).map { try $0.decode(String.self) }
     }
 
+    public func dueDatasets(limit: Int) async throws -> [DueDataset] {
+        let sql = """
+            SELECT dataset, bool_or(careful AND status IN ('QUEUED', 'RUNNING')) FROM tokenize_action.runs
+            WHERE kind IN ('run', 'plan') AND \(Self.due) AND next_attempt_at <= now()
+            GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
+            """
+        return try await client.guardedRows(PostgresQuery(unsafeSQL: sql), logger: logger).map { row in
+            let (dataset, alone) = try row.decode((String, Bool?).self)
+            return DueDataset(dataset, alone: alone ?? false)
+        }
+    }
+
     public func nextWork(dataset: String) async throws -> RunWork? {
         let predicate = """
             dataset = $1 AND kind IN ('run', 'plan') AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
@@ -174,18 +186,52 @@ public struct PostgresRunStore: RunStore {
             PostgresQuery(unsafeSQL: RunRow.saveWriteBack, binds: RunRow.saveWriteBackBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
+    /// Marks the attempt begun (its row locked meanwhile, so no request merges into it from now on) and applies
+    /// `CrashGuard` to how the previous attempt ended: one statement, and a second only after a stopped attempt.
     public func beginAttempt(_ run: RunRecord) async throws -> RunRecord {
         var binds = PostgresBindings()
         binds.append(run.runID)
         binds.append(owner)
         let sql = """
-            UPDATE tokenize_action.runs SET attempts = attempts + 1, started_at = coalesce(started_at, now()), owner = $2, attempting = true, updated_at = now()
-            WHERE run_id = $1::uuid RETURNING \(RunRow.columns)
+            WITH previous AS (SELECT run_id, attempting, owner, attempt_batches, batches, stopped_attempts, careful
+                              FROM tokenize_action.runs WHERE run_id = $1::uuid FOR UPDATE)
+            UPDATE tokenize_action.runs r SET attempts = r.attempts + 1, started_at = coalesce(r.started_at, now()), owner = $2, attempting = true,
+                attempt_batches = r.batches, updated_at = now()
+            FROM previous WHERE r.run_id = previous.run_id
+            RETURNING \(RunRow.columns(alias: "r")),
+                previous.attempting, previous.owner, previous.attempt_batches, previous.batches, previous.stopped_attempts, previous.careful
             """
-        if let row = try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).first {
-            return try RunRow.decode(row)
+        guard let row = try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).first else {
+            throw PostgresFailure(.statement, "run \(run.runID) is not in the ledger")
         }
-        throw PostgresFailure(.statement, "run \(run.runID) is not in the ledger")
+        var record = try RunRow.decode(row)
+        let cells = row.makeRandomAccess()
+        let width = cells.count
+        let previous = CrashGuard.Previous(
+            attempting: try cells[width - 6].decode(Bool.self), owner: try cells[width - 5].decode(String?.self),
+            batchesAtStart: try cells[width - 4].decode(Int?.self), batches: try cells[width - 3].decode(Int.self),
+            stoppedAttempts: Int(try cells[width - 2].decode(Int32.self)), careful: try cells[width - 1].decode(Bool.self))
+        let next = CrashGuard.next(after: previous, beganBy: owner)
+        if next.stoppedAttempts != previous.stoppedAttempts || next.careful != previous.careful {
+            var update = PostgresBindings()
+            update.append(run.runID)
+            update.append(Int32(next.stoppedAttempts))
+            update.append(next.careful)
+            try await client.guardedRows(
+                PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET stopped_attempts = $2, careful = $3 WHERE run_id = $1::uuid", binds: update),
+                logger: logger)
+        }
+        record.stoppedAttempts = next.stoppedAttempts > 0 ? next.stoppedAttempts : nil
+        record.careful = next.careful
+        return record
+    }
+
+    /// The careful rows of a suspect run passed (`CrashGuard`): its attempts are ordinary again.
+    public func clearStoppedAttempts(runID: String) async throws {
+        var binds = PostgresBindings()
+        binds.append(runID)
+        try await client.guardedRows(
+            PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET stopped_attempts = 0, careful = false WHERE run_id = $1::uuid", binds: binds), logger: logger)
     }
 
     public func saveProgress(runID: String, _ progress: RunProgress) async throws {

@@ -10,9 +10,14 @@ enum RunRow {
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
         started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text, downstream::text, attempting, \
-        writeback_revision
+        writeback_revision, table_report::text, deviations::text, normalizations::text, stopped_attempts, careful
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
+
+    /// `columns`, each qualified with a table alias (for a statement that joins the runs table).
+    static func columns(alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")
+    }
 
     static func decode(_ row: PostgresRow) throws -> RunRecord {
         let cells = row.makeRandomAccess()
@@ -26,7 +31,7 @@ enum RunRow {
         let source: String = try value(3)
         let mode: String = try value(10)
         let writeBackState: String = try value(23)
-        return RunRecord(
+        var record = RunRecord(
             runID: try value(0), dataset: try value(1), scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
             status: RunStatus(rawValue: status) ?? .failed, source: RunSource(rawValue: source) ?? .api, requestedBy: try value(4),
             position: position, tagTriggered: try value(8), columns: try decoder.decode([String].self, from: Data(try value(11, String.self).utf8)),
@@ -41,6 +46,13 @@ enum RunRow {
             writeBack: .init(
                 state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25), revision: Int(try value(34, Int32.self))),
             attemptInProgress: try value(33))
+        record.table = try value(35, String?.self).flatMap { try? decoder.decode(TableReport.self, from: Data($0.utf8)) }
+        record.deviations = try value(36, String?.self).flatMap { try? decoder.decode([String: ColumnDeviations].self, from: Data($0.utf8)) }
+        record.normalizations = try value(37, String?.self).flatMap { try? decoder.decode([String: Normalization].self, from: Data($0.utf8)) }
+        let stopped = Int(try value(38, Int32.self))
+        record.stoppedAttempts = stopped > 0 ? stopped : nil
+        record.careful = try value(39, Bool.self)
+        return record
     }
 
     static func json<T: Encodable>(_ value: T) -> String {
@@ -83,6 +95,7 @@ enum RunRow {
             planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
             finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
             next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb, downstream = $24::jsonb, attempting = false,
+            table_report = $25::jsonb, deviations = $26::jsonb, normalizations = $27::jsonb,
             progress = CASE WHEN $2 = 'RUNNING' THEN progress END, updated_at = now()
         WHERE run_id = $1::uuid
         """
@@ -137,6 +150,9 @@ enum RunRow {
         binds.append(record.residue.map(json))
         binds.append(record.plan.map(json))
         binds.append(record.downstream.map(json))
+        binds.append(record.table.map(json))
+        binds.append(record.deviations.map(json))
+        binds.append(record.normalizations.map(json))
         return binds
     }
 }

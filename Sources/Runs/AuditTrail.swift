@@ -15,6 +15,12 @@ public struct RunEvent: Sendable, Equatable {
         case resolved
         /// An attempt waits: something it needs is unavailable.
         case postponed
+        /// What the catalog shows around the table (constraints, cascades, triggers, copies of the old values), what
+        /// the run does about it, and the rehearsal's outcome.
+        case inspected
+        /// The attempt before this one ended with the process gone (`CrashGuard`): how many in a row, and what this
+        /// attempt does about it (careful, alone; or the run is quarantined).
+        case stopped
         /// The batches of an attempt: how many, rows changed, the last key reached.
         case batches
         /// The verification scan's counts.

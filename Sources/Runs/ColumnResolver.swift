@@ -134,6 +134,28 @@ public struct ColumnResolver: Sendable {
         return columns.map { ColumnPlan(name: $0, scheme: fieldSchemes[$0] ?? datasetScheme ?? defaultScheme) }
     }
 
+    /// The tag family choosing a column's normalization: `tokenize/normalize:<none|nfc|nfc-casefold>`.
+    public static let normalizeTagFamily = "tokenize/normalize"
+
+    /// The normalization of each column that is not byte-exact: a `tokenize/normalize:<form>` tag on the field, else
+    /// one on the dataset, else `defaultNormalization` (the policy's `tables[].normalization`).
+    public func normalizations(for columns: [String], snapshot: DatasetSnapshot?, defaultNormalization: Normalization) -> [String: Normalization] {
+        func form(_ tags: Set<TagURN>) -> Normalization? {
+            tags.sorted().lazy.compactMap { $0.value(inFamily: Self.normalizeTagFamily).flatMap { Normalization(rawValue: $0.lowercased()) } }.first
+        }
+        let datasetForm = snapshot.flatMap { form($0.tags) }
+        var fieldForms: [String: Normalization] = [:]
+        for field in snapshot?.fields ?? [] {
+            if let found = form(field.tags) { fieldForms[Self.columnName(fieldPath: field.fieldPath)] = found }
+        }
+        var result: [String: Normalization] = [:]
+        for column in columns {
+            let chosen = fieldForms[column] ?? datasetForm ?? defaultNormalization
+            if chosen != .none { result[column] = chosen }
+        }
+        return result
+    }
+
     /// The part of a tag-triggered scope whose trigger is still on the dataset (or field) in DataHub; nil when
     /// none of it is: the trigger is stale.
     public static func live(_ scope: RunScope, trigger: TagURN, in snapshot: DatasetSnapshot?) -> RunScope? {

@@ -33,13 +33,27 @@ public struct PlanReport: Sendable, Codable, Equatable {
         public var width: String
         /// Sampled values below ff1's minimum domain (they would get siv tokens); ff1 columns only.
         public var belowFF1Domain: Int?
+        /// Sampled values longer than ff1 takes (siv tokens too); ff1 columns only.
+        public var aboveFF1Length: Int?
+        /// Sampled values of whitespace only (left alone, like NULL and empty).
+        public var blank: Int?
+        /// Sampled values not in Unicode normalization form C (`notNFC`): with byte-exact tokens they get other tokens
+        /// than their composed twins.
+        public var notNFC: Int?
+        /// How values are normalized first (absent: byte-exact).
+        public var normalization: Normalization?
+        /// How the column's type reads, when it is not plain text (`char(n)` padding, `citext`, a domain).
+        public var typeNote: String?
         public var detected: [Detection]
 
         enum CodingKeys: String, CodingKey {
-            case name, scheme, reason, empty, counted, fits, width, detected
+            case name, scheme, reason, empty, counted, fits, width, detected, blank, normalization
             case toChange = "to_change"
             case alreadyTokens = "already_tokens"
             case belowFF1Domain = "below_ff1_domain"
+            case aboveFF1Length = "above_ff1_length"
+            case notNFC = "not_nfc"
+            case typeNote = "type_note"
         }
     }
 
@@ -64,9 +78,13 @@ public struct PlanReport: Sendable, Codable, Equatable {
     public var sample: String
     /// Field paths in DataHub that match no column of the table.
     public var unmappedFieldPaths: [String]
+    /// What a run would find around the table (`TableChecks`): copies of the old values, cascades, triggers.
+    public var table: TableReport?
+    /// Why a run would be refused before any row changed, with what to do (empty: it would not be).
+    public var refusals: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case columns, sample, proposed
+        case columns, sample, proposed, table, refusals
         case fieldTags = "field_tags"
         case unmappedFieldPaths = "unmapped_field_paths"
     }
@@ -89,6 +107,8 @@ public struct PlanReport: Sendable, Codable, Equatable {
             parts.append("value sampling proposes: \(found.joined(separator: ", "))")
         }
         if !unmappedFieldPaths.isEmpty { parts.append("field paths matching no column: \(unmappedFieldPaths.joined(separator: ", "))") }
+        if let refusals, !refusals.isEmpty { parts.append("a run would be refused: \(refusals.joined(separator: "; "))") }
+        if let table, !table.isEmpty { parts.append(table.sentence) }
         return parts.joined(separator: "; ")
     }
 

@@ -11,6 +11,9 @@ extension RunExecutor {
         let mode = record.mode
         let predecessor = try await cleanPredecessor(of: record)
         let since = incrementalSince(record, predecessor: predecessor)
+        // The catalog is read while a re-run verifies (most re-runs find nothing to write and need no more).
+        let inspected = record
+        async let checked = checkTable(inspected, warehouse: warehouse, description: description)
         if verifiesFirst(record, predecessor: predecessor) {
             // Most re-runs find nothing to do and then report the dataset's downstream copies: DataHub is asked for
             // its lineage during the scan, not after it.
@@ -18,17 +21,25 @@ extension RunExecutor {
             async let lineage = lineageAhead(of: asked)
             let report = try await verify(
                 &record, warehouse: warehouse, description: description, since: since, stage: "before any batch (the last run left it clean)")
-            if report.plaintext == 0 { return try await finishAlreadyClean(record, report: report, lineage: await lineage, logger: logger) }
+            if report.plaintext == 0 {
+                record.table = (try? await checked)?.report
+                record.deviations = predecessor?.deviations
+                return try await finishAlreadyClean(record, report: report, lineage: await lineage, logger: logger)
+            }
             logger.info("plaintext was written since the last run; tokenizing", metadata: ["plaintext": "\(report.plaintext)"])
         }
+        let verdict = try await checked
+        if let refused = try await applyVerdict(verdict, to: &record, logger: logger) { return refused }
+        let request = TokenizationRequest(
+            runID: record.runID, table: description, columns: verdict.columns, mode: mode, stop: stop, skip: verdict.skip, careful: record.careful)
+        if let refused = try await rehearse(request, verdict: verdict, record: &record, warehouse: warehouse, logger: logger) { return refused }
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
         let publisher = WriteBackPublisher(catalog: catalog, policy: writeBackPolicy, logger: logger)
         let sink = RunProgressReporter(
             record: record, platform: (try? DatasetURN(record.dataset).platform) ?? "unknown", store: store,
             intervals: .init(log: settings.progressLogInterval, dataHub: settings.progressDataHubInterval), logger: logger,
             publishProgress: { await publisher.publishProgress($0) })
-        let outcome = try await warehouse.tokenize(
-            TokenizationRequest(runID: record.runID, table: description, columns: record.plans, mode: mode, stop: stop), progress: sink)
+        let outcome = try await warehouse.tokenize(request, progress: sink)
         record.rowsUpdated = outcome.rowsUpdated
         record.batches = outcome.batches
         try await store.appendEvent(
@@ -38,7 +49,8 @@ extension RunExecutor {
                     "attempt": "\(record.attempts)", "batches": "\(outcome.batches)", "rows_updated": "\(outcome.rowsUpdated)",
                     "computed": outcome.pushedDown ? "in the database" : "in the service", "mode": mode.rawValue,
                 ]))
-        let report = try await verify(&record, warehouse: warehouse, description: description, since: since)
+        let report = try await verify(&record, warehouse: warehouse, description: description, since: since, columns: verdict.columns)
+        try await recordDeviations(&record, outcome: outcome, report: report, warehouse: warehouse, description: description, columns: verdict.columns)
         if record.rowsUpdated > 0 {
             let residue = try await warehouse.cleanUp(description.table)
             record.residue = residue
@@ -49,7 +61,10 @@ extension RunExecutor {
         }
         let verb = mode == .rekey ? "rekeyed" : "tokenized"
         let place = outcome.pushedDown ? "in the database" : "in the service"
-        var details = "\(verb) \(record.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        var details = "\(verb) \(verdict.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
+        let deviations = (record.deviations ?? [:]).sorted { $0.key < $1.key }.compactMap { column, deviation in deviation.sentence.map { "\(column): \($0)" } }
+        if !deviations.isEmpty { details += "; deviations: " + deviations.joined(separator: "; ") }
+        if let table = record.table, !table.isEmpty { details += "; \(table.sentence)" }
         if record.details.hasPrefix(Self.unmappedPrefix) { details += "; \(record.details)" }
         if report.plaintext == 0, settings.lineageDepth > 0 {
             record.downstream = try await downstreamCopies(of: record, logger: logger)
@@ -70,10 +85,11 @@ extension RunExecutor {
     /// The verification scan, recorded in the run and its trail; `stage` says when it ran, if not after the batches;
     /// `since` is the mark of a clean predecessor's verification (`incrementalSince`).
     func verify(
-        _ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription, since: String? = nil, stage: String? = nil
+        _ record: inout RunRecord, warehouse: any Warehouse, description: TableDescription, since: String? = nil, stage: String? = nil,
+        columns: [ColumnPlan]? = nil
     ) async throws -> VerificationReport {
         let report = try await warehouse.verify(
-            VerificationRequest(table: description, columns: record.plans, sampleSize: settings.verifySample, since: since))
+            VerificationRequest(table: description, columns: columns ?? record.plans, sampleSize: settings.verifySample, since: since))
         record.verification = report
         Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset)]).record(report.plaintext)
         var data = ["rows": "\(report.rows)", "plaintext": "\(report.plaintext)"]

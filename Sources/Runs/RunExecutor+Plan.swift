@@ -35,10 +35,17 @@ extension RunExecutor {
         let found = try await discover(description, warehouse: warehouse)
         let deciding = settings.discoveryInRuns ? found.discovered : [:]
         let columns = try resolveForPlan(record.scope, snapshot: snapshot, table: description, discovered: deciding)
-        let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
-        record.columns = plans.map(\.name)
-        record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+        let schemes = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
+        record.columns = schemes.map(\.name)
+        record.schemes = Dictionary(uniqueKeysWithValues: schemes.map { ($0.name, $0.scheme) })
+        let normalizations = resolver.normalizations(
+            for: record.columns, snapshot: snapshot, defaultNormalization: gate.tableRule(for: dataset).normalization)
+        record.normalizations = normalizations.isEmpty ? nil : normalizations
+        let plans = record.plans
         let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: deciding)
+        // What a run would meet around the table, and whether it would be refused (a plan changes nothing, so it does
+        // not rehearse).
+        let verdict = plans.isEmpty ? nil : try await checkTable(record, warehouse: warehouse, description: description)
 
         let estimated = found.sample.estimatedRows ?? 0
         // Counted by the verification scan (which knows ff1 tokens through the ledger) whenever the table is known to
@@ -49,14 +56,16 @@ extension RunExecutor {
         var reportColumns: [PlanReport.Column] = []
         for plan in plans {
             let values = found.sample.values[plan.name] ?? []
-            let facts = tokenizer.map { SampledColumnFacts.of(values, scheme: plan.scheme, tokenizer: $0) }
+            let facts = tokenizer.map { SampledColumnFacts.of(values, scheme: plan.scheme, tokenizer: $0, normalization: plan.normalization) }
             let (toChange, tokens, empty, counted) = Self.planCounts(plan, facts: facts, verification: counts, sample: found.sample)
             let width = PlanReport.width(of: description.column(named: plan.name), longestToken: facts?.longestToken)
             reportColumns.append(
                 PlanReport.Column(
                     name: plan.name, scheme: plan.scheme, reason: reasons[plan.name] ?? "chosen", toChange: toChange, alreadyTokens: tokens,
                     empty: empty, counted: counted, fits: width.fits, width: width.text,
-                    belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil,
+                    belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil, aboveFF1Length: plan.scheme == .ff1 ? facts?.aboveFF1Length : nil,
+                    blank: facts?.blank, notNFC: facts?.notNFC, normalization: plan.normalization == .none ? nil : plan.normalization,
+                    typeNote: description.column(named: plan.name)?.semanticsNote,
                     detected: found.profiles[plan.name].map { PlanReport.detections($0) } ?? []))
         }
         var proposed: [String: [PlanReport.Detection]] = [:]
@@ -68,6 +77,10 @@ extension RunExecutor {
             columns: reportColumns, proposed: proposed, sample: sampleText, unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
         if settings.discoveryTagFields {
             report.fieldTags = Self.fieldTags(found.discovered, snapshot: snapshot)
+        }
+        if let verdict {
+            report.table = verdict.report.isEmpty ? nil : verdict.report
+            report.refusals = verdict.refusals.isEmpty ? nil : verdict.refusals
         }
         record.plan = report
         try await store.appendEvent(

@@ -57,6 +57,11 @@ public struct RunExecutor: Sendable {
         public var piiGlossaryTerms = ColumnResolver.defaultPIIGlossaryTerms
         /// A plan counts every row up to this many estimated rows; above, it estimates from the sample (`PLAN_COUNT_ROWS`).
         public var planCountRows = 1_000_000
+        /// Rows a rehearsal writes and rolls back before a run's first batch, where constraints or triggers could
+        /// refuse the tokens (`REHEARSAL_ROWS`): every row of a table no bigger.
+        public var rehearsalRows = 5_000
+        /// Attempts that end with the process gone, in a row, that quarantine a run (`RUN_STOP_LIMIT`).
+        public var stopLimit = 3
 
         public init(
             defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"),
@@ -111,6 +116,18 @@ public struct RunExecutor: Sendable {
             // The ledger's row, with every request merged into it so far; none merges into it from now on.
             record = try await store.beginAttempt(record)
             logger.info(record.attempts == 1 ? "run started" : "run resumed", metadata: ["attempt": "\(record.attempts)"])
+            if let stopped = record.stoppedAttempts {
+                if CrashGuard(limit: settings.stopLimit).quarantines(stopped) {
+                    return .finished(try await quarantine(record, stopped: stopped, logger: logger))
+                }
+                logger.warning(
+                    "the run's last attempt ended with the process gone; this one works carefully and alone",
+                    metadata: ["stopped_attempts": "\(stopped)", "limit": "\(settings.stopLimit)"])
+                try await store.appendEvent(
+                    RunEvent(
+                        runID: record.runID, kind: .stopped,
+                        data: ["stopped_attempts": "\(stopped)", "decision": "careful: the next rows one at a time, no other run in this process"]))
+            }
             let dataset = try DatasetURN(record.dataset)
             guard let warehouse = warehouses[dataset.platform] else {
                 throw RunError(
@@ -177,6 +194,7 @@ public struct RunExecutor: Sendable {
         if record.scope.verifyOnly, record.scope.explicitColumns.isEmpty, let previous = try await previousPlan(record) {
             record.columns = previous.columns
             record.schemes = previous.schemes
+            record.normalizations = previous.normalizations
             try await store.appendEvent(
                 RunEvent(runID: record.runID, kind: .resolved, data: ["columns": planText(record), "why": "the columns of run \(previous.runID)"]))
             return try await warehouse.describe(table)
@@ -197,6 +215,9 @@ public struct RunExecutor: Sendable {
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
+        let normalizations = resolver.normalizations(
+            for: record.columns, snapshot: snapshot, defaultNormalization: gate.tableRule(for: try DatasetURN(record.dataset)).normalization)
+        record.normalizations = normalizations.isEmpty ? nil : normalizations
         let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: discovered)
         let unmapped = ColumnResolver.unmappedFieldPaths(snapshot, table: description)
         if !unmapped.isEmpty {

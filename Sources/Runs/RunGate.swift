@@ -11,6 +11,13 @@ public protocol RunGate: Sendable {
     /// How an approval by `approver` judges the dataset's runs awaiting approval (looked up once, applied
     /// inside the ledger's per-dataset critical section).
     func approvalJudge(approver: String, dataset: DatasetURN) async throws -> @Sendable (RunRecord) -> ApprovalVerdict
+    /// How runs on `dataset` treat its table beyond the rows (triggers, normalization).
+    func tableRule(for dataset: DatasetURN) -> TableRule
+}
+
+extension RunGate {
+    /// The defaults: triggers refuse a run, tokens are byte-exact.
+    public func tableRule(for dataset: DatasetURN) -> TableRule { TableRule() }
 }
 
 /// No policy: every run may go ahead, and nothing awaits approval.
@@ -51,6 +58,11 @@ public final class PolicyGate: RunGate {
         let approverGroups = try await memberships(of: principal, policy)
         let name = try Self.name(of: dataset)
         return { run in policy.mayApprove(principal, groups: approverGroups, requester: Principal(requestedBy: run.requestedBy), dataset: name) }
+    }
+
+    public func tableRule(for dataset: DatasetURN) -> TableRule {
+        guard let policy, let name = try? Self.name(of: dataset) else { return TableRule() }
+        return policy.tableRule(for: name)
     }
 
     /// The DataHub groups of a user, when the policy names groups (cached).

@@ -87,6 +87,18 @@ final class RunProgressReporter: ProgressSink, Sendable {
     }
 }
 
+extension RunProgressReporter {
+    /// A suspect run's careful rows passed (`CrashGuard`): its later attempts are ordinary again.
+    func carefulRowsPassed() async {
+        do {
+            try await store.clearStoppedAttempts(runID: record.runID)
+            logger.notice("the careful rows after the stopped attempts passed; the run goes on in ordinary batches")
+        } catch {
+            logger.warning("the careful rows passed but the ledger did not record it", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
 extension RunRecord {
     /// The scheme for metrics: the columns' one scheme, `mixed`, or `none` before the plan is known.
     var schemeLabel: String {

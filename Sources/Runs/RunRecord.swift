@@ -58,6 +58,18 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var plan: PlanReport?
     /// After a SUCCESS: downstream datasets (DataHub lineage) that may still hold the values.
     public var downstream: DownstreamReport?
+    /// What the run found around its table and did about it: constraints, cascades, generated columns, triggers,
+    /// and every place that holds or receives a copy of the old values (`TableChecks`).
+    public var table: TableReport?
+    /// Per column, what was not tokenized as asked and why: values refused (token longer than the column), values
+    /// given an `siv` token in an `ff1` column, values left alone (empty or whitespace only).
+    public var deviations: [String: ColumnDeviations]?
+    /// Columns whose values are normalized before tokenizing (absent: byte-exact).
+    public var normalizations: [String: Normalization]?
+    /// Attempts that ended with the process gone before they saved an outcome, in a row (`CrashGuard`).
+    public var stoppedAttempts: Int?
+    /// Whether this attempt works carefully: a stopped attempt came before it (`CrashGuard`). Bookkeeping of the ledger.
+    public var careful = false
     /// An attempt began and has not saved its outcome yet (`RunStore.beginAttempt`): no request merges into it.
     public var attemptInProgress = false
     /// The approver, when the policy asked for one and they approved (`approval` rules).
@@ -84,7 +96,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         case coalescedInto = "coalesced_into"
         case approvedBy = "approved_by"
         case approvedAt = "approved_at"
-        case verification, residue, progress, plan, downstream
+        case verification, residue, progress, plan, downstream, table, deviations, normalizations
+        case stoppedAttempts = "stopped_attempts"
         case attemptInProgress = "attempt_in_progress"
         case createdAt = "created_at"
         case startedAt = "started_at"
@@ -140,7 +153,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
     /// The column plans of a resolved run, in column order.
     public var plans: [ColumnPlan] {
-        columns.compactMap { name in schemes[name].map { ColumnPlan(name: name, scheme: $0) } }
+        columns.compactMap { name in schemes[name].map { ColumnPlan(name: name, scheme: $0, normalization: normalizations?[name] ?? .none) } }
     }
 
     /// What DataHub's `last_tokenization_run` property holds: the outcome, not the bookkeeping.
@@ -158,6 +171,8 @@ public struct RunRecord: Sendable, Codable, Equatable {
         public var approvedBy: String?
         public var verification: VerificationReport?
         public var residue: Residue?
+        public var table: TableReport?
+        public var deviations: [String: ColumnDeviations]?
         public var startedAt: Date?
         public var finishedAt: Date?
 
@@ -168,7 +183,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
             case details, source
             case requestedBy = "requested_by"
             case approvedBy = "approved_by"
-            case verification, residue
+            case verification, residue, table, deviations
             case startedAt = "started_at"
             case finishedAt = "finished_at"
         }
@@ -178,7 +193,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         Summary(
             runID: runID, dataset: dataset, status: status, columns: columns, schemes: schemes, mode: mode, rowsUpdated: rowsUpdated,
             details: details, source: source, requestedBy: requestedBy, approvedBy: approvedBy, verification: verification, residue: residue,
-            startedAt: startedAt, finishedAt: finishedAt)
+            table: table, deviations: deviations, startedAt: startedAt, finishedAt: finishedAt)
     }
 
     /// A JSON encoder for records: sorted keys, ISO 8601 UTC dates with milliseconds.
@@ -218,5 +233,41 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// The summary as compact JSON (DataHub's property value).
     public func summaryJSON() -> String {
         (try? String(decoding: Self.encoder().encode(summary), as: UTF8.self)) ?? "{}"
+    }
+}
+
+/// What a run did not tokenize as asked in one column, and why. Counts only.
+public struct ColumnDeviations: Sendable, Codable, Equatable {
+    /// Values left as they were because their token is longer than the column holds (they remain plaintext, which
+    /// the verification counts).
+    public var refused: Int
+    /// Values of an `ff1` column given an `siv` token: fewer than 6 digits or 4 letters and digits (below NIST's
+    /// minimum domain), or more than 4,096.
+    public var fellBackToSIV: Int?
+    /// Values left alone because they hold nothing to protect: NULL, empty, or whitespace only.
+    public var nothingToProtect: Int?
+
+    public init(refused: Int = 0, fellBackToSIV: Int? = nil, nothingToProtect: Int? = nil) {
+        self.refused = refused
+        self.fellBackToSIV = fellBackToSIV
+        self.nothingToProtect = nothingToProtect
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case refused
+        case fellBackToSIV = "fell_back_to_siv"
+        case nothingToProtect = "nothing_to_protect"
+    }
+
+    /// `3 refused (token longer than the column); 2 given siv tokens (outside ff1's 6…4,096); 10 left alone (empty
+    /// or whitespace only)`, or nil when there is nothing to say.
+    public var sentence: String? {
+        var parts: [String] = []
+        if refused > 0 { parts.append("\(refused) refused (token longer than the column; left as they were)") }
+        if let fellBackToSIV, fellBackToSIV > 0 {
+            parts.append("\(fellBackToSIV) given siv tokens (fewer than 6 digits or 4 letters and digits, or more than \(Tokenizer.ff1MaximumLength), for ff1)")
+        }
+        if let nothingToProtect, nothingToProtect > 0 { parts.append("\(nothingToProtect) left alone (NULL, empty or whitespace only)") }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 }

@@ -23,6 +23,9 @@ public struct RunScheduler: Sendable, Equatable {
 
     public let capacity: Int
     public private(set) var active: Set<String> = []
+    /// The dataset worked on alone (a suspect run, `CrashGuard`): nothing else starts until it finishes, so if the
+    /// process stops meanwhile, no other run is taken for the one that stopped it.
+    public private(set) var alone: String?
     public private(set) var phase = Phase.running
     /// A poll is out.
     public private(set) var polling = false
@@ -46,14 +49,25 @@ public struct RunScheduler: Sendable, Equatable {
         return [.poll]
     }
 
-    /// A poll's answer: datasets with due work, oldest first.
-    public mutating func workDue(_ datasets: [String]) -> [Action] {
+    /// A poll's answer: datasets with due work, oldest first; `aloneOnes` must be worked on alone. One of those
+    /// starts once no dataset is active, and while one waits nothing else starts (so it is never starved).
+    public mutating func workDue(_ datasets: [String], alone aloneOnes: Set<String> = []) -> [Action] {
         polling = false
         guard phase == .running else { return [] }
         var actions: [Action] = []
-        for dataset in datasets where active.count < capacity && !active.contains(dataset) {
-            active.insert(dataset)
-            actions.append(.start(dataset))
+        if alone == nil {
+            if let suspect = datasets.first(where: { aloneOnes.contains($0) && !active.contains($0) }) {
+                if active.isEmpty {
+                    alone = suspect
+                    active.insert(suspect)
+                    actions.append(.start(suspect))
+                }
+            } else {
+                for dataset in datasets where active.count < capacity && !active.contains(dataset) {
+                    active.insert(dataset)
+                    actions.append(.start(dataset))
+                }
+            }
         }
         if pollAgain {
             pollAgain = false
@@ -65,6 +79,7 @@ public struct RunScheduler: Sendable, Equatable {
 
     public mutating func datasetFinished(_ dataset: String) -> [Action] {
         active.remove(dataset)
+        if alone == dataset { alone = nil }
         return finishIfIdle()
     }
 

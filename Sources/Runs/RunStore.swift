@@ -29,6 +29,26 @@ public struct EnqueueOutcome: Sendable, Equatable {
     }
 }
 
+/// A dataset with work due, and whether it must be worked on alone (a suspect run: `CrashGuard`).
+public struct DueDataset: Sendable, Equatable {
+    public var dataset: String
+    public var alone: Bool
+
+    public init(_ dataset: String, alone: Bool = false) {
+        self.dataset = dataset
+        self.alone = alone
+    }
+}
+
+extension RunStore {
+    /// A store that keeps no crash bookkeeping: nothing runs alone.
+    public func dueDatasets(limit: Int) async throws -> [DueDataset] {
+        try await datasetsWithDueWork(limit: limit).map { DueDataset($0) }
+    }
+
+    public func clearStoppedAttempts(runID: String) async throws {}
+}
+
 /// Work due on a dataset.
 public enum RunWork: Sendable, Equatable {
     /// An open run to start or resume.
@@ -49,6 +69,11 @@ public protocol RunStore: Sendable {
     func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord]
     /// Datasets with work due now (open runs, pending write-backs), oldest first.
     func datasetsWithDueWork(limit: Int) async throws -> [String]
+    /// `datasetsWithDueWork`, each with whether its work must run alone in the process: an open run of it is a
+    /// suspect (`CrashGuard`: an attempt stopped with the process gone).
+    func dueDatasets(limit: Int) async throws -> [DueDataset]
+    /// The careful rows of a suspect run passed (`CrashGuard`): its attempts are ordinary again.
+    func clearStoppedAttempts(runID: String) async throws
     /// The dataset's next due work: its oldest pending write-back first, else its oldest open run.
     func nextWork(dataset: String) async throws -> RunWork?
     /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).

@@ -42,7 +42,7 @@ public final class RunWorker: Service, Sendable {
         /// Time to look for due work (the poll timer, or a nudge).
         case tick
         /// A poll of the ledger answered (empty when it failed).
-        case due([String])
+        case due([DueDataset])
         case finished(String), shutdown, graceExpired
     }
 
@@ -91,8 +91,8 @@ public final class RunWorker: Service, Sendable {
                     switch event {
                     case .tick:
                         actions = scheduler.tick()
-                    case .due(let datasets):
-                        actions = scheduler.workDue(datasets)
+                    case .due(let due):
+                        actions = scheduler.workDue(due.map(\.dataset), alone: Set(due.filter(\.alone).map(\.dataset)))
                     case .finished(let dataset):
                         actions = scheduler.datasetFinished(dataset)
                     case .shutdown:
@@ -135,9 +135,9 @@ public final class RunWorker: Service, Sendable {
         logger.info("run worker stopped")
     }
 
-    private func dueDatasets(limit: Int) async -> [String] {
+    private func dueDatasets(limit: Int) async -> [DueDataset] {
         do {
-            return try await store.datasetsWithDueWork(limit: limit)
+            return try await store.dueDatasets(limit: limit)
         } catch {
             logger.warning("cannot read the run ledger; retrying", metadata: ["error": "\(error)"])
             return []

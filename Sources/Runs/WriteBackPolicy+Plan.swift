@@ -33,6 +33,13 @@ extension WriteBackPolicy {
             let approximate = column.counted ? "" : "~"
             var width = column.width
             if let below = column.belowFF1Domain, below > 0 { width += "; \(below) sampled value(s) below ff1's minimum domain get siv tokens" }
+            if let above = column.aboveFF1Length, above > 0 { width += "; \(above) sampled value(s) longer than ff1 takes get siv tokens" }
+            if let blank = column.blank, blank > 0 { width += "; \(blank) sampled value(s) of whitespace only are left alone" }
+            if let notNFC = column.notNFC, notNFC > 0 {
+                width += "; \(notNFC) sampled value(s) not in Unicode NFC" + (column.normalization == nil ? " (byte-exact: their tokens differ from their composed twins')" : "")
+            }
+            if let normalization = column.normalization { width += "; normalized \(normalization.rawValue) first" }
+            if let note = column.typeNote { width += "; \(note)" }
             lines.append(
                 "| `\(cell(column.name))` | \(column.scheme.rawValue) | \(cell(column.reason)) | \(approximate)\(column.toChange) | "
                     + "\(approximate)\(column.alreadyTokens) | \(approximate)\(column.empty) | \(cell(width)) | \(detections(column.detected)) |")
@@ -46,6 +53,10 @@ extension WriteBackPolicy {
         if !plan.fieldTags.isEmpty {
             lines += ["", "Tagged: " + plan.fieldTags.map { "`\(cell($0.fieldPath))` \(cell($0.tag))" }.joined(separator: ", ") + "."]
         }
+        if let refusals = plan.refusals, !refusals.isEmpty {
+            lines += ["", "**A run would be refused before changing any row:** " + refusals.map(cell).joined(separator: "; ") + "."]
+        }
+        if let table = plan.table, !table.isEmpty { lines += ["", "Around the table: " + cell(table.sentence) + "."] }
         if !plan.unmappedFieldPaths.isEmpty {
             lines += ["", "Field paths in DataHub that match no column: " + plan.unmappedFieldPaths.map { "`\(cell($0))`" }.joined(separator: ", ") + "."]
         }

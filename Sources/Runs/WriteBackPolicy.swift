@@ -132,6 +132,14 @@ public struct WriteBackPolicy: Sendable {
             lines.append("| Verified | \(cell(verification.summary)); \(RunRecord.utcString(verification.verifiedAt)) |")
         }
         if let residue = record.residue { lines.append("| Old values | \(cell(residue.sentence)) |") }
+        if let table = record.table, !table.isEmpty { lines.append("| Around the table | \(cell(table.sentence)) |") }
+        let deviations = (record.deviations ?? [:]).sorted { $0.key < $1.key }.compactMap { column, deviation in
+            deviation.sentence.map { "`\(cell(column))`: \(cell($0))" }
+        }
+        if !deviations.isEmpty { lines.append("| Deviations | \(deviations.joined(separator: "; ")) |") }
+        if let normalizations = record.normalizations, !normalizations.isEmpty {
+            lines.append("| Normalized | \(normalizations.sorted { $0.key < $1.key }.map { "`\(cell($0.key))`: \($0.value.rawValue)" }.joined(separator: ", ")) |")
+        }
         if let downstream = record.downstream?.sentence { lines.append("| Downstream copies | \(cell(downstream)) |") }
         if record.status == .failed {
             lines.append("| Error | \(cell(record.details)) |")

@@ -48,6 +48,7 @@ public enum CellDecisions {
             var decided: [CellDecision] = []
             decided.reserveCapacity(schemes.count)
             for (column, scheme) in schemes.enumerated() {
+                FaultHook.check(rows[row][column])
                 let normalization = column < normalizations.count ? normalizations[column] : .none
                 decided.append(try tokenizer.decide(rows[row][column], scheme: scheme, mode: mode, ledger: ledger(row, column), normalization: normalization))
             }

@@ -57,6 +57,12 @@ public struct TokenizationProgress: Sendable, Equatable, Codable {
 /// Told of each committed batch, so the run ledger and progress reports follow the work.
 public protocol ProgressSink: Sendable {
     func progressed(_ progress: TokenizationProgress) async
+    /// The request's careful rows are behind the run (`TokenizationRequest.careful`): none stopped the process.
+    func carefulRowsPassed() async
+}
+
+extension ProgressSink {
+    public func carefulRowsPassed() async {}
 }
 
 /// One run's tokenization of one table.
@@ -70,13 +76,36 @@ public struct TokenizationRequest: Sendable {
     public var mode: TokenizationMode
     /// Checked between batches.
     public var stop: StopSignal
+    /// Triggers and rules each batch disables in its own transaction (policy `skip`).
+    public var skip: TriggerSkip
+    /// After an attempt that stopped with the process gone (`CrashGuard`): the rows of one batch after the last
+    /// committed one are written one row per batch, so a value that stops the process again is pinned to one row.
+    public var careful: Bool
 
-    public init(runID: String, table: TableDescription, columns: [ColumnPlan], mode: TokenizationMode, stop: StopSignal = StopSignal()) {
+    public init(
+        runID: String, table: TableDescription, columns: [ColumnPlan], mode: TokenizationMode, stop: StopSignal = StopSignal(),
+        skip: TriggerSkip = TriggerSkip(), careful: Bool = false
+    ) {
         self.runID = runID
         self.table = table
         self.columns = columns
         self.mode = mode
         self.stop = stop
+        self.skip = skip
+        self.careful = careful
+    }
+}
+
+/// A rehearsal's outcome: sampled rows written with their tokens in a transaction that was rolled back.
+public struct Rehearsal: Sendable, Equatable {
+    /// Rows written (and rolled back).
+    public var rows: Int
+    /// Why the warehouse refused the tokens, with what to do; nil when it took them.
+    public var refusal: String?
+
+    public init(rows: Int, refusal: String? = nil) {
+        self.rows = rows
+        self.refusal = refusal
     }
 }
 
@@ -122,11 +151,31 @@ public protocol Warehouse: Sendable {
     /// Opens, ahead of a run on `table`, what the run will need (connections, bookkeeping), so a one-off process
     /// does not wait for them one after the other. Best effort: a failure is the run's to meet and report.
     func warmUp(for table: TableReference) async
+    /// What besides the rows an UPDATE of `columns` touches, from the catalog (`TableInspection`). Read only.
+    func inspect(_ table: TableDescription, columns: [String]) async throws(WarehouseError) -> TableInspection
+    /// Writes the tokens of up to `rows` of the request's rows in a transaction it rolls back, so a constraint, a
+    /// domain, a cascade or a trigger that refuses them is found before any row changes. Leaves no change.
+    func rehearse(_ request: TokenizationRequest, rows: Int) async throws(WarehouseError) -> Rehearsal
+    /// Per `ff1` column of `columns`, how many values hold an `siv` token (the documented fallback). Read only.
+    func ff1Fallbacks(_ table: TableDescription, columns: [ColumnPlan]) async throws(WarehouseError) -> [String: Int]
 }
 
 extension Warehouse {
     /// Nothing to open ahead of a run.
     public func warmUp(for table: TableReference) async {}
+
+    /// A warehouse whose catalog has nothing of the kind, or that cannot tell.
+    public func inspect(_ table: TableDescription, columns: [String]) async throws(WarehouseError) -> TableInspection {
+        .nothing(table.table.description)
+    }
+
+    /// A warehouse without `ff1` tokens.
+    public func ff1Fallbacks(_ table: TableDescription, columns: [ColumnPlan]) async throws(WarehouseError) -> [String: Int] { [:] }
+
+    /// A warehouse that cannot roll a write back: nothing rehearsed.
+    public func rehearse(_ request: TokenizationRequest, rows: Int) async throws(WarehouseError) -> Rehearsal {
+        Rehearsal(rows: 0)
+    }
 }
 
 /// A platform the service knows but has no connection for: every run on it is SKIPPED with `message`.

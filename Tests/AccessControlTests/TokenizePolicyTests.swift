@@ -121,3 +121,37 @@ import Tokenization
         }
     }
 }
+
+@Suite struct TableRuleTests {
+    @Test func tablesRulesParseAndTheFirstMatchApplies() throws {
+        let policy = try PolicyFile.parse(
+            """
+            tables:
+              - datasets: ["postgres/shop/public/audited_*"]
+                triggers: skip
+              - datasets: ["postgres/shop/*"]
+                triggers: fire
+                normalization: nfc-casefold
+            """)
+        let audited = DatasetName(platform: "postgres", database: "shop", schema: "public", table: "audited_orders")
+        let other = DatasetName(platform: "postgres", database: "shop", schema: "public", table: "customers")
+        let elsewhere = DatasetName(platform: "databricks", database: "main", schema: "crm", table: "people")
+        #expect(policy.tableRule(for: audited).triggers == .skip && policy.tableRule(for: audited).normalization == .none)
+        #expect(policy.tableRule(for: other).triggers == .fire && policy.tableRule(for: other).normalization == .nfcCasefold)
+        #expect(policy.tableRule(for: elsewhere) == TableRule())
+    }
+
+    @Test(arguments: [
+        ("tables:\n  - datasets: [\"*\"]\n    triggers: sometimes\n", "line 3: tables[0].triggers: 'sometimes' is not one of refuse, fire, skip"),
+        ("tables:\n  - datasets: [\"*\"]\n    normalization: nfd\n", "tables[0].normalization: 'nfd' is not one of none, nfc, nfc-casefold"),
+        ("tables:\n  - triggers: fire\n", "tables[0] needs datasets"),
+        ("tables:\n  - datasets: [\"*\"]\n    trigger: fire\n", "unknown key 'trigger' in tables[0]"),
+    ])
+    func badTableRulesNameTheLine(text: String, says: String) {
+        #expect {
+            try PolicyFile.parse(text)
+        } throws: { error in
+            "\(error)".contains(says)
+        }
+    }
+}

@@ -38,7 +38,7 @@ import WarehouseKit
     @Test func identifiersAreBacktickQuotedAndValuesAreParameters() throws {
         let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)]))
         #expect(update.sql.hasPrefix("UPDATE `main`.`sales``x`.`customers` SET `e``mail` = CASE WHEN"))
-        #expect(update.parameters == ["poc_pattern", "hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
+        #expect(update.parameters == ["blank_pattern", "poc_pattern", "hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
         #expect(update.sql.contains("NOT (`first_name` RLIKE :poc_pattern)"))
         #expect(update.sql.contains("NOT (length(`e``mail`) IN (50) AND `e``mail` RLIKE :hmac_pattern)"))
         #expect(!update.sql.contains("tkh_k"))  // no key material or ids inlined
@@ -49,15 +49,23 @@ import WarehouseKit
         let update = DatabricksSQL.update(
             table: table, plan: try plan([ColumnPlan(name: "email", scheme: .hmac)]), pads: .secretScope("tokenize", keyID: "k2"))
         #expect(update.sql.contains("unhex(secret('tokenize', 'hmac-inner-pad-k2'))") && update.sql.contains("secret('tokenize', 'hmac-outer-pad-k2')"))
-        #expect(update.parameters == ["hmac_key_id", "hmac_pattern"])
+        #expect(update.parameters == ["blank_pattern", "hmac_key_id", "hmac_pattern"])
         #expect(!update.sql.contains(":hmac_inner_pad"))
         #expect(DatabricksSQL.literal("a'b\\c") == "'a\\'b\\\\c'")
     }
 
     @Test func onlyPocNeedsOnlyItsPattern() throws {
         let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "ssn", scheme: .poc)]))
-        #expect(update.parameters == ["poc_pattern"])
-        #expect(update.sql.hasSuffix("WHERE (`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :poc_pattern))"))
+        #expect(update.parameters == ["blank_pattern", "poc_pattern"])
+        #expect(update.sql.hasSuffix("WHERE ((`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :blank_pattern)) AND NOT (`ssn` RLIKE :poc_pattern))"))
+    }
+
+    /// A `CHAR(n)` column is read without its padding: tests and tokens are of `rtrim(column)`; the assignment
+    /// keeps the column itself.
+    @Test func aPaddedColumnIsReadWithoutItsPadding() throws {
+        let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "code", scheme: .hmac)]), padded: ["code"])
+        #expect(update.sql.contains("`code` = CASE WHEN ((rtrim(`code`) IS NOT NULL"))
+        #expect(update.sql.contains("encode(rtrim(`code`), 'UTF-8')") && update.sql.contains("ELSE `code` END"))
     }
 
     @Test func textTypes() {

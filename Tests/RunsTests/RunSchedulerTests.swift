@@ -10,6 +10,20 @@ import Testing
         #expect(scheduler.workDue(["b", "c"]) == [.start("c")])
     }
 
+    /// A suspect run (`CrashGuard`) waits until nothing else is active, then runs alone: no dataset starts beside it,
+    /// and none starts while it waits (so it is not starved).
+    @Test func aSuspectRunsAloneAndIsNotStarved() {
+        var scheduler = RunScheduler(capacity: 3)
+        #expect(scheduler.workDue(["a"]) == [.start("a")])
+        #expect(scheduler.workDue(["a", "s", "b"], alone: ["s"]).isEmpty, "s waits for a; b does not jump ahead of it")
+        #expect(scheduler.datasetFinished("a").isEmpty)
+        #expect(scheduler.workDue(["s", "b"], alone: ["s"]) == [.start("s")])
+        #expect(scheduler.alone == "s")
+        #expect(scheduler.workDue(["b", "c"]).isEmpty, "nothing starts beside a suspect")
+        #expect(scheduler.datasetFinished("s").isEmpty && scheduler.alone == nil)
+        #expect(scheduler.workDue(["b", "c"]) == [.start("b"), .start("c")])
+    }
+
     @Test func shutdownDrainsThenStopsRunsAtTheGraceDeadline() {
         var scheduler = RunScheduler(capacity: 4)
         _ = scheduler.workDue(["a", "b"])
