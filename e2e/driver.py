@@ -25,6 +25,7 @@ from security_scenarios import (  # noqa: E402
     scenario_unauthenticated)
 from discovery_scenarios import (  # noqa: E402
     scenario_downstream_copies, scenario_field_entity_and_terms, scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers)
+from zoo_scenarios import SCENARIOS as ZOO_SCENARIOS  # noqa: E402
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
@@ -334,12 +335,13 @@ SCENARIOS = [
     ("pages", "n_dead_tup 0 after a run; raw pages searched for 1,000 originals (plain reported, full 0)", scenario_old_values_in_pages),
     ("dbx-purge", "Databricks: REORG then VACUUM after the UPDATE; a failing purge reported, SUCCESS kept", scenario_databricks_purge),
     ("audit", "audit trail: chains verify, UPDATE refused, an edited event detected, no plaintext in the export", scenario_audit_trail),
-    ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing batch included", scenario_key_material_in_logs),
+    ("keys-in-logs", "no key, subkey or pad in PostgreSQL's or the service's log, a failing statement included", scenario_key_material_in_logs),
     ("plan", "tokenize/plan: PLANNED, no row changed, the plan's own section, tokenize/status:PLANNED; a plan of the demo table", scenario_plan_by_tag),
     ("discovery", "POST /plan on unlabelled columns proposes exactly the e-mail, card and IBAN columns", scenario_plan_discovers),
     ("field-v2", "a trigger on a v2 field path tokenizes that column only", scenario_field_path_v2),
     ("field-entity", "a trigger on a field's schemaField entity, and DataHub's Email_Address term as PII", scenario_field_entity_and_terms),
     ("downstream", "downstream copies listed after a SUCCESS (name and column lineage, 2 hops) and propagated", scenario_downstream_copies),
+    *ZOO_SCENARIOS,
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

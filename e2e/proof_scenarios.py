@@ -24,10 +24,11 @@ def wait_settled(env, urn, after_run_id=None):
 
 
 def scenario_incomplete_then_finished(env, state):
-    """An application inserts a plaintext row while the run goes (a statement trigger on the table, once): the run
-    is INCOMPLETE with the count, DataHub shows tokenize/status:INCOMPLETE and keeps the trigger; POST /verify says
-    the same; a re-trigger finishes the work (SUCCESS, 0 plaintext)."""
-    table = f"{env.prefix}_busy"
+    """An application inserts a plaintext row while the run goes (a statement trigger on the table, once; the policy
+    fires the triggers of `*_fire` tables): the run is INCOMPLETE with the count, DataHub shows
+    tokenize/status:INCOMPLETE and keeps the trigger; POST /verify says the same; a re-trigger finishes the work
+    (SUCCESS, 0 plaintext)."""
+    table = f"{env.prefix}_busy_fire"
     env.create_table(table)
     env.sql(f"CREATE TABLE public.{table}_marker (done boolean)")
     env.sql(f"""CREATE FUNCTION public.{table}_late_writer() RETURNS trigger LANGUAGE plpgsql AS $$
