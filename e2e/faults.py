@@ -23,6 +23,7 @@ import types
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standins", "datahub"))
 import driver  # noqa: E402
+import hostile_faults  # noqa: E402
 import oracle  # noqa: E402
 import progress_scenarios  # noqa: E402
 from harness import Failure, Service, Stack, expect, high_watermark, http, produce, wait_for  # noqa: E402
@@ -458,6 +459,7 @@ SCENARIOS = [
     ("startdown", "GMS down at startup with a trigger waiting", lambda f: f.datahub_down_at_startup(30)),
     ("replay", "replay of the whole topic from offset 0", lambda f: f.replay_topic()),
     ("progress", "a long run shows its progress (API, CLI, log, DataHub) and its histograms", progress_scenarios.watch_progress),
+    *hostile_faults.SCENARIOS,
 ]
 
 

@@ -94,8 +94,8 @@ enum RunRow {
             schemes = $7::jsonb, rows_updated = greatest(rows_updated, $8), batches = greatest(batches, $9),
             planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
             finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
-            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb, downstream = $24::jsonb, attempting = false,
-            table_report = $25::jsonb, deviations = $26::jsonb, normalizations = $27::jsonb,
+            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb, downstream = $24::jsonb,
+            table_report = $25::jsonb, deviations = $26::jsonb, normalizations = $27::jsonb, attempting = $28,
             progress = CASE WHEN $2 = 'RUNNING' THEN progress END, updated_at = now()
         WHERE run_id = $1::uuid
         """
@@ -153,6 +153,7 @@ enum RunRow {
         binds.append(record.table.map(json))
         binds.append(record.deviations.map(json))
         binds.append(record.normalizations.map(json))
+        binds.append(record.attemptInProgress)
         return binds
     }
 }

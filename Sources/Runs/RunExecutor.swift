@@ -178,7 +178,8 @@ public struct RunExecutor: Sendable {
             return .finished(try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger))
         } catch let error as WarehouseError where error.code == .notConfigured {
             return await settle(record, .skipped, details: error.message, logger)
-        } catch where error.isTransientFailure {
+        } catch where error.isTransientFailure || error is CancellationError || Task.isCancelled {
+            // Cancelled: the shutdown grace expired while the attempt waited (for DataHub, say). It resumes later.
             record.details = "waiting to resume: \(error)"
             logger.warning("run postponed", metadata: ["reason": "\(error)"])
             try? await store.appendEvent(RunEvent(runID: record.runID, kind: .postponed, data: ["reason": "\(error)", "attempt": "\(record.attempts)"]))

@@ -76,7 +76,9 @@ public protocol RunStore: Sendable {
     func clearStoppedAttempts(runID: String) async throws
     /// The dataset's next due work: its oldest pending write-back first, else its oldest open run.
     func nextWork(dataset: String) async throws -> RunWork?
-    /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now).
+    /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now). The
+    /// attempt stays marked as working while `record.attemptInProgress` (a save during the attempt, before its rows
+    /// change), and is over once a save clears it.
     func save(_ record: RunRecord, retryIn: Duration?) async throws
     /// Saves the outcome of a write-back attempt of `record`: its write-back fields alone, and its state only if
     /// no other write-back was asked for while it was published (`WriteBack.revision` unchanged); else the

@@ -174,8 +174,11 @@ public final class RunWorker: Service, Sendable {
         }
     }
 
-    /// Saves the run in the ledger, then tells its waiters (`RunIntake.final`).
+    /// Saves an attempt's outcome in the ledger (the attempt is over: a later one finding it still marked would take
+    /// the process for gone, `CrashGuard`), then tells the run's waiters (`RunIntake.final`).
     private func save(_ record: RunRecord, retryIn: Duration?) async throws {
+        var record = record
+        record.attemptInProgress = false
         try await store.save(record, retryIn: retryIn)
         changes.saved(record.runID)
     }

@@ -151,7 +151,6 @@ public final class InMemoryRunStore: RunStore {
         try check()
         state.withLock { state in
             var saved = record
-            saved.attemptInProgress = false
             if let existing = state.runs[record.runID] {
                 saved.rowsUpdated = max(existing.rowsUpdated, record.rowsUpdated)
                 saved.batches = max(existing.batches, record.batches)
