@@ -93,6 +93,9 @@ def scenario_foreign_keys(env, state):
         env.sql(f"CREATE TABLE public.{orders} (id int PRIMARY KEY, customer_email text REFERENCES public.{customers}(email)"
                 f"{' ON UPDATE CASCADE' if cascade else ''})")
         env.sql(f"INSERT INTO public.{orders} SELECT i, 'customer' || (1 + i % 10) || '@example.com' FROM generate_series(1, 40) i")
+        status, plan = env.api("POST", "/plan?wait=true", {"dataset": urn, "columns": ["email"]})
+        refusals = " ".join(plan["plan"].get("refusals") or [])
+        expect(status == 200 and (f"{orders}_customer_email_fkey" in refusals) != cascade, f"the plan's refusals: {refusals[:300]}")
         record = run(env, urn, ["email"])
         if not cascade:
             expect(record["status"] == "FAILED" and record["rows_updated"] == 0 and f"{orders}_customer_email_fkey" in record["details"]

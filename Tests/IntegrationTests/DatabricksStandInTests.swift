@@ -66,6 +66,33 @@ struct DatabricksStandInTests {
         } throws: { error in
             (error as? WarehouseError)?.code == .unsupported
         }
+        // Normalization is the service's to compute, and Databricks tokens are computed in the warehouse: refused.
+        await #expect {
+            try await warehouse.run(description, [ColumnPlan(name: "email", scheme: .hmac, normalization: .nfc)], mode: .tokenize)
+        } throws: { error in
+            (error as? WarehouseError)?.code == .unsupported && "\(error)".contains("normalization")
+        }
+    }
+
+    /// Whitespace-only values hold nothing to protect: left alone and counted as empty, in the UPDATE and the
+    /// verification alike.
+    @Test func whitespaceOnlyValuesAreLeftAlone() async throws {
+        let sql = client(try settings())
+        let table = "it_dbx_blank_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await sql.execute("CREATE SCHEMA IF NOT EXISTS demo.it")
+        _ = try await sql.execute("CREATE TABLE demo.it.\(table) (id BIGINT, email STRING)")
+        for (index, value) in ["ada@example.com", "   ", "\t\n", ""].enumerated() {
+            _ = try await sql.execute(
+                "INSERT INTO demo.it.\(table) VALUES (:id, :email)", parameters: [.init("id", "\(index)", type: "BIGINT"), .init("email", value)])
+        }
+        let warehouse = DatabricksWarehouse(client: sql, tokenizer: Tokenizer(keyring: keys))
+        let description = try await warehouse.describe(TableReference(database: "demo", schema: "it", table: table))
+        let columns = [ColumnPlan(name: "email", scheme: .hmac)]
+        #expect(try await warehouse.run(description, columns, mode: .tokenize).rowsUpdated == 1)
+        let report = try await warehouse.verify(VerificationRequest(table: description, columns: columns))
+        #expect(report.plaintext == 0 && report.columns[0].empty == 3 && report.columns[0].tokens == 1, "\(report.summary)")
+        let rows = try await sql.execute("SELECT email FROM demo.it.\(table) ORDER BY id").rows
+        #expect(rows.map { $0[0] } == [try Tokenizer(keyring: keys).token(for: "ada@example.com", scheme: .hmac), "   ", "\t\n", ""])
     }
 
     /// A plan's sample: `TABLESAMPLE (n ROWS)`, every row of a small table, values as strings (NULL as nil).
