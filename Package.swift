@@ -43,11 +43,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // The catalog port, pure: tags, datasets as the service reads them, and what it asks of DataHub.
+        .target(name: "Catalog", dependencies: ["Resilience"]),
         // MCL decoding: Confluent framing, the schema registry, writer-schema projection, trigger detection.
         .target(
             name: "MCL",
             dependencies: [
-                "Avro", "JSON", "DataHubClient", "Resilience",
+                "Avro", "JSON", "Catalog", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -105,11 +107,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]),
-        // DataHub GraphQL client and write-back logic.
+        // The catalog port over DataHub's GraphQL API (GMS): documents, the client, the operations.
         .target(
             name: "DataHubClient",
             dependencies: [
-                "JSON", "Resilience",
+                "Catalog", "JSON", "Resilience",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -118,7 +120,7 @@ let package = Package(
         .target(
             name: "Runs",
             dependencies: [
-                "AccessControl", "Discovery", "Tokenization", "WarehouseKit", "DataHubClient", "Resilience",
+                "AccessControl", "Discovery", "Tokenization", "WarehouseKit", "Catalog", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -136,7 +138,7 @@ let package = Package(
         .target(
             name: "ServiceConfiguration",
             dependencies: [
-                "AccessControl", "Kafka", "MCL", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
+                "AccessControl", "Kafka", "MCL", "Catalog", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.
@@ -153,7 +155,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "ServiceConfiguration", "HTTPAPI", "Kafka", "MCL", "Runs", "RunLedger", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse",
-                "DataHubClient", "WarehouseKit", "Tokenization", "Resilience",
+                "Catalog", "DataHubClient", "WarehouseKit", "Tokenization", "Resilience",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -177,7 +179,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AccessControl", "Runs", "DataHubClient", "WarehouseKit",
+                "AccessControl", "Runs", "Catalog", "WarehouseKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -185,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "MCLTests",
             dependencies: [
-                "MCL", "Avro", "JSON", "DataHubClient", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "MCL", "Avro", "JSON", "Catalog", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ], resources: [.copy("Fixtures")]),
         .testTarget(
@@ -194,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "DataHubClient", "DatabricksWarehouse", "PostgresSupport", "TestSupport",
+                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "Catalog", "DataHubClient", "DatabricksWarehouse", "PostgresSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -212,14 +214,14 @@ let package = Package(
         .testTarget(
             name: "RunsTests",
             dependencies: [
-                "AccessControl", "Runs", "WarehouseKit", "DataHubClient", "Tokenization", "TestSupport",
+                "AccessControl", "Runs", "WarehouseKit", "Catalog", "Tokenization", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DatabricksWarehouseTests", dependencies: ["DatabricksWarehouse", "WarehouseKit", "Tokenization"]),
         .testTarget(
             name: "DataHubClientTests",
             dependencies: [
-                "DataHubClient", "JSON", "Resilience", "TestSupport", .product(name: "GraphQL", package: "GraphQL"),
+                "Catalog", "DataHubClient", "JSON", "Resilience", "TestSupport", .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ServiceConfiguration
+import Catalog
 import DataHubClient
 import DatabricksWarehouse
 import Foundation

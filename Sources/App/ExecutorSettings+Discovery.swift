@@ -1,3 +1,4 @@
+import Catalog
 import DataHubClient
 import Runs
 import ServiceConfiguration

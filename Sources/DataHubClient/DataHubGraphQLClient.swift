@@ -1,3 +1,4 @@
+import Catalog
 import AsyncHTTPClient
 import Foundation
 import JSON

@@ -1,3 +1,4 @@
+import Catalog
 import Resilience
 
 /// Settings for reaching DataHub GMS.

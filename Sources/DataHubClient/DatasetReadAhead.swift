@@ -1,3 +1,4 @@
+import Catalog
 import Synchronization
 
 /// Dataset reads started before their answer is needed (`DataHubOperations.readAhead`): a one-off command starts

@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 
 /// What one MCL message means to the service.
 public enum MCLClassification: Sendable, Equatable {

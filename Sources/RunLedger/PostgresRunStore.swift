@@ -181,6 +181,11 @@ public struct PostgresRunStore: RunStore {
         try await client.guardedRows(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
+    public func saveDuringAttempt(_ record: RunRecord) async throws {
+        try await client.guardedRows(
+            PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: nil, owner: owner, attempting: true)), logger: logger)
+    }
+
     public func saveWriteBack(_ record: RunRecord, retryIn: Duration?) async throws {
         try await client.guardedRows(
             PostgresQuery(unsafeSQL: RunRow.saveWriteBack, binds: RunRow.saveWriteBackBinds(record, retryIn: retryIn, owner: owner)), logger: logger)

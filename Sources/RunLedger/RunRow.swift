@@ -124,7 +124,8 @@ enum RunRow {
         delay.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 } ?? 0
     }
 
-    static func saveBinds(_ record: RunRecord, retryIn: Duration?, owner: String) -> PostgresBindings {
+    /// - Parameter attempting: whether the attempt goes on after this save (`RunStore.saveDuringAttempt`).
+    static func saveBinds(_ record: RunRecord, retryIn: Duration?, owner: String, attempting: Bool = false) -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(record.runID)
         binds.append(record.status.rawValue)
@@ -153,7 +154,7 @@ enum RunRow {
         binds.append(record.table.map(json))
         binds.append(record.deviations.map(json))
         binds.append(record.normalizations.map(json))
-        binds.append(record.attemptInProgress)
+        binds.append(attempting)
         return binds
     }
 }

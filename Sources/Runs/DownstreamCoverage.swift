@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Foundation
 
 /// The downstream copies of a run's columns that may still hold plaintext: DataHub's lineage after a SUCCESS.

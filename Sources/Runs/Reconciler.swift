@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Logging
 import Metrics
 import ServiceLifecycle

@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Discovery
 import Logging
 import WarehouseKit

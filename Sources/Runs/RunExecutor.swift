@@ -1,5 +1,5 @@
 import AccessControl
-import DataHubClient
+import Catalog
 import Discovery
 import Foundation
 import Logging
@@ -174,7 +174,7 @@ public struct RunExecutor: Sendable {
                 logger.info("approved", metadata: ["approved_by": "\(record.approvedBy ?? "-")"])
             }
             record.status = .running
-            try await store.save(record, retryIn: nil)  // the plan is durable before any row changes
+            try await store.saveDuringAttempt(record)  // the plan is durable before any row changes
             return .finished(try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger))
         } catch let error as WarehouseError where error.code == .notConfigured {
             return await settle(record, .skipped, details: error.message, logger)

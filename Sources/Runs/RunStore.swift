@@ -76,10 +76,12 @@ public protocol RunStore: Sendable {
     func clearStoppedAttempts(runID: String) async throws
     /// The dataset's next due work: its oldest pending write-back first, else its oldest open run.
     func nextWork(dataset: String) async throws -> RunWork?
-    /// Saves a run's state; `retryIn` sets when its open run or pending write-back is next due (nil: now). The
-    /// attempt stays marked as working while `record.attemptInProgress` (a save during the attempt, before its rows
-    /// change), and is over once a save clears it.
+    /// Saves an attempt's outcome: the run's state, and the attempt over; `retryIn` sets when its open run or pending
+    /// write-back is next due (nil: now).
     func save(_ record: RunRecord, retryIn: Duration?) async throws
+    /// Saves a run's state during its attempt (its plan, before any row changes): the attempt stays marked as working,
+    /// so a process that dies from now on is known to have stopped it (`CrashGuard`).
+    func saveDuringAttempt(_ record: RunRecord) async throws
     /// Saves the outcome of a write-back attempt of `record`: its write-back fields alone, and its state only if
     /// no other write-back was asked for while it was published (`WriteBack.revision` unchanged); else the
     /// write-back stays pending, due after `retryIn` (nil: now), so the newer state is shown too.

@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Logging
 import Metrics
 import Resilience
@@ -174,11 +174,8 @@ public final class RunWorker: Service, Sendable {
         }
     }
 
-    /// Saves an attempt's outcome in the ledger (the attempt is over: a later one finding it still marked would take
-    /// the process for gone, `CrashGuard`), then tells the run's waiters (`RunIntake.final`).
+    /// Saves an attempt's outcome in the ledger, then tells the run's waiters (`RunIntake.final`).
     private func save(_ record: RunRecord, retryIn: Duration?) async throws {
-        var record = record
-        record.attemptInProgress = false
         try await store.save(record, retryIn: retryIn)
         changes.saved(record.runID)
     }

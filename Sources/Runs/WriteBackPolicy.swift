@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 
 /// How a run's outcome shows in DataHub: tag flips and the documentation section. Pure: no I/O.
 public struct WriteBackPolicy: Sendable {

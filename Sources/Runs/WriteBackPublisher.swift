@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Logging
 
 /// Writes a finished run's outcome to DataHub: tag flips, the documentation section, the run property.

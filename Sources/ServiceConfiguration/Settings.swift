@@ -1,4 +1,5 @@
 import AccessControl
+import Catalog
 import DataHubClient
 import Logging
 import Runs

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Catalog
 import DataHubClient
 import Foundation
 import JSON

@@ -1,5 +1,5 @@
 import Avro
-import DataHubClient
+import Catalog
 import Foundation
 import MCL
 import TestSupport

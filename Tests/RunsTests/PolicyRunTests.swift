@@ -1,5 +1,5 @@
 import AccessControl
-import DataHubClient
+import Catalog
 import Foundation
 import Logging
 import Runs

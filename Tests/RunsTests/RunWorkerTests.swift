@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Foundation
 import Logging
 import Runs

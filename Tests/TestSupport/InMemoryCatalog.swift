@@ -1,4 +1,4 @@
-import DataHubClient
+import Catalog
 import Synchronization
 
 /// DataHub in memory: datasets with tags and descriptions, every mutation recorded, failures on demand.

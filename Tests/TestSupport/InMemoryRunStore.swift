@@ -148,9 +148,18 @@ public final class InMemoryRunStore: RunStore {
     }
 
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
+        try await save(record, retryIn: retryIn, attempting: false)
+    }
+
+    public func saveDuringAttempt(_ record: RunRecord) async throws {
+        try await save(record, retryIn: nil, attempting: true)
+    }
+
+    private func save(_ record: RunRecord, retryIn: Duration?, attempting: Bool) async throws {
         try check()
         state.withLock { state in
             var saved = record
+            saved.attemptInProgress = attempting
             if let existing = state.runs[record.runID] {
                 saved.rowsUpdated = max(existing.rowsUpdated, record.rowsUpdated)
                 saved.batches = max(existing.batches, record.batches)
