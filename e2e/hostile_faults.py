@@ -34,7 +34,7 @@ def crash_loop(f):
             expect(service.process.returncode not in (0, -15), f"the service exited {service.process.returncode} without being stopped")
             restarts += 1
             expect(restarts <= 8, f"{restarts} restarts and the run is not quarantined")
-            service.start()
+            service.start(wait=None)  # it may die again before it answers: the loop sees that
         time.sleep(0.2)
     quarantined = settled()
     expect(quarantined, f"the run did not settle within 240 s after {restarts} restarts; ledger: {f.ledger_rows(urn)}")
