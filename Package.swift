@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "JSON"),
         // Avro binary decoding in Swift, driven by the writer schema and bounded by the body's size.
         .target(name: "Avro", dependencies: ["JSON", "Resilience"]),
-        // Kafka: the librdkafka consumer (poll thread, lifecycle state machine, offset tracking) and a producer.
+        // Kafka: the librdkafka consumer (poll thread, lifecycle state machine, offset tracking).
         .target(
             name: "Kafka",
             dependencies: [
@@ -45,6 +45,8 @@ let package = Package(
             ]),
         // The catalog port, pure: tags, datasets as the service reads them, and what it asks of DataHub.
         .target(name: "Catalog", dependencies: ["Resilience"]),
+        // Kafka for tests and the local stack: librdkafka's mock cluster and a producer.
+        .target(name: "KafkaTesting", dependencies: ["CRdKafka", "Kafka"]),
         // MCL decoding: Confluent framing, the schema registry, writer-schema projection, trigger detection.
         .target(
             name: "MCL",
@@ -171,7 +173,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        .executableTarget(name: "mock-kafka-broker", dependencies: ["Kafka"]),
+        .executableTarget(name: "mock-kafka-broker", dependencies: ["KafkaTesting"]),
         // CPU per token of each scheme and of a batch's cell decisions (make bench; release build).
         .executableTarget(name: "token-bench", dependencies: ["Tokenization", "WarehouseKit"]),
 
@@ -192,7 +194,10 @@ let package = Package(
             ], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "KafkaTests",
-            dependencies: ["Kafka", "JSON", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Kafka", "KafkaTesting", "JSON", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "AppTests",
             dependencies: [

@@ -1,5 +1,5 @@
 import Foundation
-import Kafka
+import KafkaTesting
 
 /// Starts librdkafka's mock cluster (real Kafka protocol on loopback) for tests and the local stack.
 ///

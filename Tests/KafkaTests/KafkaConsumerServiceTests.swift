@@ -1,4 +1,5 @@
 import Kafka
+import KafkaTesting
 import Logging
 import ServiceLifecycle
 import Synchronization

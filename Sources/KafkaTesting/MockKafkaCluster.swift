@@ -1,4 +1,5 @@
 import CRdKafka
+import Kafka
 
 /// librdkafka's mock cluster: real Kafka-protocol listeners on loopback, with consumer groups and committed
 /// offsets, for tests and the local stack. It lives as long as this object.

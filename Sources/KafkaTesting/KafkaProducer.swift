@@ -1,4 +1,5 @@
 import CRdKafka
+import Kafka
 
 /// A minimal librdkafka producer, for tests, benchmarks and tools that put messages on a topic.
 ///
