@@ -25,12 +25,28 @@ public enum Commands {
             // Not awaited: done long before the run ends, and cancelled with the command if not.
             async let _: Void = warmUp(components, for: request.dataset)
             let outcome = try await components.intake.submit(request)
-            while true {
-                await components.worker.workNow(on: request.dataset.description)
-                if let record = try await components.store.record(outcome.run.runID), record.isSettled, record.writeBack.state != .pending {
+            // The final record is awaited as `POST /trigger?wait=true` awaits it (woken by each save of the run); the
+            // dataset is worked on meanwhile, again at the worker's poll interval while its run waits for a retry or
+            // another process holds it.
+            return try await withThrowingTaskGroup(of: RunRecord?.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        await components.worker.workNow(on: request.dataset.description)
+                        try await Task.sleep(for: configuration.runs.worker.pollInterval)
+                    }
+                    return nil
+                }
+                group.addTask {
+                    guard let record = try await components.intake.final(outcome.run.runID) else {
+                        throw RunError(.invalidRequest, "run \(outcome.run.runID) is no longer in the ledger")
+                    }
                     return record
                 }
-                try await Task.sleep(for: .seconds(1))
+                defer { group.cancelAll() }
+                while let next = try await group.next() {
+                    if let record = next { return record }
+                }
+                throw CancellationError()
             }
         }
     }

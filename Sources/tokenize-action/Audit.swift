@@ -4,29 +4,6 @@ import Foundation
 import Runs
 import ServiceConfiguration
 
-/// `tokenize-action verify`: the verification scan alone, recorded and written to DataHub like a run.
-struct Verify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "verify",
-        abstract: "Count the plaintext left in a dataset's tokenized columns (writes nothing to the table); prints the record.",
-        discussion: "Without --columns, the columns of the dataset's last tokenization run are checked. Exit status 2 when plaintext remains.")
-
-    @Option(name: .long, help: "Dataset URN.")
-    var dataset: String
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Columns to check (default: those of the last run).")
-    var columns: [String] = []
-
-    @Flag(name: .long, help: "Check every row, not only those written since the last clean verification.")
-    var fullScan = false
-
-    func run() async throws {
-        let record = try await runFromCommandLine(
-            dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true, fullScan: fullScan))
-        if record.status == .incomplete { throw ExitCode(2) }
-    }
-}
-
 /// `tokenize-action audit …`: the runs' hash-chained audit trail.
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -92,23 +69,5 @@ struct AuditExport: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for event in events { print(String(decoding: try encoder.encode(event), as: UTF8.self)) }
-    }
-}
-
-/// `tokenize-action plan`: a dry run, recorded and written to DataHub as a plan; no row changes.
-struct Plan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "plan",
-        abstract: "Show what a run would do (columns, why, rows to change, token widths, PII found by sampling); changes no row.",
-        discussion: "Prints the plan record; its report is also written to the dataset's documentation in DataHub (its own section).")
-
-    @Option(name: .long, help: "Dataset URN.")
-    var dataset: String
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Columns to plan (default: resolved like a run, with value sampling).")
-    var columns: [String] = []
-
-    func run() async throws {
-        _ = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, planOnly: true))
     }
 }
