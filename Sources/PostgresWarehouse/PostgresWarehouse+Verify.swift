@@ -6,20 +6,7 @@ import PostgresSupport
 import Tokenization
 import WarehouseKit
 
-/// `POSTGRES_VACUUM_AFTER`: what runs after a run changed rows, so dead row versions holding the old values go.
-public enum VacuumMode: String, Sendable, CaseIterable {
-    /// `VACUUM (ANALYZE)`: removes dead row versions; their bytes stay in free space until overwritten.
-    case plain
-    /// `VACUUM (FULL, ANALYZE)`: rewrites the table and every index; takes an exclusive lock while it runs.
-    case full
-    case off
-}
-
 extension PostgresWarehouse {
-    /// Where old values can outlive any VACUUM: one fixed sentence (README, "What the old values leave behind").
-    public static let outsideTheTable =
-        "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the old values."
-
     /// Verifies the request's columns. With `request.since` still standing (`VerificationMarkSQL`), only rows
     /// written since the last clean verification are checked; a clean verification records a new mark.
     public func verify(_ request: VerificationRequest) async throws(WarehouseError) -> VerificationReport {
@@ -30,30 +17,50 @@ extension PostgresWarehouse {
             try await databases.startedClient(database: table.database).withConnection { connection in
                 let keys = try await primaryKey(connection, table)
                 let keyColumn = keys.count == 1 ? keys[0].name : nil
+                // 1. Where the last clean verification stands (its mark), if this one may record a new one.
                 let marks = request.recordsMark ? await markState(connection, request) : nil
-                // The mark's row versions: one pass may show that no row was written since; nothing else is read then.
+                // 2. The mark's row versions: one pass may show that no row was written since; nothing else is read then.
                 let unchanged = try await unchangedCounts(connection, request, marks: marks)
-                let readsLedger = unchanged == nil && ledgerPads != nil
-                if readsLedger, let ledgerPads, keyColumn != nil {
+                // 3. ff1 tokens are recognised through the ledger, whose digest keys go into a session temp table.
+                let readsLedger = unchanged == nil && ledgerPads != nil && keyColumn != nil
+                if readsLedger, let ledgerPads {
                     if marks == nil { try await prepareBookkeeping(connection, database: table.database) }
-                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
-                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: "TRUNCATE \(VerificationSQL.ledgerKeyTable)"), logger: logger)
-                    try await connection.guardedCopy(
-                        table: VerificationSQL.ledgerKeyTable, columns: ["key_id", "inner_pad", "outer_pad"],
-                        data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(ledgerPads.pads)), logger: logger)
+                    try await loadLedgerKeys(ledgerPads, on: connection)
                 }
-                defer { if readsLedger { Task { try? await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) } } }
+                defer { if readsLedger { dropLedgerKeys(on: connection) } }
+                // 4. The scan: every row, or the rows written since the mark.
                 let floor = readsLedger ? try await ledgerFloor(connection, current: marks?.current) : "0"
                 var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
-                if report.plaintext == 0, let marks {
-                    // The report's counts are of the row versions listed (the same statement, or the same snapshot).
-                    let counts = RecordedCounts(
-                        rows: report.rows, empty: Dictionary(report.columns.map { ($0.column, $0.empty) }, uniquingKeysWith: { first, _ in first }))
-                    report.watermark = await saveMark(connection, marks, versions: versions, counts: counts)
-                }
+                // 5. A clean verification records its mark.
+                if report.plaintext == 0, let marks { report.watermark = await recordMark(report, versions: versions, marks: marks, on: connection) }
                 return report
             }
         }
+    }
+
+    /// Puts every key's ledger-digest pads into the session's temp table through `COPY` (no SQL text or parameter
+    /// carries them).
+    private func loadLedgerKeys(_ pads: LedgerPads, on connection: PostgresConnection) async throws {
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.createLedgerKeyTable), logger: logger)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.clearLedgerKeyTable), logger: logger)
+        try await connection.guardedCopy(
+            table: VerificationSQL.ledgerKeyTable, columns: ["key_id", "inner_pad", "outer_pad"],
+            data: ByteBuffer(string: VerificationSQL.ledgerKeyRows(pads.pads)), logger: logger)
+    }
+
+    /// Drops the ledger key table (best effort; it goes with the session anyway).
+    private func dropLedgerKeys(on connection: PostgresConnection) {
+        Task { try? await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.dropLedgerKeyTable), logger: logger) }
+    }
+
+    /// Records a clean verification's mark: the row versions it saw and its counts (the same statement, or the same
+    /// snapshot), so the next verification can check only what was written since.
+    private func recordMark(
+        _ report: VerificationReport, versions: [String]?, marks: MarkState, on connection: PostgresConnection
+    ) async -> String? {
+        let counts = RecordedCounts(
+            rows: report.rows, empty: Dictionary(report.columns.map { ($0.column, $0.empty) }, uniquingKeysWith: { first, _ in first }))
+        return await saveMark(connection, marks, versions: versions, counts: counts)
     }
 
     /// The verification's report, and the row versions its new mark records (nil: unknown or too many).
@@ -232,55 +239,5 @@ extension PostgresWarehouse {
             }
         }
         return PostgresQuery(unsafeSQL: statement.sql, binds: binds)
-    }
-
-    public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
-        guard vacuumAfter != .off else {
-            return Residue(
-                done: nil,
-                remaining: "No VACUUM was run (POSTGRES_VACUUM_AFTER=off): the dead row versions holding the old values stay in the table until autovacuum removes them, and their bytes until they are overwritten. \(Self.outsideTheTable)")
-        }
-        let statement = vacuumAfter == .full ? "VACUUM (FULL, ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))" : "VACUUM (ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))"
-        let dead: Int64
-        do {
-            dead = try await vacuum(table, statement)
-        } catch {
-            return Residue(
-                done: nil,
-                remaining: "The dead row versions holding the old values stay until autovacuum removes them. \(Self.outsideTheTable)",
-                failure: "\(statement) failed: \(PostgresFailure(error).message); run it by hand (the table's owner may need to)")
-        }
-        if dead > 0 {
-            return Residue(
-                done: "VACUUM ran, but \(dead) dead row version(s) holding old values could not be removed yet: transactions older than the run were still open.",
-                remaining: "Autovacuum removes them once those transactions end; their bytes stay until overwritten. \(Self.outsideTheTable)")
-        }
-        if vacuumAfter == .full {
-            return Residue(done: "VACUUM FULL rewrote the table and all its indexes, so no page of them holds the old values.", remaining: Self.outsideTheTable)
-        }
-        return Residue(
-            done: "VACUUM (ANALYZE) removed the dead row versions that held the old values.",
-            remaining: "Their bytes may stay in the freed space of the table's and indexes' pages until overwritten (POSTGRES_VACUUM_AFTER=full rewrites them). \(Self.outsideTheTable)")
-    }
-
-    /// Runs `statement` until the statistics it reports say no dead row version is left (a transaction older
-    /// than the run holds them back), at most 5 times over about 10 s; returns the dead row versions left.
-    private func vacuum(_ table: TableReference, _ statement: String) async throws -> Int64 {
-        var dead: Int64 = 0
-        for attempt in 1...5 {
-            dead = try await databases.startedClient(database: table.database).withConnection { connection in
-                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
-                var binds = PostgresBindings()
-                binds.append(table.schema)
-                binds.append(table.table)
-                let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: VerificationSQL.deadTuples, binds: binds), logger: logger)
-                for try await (dead, _) in rows.decode((Int64, Int64).self) { return dead }
-                return 0
-            }
-            guard dead > 0, attempt < 5 else { break }
-            logger.info("dead row versions not removable yet; VACUUM again", metadata: ["dead": "\(dead)", "attempt": "\(attempt)"])
-            try await Task.sleep(for: .seconds(attempt))
-        }
-        return dead
     }
 }

@@ -13,6 +13,7 @@ public enum VerificationSQL {
 
     public static let createLedgerKeyTable =
         "CREATE TEMP TABLE IF NOT EXISTS \(ledgerKeyTable) (key_id text PRIMARY KEY, inner_pad bytea NOT NULL, outer_pad bytea NOT NULL)"
+    public static let clearLedgerKeyTable = "TRUNCATE \(ledgerKeyTable)"
     public static let dropLedgerKeyTable = "DROP TABLE IF EXISTS pg_temp.\(ledgerKeyTable)"
 
     /// The COPY text rows of the ledger key table.
