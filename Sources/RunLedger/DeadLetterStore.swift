@@ -38,8 +38,6 @@ public struct DeadLetterStore: Sendable {
         self.logger = logger
     }
 
-    private static let columns = "id, topic, partition, \"offset\", key, value, reason_code, reason, received_at, replayed_at, replay_outcome"
-
     /// Stores a message once per position (a redelivery of the same message is ignored).
     public func add(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?, reasonCode: String, reason: String) async throws {
         var binds = PostgresBindings()
@@ -50,21 +48,16 @@ public struct DeadLetterStore: Sendable {
         binds.append(value.map { ByteBuffer(bytes: $0) })
         binds.append(reasonCode)
         binds.append(reason)
-        let sql = """
-            INSERT INTO tokenize_action.dead_letters (topic, partition, "offset", key, value, reason_code, reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (topic, partition, "offset") DO NOTHING
-            """
-        try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.insertDeadLetter, binds: binds), logger: logger)
     }
 
     /// Newest first.
     public func list(limit: Int, includeReplayed: Bool) async throws -> [DeadLetter] {
-        let filter = includeReplayed ? "" : "WHERE replayed_at IS NULL"
-        return try await query("SELECT \(Self.columns) FROM tokenize_action.dead_letters \(filter) ORDER BY id DESC LIMIT \(max(1, min(limit, 10_000)))", [])
+        try await query(LedgerSQL.deadLetters(includeReplayed: includeReplayed, limit: limit), [])
     }
 
     public func get(id: Int64) async throws -> DeadLetter? {
-        try await query("SELECT \(Self.columns) FROM tokenize_action.dead_letters WHERE id = $1", [id]).first
+        try await query(LedgerSQL.deadLetter, [id]).first
     }
 
     public func markReplayed(id: Int64, outcome: String) async throws {
@@ -72,7 +65,7 @@ public struct DeadLetterStore: Sendable {
         binds.append(id)
         binds.append(outcome)
         try await client.guardedRows(
-            PostgresQuery(unsafeSQL: "UPDATE tokenize_action.dead_letters SET replayed_at = now(), replay_outcome = $2 WHERE id = $1", binds: binds),
+            PostgresQuery(unsafeSQL: LedgerSQL.markDeadLetterReplayed, binds: binds),
             logger: logger)
     }
 

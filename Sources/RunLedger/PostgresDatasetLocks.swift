@@ -16,15 +16,13 @@ public struct PostgresDatasetLocks: DatasetLocking {
         self.logger = logger
     }
 
-    static let tryLock = "SELECT pg_try_advisory_lock(hashtextextended('tokenize-action/dataset/' || $1, 0))"
-    static let unlock = "SELECT pg_advisory_unlock(hashtextextended('tokenize-action/dataset/' || $1, 0))"
 
     public func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
         try await client.guardedConnection { connection in
             var binds = PostgresBindings()
             binds.append(dataset)
             var acquired = false
-            for try await granted in try await connection.guardedQuery(PostgresQuery(unsafeSQL: Self.tryLock, binds: binds), logger: logger).decode(Bool.self) {
+            for try await granted in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.tryLockDataset, binds: binds), logger: logger).decode(Bool.self) {
                 acquired = granted
             }
             guard acquired else { return nil }
@@ -34,7 +32,7 @@ public struct PostgresDatasetLocks: DatasetLocking {
             } catch {
                 result = .failure(error)
             }
-            _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: Self.unlock, binds: binds), logger: logger)  // a closed session released it
+            _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.unlockDataset, binds: binds), logger: logger)  // a closed session released it
             return try result.get()
         }
     }

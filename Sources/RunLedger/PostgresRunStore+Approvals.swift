@@ -12,8 +12,7 @@ extension PostgresRunStore {
             if let position = approval.position, try await approvalRecorded(at: position, connection) {
                 return ApprovalOutcome(duplicate: true, decisions: [])
             }
-            let waiting = try await many(
-                "dataset = $1 AND kind = 'run' AND status = 'AWAITING_APPROVAL' AND approved_by IS NULL ORDER BY created_at", [dataset], connection)
+            let waiting = try await many(LedgerSQL.Where.awaitingApproval, [dataset], connection)
             let now = Date()
             var decisions: [ApprovalOutcome.Decision] = []
             for run in waiting {
@@ -27,12 +26,7 @@ extension PostgresRunStore {
                 binds.append(judged.writeBack.state.rawValue)
                 binds.append(Int32(judged.writeBack.revision))
                 // Under the dataset's lock, approvals are the only writers of the revision.
-                let update = """
-                    UPDATE tokenize_action.runs SET approved_by = $2, approved_at = $3, details = $4, writeback_state = $5,
-                        writeback_revision = $6, next_attempt_at = now(), updated_at = now()
-                    WHERE run_id = $1::uuid
-                    """
-                try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger)
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.judgeApproval, binds: binds), logger: logger)
                 try await recordApproval(approval, run: judged.runID, verdict: verdict, connection)
                 try await appendEvent(RunEvent(approval: approval, verdict: verdict, runID: judged.runID), connection)
                 decisions.append(ApprovalOutcome.Decision(run: judged, verdict: verdict))
@@ -47,8 +41,9 @@ extension PostgresRunStore {
         binds.append(position.topic)
         binds.append(position.partition)
         binds.append(position.offset)
-        let sql = "SELECT 1 FROM tokenize_action.approvals WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3 LIMIT 1"
-        for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return true }
+        for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.approvalAtPosition, binds: binds), logger: logger) {
+            return true
+        }
         return false
     }
 
@@ -68,10 +63,6 @@ extension PostgresRunStore {
         binds.append(approval.position?.topic)
         binds.append(approval.position?.partition)
         binds.append(approval.position?.offset)
-        let sql = """
-            INSERT INTO tokenize_action.approvals (dataset, approver, run_id, outcome, reason, kafka_topic, kafka_partition, kafka_offset)
-            VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8)
-            """
-        try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.insertApproval, binds: binds), logger: logger)
     }
 }

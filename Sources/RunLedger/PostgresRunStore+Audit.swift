@@ -7,7 +7,6 @@ import Synchronization
 /// The audit trail in `tokenize_action.run_events`: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE),
 /// hash-chained per run; appends to one run are serialised by an advisory lock.
 extension PostgresRunStore {
-    private static let eventColumns = "run_id::text, seq, at, kind, data, prev_hash, hash"
 
     /// Appends `event` to its run's chain. After this store's previous append to the run, one statement: the event
     /// chained to the tail this store wrote, inserted under the run's lock. When another appender went first, the
@@ -16,7 +15,7 @@ extension PostgresRunStore {
         if let tail = chainTails.tail(of: event.runID) {
             let next = AuditChain.next(after: tail, event, at: Date())
             do {
-                try await client.guardedRows(PostgresQuery(unsafeSQL: Self.appendAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
+                try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.appendEventAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
                 chainTails.record(next)
                 return
             } catch where PostgresFailure(error).sqlState == "23505" {
@@ -26,14 +25,6 @@ extension PostgresRunStore {
         let stored = try await client.guardedTransaction(logger: logger) { connection in try await appendEvent(event, connection) }
         chainTails.record(stored)
     }
-
-    /// The insert of an event whose predecessor is known, under the run's lock (held until the statement's implicit
-    /// transaction commits, so an appender that reads the tail under the lock sees it).
-    private static let appendAfterKnownTail = """
-        WITH run_lock AS (SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0)))
-        INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash)
-        SELECT $1::uuid, $2, $3, $4, $5, $6, $7 FROM run_lock
-        """
 
     private static func insertBinds(_ event: StoredRunEvent) -> PostgresBindings {
         var binds = PostgresBindings()
@@ -53,17 +44,15 @@ extension PostgresRunStore {
         var lock = PostgresBindings()
         lock.append(event.runID)
         try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0))", binds: lock), logger: logger)
+            PostgresQuery(unsafeSQL: LedgerSQL.lockRunEvents, binds: lock), logger: logger)
         var binds = PostgresBindings()
         binds.append(event.runID)
-        let lastSQL = "SELECT \(Self.eventColumns) FROM tokenize_action.run_events WHERE run_id = $1::uuid ORDER BY seq DESC LIMIT 1"
         var last: StoredRunEvent?
-        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: lastSQL, binds: binds), logger: logger) {
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.lastEvent, binds: binds), logger: logger) {
             last = try Self.decodeEvent(row)
         }
         let next = AuditChain.next(after: last, event, at: Date())
-        let sql = "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)"
-        try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: Self.insertBinds(next)), logger: logger)
+        try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.appendEvent, binds: Self.insertBinds(next)), logger: logger)
         return next
     }
 
@@ -71,15 +60,13 @@ extension PostgresRunStore {
         guard UUID(uuidString: runID) != nil else { return [] }
         var binds = PostgresBindings()
         binds.append(runID)
-        return try await events("SELECT \(Self.eventColumns) FROM tokenize_action.run_events WHERE run_id = $1::uuid ORDER BY seq", binds)
+        return try await events(LedgerSQL.eventsOfRun, binds)
     }
 
     public func events(since: Date, limit: Int) async throws -> [StoredRunEvent] {
         var binds = PostgresBindings()
         binds.append(since)
-        return try await events(
-            "SELECT \(Self.eventColumns) FROM tokenize_action.run_events WHERE recorded_at >= $1 ORDER BY recorded_at, run_id, seq LIMIT \(max(1, limit))",
-            binds)
+        return try await events(LedgerSQL.eventsSince(limit: limit), binds)
     }
 
     private func events(_ sql: String, _ binds: PostgresBindings) async throws -> [StoredRunEvent] {

@@ -20,15 +20,12 @@ public struct PostgresRunStore: RunStore {
         self.logger = logger
     }
 
-    private static let open = "status IN ('QUEUED', 'RUNNING', 'AWAITING_APPROVAL')"
-    private static let due = "(status IN ('QUEUED', 'RUNNING') OR (status = 'AWAITING_APPROVAL' AND approved_by IS NOT NULL) OR writeback_state = 'pending')"
-
     /// Serialises enqueues and approvals of one dataset until the transaction ends.
     func lockDataset(_ dataset: String, _ connection: PostgresConnection) async throws {
         var binds = PostgresBindings()
         binds.append(dataset)
         try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/enqueue/' || $1, 0))", binds: binds), logger: logger)
+            PostgresQuery(unsafeSQL: LedgerSQL.lockDatasetForEnqueue, binds: binds), logger: logger)
     }
 
     public func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome {
@@ -43,10 +40,10 @@ public struct PostgresRunStore: RunStore {
         try await client.guardedTransaction(logger: logger) { connection in
             try await lockDataset(request.dataset.description, connection)
             if let position = request.position, let seen = try await recordAt(position, connection) {
-                let run = try await seen.coalescedInto.asyncMap { try await one("run_id = $1::uuid", [$0], connection) } ?? seen
+                let run = try await seen.coalescedInto.asyncMap { try await one(LedgerSQL.Where.runID, [$0], connection) } ?? seen
                 return (EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen), nil)
             }
-            let openRuns = try await many("dataset = $1 AND kind IN ('run', 'plan') AND \(Self.open) ORDER BY created_at", [request.dataset.description], connection)
+            let openRuns = try await many(LedgerSQL.Where.openOfDataset, [request.dataset.description], connection)
             var newRow = RunRecord(request: request, runID: UUID().uuidString.lowercased())
             switch EnqueuePlan.decide(request, openRuns: openRuns) {
             case .merge(let queued):
@@ -58,12 +55,10 @@ public struct PostgresRunStore: RunStore {
                 binds.append(merged.mode.rawValue)
                 binds.append(merged.requestedBy)
                 // Only while no attempt has begun (`beginAttempt` takes the row lock this re-checks): else a new run.
-                let update = """
-                    UPDATE tokenize_action.runs SET scope = $2::jsonb, tag_triggered = $3, mode = $4, requested_by = $5, updated_at = now()
-                    WHERE run_id = $1::uuid AND NOT attempting AND status = 'QUEUED' RETURNING 1
-                    """
                 var updated = false
-                for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: update, binds: binds), logger: logger) { updated = true }
+                for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.mergeIntoQueued, binds: binds), logger: logger) {
+                    updated = true
+                }
                 guard updated else {
                     let inserted = try await insert(newRow, connection)
                     let outcome = EnqueueOutcome(kind: .queued, request: inserted, run: inserted)
@@ -100,7 +95,7 @@ public struct PostgresRunStore: RunStore {
         binds.append(position.topic)
         binds.append(position.partition)
         binds.append(position.offset)
-        let sql = "\(RunRow.select) WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3"
+        let sql = "\(RunRow.select) WHERE \(LedgerSQL.Where.kafkaPosition)"
         for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return try RunRow.decode(row) }
         return nil
     }
@@ -121,54 +116,33 @@ public struct PostgresRunStore: RunStore {
 
     public func record(_ runID: String) async throws -> RunRecord? {
         guard UUID(uuidString: runID) != nil else { return nil }
-        return try await client.guardedConnection { try await one("run_id = $1::uuid", [runID], $0) }
+        return try await client.guardedConnection { try await one(LedgerSQL.Where.runID, [runID], $0) }
     }
 
     public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
-        var predicates = ["kind IN ('run', 'plan')"]
-        var values: [String] = []
-        if let dataset {
-            values.append(dataset)
-            predicates.append("dataset = $\(values.count)")
-        }
-        if let status {
-            values.append(status.rawValue)
-            predicates.append("status = $\(values.count)")
-        }
-        let predicate = predicates.joined(separator: " AND ") + " ORDER BY created_at DESC LIMIT \(max(1, min(limit, 1000)))"
+        let values = [dataset, status?.rawValue].compactMap { $0 }
+        let predicate = LedgerSQL.Where.listing(dataset: dataset != nil, status: status != nil, limit: limit)
         return try await client.guardedConnection { try await many(predicate, values, $0) }
     }
 
     public func datasetsWithDueWork(limit: Int) async throws -> [String] {
-        let sql = """
-            SELECT dataset FROM tokenize_action.runs WHERE kind IN ('run', 'plan') AND \(Self.due) AND next_attempt_at <= now()
-            GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
-            """
-        return try await client.guardedRows(PostgresQuery(unsafeSQL: sql), logger: logger).map { try $0.decode(String.self) }
+        try await dueDatasets(limit: limit).map(\.dataset)
     }
 
     public func dueDatasets(limit: Int) async throws -> [DueDataset] {
-        let sql = """
-            SELECT dataset, bool_or(careful AND status IN ('QUEUED', 'RUNNING')) FROM tokenize_action.runs
-            WHERE kind IN ('run', 'plan') AND \(Self.due) AND next_attempt_at <= now()
-            GROUP BY dataset ORDER BY min(created_at) LIMIT \(max(1, limit))
-            """
-        return try await client.guardedRows(PostgresQuery(unsafeSQL: sql), logger: logger).map { row in
+        try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.dueDatasets(limit: limit)), logger: logger).map { row in
             let (dataset, alone) = try row.decode((String, Bool?).self)
             return DueDataset(dataset, alone: alone ?? false)
         }
     }
 
     public func nextWork(dataset: String) async throws -> RunWork? {
-        let predicate = """
-            dataset = $1 AND kind IN ('run', 'plan') AND \(Self.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1
-            """
         return try await client.guardedConnection { connection in
-            guard let record = try await one(predicate, [dataset], connection) else { return nil }
+            guard let record = try await one(LedgerSQL.Where.nextWork, [dataset], connection) else { return nil }
             var binds = PostgresBindings()
             binds.append(record.runID)
             for try await due in try await connection.guardedQuery(
-                PostgresQuery(unsafeSQL: "SELECT next_attempt_at <= now() FROM tokenize_action.runs WHERE run_id = $1::uuid", binds: binds),
+                PostgresQuery(unsafeSQL: LedgerSQL.isDue, binds: binds),
                 logger: logger
             ).decode(Bool.self) where !due {
                 return nil  // the oldest item waits for its retry time; later ones wait behind it
@@ -197,15 +171,7 @@ public struct PostgresRunStore: RunStore {
         var binds = PostgresBindings()
         binds.append(run.runID)
         binds.append(owner)
-        let sql = """
-            WITH previous AS (SELECT run_id, attempting, owner, attempt_batches, batches, stopped_attempts, careful
-                              FROM tokenize_action.runs WHERE run_id = $1::uuid FOR UPDATE)
-            UPDATE tokenize_action.runs r SET attempts = r.attempts + 1, started_at = coalesce(r.started_at, now()), owner = $2, attempting = true,
-                attempt_batches = r.batches, updated_at = now()
-            FROM previous WHERE r.run_id = previous.run_id
-            RETURNING \(RunRow.columns(alias: "r")),
-                previous.attempting, previous.owner, previous.attempt_batches, previous.batches, previous.stopped_attempts, previous.careful
-            """
+        let sql = LedgerSQL.beginAttempt(returning: RunRow.columns(alias: "r"))
         guard let row = try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).first else {
             throw PostgresFailure(.statement, "run \(run.runID) is not in the ledger")
         }
@@ -223,7 +189,7 @@ public struct PostgresRunStore: RunStore {
             update.append(Int32(next.stoppedAttempts))
             update.append(next.careful)
             try await client.guardedRows(
-                PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET stopped_attempts = $2, careful = $3 WHERE run_id = $1::uuid", binds: update),
+                PostgresQuery(unsafeSQL: LedgerSQL.setStoppedAttempts, binds: update),
                 logger: logger)
         }
         record.stoppedAttempts = next.stoppedAttempts > 0 ? next.stoppedAttempts : nil
@@ -236,7 +202,7 @@ public struct PostgresRunStore: RunStore {
         var binds = PostgresBindings()
         binds.append(runID)
         try await client.guardedRows(
-            PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET stopped_attempts = 0, careful = false WHERE run_id = $1::uuid", binds: binds), logger: logger)
+            PostgresQuery(unsafeSQL: LedgerSQL.clearStoppedAttempts, binds: binds), logger: logger)
     }
 
     public func saveProgress(runID: String, _ progress: RunProgress) async throws {
@@ -247,17 +213,12 @@ public struct PostgresRunStore: RunStore {
         binds.append(progress.currentKey)
         binds.append(progress.plannedBatches)
         binds.append(RunRow.json(progress))
-        let sql = """
-            UPDATE tokenize_action.runs SET rows_updated = greatest(rows_updated, $2), batches = greatest(batches, $3), last_key = $4,
-                planned_batches = coalesce($5, planned_batches), progress = CASE WHEN status = 'RUNNING' THEN $6::jsonb END, updated_at = now()
-            WHERE run_id = $1::uuid
-            """
-        try await client.guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.saveProgress, binds: binds), logger: logger)
     }
 
     public func latestRun(dataset: String) async throws -> RunRecord? {
         try await client.guardedConnection {
-            try await one("dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'verify_only' IS DISTINCT FROM 'true' ORDER BY created_at DESC LIMIT 1", [dataset], $0)
+            try await one(LedgerSQL.Where.latestRun, [dataset], $0)
         }
     }
 }

@@ -78,7 +78,9 @@ struct Harness {
     }
 
     /// Waits (bounded) until `condition` holds.
-    func eventually(_ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    /// Waits for `condition`: a bound on liveness (a hang fails), not on speed; generous, as other suites may keep the
+    /// machine's cores busy meanwhile.
+    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if try await condition() { return }

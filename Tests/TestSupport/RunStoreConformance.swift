@@ -47,13 +47,13 @@ public enum RunStoreConformance {
     public static func workOrder(_ store: any RunStore, dataset: String, topic: String) async throws {
         let first = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
         #expect(try await store.nextWork(dataset: dataset) == .run(first))
-        #expect(try await store.datasetsWithDueWork(limit: 100).contains(dataset))
+        #expect(try await store.datasetsWithDueWork(limit: 100_000).contains(dataset))
         var postponed = first
         postponed.attempts = 1
         postponed.details = "waiting"
         try await store.save(postponed, retryIn: .seconds(3600))
         #expect(try await store.nextWork(dataset: dataset) == nil)
-        #expect(!(try await store.datasetsWithDueWork(limit: 100).contains(dataset)))
+        #expect(!(try await store.datasetsWithDueWork(limit: 100_000).contains(dataset)))
         var running = postponed
         running.status = .running
         try await store.save(running, retryIn: .seconds(3600))
