@@ -206,6 +206,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ]),
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "Tokenization"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(
             name: "TokenizationTests",
             dependencies: [
