@@ -181,7 +181,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AccessControl", "Runs", "Catalog", "WarehouseKit",
+                "AccessControl", "Runs", "Catalog", "WarehouseKit", "Tokenization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

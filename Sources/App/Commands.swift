@@ -80,7 +80,7 @@ public enum Commands {
         try await withComponents(configuration, logger: logger) { components in
             guard let letter = try await components.deadLetters.get(id: id) else { return "no dead letter with id \(id)" }
             let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
-            let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag, planTag: configuration.runs.planTag))
+            let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(tags: configuration.runs.tags))
             let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
             let message = KafkaMessage(topic: letter.topic, partition: letter.partition, offset: letter.offset, key: letter.key, value: letter.value)
             let outcome: String

@@ -67,15 +67,10 @@ struct Components: Sendable {
         let runs = configuration.runs
         let changes = RunChanges()
         let gate = PolicyGate(policy: runs.policy, catalog: catalog)
+        publisher = WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(tags: runs.tags), logger: logger)
         executor = RunExecutor(
-            warehouses: warehouses, catalog: catalog, store: store, gate: gate,
-            settings: RunExecutor.Settings(
-                defaultScheme: configuration.tokens.defaultScheme, triggerTag: runs.triggerTag, approvalTag: runs.approvalTag,
-                verifySample: runs.verifySample, progressLogInterval: runs.progressLogInterval, progressDataHubInterval: runs.progressDataHubInterval,
-                discovery: runs),
-            tokenizer: tokenizer, logger: logger)
-        publisher = WriteBackPublisher(
-            catalog: catalog, policy: WriteBackPolicy(triggerTag: runs.triggerTag, approvalTag: runs.approvalTag, planTag: runs.planTag), logger: logger)
+            warehouses: warehouses, catalog: catalog, store: store, gate: gate, publisher: publisher, settings: runs.executor, tokenizer: tokenizer,
+            logger: logger)
         worker = RunWorker(store: store, locks: locks, executor: executor, publisher: publisher, settings: runs.worker, changes: changes, logger: logger)
         intake = RunIntake(store: store, gate: gate, changes: changes, logger: logger) { [worker] in worker.nudge() }
     }

@@ -24,14 +24,14 @@ public enum TokenizeActionApp {
         try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
         let components = try Components(configuration: configuration, logger: logger)
         let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
-        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(triggerTag: configuration.runs.triggerTag, approvalTag: configuration.runs.approvalTag, planTag: configuration.runs.planTag))
+        let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(tags: configuration.runs.tags))
         let recorder = TriggerRecorder(intake: components.intake, deadLetters: components.deadLetters, logger: logger)
         let consumer = try KafkaConsumerService(
             configuration: kafka, router: MCLRouter(classifier: classifier, registry: registry, recorder: recorder, logger: logger), logger: logger)
         let reconciler = configuration.runs.reconcileInterval.map {
             Reconciler(
-                catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.triggerTag,
-                planTag: configuration.runs.planTag, interval: $0, logger: logger)
+                catalog: components.catalog, store: components.store, intake: components.intake, trigger: configuration.runs.tags.trigger,
+                planTag: configuration.runs.tags.plan, interval: $0, logger: logger)
         }
         let verifier = configuration.runs.verifyInterval.map {
             PeriodicVerifier(store: components.store, intake: components.intake, interval: $0, logger: logger)

@@ -61,11 +61,17 @@ public struct TriggerDetector: Sendable {
     public let planTag: TagURN?
     private let needles: [BytePattern]
 
-    public init(triggerTag: TagURN, approvalTag: TagURN? = nil, planTag: TagURN? = nil) {
-        self.triggerTag = triggerTag
-        self.approvalTag = approvalTag
-        self.planTag = planTag
-        self.needles = [triggerTag, approvalTag, planTag].compactMap { $0.map { BytePattern(Array($0.urn.utf8)) } }
+    /// Hears the trigger, approval and plan tags of `tags`.
+    public init(tags: ServiceTags) {
+        self.init(trigger: tags.trigger, approval: tags.approval, plan: tags.plan)
+    }
+
+    /// Hears `trigger` alone, or with an approval and a plan tag.
+    public init(trigger: TagURN, approval: TagURN? = nil, plan: TagURN? = nil) {
+        self.triggerTag = trigger
+        self.approvalTag = approval
+        self.planTag = plan
+        self.needles = [trigger, approval, plan].compactMap { $0.map { BytePattern(Array($0.urn.utf8)) } }
     }
 
     /// The aspects that can carry a trigger.

@@ -71,8 +71,8 @@ extension RunExecutor {
                 if case .reject(let rejection) = try await gate.decide(question, dataset: dataset) {
                     copy.notPropagated = "the policy does not allow it: \(rejection.message)"
                 } else {
-                    try await catalog.ensureTags([settings.triggerTag], description: "Managed by tokenize-action")
-                    try await catalog.addTags([settings.triggerTag], to: copy.fields.map { TagTarget(datasetURN: copy.dataset, fieldPath: $0) })
+                    try await catalog.ensureTags([settings.tags.trigger], description: "Managed by tokenize-action")
+                    try await catalog.addTags([settings.tags.trigger], to: copy.fields.map { TagTarget(datasetURN: copy.dataset, fieldPath: $0) })
                     copy.propagated = true
                     logger.info("trigger propagated downstream", metadata: ["downstream": "\(copy.dataset)", "fields": "\(copy.fields)"])
                 }

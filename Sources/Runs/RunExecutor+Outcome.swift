@@ -34,7 +34,7 @@ extension RunExecutor {
             runID: record.runID, table: description, columns: verdict.columns, mode: mode, stop: stop, skip: verdict.skip, careful: record.careful)
         if let refused = try await rehearse(request, verdict: verdict, record: &record, warehouse: warehouse, logger: logger) { return refused }
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
-        let publisher = WriteBackPublisher(catalog: catalog, policy: writeBackPolicy, logger: logger)
+        let publisher = self.publisher
         let sink = RunProgressReporter(
             record: record, platform: (try? DatasetURN(record.dataset).platform) ?? "unknown", store: store,
             intervals: .init(log: settings.progressLogInterval, dataHub: settings.progressDataHubInterval), logger: logger,

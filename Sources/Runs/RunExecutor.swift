@@ -23,24 +23,24 @@ public enum RunAttempt: Sendable, Equatable {
 /// throws: every outcome is a settled record (SUCCESS, INCOMPLETE, FAILED, SKIPPED, STALE, REJECTED,
 /// AWAITING_APPROVAL) or a postponement.
 public struct RunExecutor: Sendable {
-    public struct Settings: Sendable {
+    /// What a run does, beyond its request: every default is written here once; configuration overrides them from
+    /// the environment (`AppConfiguration`).
+    public struct Settings: Sendable, Equatable {
         /// The scheme of columns without a `tokenize/scheme:<name>` tag (`TOKEN_SCHEME`).
-        public var defaultScheme: TokenSchemeName
-        public var triggerTag: TagURN
-        public var approvalTag: TagURN
+        public var defaultScheme = TokenSchemeName.hmac
+        /// The tags runs act on (`TRIGGER_TAG`, `APPROVAL_TAG`, `PLAN_TAG`).
+        public var tags = ServiceTags()
         /// How long a reconciled run waits for its requester before the policy rejects it.
-        public var requesterGrace: Duration
+        public var requesterGrace = Duration.seconds(120)
         /// siv tokens decrypted per column by the verification (`VERIFY_SAMPLE`).
-        public var verifySample: Int
+        public var verifySample = 10_000
         /// Whether a verification after a clean one checks only the rows written since, where the warehouse can
         /// prove which those are (`VERIFY_INCREMENTAL`).
         public var verifyIncremental = true
         /// How often a running run logs its progress (`PROGRESS_LOG_SECONDS`).
-        public var progressLogInterval: Duration
+        public var progressLogInterval = Duration.seconds(10)
         /// How often a long run refreshes its documentation section in DataHub (`PROGRESS_DATAHUB_SECONDS`).
-        public var progressDataHubInterval: Duration
-        /// The tag asking for a plan (`PLAN_TAG`).
-        public var planTag = TagURN("tokenize/plan")
+        public var progressDataHubInterval = Duration.seconds(30)
         /// Rows sampled per table for discovery (`SAMPLE_ROWS`).
         public var sampleRows = 1_000
         /// The share of a column's sampled values that must validate as one kind to propose it (`SAMPLE_THRESHOLD`).
@@ -63,19 +63,7 @@ public struct RunExecutor: Sendable {
         /// Attempts that end with the process gone, in a row, that quarantine a run (`RUN_STOP_LIMIT`).
         public var stopLimit = 3
 
-        public init(
-            defaultScheme: TokenSchemeName, triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"),
-            requesterGrace: Duration = .seconds(120), verifySample: Int = 10_000, progressLogInterval: Duration = .seconds(10),
-            progressDataHubInterval: Duration = .seconds(30)
-        ) {
-            self.defaultScheme = defaultScheme
-            self.triggerTag = triggerTag
-            self.approvalTag = approvalTag
-            self.requesterGrace = requesterGrace
-            self.verifySample = verifySample
-            self.progressLogInterval = progressLogInterval
-            self.progressDataHubInterval = progressDataHubInterval
-        }
+        public init() {}
     }
 
     /// Warehouses by DataHub platform name (`postgres`, `databricks`).
@@ -83,18 +71,22 @@ public struct RunExecutor: Sendable {
     let catalog: any DataHubCatalog
     let store: any RunStore
     let gate: any RunGate
+    /// Publishes a long run's progress to DataHub (the worker's publisher writes the outcome through the outbox).
+    let publisher: WriteBackPublisher
     let settings: Settings
     var resolver: ColumnResolver { ColumnResolver(piiGlossaryTerms: settings.piiGlossaryTerms) }
     /// Sizes tokens and recognises them in a plan's sample (nil: a plan reports no widths).
     let tokenizer: Tokenizer?
     let logger: Logger
 
+    /// - Parameter publisher: the service's one write-back publisher (default: one over `catalog` with the settings' tags).
     public init(
-        warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, gate: any RunGate = OpenGate(), settings: Settings,
-        tokenizer: Tokenizer? = nil, logger: Logger
+        warehouses: [String: any Warehouse], catalog: any DataHubCatalog, store: any RunStore, gate: any RunGate = OpenGate(),
+        publisher: WriteBackPublisher? = nil, settings: Settings, tokenizer: Tokenizer? = nil, logger: Logger
     ) {
         self.tokenizer = tokenizer
         self.warehouses = warehouses
+        self.publisher = publisher ?? WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(tags: settings.tags), logger: logger)
         self.catalog = catalog
         self.store = store
         self.gate = gate
@@ -102,7 +94,7 @@ public struct RunExecutor: Sendable {
         self.logger = logger
     }
 
-    var writeBackPolicy: WriteBackPolicy { WriteBackPolicy(triggerTag: settings.triggerTag, approvalTag: settings.approvalTag) }
+    var writeBackPolicy: WriteBackPolicy { WriteBackPolicy(tags: settings.tags) }
 
     /// The platforms runs can target.
     public var platforms: Set<String> { Set(warehouses.keys) }
@@ -154,7 +146,7 @@ public struct RunExecutor: Sendable {
             let description: TableDescription
             if record.columns.isEmpty {
                 guard let planned = try await plan(&record, warehouse: warehouse, table: table, logger: logger) else {
-                    return .finished(try await finish(record, .stale, details: "\(settings.triggerTag.name) is no longer on the dataset in DataHub; nothing done", logger))
+                    return .finished(try await finish(record, .stale, details: "\(settings.tags.trigger.name) is no longer on the dataset in DataHub; nothing done", logger))
                 }
                 description = planned
             } else {
@@ -168,7 +160,7 @@ public struct RunExecutor: Sendable {
                 return .finished(try await reject(record, rejection, logger))
             case .requireApproval(let rule) where record.approvedBy == nil:
                 try await store.appendEvent(RunEvent(runID: record.runID, kind: .policy, data: ["decision": "approval required", "approvers": rule.approvers.summary]))
-                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(settings.approvalTag.name) to the dataset"
+                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(settings.tags.approval.name) to the dataset"
                 return .finished(try await finish(record, .awaitingApproval, details: details, logger, final: false))
             case .requireApproval:
                 logger.info("approved", metadata: ["approved_by": "\(record.approvedBy ?? "-")"])
@@ -204,7 +196,7 @@ public struct RunExecutor: Sendable {
         async let described = warehouse.describe(table)
         let snapshot = try await catalog.datasetForRun(record.dataset)
         if record.tagTriggered {
-            guard let live = ColumnResolver.live(record.scope, trigger: settings.triggerTag, in: snapshot) else { return nil }
+            guard let live = ColumnResolver.live(record.scope, trigger: settings.tags.trigger, in: snapshot) else { return nil }
             record.scope = live
         }
         let description = try await described

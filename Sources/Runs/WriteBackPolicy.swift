@@ -5,13 +5,13 @@ public struct WriteBackPolicy: Sendable {
     public let triggerTag: TagURN
     /// Added by an approver to let a run awaiting approval start (`APPROVAL_TAG`).
     public let approvalTag: TagURN
-    public let doneTag = TagURN("tokenize/done")
-    public let successTag = TagURN("tokenize/status:SUCCESS")
-    public let failedTag = TagURN("tokenize/status:FAILED")
-    public let rejectedTag = TagURN("tokenize/status:REJECTED")
-    public let awaitingTag = TagURN("tokenize/status:AWAITING_APPROVAL")
-    public let incompleteTag = TagURN("tokenize/status:INCOMPLETE")
-    public let plannedTag = TagURN("tokenize/status:PLANNED")
+    public let doneTag = ServiceTags.done
+    public let successTag = ServiceTags.status(RunStatus.success.rawValue)
+    public let failedTag = ServiceTags.status(RunStatus.failed.rawValue)
+    public let rejectedTag = ServiceTags.status(RunStatus.rejected.rawValue)
+    public let awaitingTag = ServiceTags.status(RunStatus.awaitingApproval.rawValue)
+    public let incompleteTag = ServiceTags.status(RunStatus.incomplete.rawValue)
+    public let plannedTag = ServiceTags.status(RunStatus.planned.rawValue)
     /// Asks for a plan (`PLAN_TAG`); a plan's write-back removes it.
     public let planTag: TagURN
     /// The structured property holding the last run's summary.
@@ -19,14 +19,14 @@ public struct WriteBackPolicy: Sendable {
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
     public static let sectionEnd = "<!-- tokenize-action:end -->"
 
-    public init(triggerTag: TagURN, approvalTag: TagURN = TagURN("tokenize/approve"), planTag: TagURN = TagURN("tokenize/plan")) {
-        self.triggerTag = triggerTag
-        self.planTag = planTag
-        self.approvalTag = approvalTag
+    public init(tags: ServiceTags) {
+        self.triggerTag = tags.trigger
+        self.planTag = tags.plan
+        self.approvalTag = tags.approval
     }
 
     /// The family of the status tags: `tokenize/status:<STATUS>`.
-    public static let statusFamily = "tokenize/status"
+    public static let statusFamily = ServiceTags.statusFamily
 
     /// Tags to add and remove where the run's tags go (`tagTargets`). One status tag at a time, a plan's included
     /// (`statusTagsToRemove` also removes any other tag of the family the dataset carries); SUCCESS removes the

@@ -8,6 +8,7 @@ import MCL
 import PostgresSupport
 import PostgresWarehouse
 import Runs
+import Tokenization
 
 /// The service's configuration: typed settings for each part, built once from the environment (see
 /// `.env.example` and the README's table). Nothing reads the environment after this.
@@ -43,6 +44,7 @@ public struct AppConfiguration: Sendable {
     public static func load(_ env: Environment = Environment(), for purpose: Purpose) throws(ConfigurationError) -> AppConfiguration {
         let gms = env["DATAHUB_GMS_URL"] ?? "http://localhost:8080"
         let datahub = DataHubSettings(gmsURL: gms, token: try env.secret("DATAHUB_TOKEN"))
+        let tokens = try TokenSettings.load(from: env)
         return AppConfiguration(
             kafka: purpose == .serve ? try loadKafka(env) : nil,
             schemaRegistry: try loadSchemaRegistry(env, gms: datahub.gmsURL),
@@ -51,10 +53,10 @@ public struct AppConfiguration: Sendable {
             postgresBatchSize: try env.integer("POSTGRES_BATCH_SIZE", default: 20_000, range: 1...10_000_000),
             postgresVacuumAfter: try env.choice("POSTGRES_VACUUM_AFTER", default: VacuumMode.plain),
             databricks: try loadDatabricks(env),
-            tokens: try TokenSettings.load(from: env),
+            tokens: tokens,
             http: try HTTPSettings.load(env),
             logging: try loadLogging(env),
-            runs: try loadRuns(env))
+            runs: try loadRuns(env, defaultScheme: tokens.defaultScheme))
     }
 
     static func loadKafka(_ env: Environment) throws(ConfigurationError) -> KafkaConsumerConfiguration {
@@ -136,49 +138,62 @@ public struct AppConfiguration: Sendable {
         return LoggingSettings(level: level, format: try env.choice("LOG_FORMAT", default: LoggingSettings.Format.text))
     }
 
-    static func loadRuns(_ env: Environment) throws(ConfigurationError) -> RunSettings {
-        let worker = RunWorker.Settings(
-            capacity: try env.integer("MAX_CONCURRENT_RUNS", default: 4, range: 1...64),
-            pollInterval: .seconds(try env.integer("LEDGER_POLL_SECONDS", default: 2, range: 1...300)),
-            shutdownGrace: .seconds(try env.integer("SHUTDOWN_GRACE_SECONDS", default: 25, range: 0...3600)))
-        let reconcile: Duration? =
-            env["RECONCILE_INTERVAL"]?.lowercased() == "off"
-            ? nil : try env.duration("RECONCILE_INTERVAL", default: .seconds(600), range: .seconds(1)...(.seconds(86_400)))
-        var policy: TokenizePolicy?
+    /// The run settings: each starts from its type's default and takes the environment's value when set.
+    static func loadRuns(_ env: Environment, defaultScheme: TokenSchemeName) throws(ConfigurationError) -> RunSettings {
+        var settings = RunSettings()
+        let defaults = settings
+        settings.worker.capacity = try env.integer("MAX_CONCURRENT_RUNS", default: defaults.worker.capacity, range: 1...64)
+        settings.worker.pollInterval = .seconds(
+            try env.integer("LEDGER_POLL_SECONDS", default: Int(defaults.worker.pollInterval.components.seconds), range: 1...300))
+        settings.worker.shutdownGrace = .seconds(
+            try env.integer("SHUTDOWN_GRACE_SECONDS", default: Int(defaults.worker.shutdownGrace.components.seconds), range: 0...3600))
+        if env["RECONCILE_INTERVAL"]?.lowercased() == "off" {
+            settings.reconcileInterval = nil
+        } else {
+            settings.reconcileInterval = try env.duration(
+                "RECONCILE_INTERVAL", default: defaults.reconcileInterval ?? .seconds(600), range: .seconds(1)...(.seconds(86_400)))
+        }
+        if (env["VERIFY_INTERVAL"] ?? "off").lowercased() != "off" {
+            settings.verifyInterval = try env.duration("VERIFY_INTERVAL", default: .seconds(86_400), range: .seconds(1)...(.seconds(30 * 86_400)))
+        }
         if let path = env["TOKENIZE_POLICY_FILE"] {
             do {
-                policy = try PolicyFile.load(path: path)
+                settings.policy = try PolicyFile.load(path: path)
             } catch {
                 throw ConfigurationError(.invalid, variable: "TOKENIZE_POLICY_FILE", error.message)
             }
         }
-        let trigger = TagURN(env["TRIGGER_TAG"] ?? "tokenize/run")
-        let approval = TagURN(env["APPROVAL_TAG"] ?? "tokenize/approve")
-        guard approval != trigger else { throw ConfigurationError(.invalid, variable: "APPROVAL_TAG", "must differ from TRIGGER_TAG") }
-        let verifyInterval: Duration? =
-            (env["VERIFY_INTERVAL"] ?? "off").lowercased() == "off"
-            ? nil : try env.duration("VERIFY_INTERVAL", default: .seconds(86_400), range: .seconds(1)...(.seconds(30 * 86_400)))
-        var settings = RunSettings(
-            triggerTag: trigger, stateDatabase: env["STATE_DATABASE"] ?? "postgres", reconcileInterval: reconcile, worker: worker, policy: policy,
-            approvalTag: approval, verifySample: try env.integer("VERIFY_SAMPLE", default: 10_000, range: 0...10_000_000),
-            verifyInterval: verifyInterval)
-        settings.progressLogInterval = .seconds(try env.integer("PROGRESS_LOG_SECONDS", default: 10, range: 1...3600))
-        settings.progressDataHubInterval = .seconds(try env.integer("PROGRESS_DATAHUB_SECONDS", default: 30, range: 1...86_400))
-        settings.planTag = TagURN(env["PLAN_TAG"] ?? "tokenize/plan")
-        guard ![trigger, approval].contains(settings.planTag) else {
+        settings.stateDatabase = env["STATE_DATABASE"] ?? defaults.stateDatabase
+        var executor = defaults.executor
+        executor.defaultScheme = defaultScheme
+        if let trigger = env["TRIGGER_TAG"] { executor.tags.trigger = TagURN(trigger) }
+        if let approval = env["APPROVAL_TAG"] { executor.tags.approval = TagURN(approval) }
+        if let plan = env["PLAN_TAG"] { executor.tags.plan = TagURN(plan) }
+        guard executor.tags.approval != executor.tags.trigger else {
+            throw ConfigurationError(.invalid, variable: "APPROVAL_TAG", "must differ from TRIGGER_TAG")
+        }
+        guard ![executor.tags.trigger, executor.tags.approval].contains(executor.tags.plan) else {
             throw ConfigurationError(.invalid, variable: "PLAN_TAG", "must differ from TRIGGER_TAG and APPROVAL_TAG")
         }
-        settings.sampleRows = try env.integer("SAMPLE_ROWS", default: 1_000, range: 0...1_000_000)
-        settings.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: 0.8, range: 0.5...1)
-        settings.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: false)
-        settings.verifyIncremental = try env.flag("VERIFY_INCREMENTAL", default: true)
-        settings.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: false)
-        settings.lineageDepth = try env.integer("LINEAGE_DEPTH", default: 3, range: 0...10)
-        settings.propagateDownstream = try env.flag("PROPAGATE_DOWNSTREAM", default: false)
+        executor.verifySample = try env.integer("VERIFY_SAMPLE", default: executor.verifySample, range: 0...10_000_000)
+        executor.verifyIncremental = try env.flag("VERIFY_INCREMENTAL", default: executor.verifyIncremental)
+        executor.progressLogInterval = .seconds(
+            try env.integer("PROGRESS_LOG_SECONDS", default: Int(executor.progressLogInterval.components.seconds), range: 1...3600))
+        executor.progressDataHubInterval = .seconds(
+            try env.integer("PROGRESS_DATAHUB_SECONDS", default: Int(executor.progressDataHubInterval.components.seconds), range: 1...86_400))
+        executor.sampleRows = try env.integer("SAMPLE_ROWS", default: executor.sampleRows, range: 0...1_000_000)
+        executor.sampleThreshold = try env.decimal("SAMPLE_THRESHOLD", default: executor.sampleThreshold, range: 0.5...1)
+        executor.discoveryInRuns = try env.flag("DISCOVERY_IN_RUNS", default: executor.discoveryInRuns)
+        executor.discoveryTagFields = try env.flag("DISCOVERY_TAG_FIELDS", default: executor.discoveryTagFields)
+        executor.lineageDepth = try env.integer("LINEAGE_DEPTH", default: executor.lineageDepth, range: 0...10)
+        executor.propagateDownstream = try env.flag("PROPAGATE_DOWNSTREAM", default: executor.propagateDownstream)
         if let terms = env["PII_GLOSSARY_TERMS"] {
-            settings.piiGlossaryTerms = Set(terms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            executor.piiGlossaryTerms = Set(terms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
-        settings.planCountRows = try env.integer("PLAN_COUNT_ROWS", default: 1_000_000, range: 0...Int(Int32.max))
+        executor.planCountRows = try env.integer("PLAN_COUNT_ROWS", default: executor.planCountRows, range: 0...Int(Int32.max))
+        executor.rehearsalRows = try env.integer("REHEARSAL_ROWS", default: executor.rehearsalRows, range: 0...10_000_000)
+        executor.stopLimit = try env.integer("RUN_STOP_LIMIT", default: executor.stopLimit, range: 1...100)
+        settings.executor = executor
         return settings
     }
 
@@ -190,7 +205,7 @@ public struct AppConfiguration: Sendable {
             "datahub_token=\(datahub.token == nil ? "unset" : "set")",
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
             "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
-            "trigger=\(runs.triggerTag.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "trigger=\(runs.tags.trigger.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
             "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID) secret_scope \($0.secretScope ?? "none")" } ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
             "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",

@@ -103,63 +103,25 @@ public struct TokenSettings: Sendable {
     }
 }
 
-/// The run ledger and the run worker.
-public struct RunSettings: Sendable, Equatable {
-    /// `TRIGGER_TAG` (default `tokenize/run`).
-    public var triggerTag: TagURN
+/// The run ledger, the worker and the executor: each part's settings once (`RunWorker.Settings`,
+/// `RunExecutor.Settings`, whose types hold the defaults), and what the ledger's services need besides.
+public struct RunSettings: Sendable {
     /// `STATE_DATABASE`: where the ledger lives on `POSTGRES_HOST` (default: the maintenance database, `postgres`).
-    public var stateDatabase: String
+    public var stateDatabase = "postgres"
     /// `RECONCILE_INTERVAL` (default 10 min; `off` to disable): how often DataHub is searched for triggers the
     /// ledger misses, starting at startup.
-    public var reconcileInterval: Duration?
-    /// `MAX_CONCURRENT_RUNS` (4), `SHUTDOWN_GRACE_SECONDS` (25), `LEDGER_POLL_SECONDS` (2).
-    public var worker: RunWorker.Settings
-    /// `TOKENIZE_POLICY_FILE`: who may tokenize what; nil: anyone, anything (warned at startup).
-    public var policy: TokenizePolicy?
-    /// `APPROVAL_TAG` (default `tokenize/approve`): added by an approver to a dataset awaiting approval.
-    public var approvalTag: TagURN
-    /// `VERIFY_SAMPLE` (default 10 000): siv tokens per column the verification decrypts.
-    public var verifySample: Int
-    /// `VERIFY_INCREMENTAL` (true): after a clean verification, the next one of the same columns checks only the rows
-    /// written since (PostgreSQL: by transaction id, where the recorded mark still stands); false: every row, always.
-    public var verifyIncremental = true
+    public var reconcileInterval: Duration? = .seconds(600)
     /// `VERIFY_INTERVAL` (default off): how often datasets tokenized before are verified again.
     public var verifyInterval: Duration?
-    /// `PROGRESS_LOG_SECONDS` (10): how often a running run logs its progress.
-    public var progressLogInterval: Duration = .seconds(10)
-    /// `PROGRESS_DATAHUB_SECONDS` (30): how often a long run refreshes its documentation section in DataHub.
-    public var progressDataHubInterval: Duration = .seconds(30)
-    /// `PLAN_TAG` (default `tokenize/plan`): asks for a plan (dry run) of a dataset.
-    public var planTag = TagURN("tokenize/plan")
-    /// `SAMPLE_ROWS` (1,000): rows sampled per table for PII discovery.
-    public var sampleRows = 1_000
-    /// `SAMPLE_THRESHOLD` (0.8): the share of a column's sampled non-empty values that must validate as one kind.
-    public var sampleThreshold = 0.8
-    /// `DISCOVERY_IN_RUNS` (false): runs, not only plans, choose columns by value sampling when no tag decides.
-    public var discoveryInRuns = false
-    /// `DISCOVERY_TAG_FIELDS` (false): a plan tags the fields sampling found personal data in, `pii:<kind>`.
-    public var discoveryTagFields = false
-    /// `LINEAGE_DEPTH` (3; 0 turns it off): how many lineage hops a SUCCESS looks downstream for copies.
-    public var lineageDepth = 3
-    /// `PROPAGATE_DOWNSTREAM` (false): add `tokenize/run` to downstream copies' fields, where the policy allows it.
-    public var propagateDownstream = false
-    /// `PII_GLOSSARY_TERMS` (comma-separated; default: PII, Sensitive and the terms DataHub's classifier writes): glossary
-    /// terms that mark a field as personal data, like a `pii` tag.
-    public var piiGlossaryTerms: Set<String>? = nil
-    /// `PLAN_COUNT_ROWS` (1,000,000): a plan counts every row of tables up to this size, and estimates above it.
-    public var planCountRows = 1_000_000
+    /// `TOKENIZE_POLICY_FILE`: who may tokenize what; nil: anyone, anything (warned at startup).
+    public var policy: TokenizePolicy?
+    /// `MAX_CONCURRENT_RUNS`, `SHUTDOWN_GRACE_SECONDS`, `LEDGER_POLL_SECONDS`.
+    public var worker = RunWorker.Settings()
+    /// The executor's settings (tags, verification, discovery, lineage, rehearsal, crash guard).
+    public var executor = RunExecutor.Settings()
 
-    public init(
-        triggerTag: TagURN, stateDatabase: String, reconcileInterval: Duration?, worker: RunWorker.Settings, policy: TokenizePolicy? = nil,
-        approvalTag: TagURN = TagURN("tokenize/approve"), verifySample: Int = 10_000, verifyInterval: Duration? = nil
-    ) {
-        self.verifySample = verifySample
-        self.verifyInterval = verifyInterval
-        self.policy = policy
-        self.approvalTag = approvalTag
-        self.triggerTag = triggerTag
-        self.stateDatabase = stateDatabase
-        self.reconcileInterval = reconcileInterval
-        self.worker = worker
-    }
+    public init() {}
+
+    /// The tags runs act on.
+    public var tags: ServiceTags { executor.tags }
 }

@@ -35,10 +35,27 @@ import Testing
         #expect(config.datahub.gmsURL == "http://localhost:8080")
         #expect(config.schemaRegistry.url == "http://localhost:8080/schema-registry/api" && config.schemaRegistry.credentials == nil)
         #expect(config.postgres.port == 5432 && config.postgres.sslMode == .prefer)
-        #expect(config.runs.triggerTag.name == "tokenize/run" && config.runs.stateDatabase == "postgres")
+        #expect(config.runs.tags.trigger.name == "tokenize/run" && config.runs.stateDatabase == "postgres")
         #expect(config.runs.reconcileInterval == .seconds(600) && config.runs.worker.shutdownGrace == .seconds(25) && config.runs.worker.capacity == 4)
         #expect(config.http.port == 8081 && config.logging == LoggingSettings(level: .info, format: .text))
-        #expect(config.runs.verifyIncremental)
+        #expect(config.runs.executor.verifyIncremental)
+        // Every run setting left unset is its type's default: the defaults are written once, there.
+        var expected = RunExecutor.Settings()
+        expected.defaultScheme = config.tokens.defaultScheme
+        #expect(config.runs.executor == expected && config.runs.worker == RunWorker.Settings())
+    }
+
+    @Test func runSettingsComeFromTheEnvironment() throws {
+        let config = try load(
+            minimal.merging([
+                "TRIGGER_TAG": "protect/now", "PLAN_TAG": "protect/plan", "REHEARSAL_ROWS": "100", "RUN_STOP_LIMIT": "5", "SAMPLE_ROWS": "50",
+                "LINEAGE_DEPTH": "0", "PII_GLOSSARY_TERMS": "Secret, Personal",
+            ]) { $1 })
+        let executor = config.runs.executor
+        #expect(executor.tags.trigger.name == "protect/now" && executor.tags.plan.name == "protect/plan" && executor.tags.approval.name == "tokenize/approve")
+        #expect(executor.rehearsalRows == 100 && executor.stopLimit == 5 && executor.sampleRows == 50 && executor.lineageDepth == 0)
+        #expect(executor.piiGlossaryTerms == ["Secret", "Personal"])
+        #expect(throws: ConfigurationError.self) { try load(minimal.merging(["RUN_STOP_LIMIT": "0"]) { $1 }) }
     }
 
     @Test func typedSettingsAreReadOnce() throws {
@@ -48,7 +65,7 @@ import Testing
                 "POSTGRES_SSLMODE": "verify-full", "POSTGRES_SSLROOTCERT": "/ca.pem", "LOG_LEVEL": "DEBUG", "LOG_FORMAT": "json",
                 "SCHEMA_REGISTRY_BASIC_AUTH": "reader:pw", "KAFKA_AUTO_OFFSET_RESET": "latest", "VERIFY_INCREMENTAL": "false",
             ]) { $1 })
-        #expect(!config.runs.verifyIncremental)
+        #expect(!config.runs.executor.verifyIncremental)
         #expect(config.runs.reconcileInterval == .seconds(90) && config.runs.worker.shutdownGrace == .seconds(5) && config.runs.worker.capacity == 2)
         #expect(config.runs.stateDatabase == "state" && config.postgres.sslMode == .verifyFull && config.postgres.sslRootCertificate == "/ca.pem")
         #expect(config.logging == LoggingSettings(level: .debug, format: .json))

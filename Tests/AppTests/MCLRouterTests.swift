@@ -54,7 +54,7 @@ private func mcl(entityType: String, urn: String, aspect: String?) -> [UInt8] {
         let logger = Logger(label: "router-test")
         let registry = SchemaRegistryClient(settings: SchemaRegistrySettings(url: "http://127.0.0.1:1"), httpClient: .shared, cache: cache, logger: logger)
         return MCLRouter(
-            classifier: MCLClassifier(cache: cache, detector: TriggerDetector(triggerTag: TagURN("tokenize/run"))), registry: registry,
+            classifier: MCLClassifier(cache: cache, detector: TriggerDetector(trigger: TagURN("tokenize/run"))), registry: registry,
             recorder: TriggerRecorder(intake: RunIntake(store: store, logger: logger) {}, deadLetters: deadLetters, logger: logger), logger: logger)
     }
 

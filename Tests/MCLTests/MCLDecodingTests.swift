@@ -14,7 +14,7 @@ private func schema(_ file: String) throws -> MCLSchema {
     try MCLSchema(json: String(decoding: try fixture(file), as: UTF8.self))
 }
 
-private let detector = TriggerDetector(triggerTag: TagURN("tokenize/run"))
+private let detector = TriggerDetector(trigger: TagURN("tokenize/run"))
 
 @Suite struct ConfluentFrameTests {
     @Test func splitsSchemaIDAndBody() throws {

@@ -3,7 +3,7 @@ import MCL
 import Testing
 
 private let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
-private let detector = TriggerDetector(triggerTag: TagURN("tokenize/run"))
+private let detector = TriggerDetector(trigger: TagURN("tokenize/run"))
 
 private func event(
     _ aspectName: String, _ json: String?, previous: String? = nil, changeType: String = "UPSERT", entityType: String = "dataset"
@@ -58,7 +58,7 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
     }
 
     @Test func customTriggerTag() throws {
-        let custom = TriggerDetector(triggerTag: TagURN("urn:li:tag:protect"))
+        let custom = TriggerDetector(trigger: TagURN("urn:li:tag:protect"))
         #expect(try custom.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:protect"}]}"#)) != nil)
         #expect(try custom.trigger(in: event("globalTags", tagged)) == nil)
     }
@@ -91,7 +91,7 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
     }
 
     @Test func anApprovalTagAddedToTheDatasetIsAnApproval() throws {
-        let approving = TriggerDetector(triggerTag: TagURN("tokenize/run"), approvalTag: TagURN("tokenize/approve"))
+        let approving = TriggerDetector(trigger: TagURN("tokenize/run"), approval: TagURN("tokenize/approve"))
         let approved = #"{"tags":[{"tag":"urn:li:tag:pii"},{"tag":"urn:li:tag:tokenize/approve"}]}"#
         var added = event("globalTags", approved, previous: untagged)
         added.actor = "urn:li:corpuser:carol"
@@ -131,7 +131,7 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
     }
 
     @Test func thePlanTagOnADatasetAsksForAPlan() throws {
-        let planning = TriggerDetector(triggerTag: TagURN("tokenize/run"), planTag: TagURN("tokenize/plan"))
+        let planning = TriggerDetector(trigger: TagURN("tokenize/run"), plan: TagURN("tokenize/plan"))
         let trigger = try planning.trigger(in: event("globalTags", #"{"tags":[{"tag":"urn:li:tag:tokenize/plan"}]}"#))
         #expect(trigger?.kind == .plan && trigger?.scope == .dataset)
     }

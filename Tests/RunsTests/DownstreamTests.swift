@@ -37,7 +37,7 @@ import WarehouseKit
             DatasetSnapshot(urn: copyURN, fields: [DatasetSnapshot.Field(fieldPath: "email"), DatasetSnapshot.Field(fieldPath: "city")]),
         ], policy: policy)
         harness.catalog.state.withLock { $0.upstreams[copyURN] = [customersURN] }
-        var settings = RunExecutor.Settings(defaultScheme: .hmac, triggerTag: trigger)
+        var settings = RunExecutor.Settings.testing(defaultScheme: .hmac, trigger: trigger)
         settings.propagateDownstream = propagate
         let executor = RunExecutor(
             warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, gate: harness.gate, settings: settings,
@@ -59,7 +59,7 @@ import WarehouseKit
         let copyTags = harness.catalog.snapshot(copyURN)?.fields.first { $0.fieldPath == "email" }?.tags ?? []
         #expect(copyTags.contains(trigger) == propagate)
         try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
+        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
         #expect(harness.catalog.snapshot(customersURN)?.editableDescription?.contains("| Downstream copies | 1 downstream dataset(s)") == true)
     }
 

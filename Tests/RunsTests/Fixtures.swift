@@ -47,8 +47,9 @@ struct Harness {
     }
 
     var executor: RunExecutor {
-        var settings = RunExecutor.Settings(
-            defaultScheme: .hmac, triggerTag: trigger, requesterGrace: requesterGrace, progressDataHubInterval: progressDataHubInterval)
+        var settings = RunExecutor.Settings.testing(defaultScheme: .hmac, trigger: trigger)
+        settings.requesterGrace = requesterGrace
+        settings.progressDataHubInterval = progressDataHubInterval
         settings.verifyIncremental = verifyIncremental
         return RunExecutor(
             warehouses: ["postgres": warehouse, "databricks": NotConfiguredWarehouse(message: "Databricks connection not configured")],
@@ -60,7 +61,7 @@ struct Harness {
     func worker(capacity: Int = 4, grace: Duration = .seconds(5)) -> RunWorker {
         RunWorker(
             store: store, locks: locks, executor: executor,
-            publisher: WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: logger),
+            publisher: WriteBackPublisher(catalog: catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: logger),
             settings: RunWorker.Settings(
                 capacity: capacity, pollInterval: .milliseconds(50), shutdownGrace: grace,
                 runRetry: .init(initial: .milliseconds(50), maximum: .milliseconds(100)),

@@ -38,7 +38,7 @@ import WarehouseKit
     }
 
     func plan(_ harness: Harness, discoveryInRuns: Bool, tagFields: Bool = false) async throws -> RunRecord {
-        var settings = RunExecutor.Settings(defaultScheme: .siv, triggerTag: trigger)
+        var settings = RunExecutor.Settings.testing(defaultScheme: .siv, trigger: trigger)
         settings.discoveryInRuns = discoveryInRuns
         settings.discoveryTagFields = tagFields
         let executor = RunExecutor(
@@ -48,7 +48,7 @@ import WarehouseKit
             try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), offset: 3)).run
         guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
         try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
+        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
         return record
     }
 
@@ -105,7 +105,7 @@ import WarehouseKit
     @Test func runsUseSamplingOnlyWhenAskedAndNoTagDecides() async throws {
         for discoveryInRuns in [false, true] {
             let harness = harness()
-            var settings = RunExecutor.Settings(defaultScheme: .hmac, triggerTag: trigger)
+            var settings = RunExecutor.Settings.testing(defaultScheme: .hmac, trigger: trigger)
             settings.discoveryInRuns = discoveryInRuns
             let executor = RunExecutor(warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings, logger: harness.logger)
             let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api)).run

@@ -19,7 +19,7 @@ import WarehouseKit
         #expect(record.details.contains("2 plaintext value(s) remain") && record.details.contains("rows 42"))
         #expect(record.residue == Residue(done: "cleaned", remaining: "nowhere else"))
         try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(triggerTag: trigger), logger: harness.logger).publish(record)
+        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
         let dataset = try #require(harness.catalog.snapshot(customersURN))
         #expect(dataset.tags.contains(trigger) && dataset.tags.contains(TagURN("tokenize/status:INCOMPLETE")))
         #expect(dataset.editableDescription?.contains("| Verified | 2 plaintext value(s) remain") == true)

@@ -7,7 +7,7 @@ import Testing
 /// A write-back sends only the tag mutations that change something: a re-run whose tags are already right sends
 /// none (each is a round trip to GMS), and a tag that is there is still removed wherever it is.
 @Suite struct WriteBackMutationTests {
-    let policy = WriteBackPolicy(triggerTag: trigger)
+    let policy = WriteBackPolicy(tags: ServiceTags.with(trigger: trigger))
 
     @Test func tagsAlreadyRightAreNotSentAgain() {
         let dataset = TagTarget(datasetURN: customersURN)

@@ -4,7 +4,7 @@ import Runs
 import Testing
 
 @Suite struct WriteBackPolicyTests {
-    let policy = WriteBackPolicy(triggerTag: TagURN("tokenize/run"))
+    let policy = WriteBackPolicy(tags: ServiceTags())
 
     func record(_ status: RunStatus, id: String = "r1", details: String = "", scope: RunScope = RunScope(datasetLevel: true)) -> RunRecord {
         RunRecord(
