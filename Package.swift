@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "RunLedger",
             dependencies: [
-                "Runs", "PostgresSupport", "WarehouseKit", "Tokenization", "Resilience",
+                "Runs", "Catalog", "PostgresSupport", "WarehouseKit", "Tokenization", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Runs", "AccessControl",
+                "Runs", "Catalog", "AccessControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -168,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "App", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
+                "App", "Catalog", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -208,6 +208,7 @@ let package = Package(
         .testTarget(name: "AccessControlTests", dependencies: ["AccessControl", "Tokenization"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog"]),
         .testTarget(
             name: "TokenizationTests",
             dependencies: [
@@ -234,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RunLedger", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                "RunLedger", "Catalog", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

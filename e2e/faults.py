@@ -26,7 +26,7 @@ import driver  # noqa: E402
 import hostile_faults  # noqa: E402
 import oracle  # noqa: E402
 import progress_scenarios  # noqa: E402
-from harness import Failure, Service, Stack, expect, high_watermark, http, produce, wait_for  # noqa: E402
+from harness import Failure, Service, Stack, expect, retained_messages, http, produce, wait_for  # noqa: E402
 
 
 class Faults:
@@ -393,7 +393,7 @@ class Faults:
     def datahub_refusing(self, seconds):
         """DataHub refuses connections for `seconds` while a trigger arrives: the run happens and is written back."""
         service = self.service("refusing").start()
-        total = high_watermark(self.stack.kafka, self.stack.topic)
+        total = retained_messages(self.stack.kafka, self.stack.topic)
         wait_for("the topic consumed (writer schema cached)", lambda: service.metric("tokenize_kafka_messages_total") >= total, timeout=120)
         table, urn = self.table("refusing", "hmac", rows=100)
         self.stack.refuse_gms(seconds)
@@ -421,7 +421,7 @@ class Faults:
 
     def replay_topic(self):
         """The whole topic replayed from offset 0 by a new consumer group: 0 rows changed, 0 GraphQL mutations."""
-        total = high_watermark(self.stack.kafka, self.stack.topic)
+        total = retained_messages(self.stack.kafka, self.stack.topic)
         mutations = self.gms_mutations()
         newest = self.stack.state("SELECT coalesce(max(created_at), 'epoch')::text FROM tokenize_action.runs")[0][0]
         service = self.service("replay", KAFKA_AUTO_OFFSET_RESET="earliest", LOG_LEVEL="notice").start()

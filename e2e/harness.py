@@ -201,12 +201,15 @@ def produce(bootstrap, topic, values, key=b"fault-test", **settings):
     producer.flush(120)
 
 
-def high_watermark(bootstrap, topic):
+def retained_messages(bootstrap, topic):
+    """How many messages a consumer starting at the earliest offset reads: high minus low watermark, summed over the
+    partitions (the mock cluster, like a broker, drops the oldest segments, so the low watermark is not always 0)."""
     from confluent_kafka import Consumer, TopicPartition
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"watermark-{random.random()}"})
     metadata = consumer.list_topics(topic, timeout=10)
     total = 0
     for partition in metadata.topics[topic].partitions:
-        total += consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1]
+        low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+        total += high - low
     consumer.close()
     return total

@@ -1,3 +1,4 @@
+import Catalog
 import ServiceConfiguration
 import Foundation
 import Kafka
@@ -18,7 +19,7 @@ public enum Commands {
     /// lock's, the ledger's) together, while the migrations are checked.
     public static func runOnce(configuration: AppConfiguration, request: RunRequest, logger: Logger) async throws -> RunRecord {
         let beforeState: @Sendable (Components) async -> Void = { components in
-            components.catalog.readAhead(request.dataset.description)
+            components.catalog.readAhead(request.dataset)
             await components.publisher.prepare()
         }
         return try await withComponents(configuration, stateConnections: 2, logger: logger, beforeState: beforeState) { components in
@@ -31,7 +32,7 @@ public enum Commands {
             return try await withThrowingTaskGroup(of: RunRecord?.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
-                        await components.worker.workNow(on: request.dataset.description)
+                        await components.worker.workNow(on: request.dataset)
                         try await Task.sleep(for: configuration.runs.worker.pollInterval)
                     }
                     return nil

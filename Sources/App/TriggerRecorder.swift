@@ -1,3 +1,4 @@
+import Catalog
 import Kafka
 import Logging
 import MCL

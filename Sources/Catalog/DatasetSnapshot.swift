@@ -29,7 +29,7 @@ public struct DatasetSnapshot: Sendable, Equatable {
         public var tags: Set<TagURN> { editableTags.union(ingestedTags).union(entityTags) }
     }
 
-    public var urn: String
+    public var urn: DatasetURN
     public var tags: Set<TagURN>
     public var fields: [Field]
     /// The UI-edited description (`editableDatasetProperties`), which is what users see when set.
@@ -40,7 +40,7 @@ public struct DatasetSnapshot: Sendable, Equatable {
     public var ingestedDescription: String?
 
     public init(
-        urn: String, tags: Set<TagURN> = [], fields: [Field] = [], editableDescription: String? = nil, editableName: String? = nil,
+        urn: DatasetURN, tags: Set<TagURN> = [], fields: [Field] = [], editableDescription: String? = nil, editableName: String? = nil,
         ingestedDescription: String? = nil
     ) {
         self.urn = urn
@@ -62,20 +62,20 @@ public struct DatasetSnapshot: Sendable, Equatable {
 
 /// A dataset, or one of its fields, that tags are applied to.
 public struct TagTarget: Sendable, Hashable {
-    public var datasetURN: String
+    public var datasetURN: DatasetURN
     /// A field path, or `nil` for the dataset itself.
     public var fieldPath: String?
     /// Whether the tags are on the field's `schemaField` entity rather than in the dataset's schema aspects.
     public var onFieldEntity: Bool
 
-    public init(datasetURN: String, fieldPath: String? = nil, onFieldEntity: Bool = false) {
+    public init(datasetURN: DatasetURN, fieldPath: String? = nil, onFieldEntity: Bool = false) {
         self.datasetURN = datasetURN
         self.fieldPath = fieldPath
         self.onFieldEntity = onFieldEntity && fieldPath != nil
     }
 
     /// The URN of the field's `schemaField` entity.
-    public static func schemaFieldURN(dataset: String, fieldPath: String) -> String {
+    public static func schemaFieldURN(dataset: DatasetURN, fieldPath: String) -> String {
         "urn:li:schemaField:(\(dataset),\(fieldPath))"
     }
 

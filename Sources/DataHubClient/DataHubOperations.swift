@@ -103,12 +103,12 @@ public struct DataHubOperations: DataHubCatalog {
 
     /// Starts reading the dataset now, for the next `datasetForRun(urn)` within a second to take (a one-off command
     /// reads its dataset while it connects to PostgreSQL). A read that fails leaves that call to read again.
-    public func readAhead(_ urn: String) {
-        readAheads.start(urn) { [self] in try await dataset(urn) }
+    public func readAhead(_ urn: DatasetURN) {
+        readAheads.start(urn.description) { [self] in try await dataset(urn) }
     }
 
-    public func datasetForRun(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
-        if let ahead = readAheads.take(urn) {
+    public func datasetForRun(_ urn: DatasetURN) async throws(DataHubError) -> DatasetSnapshot? {
+        if let ahead = readAheads.take(urn.description) {
             do {
                 return try await ahead.value
             } catch {
@@ -119,14 +119,14 @@ public struct DataHubOperations: DataHubCatalog {
     }
 
     /// The dataset, or nil when DataHub has no such entity (one request: existence and snapshot together).
-    public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
-        let data = try await client.execute(.dataset, variables: ["urn": .string(urn)])
+    public func dataset(_ urn: DatasetURN) async throws(DataHubError) -> DatasetSnapshot? {
+        let data = try await client.execute(.dataset, variables: ["urn": .string(urn.description)])
         guard data["entityExists"]?.bool == true, let dataset = data["dataset"], dataset != .null else { return nil }
         return Self.snapshot(urn: urn, dataset)
     }
 
     /// Maps the `tokenizeDataset` answer.
-    static func snapshot(urn: String, _ dataset: JSONValue) -> DatasetSnapshot {
+    static func snapshot(urn: DatasetURN, _ dataset: JSONValue) -> DatasetSnapshot {
         func tags(_ value: JSONValue?) -> Set<TagURN> {
             Set((value?["tags"]?.array ?? []).compactMap { $0["tag"]?["urn"]?.string.flatMap(TagURN.init(urn:)) })
         }
@@ -170,7 +170,7 @@ public struct DataHubOperations: DataHubCatalog {
 
     /// Datasets carrying `tag` on the dataset, in a schema aspect's field, or on a field's own `schemaField`
     /// entity (found by searching SCHEMA_FIELD entities and mapped to their dataset).
-    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
+    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> TaggedDatasets {
         let filters: JSONValue = .array(
             ["tags", "fieldTags", "editedFieldTags"].map { field in ["and": [["field": .string(field), "values": [.string(tag.urn)]]]] })
         var urns: [String] = []
@@ -186,7 +186,7 @@ public struct DataHubOperations: DataHubCatalog {
             guard let next = page?["nextScrollId"]?.string, !(page?["searchResults"]?.array ?? []).isEmpty else { break }
             scrollID = .string(next)
         }
-        return Array(Set(urns)).sorted()
+        return TaggedDatasets(listed: urns)
     }
 
     public func groups(of user: String) async throws(DataHubError) -> Set<String> {
@@ -221,26 +221,26 @@ public struct DataHubOperations: DataHubCatalog {
 
     private static func tagInput(_ tags: [TagURN], _ targets: [TagTarget]) -> JSONValue {
         let resources = targets.map { target -> JSONValue in
-            guard let fieldPath = target.fieldPath else { return ["resourceUrn": .string(target.datasetURN)] }
+            guard let fieldPath = target.fieldPath else { return ["resourceUrn": .string(target.datasetURN.description)] }
             if target.onFieldEntity { return ["resourceUrn": .string(TagTarget.schemaFieldURN(dataset: target.datasetURN, fieldPath: fieldPath))] }
-            return ["resourceUrn": .string(target.datasetURN), "subResourceType": "DATASET_FIELD", "subResource": .string(fieldPath)]
+            return ["resourceUrn": .string(target.datasetURN.description), "subResourceType": "DATASET_FIELD", "subResource": .string(fieldPath)]
         }
         return ["tagUrns": .array(tags.map { .string($0.urn) }), "resources": .array(resources)]
     }
 
-    public func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError) {
+    public func setEditableDescription(datasetURN: DatasetURN, description: String, name: String?) async throws(DataHubError) {
         var editable: [String: JSONValue] = ["description": .string(description)]
         if let name { editable["name"] = .string(name) }
         _ = try await client.execute(
-            .updateEditableProperties, variables: ["urn": .string(datasetURN), "input": ["editableProperties": .object(editable)]])
+            .updateEditableProperties, variables: ["urn": .string(datasetURN.description), "input": ["editableProperties": .object(editable)]])
     }
 
-    public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
+    public func setStructuredProperty(datasetURN: DatasetURN, propertyID: String, value: String) async throws(DataHubError) {
         _ = try await client.execute(
             .upsertStructuredProperties,
             variables: [
                 "input": [
-                    "assetUrn": .string(datasetURN),
+                    "assetUrn": .string(datasetURN.description),
                     "structuredPropertyInputParams": [
                         ["structuredPropertyUrn": .string("urn:li:structuredProperty:\(propertyID)"), "values": [["stringValue": .string(value)]]]
                     ],

@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Foundation
 import Hummingbird
@@ -92,7 +93,14 @@ public enum HTTPAPI {
             }
             let limit = query.get("limit").flatMap(Int.init) ?? 50
             guard (1...1000).contains(limit) else { return try errorResponse(.badRequest, "limit must be 1...1000", context) }
-            let runs = try await dependencies.store.records(dataset: query.get("dataset"), status: status, limit: limit)
+            var dataset: DatasetURN?
+            if let text = query.get("dataset") {
+                guard let parsed = try? DatasetURN(text) else {
+                    return try errorResponse(.badRequest, "dataset must be a dataset URN, urn:li:dataset:(urn:li:dataPlatform:<platform>,<name>,<env>)", context)
+                }
+                dataset = parsed
+            }
+            let runs = try await dependencies.store.records(dataset: dataset, status: status, limit: limit)
             return try RunList(runs: runs).response(from: request, context: context)
         }
         runs.get("/runs/:run_id") { request, context -> Response in

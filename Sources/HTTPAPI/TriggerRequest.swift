@@ -1,3 +1,4 @@
+import Catalog
 import Runs
 
 /// The body of `POST /trigger`: `{"dataset": URN, "columns": [names], "rekey": bool, "full_scan": bool}` (all but the
@@ -67,7 +68,7 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         if verifyOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
         if planOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a plan") }
         if planOnly, fullScan == true { throw RunError(.invalidRequest, "\"full_scan\" does not apply to a plan") }
-        let urn = try DatasetURN(dataset)
+        let urn = try DatasetURN.requested(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
                 .unsupportedPlatform, "platform '\(urn.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))")

@@ -1,3 +1,4 @@
+import Catalog
 /// The run ledger's statements, by name (the row mapping's own are in `RunRow`, the schema in `Migrations`). Pure:
 /// every value is a bound parameter; the only text built in is a limit the service chose.
 enum LedgerSQL {

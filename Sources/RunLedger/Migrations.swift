@@ -1,3 +1,4 @@
+import Catalog
 /// The state database's schema, as versioned migrations. Each runs once, in order, in one transaction with
 /// its bookkeeping row; a process that finds a version applied skips it. Never edit a shipped migration: add
 /// the next version.

@@ -1,3 +1,4 @@
+import Catalog
 import Logging
 import PostgresNIO
 import PostgresSupport
@@ -17,10 +18,10 @@ public struct PostgresDatasetLocks: DatasetLocking {
     }
 
 
-    public func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
+    public func withLock<T: Sendable>(dataset: DatasetURN, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
         try await client.guardedConnection { connection in
             var binds = PostgresBindings()
-            binds.append(dataset)
+            binds.append(dataset.description)
             var acquired = false
             for try await granted in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.tryLockDataset, binds: binds), logger: logger).decode(Bool.self) {
                 acquired = granted

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import PostgresNIO
 import PostgresSupport
@@ -9,7 +10,7 @@ extension PostgresRunStore {
         return try await client.guardedTransaction(logger: logger) { connection in
             try await lockDataset(run.dataset, connection)
             guard let current = try await many(LedgerSQL.Where.runID, [run.runID], connection).first else { return nil }
-            let open = try await many(LedgerSQL.Where.openOfDataset, [run.dataset], connection)
+            let open = try await many(LedgerSQL.Where.openOfDataset, [run.dataset.description], connection)
             let coalesced = try await many(LedgerSQL.Where.coalescedInto, [run.runID], connection)
             guard let adoption = RequesterAdoption.decide(for: current, openRuns: open, coalescedInto: coalesced) else { return nil }
             var binds = PostgresBindings()

@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Foundation
 import PostgresNIO
@@ -6,13 +7,13 @@ import Runs
 
 extension PostgresRunStore {
     public func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome {
-        let dataset = approval.dataset.description
+        let dataset = approval.dataset
         return try await client.guardedTransaction(logger: logger) { connection in
             try await lockDataset(dataset, connection)
             if let position = approval.position, try await approvalRecorded(at: position, connection) {
                 return ApprovalOutcome(duplicate: true, decisions: [])
             }
-            let waiting = try await many(LedgerSQL.Where.awaitingApproval, [dataset], connection)
+            let waiting = try await many(LedgerSQL.Where.awaitingApproval, [dataset.description], connection)
             let now = Date()
             var decisions: [ApprovalOutcome.Decision] = []
             for run in waiting {

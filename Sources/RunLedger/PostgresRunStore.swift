@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Logging
 import PostgresNIO
@@ -21,9 +22,9 @@ public struct PostgresRunStore: RunStore {
     }
 
     /// Serialises enqueues and approvals of one dataset until the transaction ends.
-    func lockDataset(_ dataset: String, _ connection: PostgresConnection) async throws {
+    func lockDataset(_ dataset: DatasetURN, _ connection: PostgresConnection) async throws {
         var binds = PostgresBindings()
-        binds.append(dataset)
+        binds.append(dataset.description)
         try await connection.guardedQuery(
             PostgresQuery(unsafeSQL: LedgerSQL.lockDatasetForEnqueue, binds: binds), logger: logger)
     }
@@ -38,7 +39,7 @@ public struct PostgresRunStore: RunStore {
     /// The enqueue's transaction: its outcome, and the `requested` event it appended (nil for a duplicate).
     private func recordRequest(_ request: RunRequest) async throws -> (EnqueueOutcome, StoredRunEvent?) {
         try await client.guardedTransaction(logger: logger) { connection in
-            try await lockDataset(request.dataset.description, connection)
+            try await lockDataset(request.dataset, connection)
             if let position = request.position, let seen = try await recordAt(position, connection) {
                 let run = try await seen.coalescedInto.asyncMap { try await one(LedgerSQL.Where.runID, [$0], connection) } ?? seen
                 return (EnqueueOutcome(kind: .duplicate, request: seen, run: run ?? seen), nil)
@@ -119,26 +120,26 @@ public struct PostgresRunStore: RunStore {
         return try await client.guardedConnection { try await one(LedgerSQL.Where.runID, [runID], $0) }
     }
 
-    public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
-        let values = [dataset, status?.rawValue].compactMap { $0 }
+    public func records(dataset: DatasetURN?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
+        let values = [dataset?.description, status?.rawValue].compactMap { $0 }
         let predicate = LedgerSQL.Where.listing(dataset: dataset != nil, status: status != nil, limit: limit)
         return try await client.guardedConnection { try await many(predicate, values, $0) }
     }
 
-    public func datasetsWithDueWork(limit: Int) async throws -> [String] {
+    public func datasetsWithDueWork(limit: Int) async throws -> [DatasetURN] {
         try await dueDatasets(limit: limit).map(\.dataset)
     }
 
     public func dueDatasets(limit: Int) async throws -> [DueDataset] {
         try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.dueDatasets(limit: limit)), logger: logger).map { row in
             let (dataset, alone) = try row.decode((String, Bool?).self)
-            return DueDataset(dataset, alone: alone ?? false)
+            return DueDataset(try DatasetURN(dataset), alone: alone ?? false)
         }
     }
 
-    public func nextWork(dataset: String) async throws -> RunWork? {
+    public func nextWork(dataset: DatasetURN) async throws -> RunWork? {
         return try await client.guardedConnection { connection in
-            guard let record = try await one(LedgerSQL.Where.nextWork, [dataset], connection) else { return nil }
+            guard let record = try await one(LedgerSQL.Where.nextWork, [dataset.description], connection) else { return nil }
             var binds = PostgresBindings()
             binds.append(record.runID)
             for try await due in try await connection.guardedQuery(
@@ -216,9 +217,9 @@ public struct PostgresRunStore: RunStore {
         try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.saveProgress, binds: binds), logger: logger)
     }
 
-    public func latestRun(dataset: String) async throws -> RunRecord? {
+    public func latestRun(dataset: DatasetURN) async throws -> RunRecord? {
         try await client.guardedConnection {
-            try await one(LedgerSQL.Where.latestRun, [dataset], $0)
+            try await one(LedgerSQL.Where.latestRun, [dataset.description], $0)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import PostgresNIO
 import Runs
@@ -32,7 +33,7 @@ enum RunRow {
         let mode: String = try value(10)
         let writeBackState: String = try value(23)
         var record = RunRecord(
-            runID: try value(0), dataset: try value(1), scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
+            runID: try value(0), dataset: try DatasetURN(try value(1, String.self)), scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
             status: RunStatus(rawValue: status) ?? .failed, source: RunSource(rawValue: source) ?? .api, requestedBy: try value(4),
             position: position, tagTriggered: try value(8), columns: try decoder.decode([String].self, from: Data(try value(11, String.self).utf8)),
             schemes: try decoder.decode([String: TokenSchemeName].self, from: Data(try value(12, String.self).utf8)),
@@ -73,7 +74,7 @@ enum RunRow {
     static func insertBinds(_ record: RunRecord) -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(record.runID)
-        binds.append(record.dataset)
+        binds.append(record.dataset.description)
         binds.append(record.status.rawValue)
         binds.append(record.source.rawValue)
         binds.append(record.requestedBy)

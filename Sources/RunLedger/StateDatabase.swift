@@ -1,3 +1,4 @@
+import Catalog
 import Logging
 import PostgresNIO
 import PostgresSupport

@@ -5,7 +5,7 @@ import Foundation
 public struct DownstreamReport: Sendable, Codable, Equatable {
     /// A downstream dataset holding columns fed by (or named like) the tokenized ones.
     public struct Copy: Sendable, Codable, Equatable {
-        public var dataset: String
+        public var dataset: DatasetURN
         public var degree: Int
         /// The downstream field paths that may hold the values.
         public var fields: [String]
@@ -45,10 +45,10 @@ public struct DownstreamReport: Sendable, Codable, Equatable {
     /// or one a column-level edge feeds from such a field (followed hop by hop, in degree order). Datasets whose
     /// fields were all tokenized since (`tokenizedSince`: dataset → columns) are left out. Pure.
     public static func copies(
-        of columns: [String], upstream: String, downstreams: [DownstreamDataset], tokenizedSince: [String: Set<String>]
+        of columns: [String], upstream: DatasetURN, downstreams: [DownstreamDataset], tokenizedSince: [DatasetURN: Set<String>]
     ) -> [Copy] {
         let names = Set(columns)
-        var tainted: [String: Set<String>] = [upstream: names]  // dataset → column names that may hold values
+        var tainted: [DatasetURN: Set<String>] = [upstream: names]  // dataset → column names that may hold values
         var copies: [Copy] = []
         for downstream in downstreams.sorted(by: { ($0.degree, $0.urn) < ($1.degree, $1.urn) }) {
             var fields: [String] = []

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Logging
 import Metrics
@@ -33,11 +34,10 @@ public final class PeriodicVerifier: Service, Sendable {
     /// Records a verify-only request for each dataset whose newest tokenization succeeded; returns how many.
     @discardableResult
     public func verifyOnce() async throws -> Int {
-        var seen: Set<String> = []
+        var seen: Set<DatasetURN> = []
         var queued = 0
         for run in try await store.records(dataset: nil, status: .success, limit: 1000) where seen.insert(run.dataset).inserted {
-            guard let dataset = try? DatasetURN(run.dataset) else { continue }
-            let request = RunRequest(dataset: dataset, scope: RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+            let request = RunRequest(dataset: run.dataset, scope: RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
             if try await intake.submit(request).kind == .queued { queued += 1 }
         }
         Counter(label: "tokenize_periodic_verifications_total").increment(by: queued)

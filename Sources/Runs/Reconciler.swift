@@ -56,14 +56,14 @@ public final class Reconciler: Service, Sendable {
     @discardableResult
     public func reconcileOnce() async throws -> Int {
         var started = 0
-        for urn in try await catalog.datasets(taggedWith: trigger) {
-            guard let dataset = try? DatasetURN(urn), let scope = try await missingScope(urn) else { continue }
+        for dataset in try await tagged(trigger) {
+            guard let scope = try await missingScope(dataset) else { continue }
             let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
             if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
         }
         if let planTag {
-            for urn in try await catalog.datasets(taggedWith: planTag) {
-                guard let dataset = try? DatasetURN(urn), try await planMissing(urn, planTag: planTag) else { continue }
+            for dataset in try await tagged(planTag) {
+                guard try await planMissing(dataset, planTag: planTag) else { continue }
                 let scope = RunScope(datasetLevel: true, planOnly: true)
                 let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
                 if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
@@ -73,9 +73,20 @@ public final class Reconciler: Service, Sendable {
         return started
     }
 
+    /// The datasets carrying `tag`; each URN DataHub lists that the service cannot use is logged, not lost.
+    private func tagged(_ tag: TagURN) async throws -> [DatasetURN] {
+        let tagged = try await catalog.datasets(taggedWith: tag)
+        for reason in tagged.refused {
+            logger.warning(
+                "a dataset carrying the tag is not reconciled; rename it in DataHub or tokenize it by another name",
+                metadata: ["tag": "\(tag.urn)", "reason": "\(reason)"])
+        }
+        return tagged.datasets
+    }
+
     /// Whether the dataset's plan tag is a request no plan accounts for: no plan is open or waiting for its
     /// write-back (which removes the tag), and the last one did not fail or was not refused (their tag stays on purpose).
-    func planMissing(_ urn: String, planTag: TagURN) async throws -> Bool {
+    func planMissing(_ urn: DatasetURN, planTag: TagURN) async throws -> Bool {
         guard let snapshot = try await catalog.dataset(urn), snapshot.tags.contains(planTag) else { return false }
         let plans = try await store.records(dataset: urn, status: nil, limit: 50).filter { $0.scope.planOnly && $0.status != .coalesced }
         guard let latest = plans.first else { return true }
@@ -84,7 +95,7 @@ public final class Reconciler: Service, Sendable {
     }
 
     /// The part of the dataset's trigger no run accounts for, or nil.
-    func missingScope(_ urn: String) async throws -> RunScope? {
+    func missingScope(_ urn: DatasetURN) async throws -> RunScope? {
         guard let snapshot = try await catalog.dataset(urn) else { return nil }
         let latest = try await store.latestRun(dataset: urn)
         if let latest {

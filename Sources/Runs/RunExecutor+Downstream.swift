@@ -29,7 +29,7 @@ extension RunExecutor {
             } else {
                 downstreams = try await catalog.downstreams(of: record.dataset, depth: settings.lineageDepth)
             }
-            var tokenizedSince: [String: Set<String>] = [:]
+            var tokenizedSince: [DatasetURN: Set<String>] = [:]
             for downstream in downstreams {
                 tokenizedSince[downstream.urn] = try await columnsTokenized(in: downstream.urn, since: record.startedAt ?? record.createdAt)
             }
@@ -41,7 +41,7 @@ extension RunExecutor {
             logger.warning("downstream lineage not checked", metadata: ["error": "\(error)"])
             report = DownstreamReport(depth: settings.lineageDepth, copies: [], error: error.message)
         }
-        Gauge(label: "tokenize_downstream_copies", dimensions: [("dataset", record.dataset)]).record(report.copies.count)
+        Gauge(label: "tokenize_downstream_copies", dimensions: [("dataset", record.dataset.description)]).record(report.copies.count)
         var data = ["depth": "\(report.depth)", "copies": "\(report.copies.count)"]
         for copy in report.copies {
             data["dataset \(copy.dataset)"] =
@@ -54,7 +54,7 @@ extension RunExecutor {
     }
 
     /// The columns of `dataset` that SUCCESS runs finished after `date` tokenized.
-    private func columnsTokenized(in dataset: String, since date: Date) async throws -> Set<String> {
+    private func columnsTokenized(in dataset: DatasetURN, since date: Date) async throws -> Set<String> {
         let runs = try await store.records(dataset: dataset, status: .success, limit: 50)
         return Set(runs.filter { !$0.scope.verifyOnly && !$0.scope.planOnly && ($0.finishedAt ?? .distantPast) > date }.flatMap(\.columns))
     }
@@ -64,7 +64,7 @@ extension RunExecutor {
         var result: [DownstreamReport.Copy] = []
         for var copy in copies {
             do {
-                let dataset = try DatasetURN(copy.dataset)
+                let dataset = copy.dataset
                 let question = RunRecord(
                     runID: UUID().uuidString, dataset: copy.dataset, scope: RunScope(triggerFields: Set(copy.fields)), source: .api,
                     requestedBy: record.requestedBy)

@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Foundation
 import Logging
@@ -36,7 +37,7 @@ extension RunExecutor {
         logger.info("tokenizing", metadata: ["columns": "\(planText(record))", "mode": "\(mode.rawValue)"])
         let publisher = self.publisher
         let sink = RunProgressReporter(
-            record: record, platform: (try? DatasetURN(record.dataset).platform) ?? "unknown", store: store,
+            record: record, platform: record.dataset.platform, store: store,
             intervals: .init(log: settings.progressLogInterval, dataHub: settings.progressDataHubInterval), logger: logger,
             publishProgress: { await publisher.publishProgress($0) })
         let outcome = try await warehouse.tokenize(request, progress: sink)
@@ -91,7 +92,7 @@ extension RunExecutor {
         let report = try await warehouse.verify(
             VerificationRequest(table: description, columns: columns ?? record.plans, sampleSize: settings.verifySample, since: since))
         record.verification = report
-        Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset)]).record(report.plaintext)
+        Gauge(label: "tokenize_plaintext_values_remaining", dimensions: [("dataset", record.dataset.description)]).record(report.plaintext)
         var data = ["rows": "\(report.rows)", "plaintext": "\(report.plaintext)"]
         if let stage { data["when"] = stage }
         if let checked = report.rowsCheckedSince {

@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Logging
 import Metrics
@@ -9,7 +10,7 @@ extension RunExecutor {
     /// The catalog's view of the table and the checks' verdict. A chosen column that references another table is
     /// counted for plaintext first (a token written there would break the reference).
     func checkTable(_ record: RunRecord, warehouse: any Warehouse, description: TableDescription) async throws -> TableChecks.Verdict {
-        let dataset = try DatasetURN(record.dataset)
+        let dataset = record.dataset
         let inspection = try await warehouse.inspect(description, columns: record.columns)
         let referencing = Set(inspection.foreignKeys.filter { $0.chosenReferences && !($0.referencesChosen && $0.referencing == $0.referenced) }
             .flatMap(\.referencingColumns))

@@ -120,7 +120,7 @@ public struct RunExecutor: Sendable {
                         runID: record.runID, kind: .stopped,
                         data: ["stopped_attempts": "\(stopped)", "decision": "careful: the next rows one at a time, no other run in this process"]))
             }
-            let dataset = try DatasetURN(record.dataset)
+            let dataset = record.dataset
             guard let warehouse = warehouses[dataset.platform] else {
                 throw RunError(
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
@@ -209,7 +209,7 @@ public struct RunExecutor: Sendable {
         record.columns = plans.map(\.name)
         record.schemes = Dictionary(uniqueKeysWithValues: plans.map { ($0.name, $0.scheme) })
         let normalizations = resolver.normalizations(
-            for: record.columns, snapshot: snapshot, defaultNormalization: gate.tableRule(for: try DatasetURN(record.dataset)).normalization)
+            for: record.columns, snapshot: snapshot, defaultNormalization: gate.tableRule(for: record.dataset).normalization)
         record.normalizations = normalizations.isEmpty ? nil : normalizations
         let reasons = resolver.reasons(for: columns, scope: record.scope, snapshot: snapshot, discovered: discovered)
         let unmapped = ColumnResolver.unmappedFieldPaths(snapshot, table: description)

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// `tokenize-action runs`: recent runs as a fixed-width table, one line per run, newest first. A running run shows
@@ -19,10 +20,9 @@ public enum RunListing {
         }.joined(separator: "\n")
     }
 
-    /// `platform:name` from a dataset URN (`postgres:shop.public.customers`); the URN itself when it is not one.
-    static func datasetName(_ urn: String) -> String {
-        guard let dataset = try? DatasetURN(urn) else { return urn }
-        return "\(dataset.platform):\(dataset.name)"
+    /// `platform:name` of a dataset URN (`postgres:shop.public.customers`).
+    static func datasetName(_ dataset: DatasetURN) -> String {
+        "\(dataset.platform):\(dataset.name)"
     }
 
     static func outcome(_ run: RunRecord) -> String {

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Tokenization
 import WarehouseKit
@@ -26,7 +27,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 
     public var runID: String
-    public var dataset: String
+    public var dataset: DatasetURN
     public var scope: RunScope
     public var status: RunStatus
     public var source: RunSource
@@ -106,7 +107,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     }
 
     public init(
-        runID: String, dataset: String, scope: RunScope, status: RunStatus = .queued, source: RunSource, requestedBy: String? = nil,
+        runID: String, dataset: DatasetURN, scope: RunScope, status: RunStatus = .queued, source: RunSource, requestedBy: String? = nil,
         position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
@@ -159,7 +160,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// What DataHub's `last_tokenization_run` property holds: the outcome, not the bookkeeping.
     public struct Summary: Sendable, Codable, Equatable {
         public var runID: String
-        public var dataset: String
+        public var dataset: DatasetURN
         public var status: RunStatus
         public var columns: [String]
         public var schemes: [String: TokenSchemeName]

@@ -1,3 +1,4 @@
+import Catalog
 /// A request to tokenize: a trigger heard on Kafka, an API call, a CLI run, or one reconciliation found.
 public struct RunRequest: Sendable, Equatable {
     public var dataset: DatasetURN

@@ -4,14 +4,14 @@
 /// processes too). On graceful shutdown nothing new starts (`draining`); running runs may finish until the
 /// grace period expires, when they are asked to stop at their next batch boundary (`stopping`); the worker
 /// finishes once no dataset task is left.
-public struct RunScheduler: Sendable, Equatable {
+public struct RunScheduler<Dataset: Hashable & Sendable>: Sendable, Equatable {
     public enum Phase: Sendable, Equatable {
         case running, draining, stopping, finished
     }
 
     public enum Action: Sendable, Equatable {
         /// Start a task working through the dataset's due work.
-        case start(String)
+        case start(Dataset)
         /// Ask every running run to stop at its next batch boundary.
         case stopRuns
         /// Nothing is left: end the worker.
@@ -22,10 +22,10 @@ public struct RunScheduler: Sendable, Equatable {
     }
 
     public let capacity: Int
-    public private(set) var active: Set<String> = []
+    public private(set) var active: Set<Dataset> = []
     /// The dataset worked on alone (a suspect run, `CrashGuard`): nothing else starts until it finishes, so if the
     /// process stops meanwhile, no other run is taken for the one that stopped it.
-    public private(set) var alone: String?
+    public private(set) var alone: Dataset?
     public private(set) var phase = Phase.running
     /// A poll is out.
     public private(set) var polling = false
@@ -51,7 +51,7 @@ public struct RunScheduler: Sendable, Equatable {
 
     /// A poll's answer: datasets with due work, oldest first; `aloneOnes` must be worked on alone. One of those
     /// starts once no dataset is active, and while one waits nothing else starts (so it is never starved).
-    public mutating func workDue(_ datasets: [String], alone aloneOnes: Set<String> = []) -> [Action] {
+    public mutating func workDue(_ datasets: [Dataset], alone aloneOnes: Set<Dataset> = []) -> [Action] {
         polling = false
         guard phase == .running else { return [] }
         var actions: [Action] = []
@@ -77,7 +77,7 @@ public struct RunScheduler: Sendable, Equatable {
         return actions
     }
 
-    public mutating func datasetFinished(_ dataset: String) -> [Action] {
+    public mutating func datasetFinished(_ dataset: Dataset) -> [Action] {
         active.remove(dataset)
         if alone == dataset { alone = nil }
         return finishIfIdle()

@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Foundation
 import WarehouseKit
@@ -31,10 +32,10 @@ public struct EnqueueOutcome: Sendable, Equatable {
 
 /// A dataset with work due, and whether it must be worked on alone (a suspect run: `CrashGuard`).
 public struct DueDataset: Sendable, Equatable {
-    public var dataset: String
+    public var dataset: DatasetURN
     public var alone: Bool
 
-    public init(_ dataset: String, alone: Bool = false) {
+    public init(_ dataset: DatasetURN, alone: Bool = false) {
         self.dataset = dataset
         self.alone = alone
     }
@@ -66,16 +67,16 @@ public protocol RunStore: Sendable {
     func enqueue(_ request: RunRequest) async throws -> EnqueueOutcome
     func record(_ runID: String) async throws -> RunRecord?
     /// Newest first.
-    func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord]
+    func records(dataset: DatasetURN?, status: RunStatus?, limit: Int) async throws -> [RunRecord]
     /// Datasets with work due now (open runs, pending write-backs), oldest first.
-    func datasetsWithDueWork(limit: Int) async throws -> [String]
+    func datasetsWithDueWork(limit: Int) async throws -> [DatasetURN]
     /// `datasetsWithDueWork`, each with whether its work must run alone in the process: an open run of it is a
     /// suspect (`CrashGuard`: an attempt stopped with the process gone).
     func dueDatasets(limit: Int) async throws -> [DueDataset]
     /// The careful rows of a suspect run passed (`CrashGuard`): its attempts are ordinary again.
     func clearStoppedAttempts(runID: String) async throws
     /// The dataset's next due work: its oldest pending write-back first, else its oldest open run.
-    func nextWork(dataset: String) async throws -> RunWork?
+    func nextWork(dataset: DatasetURN) async throws -> RunWork?
     /// Saves an attempt's outcome: the run's state, and the attempt over; `retryIn` sets when its open run or pending
     /// write-back is next due (nil: now).
     func save(_ record: RunRecord, retryIn: Duration?) async throws
@@ -97,7 +98,7 @@ public protocol RunStore: Sendable {
     /// Saves a running run's progress (rows, batches, last key, pace) alone.
     func saveProgress(runID: String, _ progress: RunProgress) async throws
     /// The newest tokenizing run of a dataset: not a COALESCED request, a verification or a plan.
-    func latestRun(dataset: String) async throws -> RunRecord?
+    func latestRun(dataset: DatasetURN) async throws -> RunRecord?
     /// Applies an approval to the dataset's runs awaiting one, atomically per dataset: `judge` decides each
     /// (`RunRecord.judged`), and the approval is recorded with its outcome. A Kafka position is applied at
     /// most once.
@@ -121,7 +122,7 @@ public protocol DatasetLease: Sendable {
 public protocol DatasetLocking: Sendable {
     /// Runs `body` holding the dataset's lock; returns nil at once, without running it, when another process
     /// holds the lock.
-    func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T?
+    func withLock<T: Sendable>(dataset: DatasetURN, _ body: (any DatasetLease) async throws -> T) async throws -> T?
 }
 
 /// Where a new request goes, given the dataset's open runs (oldest first). Pure: both stores apply it inside
@@ -166,7 +167,7 @@ extension RunRecord {
     /// The row a new request starts as.
     public init(request: RunRequest, runID: String) {
         self.init(
-            runID: runID, dataset: request.dataset.description, scope: request.scope, source: request.source, requestedBy: request.requestedBy,
+            runID: runID, dataset: request.dataset, scope: request.scope, source: request.source, requestedBy: request.requestedBy,
             position: request.position, tagTriggered: request.isTagTrigger, mode: request.scope.rekey ? .rekey : .tokenize)
     }
 }
@@ -175,7 +176,7 @@ extension RunStore {
     /// The newest of the dataset's latest `limit` runs that `matches`, read a few at a time (4, then 20, then all):
     /// the run wanted is nearly always among the newest, and every record read is decoded, so a dataset with a long
     /// history (periodic verification adds a run a day) does not cost its run a hundred decoded records.
-    public func latestRecord(dataset: String, among limit: Int = 100, where matches: (RunRecord) -> Bool) async throws -> RunRecord? {
+    public func latestRecord(dataset: DatasetURN, among limit: Int = 100, where matches: (RunRecord) -> Bool) async throws -> RunRecord? {
         var page = min(4, limit)
         while true {
             let records = try await records(dataset: dataset, status: nil, limit: page)

@@ -43,7 +43,7 @@ public final class RunWorker: Service, Sendable {
         case tick
         /// A poll of the ledger answered (empty when it failed).
         case due([DueDataset])
-        case finished(String), shutdown, graceExpired
+        case finished(DatasetURN), shutdown, graceExpired
     }
 
     private let store: any RunStore
@@ -55,7 +55,7 @@ public final class RunWorker: Service, Sendable {
     private let logger: Logger
     private let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let stops = Mutex<[String: StopSignal]>([:])
+    private let stops = Mutex<[DatasetURN: StopSignal]>([:])
     private let acceptsNewRuns = Atomic(true)
     private let inProgress = Meter(label: "tokenize_runs_in_progress")
 
@@ -79,7 +79,7 @@ public final class RunWorker: Service, Sendable {
     }
 
     public func run() async throws {
-        var scheduler = RunScheduler(capacity: settings.capacity)
+        var scheduler = RunScheduler<DatasetURN>(capacity: settings.capacity)
         await withDiscardingTaskGroup { group in
             group.addTask { [continuation, settings] in
                 while (try? await Task.sleep(for: settings.pollInterval)) != nil { continuation.yield(.tick) }
@@ -87,7 +87,7 @@ public final class RunWorker: Service, Sendable {
             continuation.yield(.tick)
             await withGracefulShutdownHandler {
                 for await event in events {
-                    let actions: [RunScheduler.Action]
+                    let actions: [RunScheduler<DatasetURN>.Action]
                     switch event {
                     case .tick:
                         actions = scheduler.tick()
@@ -146,12 +146,12 @@ public final class RunWorker: Service, Sendable {
 
     /// Works through one dataset's due work now, outside the service loop (the `run` command). Returns at once
     /// when another process holds the dataset's lock.
-    public func workNow(on dataset: String) async {
+    public func workNow(on dataset: DatasetURN) async {
         await work(on: dataset)
     }
 
     /// Works through one dataset's due work while holding its lock.
-    private func work(on dataset: String) async {
+    private func work(on dataset: DatasetURN) async {
         let stop = StopSignal()
         stops.withLock { $0[dataset] = stop }
         defer { _ = stops.withLock { $0.removeValue(forKey: dataset) } }
@@ -192,7 +192,7 @@ public final class RunWorker: Service, Sendable {
             try await save(finished, retryIn: nil)
             Counter(label: "tokenize_runs_total", dimensions: [("status", finished.status.rawValue)]).increment()
             if let started = finished.startedAt, let ended = finished.finishedAt, !finished.status.isOpen {
-                let platform = (try? DatasetURN(finished.dataset).platform) ?? "unknown"
+                let platform = finished.dataset.platform
                 Timer(label: "tokenize_run_duration_seconds", dimensions: [("platform", platform), ("scheme", finished.schemeLabel), ("status", finished.status.rawValue)])
                     .recordNanoseconds(Int64(max(0, ended.timeIntervalSince(started)) * 1e9))
             }

@@ -1,3 +1,4 @@
+import Catalog
 import App
 import ArgumentParser
 import Foundation
@@ -30,7 +31,7 @@ func runFromCommandLine(dataset: String, scope: RunScope) async throws -> RunRec
     let configuration = try loadConfiguration(for: .command)
     let urn: DatasetURN
     do {
-        urn = try DatasetURN(dataset)
+        urn = try DatasetURN.requested(dataset)
         _ = try urn.tableReference()
     } catch {
         throw ValidationError(error.message)

@@ -61,7 +61,7 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
             return .init(401, #"{"error":"Unauthorized"}"#)
         }) { url in
             do {
-                _ = try await client(url, token: "pat-123").dataset("urn:li:dataset:x")
+                _ = try await client(url, token: "pat-123").dataset("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.x,PROD)")
                 return nil as DataHubError?
             } catch let error as DataHubError {
                 return error
@@ -74,7 +74,7 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
     @Test func graphQLErrorsArePermanent() async throws {
         let error = try await FakeHTTPServer.with({ _ in .init(200, #"{"data":null,"errors":[{"message":"Failed to update"}]}"#) }) { url in
             do {
-                try await client(url).addTags([TagURN("t")], to: [TagTarget(datasetURN: "urn:li:dataset:x")])
+                try await client(url).addTags([TagURN("t")], to: [TagTarget(datasetURN: "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.x,PROD)")])
                 return nil as DataHubError?
             } catch let error as DataHubError {
                 return error
@@ -178,6 +178,7 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         #expect(requests.withLock { $0 } == 2)
     }
 
+    /// A URN DataHub lists that the service cannot use is handed back with its reason, never dropped unseen.
     @Test func taggedDatasetsAreFoundAcrossPages() async throws {
         let pages = Mutex(0)
         let urns = try await FakeHTTPServer.with({ request in
@@ -189,15 +190,16 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
             let filters = body?["variables"]?["input"]?["orFilters"]?.array?.compactMap { $0["and"]?.array?.first?["field"]?.string }
             guard filters == ["tags", "fieldTags", "editedFieldTags"] else { return .init(400, "{}") }
             return page == 1
-                ? .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":"p2","count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:a","type":"DATASET"}}]}}}"#)
-                : .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:b","type":"DATASET"}}]}}}"#)
+                ? .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":"p2","count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)","type":"DATASET"}}]}}}"#)
+                : .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)","type":"DATASET"}},{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.c\u0000d,PROD)","type":"DATASET"}}]}}}"#)
         }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
-        #expect(urns == ["urn:a", "urn:b"])
+        #expect(urns.datasets == ["urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)", "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)"])
+        #expect(urns.refused.count == 1 && urns.refused[0].contains("control character") && urns.refused[0].contains("\\u{0}"), "\(urns.refused)")
     }
 
     /// Field entities carrying the tag are searched too (SCHEMA_FIELD) and count for their dataset.
     @Test func tagsOnFieldEntitiesCountForTheirDataset() async throws {
-        let dataset = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+        let dataset: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
         let urns = try await FakeHTTPServer.with({ request in
             let types = (try? JSONParser.parse(request.body))?["variables"]?["input"]?["types"]?.array?.compactMap(\.string)
             guard types == ["DATASET", "SCHEMA_FIELD"] else { return .init(400, "{}") }
@@ -207,6 +209,6 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
                     + #"{"entity":{"urn":"urn:li:schemaField:(\#(dataset),[version=2.0].[type=string].email)","type":"SCHEMA_FIELD"}},"#
                     + #"{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)","type":"DATASET"}}]}}}"#)
         }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
-        #expect(urns == [dataset, "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"])
+        #expect(urns == TaggedDatasets(datasets: [dataset, "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"]))
     }
 }

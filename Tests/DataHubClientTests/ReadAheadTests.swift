@@ -5,6 +5,7 @@ import Logging
 import Resilience
 import Synchronization
 import TestSupport
+import Catalog
 import Testing
 
 @testable import DataHubClient
@@ -12,7 +13,7 @@ import Testing
 /// A dataset read started ahead (`readAhead`) is what a run's first read takes, once and while fresh; the
 /// write-back's reads never take it.
 @Suite struct ReadAheadTests {
-    private static let urn = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+    private static let urn: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
 
     private static func operations(_ url: String) -> DataHubOperations {
         DataHubOperations(

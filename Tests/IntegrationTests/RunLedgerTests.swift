@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Logging
 import PostgresNIO
@@ -25,8 +26,8 @@ private func withLedger(_ body: (PostgresRunStore, PostgresDatasetLocks, DeadLet
     }
 }
 
-private func uniqueURN(_ table: String) -> String {
-    "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.\(table)_\(UInt32.random(in: 0...UInt32.max)),PROD)"
+private func uniqueURN(_ table: String) -> DatasetURN {
+    try! DatasetURN("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.\(table)_\(UInt32.random(in: 0...UInt32.max)),PROD)")
 }
 
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct RunLedgerTests {
@@ -75,7 +76,7 @@ private func uniqueURN(_ table: String) -> String {
     @Test func appendsFromTwoProcessesKeepOneChain() async throws {
         try await withLedger { store, _, _, client in
             let other = PostgresRunStore(client: client, owner: "other", logger: Logger(label: "test"))
-            let urn = try DatasetURN(uniqueURN("chained"))
+            let urn = uniqueURN("chained")
             let run = try await store.enqueue(RunRequest(dataset: urn, scope: RunScope(datasetLevel: true), source: .api)).run
             func event(_ note: String) -> RunEvent { RunEvent(runID: run.runID, kind: .postponed, data: ["note": note]) }
             try await store.appendEvent(event("a1"))
@@ -99,7 +100,7 @@ private func uniqueURN(_ table: String) -> String {
     /// process's enqueue) is never refused, and the one-statement append goes after it.
     @Test func aOneStatementAppendWaitsForAnAppenderHoldingTheLock() async throws {
         try await withLedger { store, _, _, client in
-            let urn = try DatasetURN(uniqueURN("locked"))
+            let urn = uniqueURN("locked")
             let run = try await store.enqueue(RunRequest(dataset: urn, scope: RunScope(datasetLevel: true), source: .api)).run
             func event(_ note: String) -> RunEvent { RunEvent(runID: run.runID, kind: .postponed, data: ["note": note]) }
             try await store.appendEvent(event("first"))  // the store now knows the tail
@@ -147,7 +148,7 @@ private func uniqueURN(_ table: String) -> String {
                     group.addTask {
                         try await store.enqueue(
                             RunRequest(
-                                dataset: try DatasetURN(urn), scope: RunScope(datasetLevel: true), source: .kafka,
+                                dataset: urn, scope: RunScope(datasetLevel: true), source: .kafka,
                                 position: TriggerPosition(topic: topic, partition: 0, offset: Int64(offset))))
                     }
                 }

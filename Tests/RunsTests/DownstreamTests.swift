@@ -9,9 +9,9 @@ import WarehouseKit
 /// Downstream copies after a SUCCESS: found by DataHub lineage (same column name, or column-level edges followed
 /// hop by hop), listed in the record and the documentation, and propagated when asked.
 @Suite struct DownstreamTests {
-    let copyURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers_copy,PROD)"
-    let martURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.mart,PROD)"
-    let unrelatedURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.revenue,PROD)"
+    let copyURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers_copy,PROD)"
+    let martURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.mart,PROD)"
+    let unrelatedURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.revenue,PROD)"
 
     @Test func copiesAreFoundByNameAndByColumnLineageAcrossHops() {
         let downstreams = [

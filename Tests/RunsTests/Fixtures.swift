@@ -7,8 +7,8 @@ import ServiceLifecycle
 import TestSupport
 import WarehouseKit
 
-let customersURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
-let ordersURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"
+let customersURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+let ordersURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"
 let trigger = TagURN("tokenize/run")
 
 func table(_ name: String) -> TableDescription {
@@ -21,7 +21,7 @@ func table(_ name: String) -> TableDescription {
 }
 
 /// A dataset in the in-memory DataHub, tagged with the trigger (or not), with a field `email`.
-func snapshot(_ urn: String, tagged: Bool = true, fieldTags: [String: Set<TagURN>] = [:]) -> DatasetSnapshot {
+func snapshot(_ urn: DatasetURN, tagged: Bool = true, fieldTags: [String: Set<TagURN>] = [:]) -> DatasetSnapshot {
     DatasetSnapshot(
         urn: urn, tags: tagged ? [trigger] : [],
         fields: ["email", "phone", "city"].map { DatasetSnapshot.Field(fieldPath: $0, editableTags: fieldTags[$0] ?? []) },
@@ -70,11 +70,11 @@ struct Harness {
     }
 
     func request(
-        _ urn: String = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil,
+        _ urn: DatasetURN = customersURN, scope: RunScope = RunScope(datasetLevel: true), source: RunSource = .kafka, offset: Int64? = nil,
         by requester: String? = "urn:li:corpuser:alice"
     ) throws -> RunRequest {
         RunRequest(
-            dataset: try DatasetURN(urn), scope: scope, source: source,
+            dataset: urn, scope: scope, source: source,
             position: offset.map { TriggerPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: requester)
     }
 

@@ -1,3 +1,4 @@
+import Catalog
 import Testing
 
 @testable import Runs
@@ -5,7 +6,7 @@ import Testing
 
 /// `RunStore.latestRecord`: the newest matching run among the latest `limit`, read a few records at a time.
 @Suite struct LatestRecordTests {
-    private static let dataset = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
+    private static let dataset: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)"
 
     /// `count` settled runs of the dataset, oldest first; those at `successes` (0 = oldest) succeeded, the rest failed.
     private func store(_ count: Int, successes: Set<Int>) async throws -> (InMemoryRunStore, [String]) {
@@ -13,7 +14,7 @@ import Testing
         var ids: [String] = []
         for index in 0..<count {
             let outcome = try await store.enqueue(
-                RunRequest(dataset: try DatasetURN(Self.dataset), scope: .request(columns: ["email"], rekey: false), source: .cli, requestedBy: "cli"))
+                RunRequest(dataset: Self.dataset, scope: .request(columns: ["email"], rekey: false), source: .cli, requestedBy: "cli"))
             var record = outcome.run
             record.status = successes.contains(index) ? .success : .failed
             try await store.save(record, retryIn: nil)

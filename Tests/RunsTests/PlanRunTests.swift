@@ -15,7 +15,7 @@ import WarehouseKit
             .init(name: "card", dataType: "text", isText: true), .init(name: "account", dataType: "text", isText: true),
             .init(name: "note", dataType: "text", isText: true), .init(name: "reference", dataType: "text", isText: true),
         ])
-    static let paymentsURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.payments,PROD)"
+    static let paymentsURN: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.payments,PROD)"
 
     func harness() -> Harness {
         let harness = Harness(datasets: [

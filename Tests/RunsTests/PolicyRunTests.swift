@@ -58,14 +58,14 @@ import WarehouseKit
     }
 
     @Test func aGroupMemberMayTriggerAndMembershipsAreCached() async throws {
-        let orders = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,DEV)"
+        let orders: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,DEV)"
         let harness = Harness(datasets: [snapshot(orders)], policy: try PolicyFile.parse("triggers:\n  groups: [urn:li:corpGroup:stewards]"))
         harness.catalog.state.withLock { $0.groups["urn:li:corpuser:bob"] = ["urn:li:corpGroup:stewards"] }
         let first = try await settle(harness, try harness.request(orders, by: "urn:li:corpuser:bob"))
         #expect(first.status == .success)
         let lookups = harness.catalog.state.withLock { $0.groupLookups }
         #expect(lookups >= 1)
-        _ = try await harness.gate.decide(first, dataset: try DatasetURN(orders))
+        _ = try await harness.gate.decide(first, dataset: orders)
         #expect(harness.catalog.state.withLock { $0.groupLookups } == lookups, "the membership came from the cache")
     }
 
@@ -89,7 +89,7 @@ import WarehouseKit
         #expect(harness.catalog.snapshot(customersURN)?.tags.contains(TagURN("tokenize/status:AWAITING_APPROVAL")) == true)
         #expect(harness.catalog.state.withLock { $0.tags.contains(TagURN("tokenize/approve")) }, "approvers can pick the tag")
 
-        let dataset = try DatasetURN(customersURN)
+        let dataset = customersURN
         let own = try await harness.intake.approve(ApprovalRequest(dataset: dataset, approver: "urn:li:corpuser:carol", position: position(10)))
         #expect(own.decisions.count == 1 && own.decisions[0].verdict != .approved)
         var record = try #require(try await harness.store.record(waiting.runID))
@@ -127,7 +127,7 @@ import WarehouseKit
             await hold.reached()
             let publishing = try #require(try await harness.store.record(run.runID))
             #expect(publishing.status == .awaitingApproval && publishing.writeBack.state == .pending)
-            let own = try await harness.intake.approve(ApprovalRequest(dataset: try DatasetURN(customersURN), approver: "urn:li:corpuser:carol", position: position(10)))
+            let own = try await harness.intake.approve(ApprovalRequest(dataset: customersURN, approver: "urn:li:corpuser:carol", position: position(10)))
             #expect(own.decisions.count == 1 && own.decisions[0].verdict != .approved)
             hold.release()
             try await harness.eventually("the ignored approval shown in DataHub") {

@@ -5,49 +5,15 @@ import Testing
 import Tokenization
 import WarehouseKit
 
-@Suite struct DatasetURNTests {
-    @Test func parsesPostgresURN() throws {
+/// A dataset URN's name as a table (`DatasetURN` itself is tested in CatalogTests).
+@Suite struct DatasetTableTests {
+    @Test func aPostgresURNNamesItsTable() throws {
         let urn = try DatasetURN("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
-        #expect(urn.platform == "postgres")
-        #expect(urn.environment == "PROD")
         #expect(try urn.tableReference() == TableReference(database: "shop", schema: "public", table: "customers"))
     }
 
-    @Test(arguments: [
-        "", "urn:li:dataset:", "urn:li:chart:(a,b)", "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers)",
-        "urn:li:dataset:(postgres,shop.public.customers,PROD)", "urn:li:dataset:(urn:li:dataPlatform:postgres,,PROD)",
-    ])
-    func rejectsMalformedURNs(text: String) {
-        #expect(throws: RunError.self) { try DatasetURN(text) }
-    }
-
-    /// What GMS refuses (and what PostgreSQL cannot store) is refused at the door, and the message quotes the URN
-    /// with its control characters escaped and its length cut.
-    @Test(arguments: [
-        ("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.cu\u{0}stomers,PROD)", "\\u{0}"),
-        ("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a\nb,PROD)", "\\u{A}"),
-        (" urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)", "whitespace"),
-        ("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a\u{241F}b,PROD)", "␟"),
-        ("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.\(String(repeating: "x", count: 460)),PROD)", "at most 512"),
-        ("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.\(String(repeating: "é", count: 100)),PROD)", "at most 512"),
-    ])
-    func refusesWhatDataHubAndPostgreSQLCannotHold(text: String, says: String) {
-        #expect {
-            try DatasetURN(text)
-        } throws: { error in
-            let message = "\(error)"
-            return message.contains(says) && !message.contains("\u{0}") && !message.contains("\n") && message.count < 400
-        }
-    }
-
-    @Test func aURNAtTheLimitIsAccepted() throws {
-        let prefix = "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public."
-        let fixed = DatasetURN.urlEncodedLength(prefix) + DatasetURN.urlEncodedLength(",PROD)")
-        #expect(fixed == 73 + 10)  // ':' '(' ',' ')' are %XX
-        let urn = prefix + String(repeating: "x", count: DatasetURN.maximumEncodedBytes - fixed) + ",PROD)"
-        #expect(DatasetURN.urlEncodedLength(urn) == DatasetURN.maximumEncodedBytes)
-        _ = try DatasetURN(urn)
-        #expect(throws: RunError.self) { try DatasetURN(prefix + String(repeating: "x", count: DatasetURN.maximumEncodedBytes - fixed + 1) + ",PROD)") }
+    @Test func aRequestedURNThatIsRefusedIsAnInvalidRequest() {
+        #expect { try DatasetURN.requested("urn:li:chart:(a,b)") } throws: { ($0 as? RunError)?.code == .invalidRequest }
     }
 
     @Test(arguments: ["customers", "public.customers", "a.b.c.d", "a..c"])
@@ -70,7 +36,7 @@ import WarehouseKit
     let resolver = ColumnResolver()
 
     func snapshot(_ fields: [(String, Set<String>)]) -> DatasetSnapshot {
-        DatasetSnapshot(urn: "u", fields: fields.map { .init(fieldPath: $0.0, editableTags: Set($0.1.map(TagURN.init))) })
+        DatasetSnapshot(urn: customersURN, fields: fields.map { .init(fieldPath: $0.0, editableTags: Set($0.1.map(TagURN.init))) })
     }
 
     @Test func triggerFieldsWin() throws {
@@ -158,12 +124,12 @@ import WarehouseKit
 
     @Test func aTagTriggerIsLiveOnlyWhileItsTagIsThere() {
         let trigger = TagURN("tokenize/run")
-        let fields = DatasetSnapshot(urn: "u", fields: [.init(fieldPath: "email", editableTags: [trigger]), .init(fieldPath: "phone", ingestedTags: [trigger])])
+        let fields = DatasetSnapshot(urn: customersURN, fields: [.init(fieldPath: "email", editableTags: [trigger]), .init(fieldPath: "phone", ingestedTags: [trigger])])
         #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: fields) == nil)
         #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: nil) == nil)
         #expect(ColumnResolver.live(RunScope(triggerFields: ["email", "city"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["email"]))
         #expect(ColumnResolver.live(RunScope(triggerFields: ["phone"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["phone"]))
-        let datasetTagged = DatasetSnapshot(urn: "u", tags: [trigger])
+        let datasetTagged = DatasetSnapshot(urn: customersURN, tags: [trigger])
         #expect(ColumnResolver.live(RunScope(datasetLevel: true, triggerFields: ["email"]), trigger: trigger, in: datasetTagged) == RunScope(datasetLevel: true))
     }
 }
@@ -182,12 +148,12 @@ import WarehouseKit
             DatasetSnapshot.Field(fieldPath: "email", glossaryTerms: ["Email_Address"]),
             DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email", ingestedTags: [TagURN("pii:email")]),
         ] {
-            let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [field, DatasetSnapshot.Field(fieldPath: "notes")])
+            let snapshot = DatasetSnapshot(urn: customersURN, fields: [field, DatasetSnapshot.Field(fieldPath: "notes")])
             #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot, table: table) == ["email"], "\(field)")
             #expect(resolver.reasons(for: ["email"], scope: RunScope(datasetLevel: true), snapshot: snapshot)["email"]?.contains("tagged as PII") == true)
         }
         let custom = ColumnResolver(piiGlossaryTerms: ["Kundendaten"])
-        let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["kundendaten"])])
+        let snapshot = DatasetSnapshot(urn: customersURN, fields: [DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["kundendaten"])])
         #expect(try custom.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot, table: table) == ["notes"])
         #expect(!ColumnResolver().isTaggedPII(DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["Revenue"])))
     }
@@ -206,7 +172,7 @@ import WarehouseKit
     }
 
     @Test func fieldPathsThatMatchNoColumnAreReported() {
-        let snapshot = DatasetSnapshot(urn: "urn:li:dataset:x", fields: [
+        let snapshot = DatasetSnapshot(urn: customersURN, fields: [
             DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email"), DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=struct].address.city"),
             DatasetSnapshot.Field(fieldPath: "renamed_column"),
         ])

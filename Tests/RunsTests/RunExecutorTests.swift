@@ -36,7 +36,7 @@ import WarehouseKit
     }
 
     @Test func anUnconfiguredPlatformIsSkipped() async throws {
-        let urn = "urn:li:dataset:(urn:li:dataPlatform:databricks,main.sales.customers,PROD)"
+        let urn: DatasetURN = "urn:li:dataset:(urn:li:dataPlatform:databricks,main.sales.customers,PROD)"
         let harness = Harness(datasets: [snapshot(urn)])
         let run = try await harness.store.enqueue(try harness.request(urn)).run
         guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else {

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct RunSchedulerTests {
     @Test func startsUpToCapacityAndNeverTheSameDatasetTwice() {
-        var scheduler = RunScheduler(capacity: 2)
+        var scheduler = RunScheduler<String>(capacity: 2)
         #expect(scheduler.workDue(["a", "b", "c"]) == [.start("a"), .start("b")])
         #expect(scheduler.workDue(["a", "b", "c"]).isEmpty)
         #expect(scheduler.datasetFinished("a").isEmpty)
@@ -13,7 +13,7 @@ import Testing
     /// A suspect run (`CrashGuard`) waits until nothing else is active, then runs alone: no dataset starts beside it,
     /// and none starts while it waits (so it is not starved).
     @Test func aSuspectRunsAloneAndIsNotStarved() {
-        var scheduler = RunScheduler(capacity: 3)
+        var scheduler = RunScheduler<String>(capacity: 3)
         #expect(scheduler.workDue(["a"]) == [.start("a")])
         #expect(scheduler.workDue(["a", "s", "b"], alone: ["s"]).isEmpty, "s waits for a; b does not jump ahead of it")
         #expect(scheduler.datasetFinished("a").isEmpty)
@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func shutdownDrainsThenStopsRunsAtTheGraceDeadline() {
-        var scheduler = RunScheduler(capacity: 4)
+        var scheduler = RunScheduler<String>(capacity: 4)
         _ = scheduler.workDue(["a", "b"])
         #expect(scheduler.shutdownRequested().isEmpty)
         #expect(scheduler.phase == .draining && !scheduler.acceptsNewRuns)
@@ -37,13 +37,13 @@ import Testing
     }
 
     @Test func anIdleWorkerFinishesAtOnce() {
-        var scheduler = RunScheduler(capacity: 1)
+        var scheduler = RunScheduler<String>(capacity: 1)
         #expect(scheduler.shutdownRequested() == [.finish])
         #expect(scheduler.graceExpired().isEmpty)
     }
 
     @Test func allRunsDoneBeforeTheDeadlineFinishesWithoutStopping() {
-        var scheduler = RunScheduler(capacity: 1)
+        var scheduler = RunScheduler<String>(capacity: 1)
         _ = scheduler.workDue(["a"])
         _ = scheduler.shutdownRequested()
         #expect(scheduler.datasetFinished("a") == [.finish])
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func oneLedgerPollAtATimeAndATickDuringItPollsOnceMoreAfterIt() {
-        var scheduler = RunScheduler(capacity: 2)
+        var scheduler = RunScheduler<String>(capacity: 2)
         #expect(scheduler.tick() == [.poll])
         #expect(scheduler.tick().isEmpty && scheduler.tick().isEmpty, "a poll is out: no second one")
         #expect(scheduler.workDue(["a"]) == [.start("a"), .poll], "ticks came during it: one more poll")
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func noPollAfterShutdownAndALatePollStartsNothing() {
-        var scheduler = RunScheduler(capacity: 2)
+        var scheduler = RunScheduler<String>(capacity: 2)
         #expect(scheduler.tick() == [.poll])
         _ = scheduler.workDue(["a"])
         #expect(scheduler.tick() == [.poll])

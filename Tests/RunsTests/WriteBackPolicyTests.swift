@@ -8,7 +8,7 @@ import Testing
 
     func record(_ status: RunStatus, id: String = "r1", details: String = "", scope: RunScope = RunScope(datasetLevel: true)) -> RunRecord {
         RunRecord(
-            runID: id, dataset: "urn", scope: scope, status: status, source: .kafka, requestedBy: "urn:li:corpuser:alice", columns: ["email"],
+            runID: id, dataset: customersURN, scope: scope, status: status, source: .kafka, requestedBy: "urn:li:corpuser:alice", columns: ["email"],
             schemes: ["email": .hmac], rowsUpdated: 3, details: details, createdAt: Date(timeIntervalSince1970: 1_767_225_600),
             startedAt: Date(timeIntervalSince1970: 1_767_225_600), finishedAt: Date(timeIntervalSince1970: 1_767_225_601))
     }
@@ -41,9 +41,9 @@ import Testing
     /// A plan then a failed run, or a status tag this version does not write (added by hand, or by an older one):
     /// whatever status is written, every other tag of the family goes.
     @Test func statusTagsOfTheFamilyThatAreNotWrittenGo() {
-        let dataset = TagTarget(datasetURN: "urn")
+        let dataset = TagTarget(datasetURN: customersURN)
         let shown = DatasetSnapshot(
-            urn: "urn", tags: [policy.plannedTag, TagURN("tokenize/status:SKIPPED"), TagURN("tokenize/run"), TagURN("pii")], fields: [])
+            urn: customersURN, tags: [policy.plannedTag, TagURN("tokenize/status:SKIPPED"), TagURN("tokenize/run"), TagURN("pii")], fields: [])
         let removed = policy.statusTagsToRemove(on: [dataset], in: shown, adding: [policy.failedTag])
         #expect(removed == [policy.plannedTag, TagURN("tokenize/status:SKIPPED")])
         #expect(policy.statusTagsToRemove(on: [dataset], in: shown, adding: [policy.plannedTag]) == [TagURN("tokenize/status:SKIPPED")])
@@ -72,13 +72,13 @@ import Testing
     }
 
     @Test func tagsAreFlippedWhereTheRequestPointed() {
-        #expect(policy.tagTargets(for: record(.success)) == [TagTarget(datasetURN: "urn")])
+        #expect(policy.tagTargets(for: record(.success)) == [TagTarget(datasetURN: customersURN)])
         #expect(
             policy.tagTargets(for: record(.success, scope: RunScope(triggerFields: ["phone", "email"])))
-                == [TagTarget(datasetURN: "urn", fieldPath: "email"), TagTarget(datasetURN: "urn", fieldPath: "phone")])
+                == [TagTarget(datasetURN: customersURN, fieldPath: "email"), TagTarget(datasetURN: customersURN, fieldPath: "phone")])
         #expect(
             policy.tagTargets(for: record(.success, scope: RunScope(triggerFields: ["email"], explicitColumns: ["ssn"])))
-                == [TagTarget(datasetURN: "urn", fieldPath: "email"), TagTarget(datasetURN: "urn")])
+                == [TagTarget(datasetURN: customersURN, fieldPath: "email"), TagTarget(datasetURN: customersURN)])
     }
 
     @Test func sectionIsAppendedThenReplacedKeepingUserText() {

@@ -4,9 +4,9 @@ import Synchronization
 /// DataHub in memory: datasets with tags and descriptions, every mutation recorded, failures on demand.
 public final class InMemoryCatalog: DataHubCatalog {
     public struct State: Sendable {
-        public var datasets: [String: DatasetSnapshot] = [:]
+        public var datasets: [DatasetURN: DatasetSnapshot] = [:]
         public var tags: Set<TagURN> = []
-        public var properties: [String: [String: String]] = [:]
+        public var properties: [DatasetURN: [String: String]] = [:]
         /// The structured properties defined (`ensureStructuredProperty` creates each once).
         public var propertyDefinitions: Set<String> = []
         public var mutations: [String] = []
@@ -17,8 +17,8 @@ public final class InMemoryCatalog: DataHubCatalog {
         /// Thrown by every call while set.
         public var failure: DataHubError?
         /// Lineage: the upstream datasets of each dataset, and the column-level edges into it.
-        public var upstreams: [String: [String]] = [:]
-        public var fieldEdges: [String: [DownstreamDataset.FieldEdge]] = [:]
+        public var upstreams: [DatasetURN: [DatasetURN]] = [:]
+        public var fieldEdges: [DatasetURN: [DownstreamDataset.FieldEdge]] = [:]
         /// Thrown by `downstreams` alone while set (lineage search failing while the rest of GMS answers).
         public var lineageFailure: DataHubError?
     }
@@ -41,8 +41,8 @@ public final class InMemoryCatalog: DataHubCatalog {
         }
     }
 
-    public func snapshot(_ urn: String) -> DatasetSnapshot? { state.withLock { $0.datasets[urn] } }
-    public func property(_ urn: String, _ id: String) -> String? { state.withLock { $0.properties[urn]?[id] } }
+    public func snapshot(_ urn: DatasetURN) -> DatasetSnapshot? { state.withLock { $0.datasets[urn] } }
+    public func property(_ urn: DatasetURN, _ id: String) -> String? { state.withLock { $0.properties[urn]?[id] } }
     public var mutations: [String] { state.withLock { $0.mutations } }
     public func fail(with error: DataHubError?) { state.withLock { $0.failure = error } }
 
@@ -64,13 +64,15 @@ public final class InMemoryCatalog: DataHubCatalog {
         if let failure { throw failure }
     }
 
-    public func dataset(_ urn: String) async throws(DataHubError) -> DatasetSnapshot? {
+    public func dataset(_ urn: DatasetURN) async throws(DataHubError) -> DatasetSnapshot? {
         if let hook = beforeDatasetRead.withLock({ $0 }) { await hook() }
         return try read { $0.datasets[urn] }
     }
 
-    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> [String] {
-        try read { state in state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted() }
+    public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> TaggedDatasets {
+        try read { state in
+            TaggedDatasets(datasets: state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted())
+        }
     }
 
     public func groups(of user: String) async throws(DataHubError) -> Set<String> {
@@ -127,25 +129,25 @@ public final class InMemoryCatalog: DataHubCatalog {
         }
     }
 
-    public func setEditableDescription(datasetURN: String, description: String, name: String?) async throws(DataHubError) {
+    public func setEditableDescription(datasetURN: DatasetURN, description: String, name: String?) async throws(DataHubError) {
         await pause(before: "updateDataset")
         try mutate("updateDataset") { $0.datasets[datasetURN]?.editableDescription = description }
     }
 
-    public func setStructuredProperty(datasetURN: String, propertyID: String, value: String) async throws(DataHubError) {
+    public func setStructuredProperty(datasetURN: DatasetURN, propertyID: String, value: String) async throws(DataHubError) {
         await pause(before: "upsertStructuredProperties")
         try mutate("upsertStructuredProperties") { $0.properties[datasetURN, default: [:]][propertyID] = value }
     }
 
     /// Breadth-first over `upstreams`, as DataHub's lineage search counts degrees (the shortest path).
-    public func downstreams(of urn: String, depth: Int) async throws(DataHubError) -> [DownstreamDataset] {
+    public func downstreams(of urn: DatasetURN, depth: Int) async throws(DataHubError) -> [DownstreamDataset] {
         if let failure = state.withLock({ $0.lineageFailure }) { throw failure }
         return try read { state in
-            var degrees: [String: Int] = [urn: 0]
+            var degrees: [DatasetURN: Int] = [urn: 0]
             var frontier = [urn]
             var found: [DownstreamDataset] = []
             for degree in 1...max(1, depth) where depth > 0 {
-                var next: [String] = []
+                var next: [DatasetURN] = []
                 for (downstream, ups) in state.upstreams.sorted(by: { $0.key < $1.key }) where degrees[downstream] == nil && ups.contains(where: frontier.contains) {
                     degrees[downstream] = degree
                     next.append(downstream)

@@ -1,4 +1,5 @@
 import AccessControl
+import Catalog
 import Foundation
 import Runs
 import Synchronization
@@ -43,7 +44,7 @@ public final class InMemoryRunStore: RunStore {
             if let position = request.position, let seen = state.order.compactMap({ state.runs[$0] }).first(where: { $0.position == position }) {
                 return EnqueueOutcome(kind: .duplicate, request: seen, run: seen.coalescedInto.flatMap { state.runs[$0] } ?? seen)
             }
-            let open = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == request.dataset.description && $0.status.isOpen }
+            let open = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == request.dataset && $0.status.isOpen }
             var row = RunRecord(request: request, runID: UUID().uuidString.lowercased())
             func insert(_ record: RunRecord) {
                 state.runs[record.runID] = record
@@ -81,7 +82,7 @@ public final class InMemoryRunStore: RunStore {
         return state.withLock { $0.runs[runID] }
     }
 
-    public func records(dataset: String?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
+    public func records(dataset: DatasetURN?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
         try check()
         let records = Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
         recordsRead.withLock { $0 += records.count }
@@ -90,10 +91,10 @@ public final class InMemoryRunStore: RunStore {
 
     private func isDue(_ record: RunRecord) -> Bool { record.isRunnable || record.writeBack.state == .pending }
 
-    public func datasetsWithDueWork(limit: Int) async throws -> [String] {
+    public func datasetsWithDueWork(limit: Int) async throws -> [DatasetURN] {
         try check()
         let due = state.withLock { state in
-            var datasets: [String] = []
+            var datasets: [DatasetURN] = []
             for id in state.order {
                 guard let record = state.runs[id], isDue(record), state.dueAt[id, default: .now] <= .now, !datasets.contains(record.dataset) else { continue }
                 datasets.append(record.dataset)
@@ -105,7 +106,7 @@ public final class InMemoryRunStore: RunStore {
         return due
     }
 
-    public func nextWork(dataset: String) async throws -> RunWork? {
+    public func nextWork(dataset: DatasetURN) async throws -> RunWork? {
         try check()
         return state.withLock { state in
             let candidates = state.order.compactMap { state.runs[$0] }.filter { $0.dataset == dataset && isDue($0) }
@@ -199,7 +200,7 @@ public final class InMemoryRunStore: RunStore {
         }
     }
 
-    public func latestRun(dataset: String) async throws -> RunRecord? {
+    public func latestRun(dataset: DatasetURN) async throws -> RunRecord? {
         try check()
         return all.last { $0.dataset == dataset && $0.status != .coalesced && !$0.scope.verifyOnly && !$0.scope.planOnly }
     }
@@ -211,7 +212,7 @@ public final class InMemoryRunStore: RunStore {
                 return ApprovalOutcome(duplicate: true, decisions: [])
             }
             let waiting = state.order.compactMap { state.runs[$0] }.filter {
-                $0.dataset == approval.dataset.description && $0.status == .awaitingApproval && $0.approvedBy == nil
+                $0.dataset == approval.dataset && $0.status == .awaitingApproval && $0.approvedBy == nil
             }
             var decisions: [ApprovalOutcome.Decision] = []
             for run in waiting {
@@ -254,7 +255,7 @@ public final class InMemoryRunStore: RunStore {
 
 /// Dataset locks within one process.
 public final class InMemoryLocks: DatasetLocking {
-    private let held = Mutex<Set<String>>([])
+    private let held = Mutex<Set<DatasetURN>>([])
 
     /// While true, `datasetsWithDueWork` waits (until cancelled) before it answers, as a poll does while PostgreSQL
     /// is unreachable.
@@ -262,15 +263,15 @@ public final class InMemoryLocks: DatasetLocking {
 
     public init() {}
 
-    public func withLock<T: Sendable>(dataset: String, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
+    public func withLock<T: Sendable>(dataset: DatasetURN, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
         guard held.withLock({ $0.insert(dataset).inserted }) else { return nil }
         defer { _ = held.withLock { $0.remove(dataset) } }
         return try await body(Lease())
     }
 
     /// Holds a dataset's lock as another process would.
-    public func hold(_ dataset: String) -> Bool { held.withLock { $0.insert(dataset).inserted } }
-    public func release(_ dataset: String) { _ = held.withLock { $0.remove(dataset) } }
+    public func hold(_ dataset: DatasetURN) -> Bool { held.withLock { $0.insert(dataset).inserted } }
+    public func release(_ dataset: DatasetURN) { _ = held.withLock { $0.remove(dataset) } }
 
     struct Lease: DatasetLease {
         func check() async throws {}

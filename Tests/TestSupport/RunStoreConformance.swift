@@ -1,3 +1,4 @@
+import Catalog
 import AccessControl
 import Foundation
 import Runs
@@ -6,15 +7,15 @@ import WarehouseKit
 
 /// The behaviour every `RunStore` must have, run against the in-memory store and the PostgreSQL ledger alike.
 public enum RunStoreConformance {
-    static func request(_ urn: String, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest {
+    static func request(_ urn: DatasetURN, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest {
         RunRequest(
-            dataset: try DatasetURN(urn), scope: scope, source: source, position: offset.map { TriggerPosition(topic: topic, partition: 0, offset: $0) },
+            dataset: urn, scope: scope, source: source, position: offset.map { TriggerPosition(topic: topic, partition: 0, offset: $0) },
             requestedBy: "urn:li:corpuser:alice")
     }
 
     /// Requests join, merge into, or queue behind a dataset's open run; a Kafka position is recorded once.
     /// `datasets` are two URNs no other test uses; `topic` a topic name no other test uses.
-    public static func enqueueRules(_ store: any RunStore, datasets: (String, String), topic: String) async throws {
+    public static func enqueueRules(_ store: any RunStore, datasets: (DatasetURN, DatasetURN), topic: String) async throws {
         let (customers, orders) = datasets
         let first = try await store.enqueue(try request(customers, RunScope(datasetLevel: true), offset: 1, topic: topic))
         #expect(first.kind == .queued && first.run.status == .queued && first.run.tagTriggered)
@@ -44,7 +45,7 @@ public enum RunStoreConformance {
 
     /// Work comes out oldest first, a pending write-back before any run; postponed work waits; progress never
     /// goes backwards.
-    public static func workOrder(_ store: any RunStore, dataset: String, topic: String) async throws {
+    public static func workOrder(_ store: any RunStore, dataset: DatasetURN, topic: String) async throws {
         let first = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
         #expect(try await store.nextWork(dataset: dataset) == .run(first))
         #expect(try await store.datasetsWithDueWork(limit: 100_000).contains(dataset))
@@ -84,7 +85,7 @@ public enum RunStoreConformance {
     /// An approval is applied to the dataset's runs awaiting one, once per Kafka position; a refused approval
     /// is explained and republished; only an approval writes who approved (a later save cannot undo it), and
     /// an approved run becomes due.
-    public static func approvals(_ store: any RunStore, dataset: String, topic: String) async throws {
+    public static func approvals(_ store: any RunStore, dataset: DatasetURN, topic: String) async throws {
         let queued = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
         var waiting = queued
         waiting.status = .awaitingApproval
@@ -97,7 +98,7 @@ public enum RunStoreConformance {
         let covered = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 2, topic: topic))
         #expect(covered.kind == .coalesced && covered.run.runID == queued.runID, "a covered request joins the waiting run")
 
-        let urn = try DatasetURN(dataset)
+        let urn = dataset
         func approval(_ who: String, _ offset: Int64) -> ApprovalRequest {
             ApprovalRequest(dataset: urn, approver: who, position: TriggerPosition(topic: topic, partition: 0, offset: offset))
         }
@@ -125,7 +126,7 @@ public enum RunStoreConformance {
     /// An approval ignored while the run's write-back is being published: the write-back's outcome is saved
     /// without undoing it (its details stay, the run stays pending, due now), and the next write-back, which
     /// shows the ignored approval, finishes. A write-back that fails meanwhile keeps its retry delay.
-    public static func writeBackAskedForWhilePublishing(_ store: any RunStore, dataset: String, topic: String) async throws {
+    public static func writeBackAskedForWhilePublishing(_ store: any RunStore, dataset: DatasetURN, topic: String) async throws {
         var waiting = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
         waiting.status = .awaitingApproval
         waiting.details = "waiting for an approver"
@@ -135,7 +136,7 @@ public enum RunStoreConformance {
             Issue.record("the pending write-back is not due")
             return
         }
-        let urn = try DatasetURN(dataset)
+        let urn = dataset
         let approval = ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: TriggerPosition(topic: topic, partition: 0, offset: 2))
         _ = try await store.approve(approval) { _ in .refused("alice requested it") }
 
@@ -173,7 +174,7 @@ public enum RunStoreConformance {
 
     /// A request is recorded in the run's trail with the enqueue; appended events chain by hash, in order; a
     /// merged request lands on the run it joined.
-    public static func auditTrail(_ store: any RunStore, dataset: String, topic: String) async throws {
+    public static func auditTrail(_ store: any RunStore, dataset: DatasetURN, topic: String) async throws {
         let since = Date().addingTimeInterval(-1)
         let run = try await store.enqueue(try request(dataset, RunScope(datasetLevel: true), offset: 1, topic: topic)).run
         let merged = try await store.enqueue(try request(dataset, RunScope(triggerFields: ["email"]), offset: 2, topic: topic))
@@ -191,7 +192,7 @@ public enum RunStoreConformance {
 
     /// A reconciled run without a requester takes the requester of a request queued behind it while its attempt
     /// began, and that request merges into it; with no such request nothing changes.
-    public static func requesterAdoption(_ store: any RunStore, datasets: (String, String), topic: String) async throws {
+    public static func requesterAdoption(_ store: any RunStore, datasets: (DatasetURN, DatasetURN), topic: String) async throws {
         let (customers, orders) = datasets
         var reconcile = try request(customers, RunScope(datasetLevel: true), .reconcile, topic: topic)
         reconcile.requestedBy = nil

@@ -20,3 +20,10 @@ extension RunExecutor.Settings {
         return settings
     }
 }
+
+extension DatasetURN: ExpressibleByStringLiteral {
+    /// A URN written in a test (a typo traps at once, as a test should).
+    public init(stringLiteral text: String) {
+        try! self.init(text)
+    }
+}

@@ -1,13 +1,13 @@
+import Catalog
 import Foundation
 import Resilience
-import WarehouseKit
 
 /// A parsed DataHub dataset URN: `urn:li:dataset:(urn:li:dataPlatform:PLATFORM,NAME,ENV)`.
 ///
 /// Parsed at the door (Kafka, HTTP, command line) with GMS's own limits, so no value the ledger cannot hold gets
 /// further: no leading or trailing whitespace, no control character (PostgreSQL text holds no NUL byte), no `␟`,
 /// and at most 512 bytes once URL-encoded (`UrnValidationUtil.URN_NUM_BYTES_LIMIT`).
-public struct DatasetURN: Sendable, Hashable, CustomStringConvertible {
+public struct DatasetURN: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     /// GMS refuses a URN longer than this many bytes when URL-encoded.
     public static let maximumEncodedBytes = 512
     public var platform: String
@@ -17,37 +17,37 @@ public struct DatasetURN: Sendable, Hashable, CustomStringConvertible {
     public var description: String
 
     /// Parses a dataset URN.
-    /// - Throws: `RunError.invalidRequest` with a message showing the expected shape.
-    public init(_ urn: String) throws(RunError) {
+    /// - Throws: `DatasetURNError` with a message showing the expected shape.
+    public init(_ urn: String) throws(DatasetURNError) {
         let quoted = urn.quotedForMessage()
         guard !urn.containsControlCharacter, !urn.contains("\u{241F}") else {
-            throw RunError(.invalidRequest, "\(quoted) is not a dataset URN: it holds a control character or ␟, which DataHub URNs never do")
+            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN: it holds a control character or ␟, which DataHub URNs never do")
         }
         guard urn.trimmingCharacters(in: .whitespacesAndNewlines) == urn else {
-            throw RunError(.invalidRequest, "\(quoted) is not a dataset URN: it starts or ends with whitespace")
+            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN: it starts or ends with whitespace")
         }
         let encoded = Self.urlEncodedLength(urn)
         guard encoded <= Self.maximumEncodedBytes else {
-            throw RunError(.invalidRequest, "\(quoted) is not a dataset URN: it is \(encoded) bytes URL-encoded, and DataHub takes at most \(Self.maximumEncodedBytes)")
+            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN: it is \(encoded) bytes URL-encoded, and DataHub takes at most \(Self.maximumEncodedBytes)")
         }
         let prefix = "urn:li:dataset:("
         guard urn.hasPrefix(prefix), urn.hasSuffix(")") else {
-            throw RunError(.invalidRequest, "\(quoted) is not a dataset URN; expected urn:li:dataset:(urn:li:dataPlatform:postgres,<db>.<schema>.<table>,PROD)")
+            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN; expected urn:li:dataset:(urn:li:dataPlatform:postgres,<db>.<schema>.<table>,PROD)")
         }
         let inner = urn.dropFirst(prefix.count).dropLast()
         // The platform URN has no commas; the environment is after the last comma; the name is between.
         guard let firstComma = inner.firstIndex(of: ","), let lastComma = inner.lastIndex(of: ","), firstComma < lastComma else {
-            throw RunError(.invalidRequest, "\(quoted) lacks the (platform,name,env) triple")
+            throw DatasetURNError(.invalid, "\(quoted) lacks the (platform,name,env) triple")
         }
         let platformURN = inner[..<firstComma]
         let platformPrefix = "urn:li:dataPlatform:"
         guard platformURN.hasPrefix(platformPrefix), platformURN.count > platformPrefix.count else {
-            throw RunError(.invalidRequest, "\(quoted) has platform \(String(platformURN).quotedForMessage()), expected urn:li:dataPlatform:<name>")
+            throw DatasetURNError(.invalid, "\(quoted) has platform \(String(platformURN).quotedForMessage()), expected urn:li:dataPlatform:<name>")
         }
         let name = inner[inner.index(after: firstComma)..<lastComma]
         let environment = inner[inner.index(after: lastComma)...]
         guard !name.isEmpty, !environment.isEmpty else {
-            throw RunError(.invalidRequest, "\(quoted) has an empty name or environment")
+            throw DatasetURNError(.invalid, "\(quoted) has an empty name or environment")
         }
         self.platform = String(platformURN.dropFirst(platformPrefix.count))
         self.name = String(name)
@@ -69,14 +69,27 @@ public struct DatasetURN: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The three-part table name `<db>.<schema>.<table>` (Postgres) or `<catalog>.<schema>.<table>` (Databricks).
-    public func tableReference() throws(RunError) -> TableReference {
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw RunError(
-                .invalidRequest,
-                "dataset name \(name.quotedForMessage()) must have three dot-separated parts <database>.<schema>.<table>; set the ingestion recipe's database so DataHub names it that way")
+    /// Encoded as the URN's text; decoded by parsing it again.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do {
+            try self.init(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
         }
-        return TableReference(database: parts[0], schema: parts[1], table: parts[2])
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public static func < (lhs: DatasetURN, rhs: DatasetURN) -> Bool { lhs.description < rhs.description }
+}
+
+/// A text that is not a dataset URN GMS would accept.
+public typealias DatasetURNError = ServiceError<DatasetURNErrorCode>
+
+public enum DatasetURNErrorCode: String, ErrorCode {
+    case invalid = "invalid_urn"
 }
