@@ -34,11 +34,13 @@ let package = Package(
         .target(name: "JSON"),
         // Avro binary decoding in Swift, driven by the writer schema and bounded by the body's size.
         .target(name: "Avro", dependencies: ["JSON", "Resilience"]),
+        // Kafka's plain values, pure: a topic partition and a message's position (shared with the run ledger).
+        .target(name: "KafkaModel"),
         // Kafka: the librdkafka consumer (poll thread, lifecycle state machine, offset tracking).
         .target(
             name: "Kafka",
             dependencies: [
-                "CRdKafka", "Resilience", "JSON",
+                "CRdKafka", "KafkaModel", "Resilience", "JSON",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +124,7 @@ let package = Package(
         .target(
             name: "Runs",
             dependencies: [
-                "AccessControl", "Discovery", "Tokenization", "WarehouseKit", "Catalog", "Resilience",
+                "AccessControl", "Discovery", "Tokenization", "WarehouseKit", "Catalog", "KafkaModel", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -181,7 +183,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AccessControl", "Runs", "Catalog", "WarehouseKit", "Tokenization",
+                "AccessControl", "Runs", "Catalog", "KafkaModel", "WarehouseKit", "Tokenization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -222,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "RunsTests",
             dependencies: [
-                "AccessControl", "Runs", "WarehouseKit", "Catalog", "Tokenization", "TestSupport",
+                "AccessControl", "Runs", "WarehouseKit", "Catalog", "KafkaModel", "Tokenization", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "DatabricksWarehouseTests", dependencies: ["DatabricksWarehouse", "WarehouseKit", "Tokenization"]),
@@ -235,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RunLedger", "Catalog", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                "RunLedger", "Catalog", "KafkaModel", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -11,7 +11,7 @@ def wait_plan(env, urn, after_run_id=None):
     """The dataset's newest run once it is a settled, written-back plan."""
     def planned():
         run = env.ledger_run(urn)
-        if run and run["run_id"] != after_run_id and run["scope"].get("plan_only") and run["status"] not in ("QUEUED", "RUNNING") \
+        if run and run["run_id"] != after_run_id and run["scope"].get("kind") == "plan" and run["status"] not in ("QUEUED", "RUNNING") \
                 and run["write_back"]["state"] != "pending":
             return run
         return None

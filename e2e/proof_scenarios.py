@@ -66,7 +66,7 @@ def scenario_verify_api(env, state):
     checks every row, the next verification only the rows written since."""
     table, urn, _ = state["customers"]
     status, queued = env.api("POST", "/verify", {"dataset": urn})
-    expect(status == 202 and queued["scope"]["verify_only"] is True, f"POST /verify: {status} {queued}")
+    expect(status == 202 and queued["scope"]["kind"] == "verify", f"POST /verify: {status} {queued}")
     run = env.wait_for("the verification", lambda: (lambda r: r if r["status"] not in ("QUEUED", "RUNNING") else None)(ledger(env, queued["run_id"])))
     rows = int(env.sql(f"SELECT count(*) FROM public.{table}")[0][0])
     expect(run["status"] == "SUCCESS" and run["verification"]["plaintext"] == 0 and run["verification"]["rows"] == rows,

@@ -34,25 +34,24 @@ struct TriggerRecorder: Sendable {
             try await deadLetter(message, code: "unusable_urn", reason: "trigger on an unusable dataset URN: \(error.message)")
             return nil
         }
-        let triggerPosition = TriggerPosition(topic: position.topic, partition: position.partition, offset: position.offset)
         if trigger.kind == .approval {
             guard let approver = trigger.actor else {
                 logger.warning("approval tag added by an unknown actor; ignored", metadata: ["position": "\(position)", "dataset": "\(dataset)"])
                 return nil
             }
             logger.info("approval", metadata: ["position": "\(position)", "dataset": "\(dataset)", "approver": "\(approver)"])
-            _ = try await intake.approve(ApprovalRequest(dataset: dataset, approver: approver, position: triggerPosition))
+            _ = try await intake.approve(ApprovalRequest(dataset: dataset, approver: approver, position: position))
             return nil
         }
         let scope: RunScope
         switch trigger.scope {
-        case .dataset: scope = RunScope(datasetLevel: true, planOnly: trigger.kind == .plan)
+        case .dataset: scope = RunScope(datasetLevel: true, kind: trigger.kind == .plan ? .plan : .tokenize)
         case .fields(let fields): scope = RunScope(triggerFields: Set(fields))
         }
         logger.info("trigger", metadata: ["position": "\(position)", "dataset": "\(dataset)", "aspect": "\(trigger.aspectName)"])
         return try await intake.submit(
             RunRequest(
-                dataset: dataset, scope: scope, source: .kafka, position: triggerPosition, requestedBy: trigger.actor))
+                dataset: dataset, scope: scope, source: .kafka, position: position, requestedBy: trigger.actor))
     }
 
     /// Stores a message that can never be decoded, once per position.

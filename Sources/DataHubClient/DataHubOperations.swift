@@ -8,10 +8,16 @@ public struct DataHubOperations: DataHubCatalog {
     /// Entities known to exist, so tags and the property are checked once per process.
     private let knownEntities = KnownEntities()
     /// Dataset reads started ahead (`readAhead`).
-    private let readAheads = DatasetReadAheads()
+    private let readAheads: DatasetReadAheads
 
     public init(client: DataHubGraphQLClient) {
+        self.init(client: client, readAheadMaximumAge: .seconds(1))
+    }
+
+    /// `readAheadMaximumAge`: how long a read started ahead stays fresh enough for a run to take it.
+    init(client: DataHubGraphQLClient, readAheadMaximumAge: Duration) {
         self.client = client
+        self.readAheads = DatasetReadAheads(maximumAge: readAheadMaximumAge)
     }
 
     public func ping() async -> Bool { await client.ping() }
@@ -104,11 +110,11 @@ public struct DataHubOperations: DataHubCatalog {
     /// Starts reading the dataset now, for the next `datasetForRun(urn)` within a second to take (a one-off command
     /// reads its dataset while it connects to PostgreSQL). A read that fails leaves that call to read again.
     public func readAhead(_ urn: DatasetURN) {
-        readAheads.start(urn.description) { [self] in try await dataset(urn) }
+        readAheads.start(urn) { [self] in try await dataset(urn) }
     }
 
     public func datasetForRun(_ urn: DatasetURN) async throws(DataHubError) -> DatasetSnapshot? {
-        if let ahead = readAheads.take(urn.description) {
+        if let ahead = readAheads.take(urn) {
             do {
                 return try await ahead.value
             } catch {

@@ -9,14 +9,14 @@ final class DatasetReadAheads: Sendable {
     typealias Read = Task<DatasetSnapshot?, any Error>
 
     private let maximumAge: Duration
-    private let reads = Mutex<[String: (started: ContinuousClock.Instant, read: Read)]>([:])
+    private let reads = Mutex<[DatasetURN: (started: ContinuousClock.Instant, read: Read)]>([:])
 
     init(maximumAge: Duration = .seconds(1)) {
         self.maximumAge = maximumAge
     }
 
     /// Starts `read` for `urn` unless one is pending for it.
-    func start(_ urn: String, _ read: @escaping @Sendable () async throws -> DatasetSnapshot?) {
+    func start(_ urn: DatasetURN, _ read: @escaping @Sendable () async throws -> DatasetSnapshot?) {
         reads.withLock { reads in
             guard reads[urn] == nil else { return }
             reads[urn] = (ContinuousClock.now, Task { try await read() })
@@ -24,7 +24,7 @@ final class DatasetReadAheads: Sendable {
     }
 
     /// The read pending for `urn`, removed; nil when there is none or it started too long ago (then cancelled).
-    func take(_ urn: String) -> Read? {
+    func take(_ urn: DatasetURN) -> Read? {
         guard let pending = reads.withLock({ $0.removeValue(forKey: urn) }) else { return nil }
         guard pending.started.duration(to: .now) <= maximumAge else {
             pending.read.cancel()

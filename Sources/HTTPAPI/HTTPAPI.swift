@@ -65,13 +65,13 @@ public enum HTTPAPI {
         }
         let runs = router.group().add(middleware: BearerAuthentication(dependencies.authentication))
         runs.post("/trigger") { request, context -> Response in
-            try await submit(request, context, dependencies, verifyOnly: false)
+            try await submit(request, context, dependencies, kind: .tokenize)
         }
         runs.post("/verify") { request, context -> Response in
-            try await submit(request, context, dependencies, verifyOnly: true)
+            try await submit(request, context, dependencies, kind: .verify)
         }
         runs.post("/plan") { request, context -> Response in
-            try await submit(request, context, dependencies, verifyOnly: false, planOnly: true)
+            try await submit(request, context, dependencies, kind: .plan)
         }
         runs.get("/runs/:run_id/events") { request, context -> Response in
             let runID = context.parameters.get("run_id") ?? ""
@@ -121,7 +121,7 @@ public enum HTTPAPI {
     }
 
     /// `POST /trigger`, `POST /verify` and `POST /plan`: 202 with the recorded run, or with `?wait=true` its settled record.
-    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, verifyOnly: Bool, planOnly: Bool = false
+    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, kind: RunKind
     ) async throws -> Response {
         let body: TriggerRequest
         do {
@@ -133,7 +133,7 @@ public enum HTTPAPI {
         }
         let runRequest: RunRequest
         switch Result(catching: { () throws(RunError) in
-            try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description, verifyOnly: verifyOnly, planOnly: planOnly)
+            try body.runRequest(supportedPlatforms: dependencies.supportedPlatforms, requestedBy: context.caller.description, kind: kind)
         }) {
         case .success(let value): runRequest = value
         case .failure(let error): return try errorResponse(.badRequest, error.message, context)

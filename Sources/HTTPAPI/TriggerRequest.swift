@@ -61,13 +61,12 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
     }
 
     /// The request as a run request, after checking the URN names a supported platform and a three-part table.
-    /// `verifyOnly`: `POST /verify`; `planOnly`: `POST /plan` (rekey is refused on both).
-    public func runRequest(
-        supportedPlatforms: Set<String>, requestedBy: String?, verifyOnly: Bool = false, planOnly: Bool = false
-    ) throws(RunError) -> RunRequest {
-        if verifyOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
-        if planOnly, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a plan") }
-        if planOnly, fullScan == true { throw RunError(.invalidRequest, "\"full_scan\" does not apply to a plan") }
+    /// `kind` is `.tokenize` for `POST /trigger`, `.verify` for `POST /verify`, `.plan` for `POST /plan` (rekey is
+    /// refused on both of the latter).
+    public func runRequest(supportedPlatforms: Set<String>, requestedBy: String?, kind: RunKind = .tokenize) throws(RunError) -> RunRequest {
+        if kind == .verify, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a verification") }
+        if kind == .plan, rekey == true { throw RunError(.invalidRequest, "\"rekey\" does not apply to a plan") }
+        if kind == .plan, fullScan == true { throw RunError(.invalidRequest, "\"full_scan\" does not apply to a plan") }
         let urn = try DatasetURN.requested(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
@@ -75,7 +74,7 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         }
         _ = try urn.tableReference()
         return RunRequest(
-            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan ?? false),
+            dataset: urn, scope: .request(columns: columns, rekey: rekey ?? false, kind: kind, fullScan: fullScan ?? false),
             source: .api, requestedBy: requestedBy)
     }
 }

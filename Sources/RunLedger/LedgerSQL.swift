@@ -24,7 +24,7 @@ enum LedgerSQL {
         static let awaitingApproval = "dataset = $1 AND kind = 'run' AND status = 'AWAITING_APPROVAL' AND approved_by IS NULL ORDER BY created_at"
         static let nextWork = "dataset = $1 AND kind IN ('run', 'plan') AND \(LedgerSQL.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1"
         static let latestRun =
-            "dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'verify_only' IS DISTINCT FROM 'true' ORDER BY created_at DESC LIMIT 1"
+            "dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'kind' = 'tokenize' ORDER BY created_at DESC LIMIT 1"
 
         /// Runs and plans (not verifications), optionally of one dataset and one status, newest first.
         static func listing(dataset: Bool, status: Bool, limit: Int) -> String {

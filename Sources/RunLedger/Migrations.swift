@@ -135,6 +135,16 @@ enum Migrations {
                 """
             ]),
         Migration(
+            version: 9, description: "a run's kind in its scope (tokenize, verify, plan) in place of two flags",
+            statements: [
+                """
+                UPDATE tokenize_action.runs SET scope = (scope - 'verify_only' - 'plan_only')
+                    || jsonb_build_object('kind', CASE WHEN scope->>'plan_only' = 'true' THEN 'plan'
+                                                       WHEN scope->>'verify_only' = 'true' THEN 'verify' ELSE 'tokenize' END)
+                    WHERE NOT scope ? 'kind'
+                """
+            ]),
+        Migration(
             version: 4, description: "audit trail: hash-chained, append-only run events",
             statements: [
                 """

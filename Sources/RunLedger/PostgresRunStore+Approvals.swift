@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import AccessControl
 import Foundation
@@ -37,7 +38,7 @@ extension PostgresRunStore {
         }
     }
 
-    private func approvalRecorded(at position: TriggerPosition, _ connection: PostgresConnection) async throws -> Bool {
+    private func approvalRecorded(at position: KafkaPosition, _ connection: PostgresConnection) async throws -> Bool {
         var binds = PostgresBindings()
         binds.append(position.topic)
         binds.append(position.partition)

@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import Foundation
 import Logging
@@ -91,7 +92,7 @@ public struct PostgresRunStore: RunStore {
         return record
     }
 
-    private func recordAt(_ position: TriggerPosition, _ connection: PostgresConnection) async throws -> RunRecord? {
+    private func recordAt(_ position: KafkaPosition, _ connection: PostgresConnection) async throws -> RunRecord? {
         var binds = PostgresBindings()
         binds.append(position.topic)
         binds.append(position.partition)

@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import Foundation
 import PostgresNIO
@@ -24,9 +25,9 @@ enum RunRow {
         let cells = row.makeRandomAccess()
         func value<T: PostgresDecodable>(_ index: Int, _ type: T.Type = T.self) throws -> T { try cells[index].decode(T.self) }
         let decoder = JSONDecoder()
-        var position: TriggerPosition?
+        var position: KafkaPosition?
         if let topic = try value(5, String?.self), let partition = try value(6, Int32?.self), let offset = try value(7, Int64?.self) {
-            position = TriggerPosition(topic: topic, partition: partition, offset: offset)
+            position = KafkaPosition(topic: topic, partition: partition, offset: offset)
         }
         let status: String = try value(2)
         let source: String = try value(3)
@@ -85,7 +86,7 @@ enum RunRow {
         binds.append(json(record.scope))
         binds.append(record.mode.rawValue)
         binds.append(record.coalescedInto)
-        binds.append(record.scope.kind)
+        binds.append(record.scope.kind.ledgerKind)
         return binds
     }
 

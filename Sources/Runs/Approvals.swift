@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import Foundation
 import AccessControl
@@ -8,9 +9,9 @@ public struct ApprovalRequest: Sendable, Equatable {
     /// The principal who added the tag (the MCL's `created.actor`).
     public var approver: String
     /// The Kafka message that carried it: recorded once, so a redelivery or replay approves nothing.
-    public var position: TriggerPosition?
+    public var position: KafkaPosition?
 
-    public init(dataset: DatasetURN, approver: String, position: TriggerPosition? = nil) {
+    public init(dataset: DatasetURN, approver: String, position: KafkaPosition? = nil) {
         self.dataset = dataset
         self.approver = approver
         self.position = position

@@ -168,7 +168,11 @@ extension RunScope {
         if !triggerFields.isEmpty { parts.append("fields \(triggerFields.sorted().joined(separator: ", "))") }
         if !explicitColumns.isEmpty { parts.append("columns \(explicitColumns.sorted().joined(separator: ", "))") }
         if rekey { parts.append("rekey") }
-        if verifyOnly { parts.append("verify only") }
+        switch kind {
+        case .tokenize: break
+        case .verify: parts.append("verify only")
+        case .plan: parts.append("plan only")
+        }
         return parts.joined(separator: "; ")
     }
 }

@@ -37,7 +37,7 @@ public final class PeriodicVerifier: Service, Sendable {
         var seen: Set<DatasetURN> = []
         var queued = 0
         for run in try await store.records(dataset: nil, status: .success, limit: 1000) where seen.insert(run.dataset).inserted {
-            let request = RunRequest(dataset: run.dataset, scope: RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+            let request = RunRequest(dataset: run.dataset, scope: RunScope(datasetLevel: true, kind: .verify), source: .verification)
             if try await intake.submit(request).kind == .queued { queued += 1 }
         }
         Counter(label: "tokenize_periodic_verifications_total").increment(by: queued)

@@ -64,7 +64,7 @@ public final class Reconciler: Service, Sendable {
         if let planTag {
             for dataset in try await tagged(planTag) {
                 guard try await planMissing(dataset, planTag: planTag) else { continue }
-                let scope = RunScope(datasetLevel: true, planOnly: true)
+                let scope = RunScope(datasetLevel: true, kind: .plan)
                 let outcome = try await intake.submit(RunRequest(dataset: dataset, scope: scope, source: .reconcile, requestedBy: nil))
                 if outcome.kind == .queued || outcome.kind == .merged { started += 1 }
             }
@@ -88,7 +88,7 @@ public final class Reconciler: Service, Sendable {
     /// write-back (which removes the tag), and the last one did not fail or was not refused (their tag stays on purpose).
     func planMissing(_ urn: DatasetURN, planTag: TagURN) async throws -> Bool {
         guard let snapshot = try await catalog.dataset(urn), snapshot.tags.contains(planTag) else { return false }
-        let plans = try await store.records(dataset: urn, status: nil, limit: 50).filter { $0.scope.planOnly && $0.status != .coalesced }
+        let plans = try await store.records(dataset: urn, status: nil, limit: 50).filter { $0.scope.kind == .plan && $0.status != .coalesced }
         guard let latest = plans.first else { return true }
         if latest.status.isOpen || latest.writeBack.state == .pending || latest.writeBack.state == .failed { return false }
         return ![.failed, .skipped, .rejected].contains(latest.status)

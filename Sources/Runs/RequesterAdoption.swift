@@ -37,7 +37,7 @@ public struct RequesterAdoption: Sendable, Equatable {
         guard applies(to: run) else { return nil }
         let absorbable = openRuns.filter {
             $0.runID != run.runID && $0.status == .queued && $0.columns.isEmpty && $0.attempts == 0 && !$0.attemptInProgress
-                && $0.scope.planOnly == run.scope.planOnly && $0.createdAt >= run.createdAt
+                && ($0.scope.kind == .plan) == (run.scope.kind == .plan) && $0.createdAt >= run.createdAt
         }
         let requests = (coalescedInto.filter { $0.coalescedInto == run.runID } + absorbable).sorted { $0.createdAt < $1.createdAt }
         guard let lender = requests.first(where: { $0.requestedBy != nil }) else { return nil }

@@ -56,7 +56,7 @@ extension RunExecutor {
     /// The columns of `dataset` that SUCCESS runs finished after `date` tokenized.
     private func columnsTokenized(in dataset: DatasetURN, since date: Date) async throws -> Set<String> {
         let runs = try await store.records(dataset: dataset, status: .success, limit: 50)
-        return Set(runs.filter { !$0.scope.verifyOnly && !$0.scope.planOnly && ($0.finishedAt ?? .distantPast) > date }.flatMap(\.columns))
+        return Set(runs.filter { $0.scope.kind == .tokenize && ($0.finishedAt ?? .distantPast) > date }.flatMap(\.columns))
     }
 
     /// Adds the trigger to each copy's fields where the policy lets the run's requester tokenize that dataset.

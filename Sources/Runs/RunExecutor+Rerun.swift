@@ -16,7 +16,7 @@ extension RunExecutor {
     func cleanPredecessor(of record: RunRecord) async throws -> RunRecord? {
         guard !record.columns.isEmpty else { return nil }
         let latest = try await store.latestRecord(dataset: record.dataset) {
-            $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.planOnly && [.success, .incomplete].contains($0.status)
+            $0.runID != record.runID && !$0.columns.isEmpty && $0.scope.kind != .plan && [.success, .incomplete].contains($0.status)
         }
         guard let latest, latest.status == .success else { return nil }
         let covered = Set(latest.plans)

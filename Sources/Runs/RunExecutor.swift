@@ -126,14 +126,14 @@ public struct RunExecutor: Sendable {
                     .unsupportedPlatform, "platform '\(dataset.platform)' is not supported; supported: \(platforms.sorted().joined(separator: ", "))")
             }
             let table = try dataset.tableReference()
-            if record.scope.planOnly {
+            if record.scope.kind == .plan {
                 if case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger), awaitsItsRequester(record, rejection) {
                     record.details = "waiting for the plan tag's Kafka event to say who added it (the policy restricts who may ask)"
                     return .postponed(record)
                 }
                 return .finished(try await planAlone(record, dataset: dataset, warehouse: warehouse, logger: logger))
             }
-            let verifyOnly = record.scope.verifyOnly  // read only: no policy applies
+            let verifyOnly = record.scope.kind == .verify  // reads only: no policy applies
             // The dataset, the requester and a rekey are checked before the warehouse is touched at all.
             if !verifyOnly, case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger) {
                 if awaitsItsRequester(record, rejection) {
@@ -184,7 +184,7 @@ public struct RunExecutor: Sendable {
 
     /// Resolves the columns and their schemes into `record` and records why; nil when the trigger is stale.
     private func plan(_ record: inout RunRecord, warehouse: any Warehouse, table: TableReference, logger: Logger) async throws -> TableDescription? {
-        if record.scope.verifyOnly, record.scope.explicitColumns.isEmpty, let previous = try await previousPlan(record) {
+        if record.scope.kind == .verify, record.scope.explicitColumns.isEmpty, let previous = try await previousPlan(record) {
             record.columns = previous.columns
             record.schemes = previous.schemes
             record.normalizations = previous.normalizations
@@ -229,7 +229,7 @@ public struct RunExecutor: Sendable {
     /// The latest run of the dataset that tokenized columns: a verify-only run checks those.
     private func previousPlan(_ record: RunRecord) async throws -> RunRecord? {
         try await store.latestRecord(dataset: record.dataset) {
-            $0.runID != record.runID && !$0.columns.isEmpty && !$0.scope.verifyOnly && [.success, .incomplete].contains($0.status)
+            $0.runID != record.runID && !$0.columns.isEmpty && $0.scope.kind != .verify && [.success, .incomplete].contains($0.status)
         }
     }
 

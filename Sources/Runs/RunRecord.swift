@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import Foundation
 import Tokenization
@@ -32,7 +33,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
     public var status: RunStatus
     public var source: RunSource
     public var requestedBy: String?
-    public var position: TriggerPosition?
+    public var position: KafkaPosition?
     /// Whether the run stands only for tags in DataHub (checked for staleness when it starts).
     public var tagTriggered: Bool
     /// The columns, once resolved (a resumed run keeps its plan).
@@ -108,7 +109,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
 
     public init(
         runID: String, dataset: DatasetURN, scope: RunScope, status: RunStatus = .queued, source: RunSource, requestedBy: String? = nil,
-        position: TriggerPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
+        position: KafkaPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
         verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil, downstream: DownstreamReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack(),

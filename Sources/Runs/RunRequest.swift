@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 /// A request to tokenize: a trigger heard on Kafka, an API call, a CLI run, or one reconciliation found.
 public struct RunRequest: Sendable, Equatable {
@@ -6,11 +7,11 @@ public struct RunRequest: Sendable, Equatable {
     public var source: RunSource
     /// The Kafka message that carried a trigger: the ledger records each position once, so a redelivered or
     /// replayed message never makes a second run.
-    public var position: TriggerPosition?
+    public var position: KafkaPosition?
     /// Who asked: `api:<token name>`, a DataHub principal (`urn:li:corpuser:…`), or `cli`.
     public var requestedBy: String?
 
-    public init(dataset: DatasetURN, scope: RunScope, source: RunSource, position: TriggerPosition? = nil, requestedBy: String? = nil) {
+    public init(dataset: DatasetURN, scope: RunScope, source: RunSource, position: KafkaPosition? = nil, requestedBy: String? = nil) {
         self.dataset = dataset
         self.scope = scope
         self.source = source

@@ -1,3 +1,23 @@
+/// What a run does with its columns.
+public enum RunKind: String, Sendable, Codable, CaseIterable {
+    /// Tokenize the columns, then verify them.
+    case tokenize
+    /// Only verify (count the plaintext left): nothing is written to the table.
+    case verify
+    /// Only plan (a dry run): resolve and sample the columns, count what a run would change; no row is written.
+    case plan
+
+    /// The ledger's `kind` column: `plan` for a plan, `run` for the others (verifications too).
+    public var ledgerKind: String { self == .plan ? "plan" : "run" }
+
+    /// The kind of a run doing what both ask: a plan merges only with a plan; a verification asked beside a
+    /// tokenization is the tokenization's own verification.
+    func merged(with other: RunKind) -> RunKind { self == other ? self : .tokenize }
+
+    /// Whether a run of this kind does what one of `other` asks: the same kind, or a tokenization for a verification.
+    func covers(_ other: RunKind) -> Bool { self == other || (self == .tokenize && other == .verify) }
+}
+
 /// What a run covers. Several requests for one dataset merge into one scope.
 public struct RunScope: Sendable, Equatable, Codable {
     /// The dataset itself was tagged (or a request named no columns): PII columns are found automatically
@@ -9,25 +29,22 @@ public struct RunScope: Sendable, Equatable, Codable {
     public var explicitColumns: Set<String>
     /// Also move siv and ff1 tokens of older keys to the newest key.
     public var rekey: Bool
-    /// Only verify (count the plaintext left): nothing is written to the table.
-    public var verifyOnly: Bool
-    /// Only plan (a dry run): resolve and sample the columns, count what a run would change; no row is written.
-    public var planOnly: Bool
+    /// Tokenize, only verify, or only plan.
+    public var kind: RunKind
     /// Check every row, even where the last clean verification's mark would let the verification check only the rows
     /// written since (an auditor's full scan).
     public var fullScan: Bool
 
     public init(
-        datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false, verifyOnly: Bool = false,
-        planOnly: Bool = false, fullScan: Bool = false
+        datasetLevel: Bool = false, triggerFields: Set<String> = [], explicitColumns: Set<String> = [], rekey: Bool = false,
+        kind: RunKind = .tokenize, fullScan: Bool = false
     ) {
-        self.planOnly = planOnly
-        self.fullScan = fullScan
         self.datasetLevel = datasetLevel
         self.triggerFields = triggerFields
         self.explicitColumns = explicitColumns
         self.rekey = rekey
-        self.verifyOnly = verifyOnly
+        self.kind = kind
+        self.fullScan = fullScan
     }
 
     enum CodingKeys: String, CodingKey {
@@ -35,13 +52,12 @@ public struct RunScope: Sendable, Equatable, Codable {
         case triggerFields = "fields"
         case explicitColumns = "columns"
         case rekey
+        case kind
+        case fullScan = "full_scan"
+        // Written by versions that carried the kind as two flags (read, never written).
         case verifyOnly = "verify_only"
         case planOnly = "plan_only"
-        case fullScan = "full_scan"
     }
-
-    /// The ledger's `kind` of a run of this scope: `plan` for a plan, `run` for every other (verifications too).
-    public var kind: String { planOnly ? "plan" : "run" }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -49,19 +65,34 @@ public struct RunScope: Sendable, Equatable, Codable {
         triggerFields = try container.decode(Set<String>.self, forKey: .triggerFields)
         explicitColumns = try container.decode(Set<String>.self, forKey: .explicitColumns)
         rekey = try container.decode(Bool.self, forKey: .rekey)
-        verifyOnly = try container.decodeIfPresent(Bool.self, forKey: .verifyOnly) ?? false  // absent in rows written before it existed
-        planOnly = try container.decodeIfPresent(Bool.self, forKey: .planOnly) ?? false
+        if let kind = try container.decodeIfPresent(RunKind.self, forKey: .kind) {
+            self.kind = kind
+        } else if try container.decodeIfPresent(Bool.self, forKey: .planOnly) == true {
+            kind = .plan
+        } else if try container.decodeIfPresent(Bool.self, forKey: .verifyOnly) == true {
+            kind = .verify
+        } else {
+            kind = .tokenize
+        }
         fullScan = try container.decodeIfPresent(Bool.self, forKey: .fullScan) ?? false
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(datasetLevel, forKey: .datasetLevel)
+        try container.encode(triggerFields.sorted(), forKey: .triggerFields)
+        try container.encode(explicitColumns.sorted(), forKey: .explicitColumns)
+        try container.encode(rekey, forKey: .rekey)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(fullScan, forKey: .fullScan)
+    }
+
     /// A scope for a request that names `columns` (or none, meaning "find the PII columns").
-    public static func request(
-        columns: [String]?, rekey: Bool = false, verifyOnly: Bool = false, planOnly: Bool = false, fullScan: Bool = false
-    ) -> RunScope {
+    public static func request(columns: [String]?, rekey: Bool = false, kind: RunKind = .tokenize, fullScan: Bool = false) -> RunScope {
         guard let columns, !columns.isEmpty else {
-            return RunScope(datasetLevel: true, rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan)
+            return RunScope(datasetLevel: true, rekey: rekey, kind: kind, fullScan: fullScan)
         }
-        return RunScope(explicitColumns: Set(columns), rekey: rekey, verifyOnly: verifyOnly, planOnly: planOnly, fullScan: fullScan)
+        return RunScope(explicitColumns: Set(columns), rekey: rekey, kind: kind, fullScan: fullScan)
     }
 
     /// The union of two scopes.
@@ -70,14 +101,13 @@ public struct RunScope: Sendable, Equatable, Codable {
             datasetLevel: datasetLevel || other.datasetLevel,
             triggerFields: triggerFields.union(other.triggerFields),
             explicitColumns: explicitColumns.union(other.explicitColumns),
-            rekey: rekey || other.rekey, verifyOnly: verifyOnly && other.verifyOnly, planOnly: planOnly && other.planOnly,
-            fullScan: fullScan || other.fullScan)
+            rekey: rekey || other.rekey, kind: kind.merged(with: other.kind), fullScan: fullScan || other.fullScan)
     }
 
     /// Whether running `self` does everything `other` asks for.
     public func covers(_ other: RunScope) -> Bool {
         (datasetLevel || !other.datasetLevel) && other.triggerFields.isSubset(of: triggerFields)
-            && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey) && (other.verifyOnly || !verifyOnly)
-            && planOnly == other.planOnly && (fullScan || !other.fullScan)
+            && other.explicitColumns.isSubset(of: explicitColumns) && (rekey || !other.rekey) && kind.covers(other.kind)
+            && (fullScan || !other.fullScan)
     }
 }

@@ -55,18 +55,3 @@ public enum WriteBackState: String, Sendable, Codable {
     /// GMS refused it permanently (a 4xx other than 429); the error is recorded.
     case failed
 }
-
-/// A Kafka position, as the ledger records a trigger's origin.
-public struct TriggerPosition: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-    public var offset: Int64
-
-    public init(topic: String, partition: Int32, offset: Int64) {
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-    }
-
-    public var description: String { "\(topic)[\(partition)]@\(offset)" }
-}

@@ -137,7 +137,7 @@ public enum EnqueuePlan: Sendable, Equatable {
 
     public static func decide(_ request: RunRequest, openRuns: [RunRecord]) -> EnqueuePlan {
         // A plan and a run never merge: a plan writes no row, and a run is never shrunk into a plan.
-        let openRuns = openRuns.filter { $0.scope.planOnly == request.scope.planOnly }
+        let openRuns = openRuns.filter { ($0.scope.kind == .plan) == (request.scope.kind == .plan) }
         // Only a queued run no attempt is working on takes more scope: an attempt works on the scope it began with.
         if let queued = openRuns.first(where: { $0.status == .queued && $0.columns.isEmpty && !$0.attemptInProgress }) { return .merge(into: queued) }
         // A run that stands for a tag may end STALE when the tag is gone: it covers only requests that do too.

@@ -32,11 +32,11 @@ public struct WriteBackPolicy: Sendable {
     /// (`statusTagsToRemove` also removes any other tag of the family the dataset carries); SUCCESS removes the
     /// trigger, every other outcome keeps it, so the request stays visible until it is done.
     /// A verify-only run changes only the status tag (SUCCESS or INCOMPLETE), never the trigger.
-    public func tagChanges(for status: RunStatus, verifyOnly: Bool = false) -> (add: [TagURN], remove: [TagURN]) {
+    public func tagChanges(for status: RunStatus, kind: RunKind = .tokenize) -> (add: [TagURN], remove: [TagURN]) {
         let statusTags = [successTag, failedTag, rejectedTag, awaitingTag, incompleteTag, plannedTag]
         switch status {
         case .planned: return ([plannedTag], [planTag] + statusTags.filter { $0 != plannedTag })
-        case .success where verifyOnly: return ([successTag], statusTags.filter { $0 != successTag })
+        case .success where kind == .verify: return ([successTag], statusTags.filter { $0 != successTag })
         case .success: return ([doneTag, successTag], [triggerTag] + statusTags.filter { $0 != successTag })
         case .incomplete: return ([incompleteTag], statusTags.filter { $0 != incompleteTag })
         case .failed: return ([failedTag], statusTags.filter { $0 != failedTag })

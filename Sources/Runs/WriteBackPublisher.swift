@@ -34,7 +34,7 @@ public struct WriteBackPublisher: Sendable {
         }
         if let failure = Self.first(readiness) { throw failure }
         let targets = policy.tagTargets(for: record)
-        var wanted = policy.tagChanges(for: record.status, verifyOnly: record.scope.verifyOnly)
+        var wanted = policy.tagChanges(for: record.status, kind: record.scope.kind)
         if !wanted.add.isEmpty {
             let others = policy.statusTagsToRemove(on: targets, in: snapshot, adding: wanted.add)
             wanted.remove += others.filter { !wanted.remove.contains($0) }

@@ -15,6 +15,6 @@ struct Plan: AsyncParsableCommand {
     var columns: [String] = []
 
     func run() async throws {
-        _ = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, planOnly: true))
+        _ = try await runFromCommandLine(dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, kind: .plan))
     }
 }

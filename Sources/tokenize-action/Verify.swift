@@ -19,7 +19,7 @@ struct Verify: AsyncParsableCommand {
 
     func run() async throws {
         let record = try await runFromCommandLine(
-            dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, verifyOnly: true, fullScan: fullScan))
+            dataset: dataset, scope: .request(columns: columns.isEmpty ? nil : columns, kind: .verify, fullScan: fullScan))
         if record.status == .incomplete { throw ExitCode(2) }
     }
 }

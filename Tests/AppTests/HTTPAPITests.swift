@@ -178,10 +178,10 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
     @Test func aFullScanIsAskedInTheBody() throws {
         let body = #"{"dataset":"\#(urn)","full_scan":true}"#
         let request = try JSONDecoder().decode(TriggerRequest.self, from: Data(body.utf8))
-        let run = try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, verifyOnly: true)
-        #expect(run.scope.fullScan && run.scope.verifyOnly)
-        #expect(throws: RunError.self) { try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, planOnly: true) }
+        let run = try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, kind: .verify)
+        #expect(run.scope.fullScan && run.scope.kind == .verify)
+        #expect(throws: RunError.self) { try request.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, kind: .plan) }
         let plain = try JSONDecoder().decode(TriggerRequest.self, from: Data(#"{"dataset":"\#(urn)"}"#.utf8))
-        #expect(try !plain.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, verifyOnly: true).scope.fullScan)
+        #expect(try !plain.runRequest(supportedPlatforms: ["postgres"], requestedBy: nil, kind: .verify).scope.fullScan)
     }
 }

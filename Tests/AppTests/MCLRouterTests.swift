@@ -101,7 +101,7 @@ private func mcl(entityType: String, urn: String, aspect: String?) -> [UInt8] {
         #expect(await router.handle(.trigger(trigger, message), at: message.position))  // redelivered
         let runs = store.all
         #expect(runs.count == 1)
-        #expect(runs.first?.position == TriggerPosition(topic: "mcl", partition: 0, offset: 42) && runs.first?.requestedBy == "urn:li:corpuser:alice")
+        #expect(runs.first?.position == KafkaPosition(topic: "mcl", partition: 0, offset: 42) && runs.first?.requestedBy == "urn:li:corpuser:alice")
         #expect(runs.first?.scope == RunScope(triggerFields: ["email"]) && runs.first?.tagTriggered == true)
     }
 

@@ -1,9 +1,10 @@
+import KafkaModel
 import Catalog
 import Foundation
 import Logging
 import PostgresNIO
 import PostgresSupport
-import RunLedger
+@testable import RunLedger
 import Runs
 import TestSupport
 import Testing
@@ -37,7 +38,26 @@ private func uniqueURN(_ table: String) -> DatasetURN {
             for try await version in try await client.query("SELECT version FROM tokenize_action.schema_migrations ORDER BY version").decode(Int.self) {
                 versions.append(version)
             }
-            #expect(versions == [1, 2, 3, 4, 5, 6, 7, 8])
+            #expect(versions == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        }
+    }
+
+    /// Scopes stored with the two flags of older versions are rewritten with their kind, and read back the same.
+    @Test func theKindMigrationRewritesOlderScopes() async throws {
+        try await withLedger { store, _, _, client in
+            var ids: [String: RunKind] = [:]
+            for (flags, kind) in [("'{\"verify_only\": true}'", RunKind.verify), ("'{\"plan_only\": true}'", .plan), ("'{\"verify_only\": false}'", .tokenize)] {
+                let run = try await store.enqueue(RunRequest(dataset: uniqueURN("kinds"), scope: RunScope(datasetLevel: true), source: .api)).run
+                try await client.query(PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET scope = (scope - 'kind') || \(flags)::jsonb WHERE run_id = '\(run.runID)'"))
+                ids[run.runID] = kind
+            }
+            let migration = try #require(Migrations.all.first { $0.version == 9 })
+            for statement in migration.statements { try await client.query(PostgresQuery(unsafeSQL: statement)) }
+            for (id, kind) in ids {
+                #expect(try await store.record(id)?.scope.kind == kind)
+                let rows = try await client.query("SELECT scope ? 'verify_only' OR scope ? 'plan_only' FROM tokenize_action.runs WHERE run_id = \(id)::uuid")
+                for try await flagged in rows.decode(Bool.self) { #expect(!flagged, "the flags are gone") }
+            }
         }
     }
 
@@ -149,7 +169,7 @@ private func uniqueURN(_ table: String) -> DatasetURN {
                         try await store.enqueue(
                             RunRequest(
                                 dataset: urn, scope: RunScope(datasetLevel: true), source: .kafka,
-                                position: TriggerPosition(topic: topic, partition: 0, offset: Int64(offset))))
+                                position: KafkaPosition(topic: topic, partition: 0, offset: Int64(offset))))
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }

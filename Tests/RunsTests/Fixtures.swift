@@ -1,3 +1,4 @@
+import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
@@ -75,7 +76,7 @@ struct Harness {
     ) throws -> RunRequest {
         RunRequest(
             dataset: urn, scope: scope, source: source,
-            position: offset.map { TriggerPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: requester)
+            position: offset.map { KafkaPosition(topic: "mcl", partition: 0, offset: $0) }, requestedBy: requester)
     }
 
     /// Waits (bounded) until `condition` holds.

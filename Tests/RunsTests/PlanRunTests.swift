@@ -45,7 +45,7 @@ import WarehouseKit
             warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings,
             tokenizer: Tokenizer(keyring: try TokenKeyring.parse("k1=\(Data(repeating: 7, count: 32).base64EncodedString())")), logger: harness.logger)
         let run = try await harness.store.enqueue(
-            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), offset: 3)).run
+            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), offset: 3)).run
         guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
         try await harness.store.save(record, retryIn: nil)
         try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
@@ -57,7 +57,7 @@ import WarehouseKit
     @Test func aPlanProposesExactlyTheColumnsHoldingPersonalDataAndChangesNothing() async throws {
         let harness = harness()
         let record = try await plan(harness, discoveryInRuns: false, tagFields: true)
-        #expect(record.status == .planned && record.scope.kind == "plan" && record.columns.isEmpty, "\(record.details)")
+        #expect(record.status == .planned && record.scope.kind == .plan && record.columns.isEmpty, "\(record.details)")
         #expect(harness.warehouse.requests.isEmpty, "a plan tokenizes nothing")
         let plan = try #require(record.plan)
         #expect(plan.proposed.mapValues { $0.first?.kind } == ["contact": .email, "card": .creditCard, "account": .iban])
@@ -96,10 +96,10 @@ import WarehouseKit
 
     @Test func plansAndRunsNeverMerge() async throws {
         let harness = harness()
-        let plan = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, planOnly: true), source: .api))
+        let plan = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), source: .api))
         let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api))
-        #expect(plan.run.runID != run.run.runID && run.run.scope.planOnly == false)
-        #expect(!RunScope(datasetLevel: true).covers(RunScope(datasetLevel: true, planOnly: true)))
+        #expect(plan.run.runID != run.run.runID && run.run.scope.kind == .tokenize)
+        #expect(!RunScope(datasetLevel: true).covers(RunScope(datasetLevel: true, kind: .plan)))
     }
 
     @Test func runsUseSamplingOnlyWhenAskedAndNoTagDecides() async throws {

@@ -1,3 +1,4 @@
+import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
@@ -140,7 +141,7 @@ import WarehouseKit
         #expect(record.status == .awaitingApproval && record.approvedBy == nil && record.details.hasPrefix("approval ignored: "))
     }
 
-    private func position(_ offset: Int64) -> TriggerPosition { TriggerPosition(topic: "mcl", partition: 0, offset: offset) }
+    private func position(_ offset: Int64) -> KafkaPosition { KafkaPosition(topic: "mcl", partition: 0, offset: offset) }
 
     /// Reconciliation may see a tag before Kafka delivers the event naming who added it: the reconciled run
     /// waits, and the Kafka request lends it its requester.

@@ -53,7 +53,7 @@ import Testing
             planTag: TagURN("tokenize/plan"), interval: .seconds(60), logger: harness.logger)
         #expect(try await reconciler.reconcileOnce() == 1)
         var plan = try #require(harness.store.all.first)
-        #expect(plan.scope == RunScope(datasetLevel: true, planOnly: true) && plan.source == .reconcile)
+        #expect(plan.scope == RunScope(datasetLevel: true, kind: .plan) && plan.source == .reconcile)
         #expect(try await reconciler.reconcileOnce() == 0, "an open plan accounts for it")
         plan.status = .failed
         plan.writeBack.state = .done

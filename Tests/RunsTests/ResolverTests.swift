@@ -79,13 +79,30 @@ import WarehouseKit
     }
 
     @Test func aFullScanMergesAndIsNotCoveredByAnIncrementalOne() throws {
-        let incremental = RunScope.request(columns: nil, verifyOnly: true)
-        let full = RunScope.request(columns: nil, verifyOnly: true, fullScan: true)
+        let incremental = RunScope.request(columns: nil, kind: .verify)
+        let full = RunScope.request(columns: nil, kind: .verify, fullScan: true)
         #expect(!incremental.covers(full) && full.covers(incremental) && incremental.merged(with: full).fullScan)
         let decoded = try JSONDecoder().decode(RunScope.self, from: JSONEncoder().encode(full))
         #expect(decoded == full)
         let older = #"{"dataset_level":true,"fields":[],"columns":[],"rekey":false,"verify_only":true}"#
         #expect(try !JSONDecoder().decode(RunScope.self, from: Data(older.utf8)).fullScan, "rows written before it existed")
+    }
+
+    /// A plan merges only with a plan; a tokenization covers a verification and absorbs it; a verification covers
+    /// no tokenization. Scopes written with the two flags of older versions read as the same kinds.
+    @Test func runKindsMergeAndCover() throws {
+        let tokenize = RunScope(datasetLevel: true)
+        let verify = RunScope(datasetLevel: true, kind: .verify)
+        let plan = RunScope(datasetLevel: true, kind: .plan)
+        #expect(tokenize.covers(verify) && !verify.covers(tokenize) && !tokenize.covers(plan) && !plan.covers(tokenize))
+        #expect(verify.merged(with: tokenize).kind == .tokenize && verify.merged(with: verify).kind == .verify && plan.merged(with: plan).kind == .plan)
+        #expect(plan.kind.ledgerKind == "plan" && verify.kind.ledgerKind == "run" && tokenize.kind.ledgerKind == "run")
+        for (flags, kind) in [(#""plan_only":true"#, RunKind.plan), (#""verify_only":true"#, .verify), (#""verify_only":false,"plan_only":false"#, .tokenize)] {
+            let older = #"{"dataset_level":true,"fields":[],"columns":[],"rekey":false,"# + flags + "}"
+            #expect(try JSONDecoder().decode(RunScope.self, from: Data(older.utf8)).kind == kind, "\(older)")
+        }
+        let written = String(decoding: try JSONEncoder().encode(RunScope(triggerFields: ["b", "a"], kind: .verify)), as: UTF8.self)
+        #expect(written.contains(#""kind":"verify""#) && written.contains(#""fields":["a","b"]"#) && !written.contains("_only"), "\(written)")
     }
 
     @Test func versionedFieldPathsMapToColumns() throws {

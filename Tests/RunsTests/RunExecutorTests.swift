@@ -176,7 +176,7 @@ import WarehouseKit
         let bob = row("c", by: "urn:li:corpuser:bob", at: 2)
         let carol = row("d", source: .api, by: "urn:li:corpuser:carol", scope: .request(columns: ["city"]), at: 3)
         let started = row("e", by: "urn:li:corpuser:erin", at: 4, attempts: 1)
-        let plan = row("f", by: "urn:li:corpuser:frank", scope: RunScope(datasetLevel: true, planOnly: true), at: 5)
+        let plan = row("f", by: "urn:li:corpuser:frank", scope: RunScope(datasetLevel: true, kind: .plan), at: 5)
         var older = row("g", by: "urn:li:corpuser:gina", at: -1)
         older.status = .awaitingApproval
         let adoption = try #require(RequesterAdoption.decide(for: waiting, openRuns: [older, waiting, anonymous, bob, carol, started, plan], coalescedInto: []))

@@ -44,7 +44,7 @@ import WarehouseKit
         try await harness.store.save(tokenized, retryIn: nil)
         harness.warehouse.plaintextLeft.withLock { $0 = 1 }
         let verify = try await harness.store.enqueue(
-            try harness.request(scope: RunScope(datasetLevel: true, verifyOnly: true), source: .verification, by: nil)).run
+            try harness.request(scope: RunScope(datasetLevel: true, kind: .verify), source: .verification, by: nil)).run
         guard case .finished(let verified) = await harness.executor.attempt(verify, stop: StopSignal()) else {
             Issue.record("the verification settles")
             return
@@ -141,11 +141,11 @@ import WarehouseKit
         #expect(rerun.details.contains("written since the last clean verification checked"), "\(rerun.details)")
         let verified = try await harness.store.events(runID: rerun.runID).first { $0.kind == "verified" }
         #expect(verified?.data.contains("written since the last clean verification") == true)
-        let verifyOnly = try await attempt(RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+        let verifyOnly = try await attempt(RunScope(datasetLevel: true, kind: .verify), source: .verification)
         #expect(verifyOnly.status == .success && harness.warehouse.verifications.last?.since == "mark-2")
-        _ = try await attempt(RunScope(datasetLevel: true, verifyOnly: true, fullScan: true), source: .verification)
+        _ = try await attempt(RunScope(datasetLevel: true, kind: .verify, fullScan: true), source: .verification)
         #expect(harness.warehouse.verifications.last?.since == nil, "a full scan asked for")
-        _ = try await attempt(RunScope(datasetLevel: true, verifyOnly: true), source: .verification)
+        _ = try await attempt(RunScope(datasetLevel: true, kind: .verify), source: .verification)
         #expect(harness.warehouse.verifications.last?.since == "mark-4", "the full scan's mark serves the next one")
 
         // Plaintext written since: both the first verification and the one after the batches check from the mark.

@@ -34,7 +34,7 @@ import Testing
         #expect(policy.removesApprovalTag(for: .awaitingApproval) && policy.removesApprovalTag(for: .success))
         #expect(!policy.removesApprovalTag(for: .queued) && policy.managedTags.contains(policy.approvalTag))
         #expect(!policy.tagChanges(for: .incomplete).remove.contains(policy.triggerTag), "INCOMPLETE keeps the trigger")
-        let verified = policy.tagChanges(for: .success, verifyOnly: true)
+        let verified = policy.tagChanges(for: .success, kind: .verify)
         #expect(verified.add == [policy.successTag] && !verified.remove.contains(policy.triggerTag) && !verified.add.contains(policy.doneTag))
     }
 

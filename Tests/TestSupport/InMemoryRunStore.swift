@@ -1,3 +1,4 @@
+import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
@@ -11,7 +12,7 @@ public final class InMemoryRunStore: RunStore {
         var runs: [String: RunRecord] = [:]
         var order: [String] = []
         var dueAt: [String: ContinuousClock.Instant] = [:]
-        var approvalPositions: Set<TriggerPosition> = []
+        var approvalPositions: Set<KafkaPosition> = []
         var events: [StoredRunEvent] = []
 
         mutating func append(_ event: RunEvent) {
@@ -202,7 +203,7 @@ public final class InMemoryRunStore: RunStore {
 
     public func latestRun(dataset: DatasetURN) async throws -> RunRecord? {
         try check()
-        return all.last { $0.dataset == dataset && $0.status != .coalesced && !$0.scope.verifyOnly && !$0.scope.planOnly }
+        return all.last { $0.dataset == dataset && $0.status != .coalesced && $0.scope.kind == .tokenize }
     }
 
     public func approve(_ approval: ApprovalRequest, judge: @Sendable (RunRecord) -> ApprovalVerdict) async throws -> ApprovalOutcome {

@@ -1,3 +1,4 @@
+import KafkaModel
 import Catalog
 import AccessControl
 import Foundation
@@ -9,7 +10,7 @@ import WarehouseKit
 public enum RunStoreConformance {
     static func request(_ urn: DatasetURN, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest {
         RunRequest(
-            dataset: urn, scope: scope, source: source, position: offset.map { TriggerPosition(topic: topic, partition: 0, offset: $0) },
+            dataset: urn, scope: scope, source: source, position: offset.map { KafkaPosition(topic: topic, partition: 0, offset: $0) },
             requestedBy: "urn:li:corpuser:alice")
     }
 
@@ -100,7 +101,7 @@ public enum RunStoreConformance {
 
         let urn = dataset
         func approval(_ who: String, _ offset: Int64) -> ApprovalRequest {
-            ApprovalRequest(dataset: urn, approver: who, position: TriggerPosition(topic: topic, partition: 0, offset: offset))
+            ApprovalRequest(dataset: urn, approver: who, position: KafkaPosition(topic: topic, partition: 0, offset: offset))
         }
         let refused = try await store.approve(approval("urn:li:corpuser:alice", 3)) { _ in .refused("alice requested it") }
         #expect(!refused.duplicate && refused.decisions.map(\.verdict) == [.refused("alice requested it")])
@@ -137,7 +138,7 @@ public enum RunStoreConformance {
             return
         }
         let urn = dataset
-        let approval = ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: TriggerPosition(topic: topic, partition: 0, offset: 2))
+        let approval = ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: KafkaPosition(topic: topic, partition: 0, offset: 2))
         _ = try await store.approve(approval) { _ in .refused("alice requested it") }
 
         published.writeBack.attempts += 1
@@ -156,7 +157,7 @@ public enum RunStoreConformance {
         failing.writeBack.attempts += 1
         failing.writeBack.error = "HTTP 503"
         _ = try await store.approve(
-            ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: TriggerPosition(topic: topic, partition: 0, offset: 3))
+            ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: KafkaPosition(topic: topic, partition: 0, offset: 3))
         ) { _ in .refused("alice asked again") }
         try await store.saveWriteBack(failing, retryIn: .seconds(3600))
         #expect(try await store.nextWork(dataset: dataset) == nil, "a write-back that failed waits for its retry, asked for again or not")
