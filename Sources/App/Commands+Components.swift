@@ -58,10 +58,17 @@ extension Commands {
                     try await migrated
                 } catch let failure as PostgresFailure where failure.isTransient || failure.sqlState == "3D000" {  // 3D000: no such database
                     return .stateUnreachable
+                } catch {
+                    let failure = StateDatabase.explained(PostgresFailure(error), settings: configuration.postgres, database: state, waited: .zero)
+                    throw StartupFailure(.postgres, "PostgreSQL: \(failure.message)")
                 }
             } else {
                 if let beforeState = settings.beforeState { group.addTask { await beforeState(components) } }
-                try await StateDatabase.prepare(settings: configuration.postgres, database: state, logger: settings.logger)
+                do {
+                    try await StateDatabase.prepare(settings: configuration.postgres, database: state, waitAtMost: configuration.startupWait, logger: settings.logger)
+                } catch {
+                    throw StartupFailure(.postgres, "PostgreSQL: \(PostgresFailure(error).message)")
+                }
                 group.addTask { try await components.databases.run() }
             }
             // The store's client exists already; its first query waits for the pool to run.

@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import MCL
 import Metrics
+import PostgresSupport
 import Prometheus
 import RunLedger
 import Runs
@@ -15,13 +16,20 @@ public enum TokenizeActionApp {
     /// The service: HTTP API, Kafka consumer, run worker, reconciliation and PostgreSQL pools, as services of one
     /// Hummingbird application. Shutdown runs in reverse order: HTTP stops, the consumer drains and commits, the
     /// reconciler stops, the worker lets runs finish within the grace period, the pools close.
-    public static func buildApplication(
+    /// The startup probes run beside the application, in the group `serve` makes: a refusal they find shuts the group
+    /// down gracefully and is `serve`'s error.
+    static func buildApplication(
         configuration: AppConfiguration, logger: Logger, metrics: PrometheusCollectorRegistry? = nil
-    ) async throws -> some ApplicationProtocol {
+    ) async throws -> (application: some ApplicationProtocol, probes: StartupProbes) {
         guard let kafka = configuration.kafka else {
             throw ConfigurationError(.missing, variable: "KAFKA_BOOTSTRAP_SERVERS", "is required to serve")
         }
-        try await StateDatabase.prepare(settings: configuration.postgres, database: configuration.runs.stateDatabase, logger: logger)
+        do {
+            try await StateDatabase.prepare(
+                settings: configuration.postgres, database: configuration.runs.stateDatabase, waitAtMost: configuration.startupWait, logger: logger)
+        } catch {
+            throw StartupFailure(.postgres, "PostgreSQL: \(PostgresFailure(error).message)")
+        }
         let components = try Components(configuration: configuration, logger: logger)
         let registry = SchemaRegistryClient(settings: configuration.schemaRegistry, httpClient: .shared, logger: logger)
         let classifier = MCLClassifier(cache: registry.cache, detector: TriggerDetector(tags: configuration.runs.tags))
@@ -36,6 +44,12 @@ public enum TokenizeActionApp {
         let verifier = configuration.runs.verifyInterval.map {
             PeriodicVerifier(store: components.store, intake: components.intake, interval: $0, logger: logger)
         }
+        let probes = StartupProbes(
+            [
+                .init(name: "Kafka", code: .kafka) { await consumer.probe() },
+                .init(name: "Schema registry", code: .schemaRegistry) { await registry.probe() },
+                .init(name: "DataHub", code: .datahub) { await components.catalog.probe(tag: configuration.runs.tags.trigger) },
+            ], wait: configuration.startupWait, logger: logger)
         let warehouses = components.warehouses
         let readiness = ReadinessChecks(checks: [
             ("kafka", { await consumer.brokerReachable() }),
@@ -48,16 +62,19 @@ public enum TokenizeActionApp {
             HTTPAPIDependencies(
                 intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics,
                 authentication: configuration.http.authentication))
+        // The worker, reconciliation and verification start once nothing refused the service; the consumer at once
+        // (it records triggers, and its polling serves the client errors the Kafka probe reads).
         var ledgerServices: [any Service] = [components.worker]
         if let reconciler { ledgerServices.append(reconciler) }
         if let verifier { ledgerServices.append(verifier) }
-        ledgerServices.append(consumer)
-        return Application(
+        let state = configuration.runs.stateDatabase
+        let application = Application(
             router: router, configuration: .init(address: .hostname(configuration.http.host, port: configuration.http.port)),
-            services: [components.databases] + ledgerServices.map { service -> any Service in
-                AfterPoolStarts(databases: components.databases, database: configuration.runs.stateDatabase, service: service)
-            },
+            services: [components.databases]
+                + ledgerServices.map { AfterStartup(databases: components.databases, database: state, probes: probes, service: $0) as any Service }
+                + [AfterStartup(databases: components.databases, database: state, probes: nil, service: consumer)],
             logger: logger)
+        return (application, probes)
     }
 
     /// Runs the service until SIGTERM/SIGINT. Graceful shutdown is bounded: the worker asks runs to stop at a batch
@@ -80,8 +97,10 @@ public enum TokenizeActionApp {
         if configuration.runs.policy == nil {
             logger.warning("TOKENIZE_POLICY_FILE is not set: anyone who may tag a dataset in DataHub may tokenize any table the database user can write")
         }
-        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
-        var groupConfiguration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let (app, probes) = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: probes, failureTerminationBehavior: .gracefullyShutdownGroup), .init(service: app)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.runs.worker.shutdownGrace + .seconds(10)
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfiguration).run()

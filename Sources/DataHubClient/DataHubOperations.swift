@@ -1,5 +1,6 @@
 import Catalog
 import JSON
+import Resilience
 import Synchronization
 
 /// The DataHub operations a run uses, over GraphQL.
@@ -21,6 +22,23 @@ public struct DataHubOperations: DataHubCatalog {
     }
 
     public func ping() async -> Bool { await client.ping() }
+
+    /// Whether the service can work with GMS: one authenticated GraphQL query (does `tag` exist). A 401 or 403, a 4xx,
+    /// or an answer that is not GMS's is a refusal (the settings are wrong); no answer, a 5xx or a 429 is unavailable.
+    public func probe(tag: TagURN) async -> ProbeOutcome {
+        do {
+            _ = try await entityExists(tag.urn)
+            return .answers
+        } catch {
+            let settings = "DATAHUB_GMS_URL is \(client.settings.gmsURL)"
+            switch error.code {
+            case .unavailable: return .unavailable("\(error.message) (\(settings))")
+            case .unauthorized: return .refused("GMS refused the token: \(error.message)")
+            case .graphQL, .alreadyExists, .malformedResponse:
+                return .refused("GMS did not answer a GraphQL query as GMS does (\(error.message)); check DATAHUB_GMS_URL (\(settings)) and DATAHUB_TOKEN")
+            }
+        }
+    }
 
     /// Whether an entity exists (`tag(urn)` and `dataset(urn)` answer placeholders for missing ones).
     public func entityExists(_ urn: String) async throws(DataHubError) -> Bool {

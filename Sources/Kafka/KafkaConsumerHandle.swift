@@ -1,4 +1,5 @@
 import CRdKafka
+import Logging
 import Synchronization
 
 /// What the poll thread and the rebalance callback share with the async handler loop.
@@ -13,12 +14,19 @@ final class ConsumerSharedState: Sendable {
         /// When to wake librdkafka's stopped fetcher (the poll thread observes, the wake-up queue reports back).
         var fetchWakeup = FetchWakeupPolicy()
         var fetchWakeupCount = 0
+        /// The last client error librdkafka reported that is about reaching the cluster (`kafkaErrorCallback`).
+        var clientProblem: KafkaClientProblem?
+        /// A fatal error reported by the error callback, for the poll loop to act on.
+        var pendingFatal: String?
     }
 
     let inner: Mutex<Inner>
+    /// Where librdkafka's own log lines and client errors go (`kafkaLogCallback`, `kafkaErrorCallback`).
+    let logger: Logger
 
-    init(maximumQueued: Int) {
+    init(maximumQueued: Int, logger: Logger) {
         inner = Mutex(Inner(lifecycle: ConsumerLifecycle(maximumQueued: maximumQueued)))
+        self.logger = logger
     }
 
     func withLock<T>(_ body: (inout Inner) -> T) -> T { inner.withLock { body(&$0) } }
@@ -49,6 +57,8 @@ final class KafkaConsumerHandle: @unchecked Sendable {
         rd_kafka_conf_set_opaque(conf, sharedReference.toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf, kafkaRebalanceCallback)
         rd_kafka_conf_set_stats_cb(conf, kafkaStatisticsCallback)
+        rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorBuffer, errorBuffer.count) else {
             sharedReference.release()

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import Metrics
+import Resilience
 import ServiceLifecycle
 import Synchronization
 
@@ -59,13 +60,28 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
         self.configuration = configuration
         self.router = router
         self.logger = logger
-        self.shared = ConsumerSharedState(maximumQueued: configuration.maximumQueued)
+        self.shared = ConsumerSharedState(maximumQueued: configuration.maximumQueued, logger: logger)
         self.handle = try KafkaConsumerHandle(settings: configuration.librdkafkaSettings, topics: configuration.topics, shared: shared)
         self.wakesStoppedFetchers = configuration.wakesStoppedFetchers && KafkaConsumerHandle.fetcherNeedsWakeups
     }
 
     /// How many times the consumer has woken librdkafka's stopped fetcher (see `FetchWakeupPolicy`).
     public var fetchWakeupCount: Int { shared.withLock { $0.fetchWakeupCount } }
+
+    /// Whether the consumer can work with the cluster: a broker answers a metadata request within `timeout`; else
+    /// the last client error librdkafka reported says whether the cluster refused this client or could not be
+    /// reached (runs on a dedicated queue, not the cooperative pool).
+    public func probe(timeout: Duration = .seconds(5)) async -> ProbeOutcome {
+        if await brokerReachable(timeout: timeout) { return .answers }
+        switch shared.withLock({ $0.clientProblem }) {
+        case .refused(let reason):
+            return .refused("a broker refused this client (\(reason)); check KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM and the SASL credentials")
+        case .unreachable(let reason):
+            return .unavailable("no broker of \(configuration.bootstrapServers) answers (\(reason)); check KAFKA_BOOTSTRAP_SERVERS")
+        case nil:
+            return .unavailable("no broker of \(configuration.bootstrapServers) answered within \(Int(timeout.seconds)) s; check KAFKA_BOOTSTRAP_SERVERS")
+        }
+    }
 
     /// Whether a broker answers a metadata request (runs on a dedicated queue, not the cooperative pool).
     public func brokerReachable(timeout: Duration = .seconds(2)) async -> Bool {
@@ -182,6 +198,11 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
             if handle.pollAvailable(limit: Self.messagesPerPoll, serve) == 0 {
                 handle.poll(timeoutMilliseconds: 100, serve)
             }
+            let reportedFatal = shared.withLock { inner -> String? in
+                defer { inner.pendingFatal = nil }
+                return inner.pendingFatal
+            }
+            if let reportedFatal { serve(.error(reportedFatal, fatal: true)) }
             let now = clock.now
             if now >= nextLivenessRecord {  // the liveness probe's clock, 10 times a second at most
                 lastPoll.record(Date().timeIntervalSince1970)

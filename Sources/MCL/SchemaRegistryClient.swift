@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Resilience
 import Metrics
 import NIOCore
 import Synchronization
@@ -98,6 +99,29 @@ public actor SchemaRegistryClient {
             return response.status == .ok
         } catch {
             return false
+        }
+    }
+
+    /// Whether the service can read schemas from the registry: `GET /subjects` with the configured credentials. A 401
+    /// or 403 (the credentials) or another 4xx (no registry at that address) is a refusal; no answer, a 5xx or a 429 is
+    /// unavailable.
+    public func probe() async -> ProbeOutcome {
+        let url = "\(settings.url)/subjects"
+        let status: UInt
+        do {
+            let response = try await httpClient.execute(request(url), timeout: .seconds(5))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            status = response.status.code
+        } catch {
+            return .unavailable("GET \(url) failed: \(error); check SCHEMA_REGISTRY_URL")
+        }
+        switch status {
+        case 200..<300: return .answers
+        case 401, 403:
+            return .refused("the schema registry refused the credentials (HTTP \(status) for GET \(url)); set SCHEMA_REGISTRY_BASIC_AUTH or SCHEMA_REGISTRY_BEARER_TOKEN")
+        case 429, 500...: return .unavailable("HTTP \(status) for GET \(url)")
+        default:
+            return .refused("no schema registry at SCHEMA_REGISTRY_URL \(settings.url) (HTTP \(status) for GET \(url)); set it to the registry's base URL, e.g. http://datahub-gms:8080/schema-registry/api")
         }
     }
 

@@ -67,7 +67,9 @@ extension ServiceError where Code == PostgresFailureCode {
             let code: Code =
                 Self.isTransient(sqlState: state)
                 ? .unavailable : state.hasPrefix("28") ? .authentication : state.hasPrefix("22") ? .refusedValue : .statement
-            self.init(code, "\(message) (SQLSTATE \(state))", sqlState: state)
+            // Refused credentials (class 28): the server's words, then the settings that hold them.
+            let advice = code == .authentication ? "; check POSTGRES_USER and POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE)" : ""
+            self.init(code, "\(message) (SQLSTATE \(state))\(advice)", sqlState: state)
             return
         }
         if let tls = psql.underlying.flatMap(Self.tlsProblem) {

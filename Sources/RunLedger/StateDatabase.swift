@@ -7,25 +7,53 @@ import Resilience
 /// The service's own state: schema `tokenize_action` in the database named by `STATE_DATABASE`.
 public enum StateDatabase {
     /// Creates the state database if it is missing, then applies every migration not applied yet. Waits (with
-    /// backoff) while PostgreSQL is unreachable; a permanent failure (no privilege, a broken migration) throws.
-    /// One connection, to the state database itself (its errors are precise: TLS, credentials); the maintenance
-    /// database is connected to only when the state database does not exist yet.
-    public static func prepare(settings: PostgresSettings, database: String, logger: Logger) async throws {
+    /// backoff) while PostgreSQL is unreachable, up to `waitAtMost`; a permanent failure (credentials, TLS, a missing
+    /// privilege, a broken migration) throws at once. One connection, to the state database itself (its errors are
+    /// precise: TLS, credentials); the maintenance database is connected to only when the state database does not
+    /// exist yet.
+    /// - Throws: `PostgresFailure` whose message names what to set or grant; `.unavailable` once the wait is over.
+    public static func prepare(settings: PostgresSettings, database: String, waitAtMost: Duration = .seconds(60), logger: Logger) async throws {
         let databases = try PostgresDatabases(settings: settings, logger: logger)
         let policy = RetryPolicy(backoff: Backoff(initial: .seconds(1), maximum: .seconds(15)), maxAttempts: nil)
-        try await withRetry(
-            policy, isTransient: { PostgresFailure($0).isTransient },
-            onRetry: { event in
-                logger.warning("state database unavailable; retrying", metadata: ["error": "\(PostgresFailure(event.error).message)"])
+        let deadline = ContinuousClock.now + waitAtMost
+        do {
+            try await withRetry(
+                policy, isTransient: { PostgresFailure($0).isTransient && ContinuousClock.now < deadline },
+                onRetry: { event in
+                    logger.warning("state database unavailable; retrying", metadata: ["error": "\(PostgresFailure(event.error).message)"])
+                }
+            ) {
+                do {
+                    try await databases.withConnection(database: database) { try await migrate($0, logger: logger) }
+                } catch let failure as PostgresFailure where failure.sqlState == "3D000" {  // invalid_catalog_name: not created yet
+                    try await databases.withConnection(database: settings.maintenanceDatabase) {
+                        try await create(database, role: settings.username, on: $0, logger: logger)
+                    }
+                    try await databases.withConnection(database: database) { try await migrate($0, logger: logger) }
+                }
             }
-        ) {
-            do {
-                try await databases.withConnection(database: database) { try await migrate($0, logger: logger) }
-            } catch let failure as PostgresFailure where failure.sqlState == "3D000" {  // invalid_catalog_name: not created yet
-                try await databases.withConnection(database: settings.maintenanceDatabase) { try await create(database, on: $0, logger: logger) }
-                try await databases.withConnection(database: database) { try await migrate($0, logger: logger) }
-            }
+        } catch {
+            throw explained(PostgresFailure(error), settings: settings, database: database, waited: waitAtMost)
         }
+    }
+
+    /// A failure of `prepare` as the operator must read it: the wait that ran out, or the privilege that is missing.
+    public static func explained(_ failure: PostgresFailure, settings: PostgresSettings, database: String, waited: Duration) -> PostgresFailure {
+        if failure.isTransient {
+            return PostgresFailure(
+                .unavailable,
+                "PostgreSQL at \(settings.host):\(settings.port) did not answer within \(Int(waited.seconds)) s (\(failure.message)); "
+                    + "check POSTGRES_HOST and POSTGRES_PORT and that the server accepts connections from here, or raise STARTUP_WAIT_SECONDS")
+        }
+        if failure.sqlState == "42501" {  // insufficient_privilege as the session starts: no CONNECT on the database
+            let role = StatePrivileges.quoted(settings.username)
+            let quoted = StatePrivileges.quoted(database)
+            return PostgresFailure(
+                .configuration,
+                "role \(role) may not connect to database \(quoted) (it lacks CONNECT; \(failure.message)): "
+                    + "GRANT CONNECT ON DATABASE \(quoted) TO \(role), or set STATE_DATABASE to a database it may connect to")
+        }
+        return failure
     }
 
     /// Applies every migration not applied yet, over one connection to the state database: one attempt, no wait
@@ -40,23 +68,31 @@ public enum StateDatabase {
         }
     }
 
-    private static func create(_ database: String, on maintenance: PostgresConnection, logger: Logger) async throws {
+    private static func create(_ database: String, role: String, on maintenance: PostgresConnection, logger: Logger) async throws {
         logger.notice("creating the state database", metadata: ["database": "\(database)"])
-        let quoted = "\"" + database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let quoted = StatePrivileges.quoted(database)
         do {
             try await maintenance.guardedQuery(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoted)"), logger: logger)
         } catch {
             let failure = PostgresFailure(error)
-            guard failure.sqlState == "42P04" else {  // created meanwhile by another process
+            if failure.sqlState == "42P04" { return }  // created meanwhile by another process
+            if failure.sqlState == "42501" {
                 throw PostgresFailure(
-                    failure.isTransient ? .unavailable : .configuration,
-                    "cannot create the state database \(database): \(failure.message); create it, or set STATE_DATABASE to an existing one")
+                    .configuration,
+                    "the state database \(quoted) does not exist and role \(StatePrivileges.quoted(role)) may not create it (it lacks CREATEDB): "
+                        + "create it (CREATE DATABASE \(quoted) OWNER \(StatePrivileges.quoted(role))), or set STATE_DATABASE to an existing database")
             }
+            throw PostgresFailure(
+                failure.isTransient ? .unavailable : .configuration,
+                "cannot create the state database \(quoted): \(failure.message); create it, or set STATE_DATABASE to an existing one")
         }
     }
 
     /// Applies the pending migrations in one transaction, under a lock other processes wait on.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        if let problem = try await StatePrivileges.read(connection, logger: logger).problem {
+            throw PostgresFailure(.configuration, problem)
+        }
         try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
             for statement in Migrations.bootstrap { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
@@ -72,9 +108,12 @@ public enum StateDatabase {
                     } catch {
                         let failure = PostgresFailure(error)
                         guard !failure.isTransient else { throw failure }
+                        let advice =
+                            failure.sqlState == "42501"
+                            ? "; run the service once as the owner of schema tokenize_action, or set POSTGRES_USER to it" : ""
                         throw PostgresFailure(
                             .configuration,
-                            "state migration \(migration.version) (\(migration.description)) failed: \(failure.message); nothing was changed (it runs in one transaction)")
+                            "state migration \(migration.version) (\(migration.description)) failed: \(failure.message); nothing was changed (it runs in one transaction)\(advice)")
                     }
                 }
                 var binds = PostgresBindings()

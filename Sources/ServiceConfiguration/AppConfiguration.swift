@@ -31,6 +31,10 @@ public struct AppConfiguration: Sendable {
     public var http: HTTPSettings
     public var logging: LoggingSettings
     public var runs: RunSettings
+    /// `STARTUP_WAIT_SECONDS` (default 60): how long the service waits at startup for PostgreSQL to answer before it
+    /// exits with one line (status 78), and for Kafka, the schema registry and DataHub to answer before it says which
+    /// does not (and keeps waiting for it).
+    public var startupWait: Duration
 
     /// What a command needs.
     public enum Purpose: Sendable {
@@ -56,7 +60,8 @@ public struct AppConfiguration: Sendable {
             tokens: tokens,
             http: try HTTPSettings.load(env),
             logging: try loadLogging(env),
-            runs: try loadRuns(env, defaultScheme: tokens.defaultScheme))
+            runs: try loadRuns(env, defaultScheme: tokens.defaultScheme),
+            startupWait: .seconds(try env.integer("STARTUP_WAIT_SECONDS", default: 60, range: 1...3600)))
     }
 
     static func loadKafka(_ env: Environment) throws(ConfigurationError) -> KafkaConsumerConfiguration {

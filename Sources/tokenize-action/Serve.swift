@@ -10,12 +10,6 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try loadConfiguration(for: .serve)
-        do {
-            try await TokenizeActionApp.serve(configuration: configuration, logger: bootstrapLogging(configuration.logging))
-        } catch let failure as PostgresFailure where !failure.isTransient {
-            // Refused credentials or TLS: a setting to fix, reported like one.
-            FileHandle.standardError.write(Data("tokenize-action: PostgreSQL: \(failure.message)\n".utf8))
-            throw ExitCode(78)
-        }
+        try await TokenizeActionApp.serve(configuration: configuration, logger: bootstrapLogging(configuration.logging))
     }
 }

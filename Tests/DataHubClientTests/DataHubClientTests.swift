@@ -212,3 +212,28 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
         #expect(urns == TaggedDatasets(datasets: [dataset, "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.orders,PROD)"]))
     }
 }
+
+/// The startup probe: a refused token or an address that is not GMS stops the service; no answer is waited for.
+@Suite struct DataHubProbeTests {
+    @Test(arguments: [
+        (200, #"{"data":{"entityExists":true}}"#, "answers"), (401, "{}", "DATAHUB_TOKEN"), (403, "{}", "DATAHUB_TOKEN"),
+        (404, "not found", "DATAHUB_GMS_URL"), (200, "<html>", "DATAHUB_GMS_URL"), (503, "{}", "unavailable"),
+    ])
+    func answersAreClassified(status: Int, body: String, says: String) async throws {
+        let outcome = try await FakeHTTPServer.with({ _ in .init(status, body) }) { url in
+            await client(url, token: "t", attempts: 1).probe(tag: TagURN("tokenize/run"))
+        }
+        switch outcome {
+        case .answers: #expect(says == "answers")
+        case .refused(let reason): #expect(says != "answers" && says != "unavailable" && reason.contains(says), "\(reason)")
+        case .unavailable(let reason): #expect(says == "unavailable" && reason.contains("DATAHUB_GMS_URL"), "\(reason)")
+        }
+    }
+
+    @Test func noListenerIsUnavailable() async throws {
+        guard case .unavailable = await client("http://127.0.0.1:1", attempts: 1).probe(tag: TagURN("tokenize/run")) else {
+            Issue.record("a closed port is not a refusal")
+            return
+        }
+    }
+}

@@ -77,3 +77,26 @@ private func body() -> String {
         #expect(error?.code == .invalidSchema)
     }
 }
+
+/// The startup probe: credentials refused or no registry at the address stop the service; no answer is waited for.
+@Suite struct SchemaRegistryProbeTests {
+    @Test(arguments: [(200, "answers"), (401, "SCHEMA_REGISTRY_BASIC_AUTH"), (403, "SCHEMA_REGISTRY_BEARER_TOKEN"), (404, "SCHEMA_REGISTRY_URL"), (503, "unavailable"), (429, "unavailable")])
+    func answersAreClassified(status: Int, says: String) async throws {
+        let outcome = try await FakeHTTPServer.with({ request in
+            request.path.hasSuffix("/subjects") ? .init(status, "[]") : .init(500, "{}")
+        }) { url in await registry(url).probe() }
+        switch outcome {
+        case .answers: #expect(says == "answers")
+        case .refused(let reason): #expect([401, 403, 404].contains(status) && reason.contains(says), "\(reason)")
+        case .unavailable: #expect(says == "unavailable")
+        }
+    }
+
+    @Test func noListenerIsUnavailable() async throws {
+        guard case .unavailable(let reason) = await registry("http://127.0.0.1:1").probe() else {
+            Issue.record("a closed port is not a refusal")
+            return
+        }
+        #expect(reason.contains("SCHEMA_REGISTRY_URL"))
+    }
+}
