@@ -27,6 +27,7 @@ from discovery_scenarios import (  # noqa: E402
     scenario_downstream_copies, scenario_field_entity_and_terms, scenario_field_path_v2, scenario_plan_by_tag, scenario_plan_discovers)
 from zoo_scenarios import SCENARIOS as ZOO_SCENARIOS  # noqa: E402
 from startup_scenarios import SCENARIOS as STARTUP_SCENARIOS  # noqa: E402
+from printout_scenario import SCENARIOS as PRINTOUT_SCENARIOS  # noqa: E402
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
 
@@ -344,6 +345,7 @@ SCENARIOS = [
     ("downstream", "downstream copies listed after a SUCCESS (name and column lineage, 2 hops) and propagated", scenario_downstream_copies),
     *ZOO_SCENARIOS,
     *STARTUP_SCENARIOS,
+    *PRINTOUT_SCENARIOS,
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

@@ -11,9 +11,6 @@ trap 'scripts/stack.sh down' EXIT
 # shellcheck disable=SC1091
 source .stack/env
 echo
-echo "tokenize-action on $TOKENIZE_ACTION_URL; tag a dataset with:"
-echo "  .venv/bin/python e2e/tag.py --gms $DATAHUB_GMS_URL --psql 'psql -h 127.0.0.1 -p $POSTGRES_PORT -U postgres'"
-echo "or through the API (API_TOKENS_FILE=$API_TOKENS_FILE):"
-echo "  curl -H 'Authorization: Bearer $API_TOKEN' -X POST $TOKENIZE_ACTION_URL/trigger -d '{\"dataset\": \"<urn>\"}'"
+scripts/next-steps.sh
 echo
 .build/debug/tokenize-action serve

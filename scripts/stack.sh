@@ -153,6 +153,8 @@ export POSTGRES_USER=postgres
 export POSTGRES_PASSWORD=$pg_password
 export PGPASSWORD=$pg_password
 export DATAHUB_TOKEN=$datahub_token
+# The API listens on the loopback interface only: the local stack is for one machine.
+export HTTP_HOST=127.0.0.1
 export HTTP_PORT=$http_port
 export TOKENIZE_ACTION_URL=http://127.0.0.1:$http_port
 export API_TOKENS_FILE=$dir/api-tokens
