@@ -142,7 +142,8 @@ let package = Package(
         .target(
             name: "ServiceConfiguration",
             dependencies: [
-                "AccessControl", "Kafka", "MCL", "Catalog", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "Resilience",
+                "AccessControl", "Kafka", "MCL", "Catalog", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse",
+                "Tokenization", "Runs", "Resilience",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.
@@ -170,7 +171,8 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "App", "Catalog", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization", "WarehouseKit",
+                "App", "Catalog", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization",
+                "WarehouseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -203,7 +205,8 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "Catalog", "DataHubClient", "DatabricksWarehouse", "PostgresSupport", "TestSupport",
+                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "Catalog", "DataHubClient", "DatabricksWarehouse",
+                "PostgresSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
             ]),
@@ -237,7 +240,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RunLedger", "Catalog", "KafkaModel", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs", "WarehouseKit", "TestSupport",
+                "RunLedger", "Catalog", "KafkaModel", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse", "Tokenization", "Runs",
+                "WarehouseKit", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -39,7 +39,8 @@ public struct APITokens: Sendable, CustomStringConvertible {
             guard token.count >= minimumTokenLength, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw AccessError(
                     .apiTokensFile,
-                    "\(source) line \(lineNumber) (\(name)): the token must be at least \(minimumTokenLength) printable ASCII characters, e.g. `openssl rand -hex 32`",
+                    "\(source) line \(lineNumber) (\(name)): the token must be at least \(minimumTokenLength) printable ASCII characters, "
+                        + "e.g. `openssl rand -hex 32`",
                     line: lineNumber)
             }
             guard !entries.contains(where: { $0.name == name }) else {
@@ -47,7 +48,8 @@ public struct APITokens: Sendable, CustomStringConvertible {
             }
             let digest = Array(SHA256.hash(data: Array(token.utf8)))
             guard !entries.contains(where: { $0.digest == digest }) else {
-                throw AccessError(.apiTokensFile, "\(source) line \(lineNumber) (\(name)): this token is already given to another name", line: lineNumber)
+                throw AccessError(
+                    .apiTokensFile, "\(source) line \(lineNumber) (\(name)): this token is already given to another name", line: lineNumber)
             }
             entries.append(Entry(name: name, digest: digest))
         }
@@ -79,7 +81,8 @@ public struct APITokens: Sendable, CustomStringConvertible {
     }
 
     static func isValidName(_ name: String) -> Bool {
-        (1...64).contains(name.count) && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
+        (1...64).contains(name.count)
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._-".unicodeScalars.contains($0)) }
     }
 }
 

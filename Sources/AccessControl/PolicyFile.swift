@@ -39,7 +39,8 @@ public enum PolicyFile {
         }
         guard let root else { throw AccessError(.policyFile, "\(source) is empty; see the README's policy section", line: nil) }
         let reader = Reader(source: source)
-        let top = try reader.mapping(root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables"])
+        let top = try reader.mapping(
+            root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables"])
         var policy = TokenizePolicy()
         if let datasets = top["datasets"] {
             let fields = try reader.mapping(datasets, "datasets", keys: ["allow", "deny"])
@@ -53,7 +54,8 @@ public enum PolicyFile {
             for item in try reader.sequence(schemes, "schemes") {
                 let text = try reader.string(item, "schemes")
                 guard let scheme = TokenSchemeName(rawValue: text) else {
-                    throw reader.error(item, "schemes: '\(text)' is not a scheme (\(TokenSchemeName.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw reader.error(
+                        item, "schemes: '\(text)' is not a scheme (\(TokenSchemeName.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 names.insert(scheme)
             }
@@ -66,7 +68,8 @@ public enum PolicyFile {
                 guard let datasets = rule["datasets"], let approvers = rule["approvers"] else {
                     throw reader.error(item, "\(what) needs both datasets and approvers")
                 }
-                let parsed = ApprovalRule(datasets: try reader.patterns(datasets, "\(what).datasets"), approvers: try reader.principals(approvers, "\(what).approvers"))
+                let parsed = ApprovalRule(
+                    datasets: try reader.patterns(datasets, "\(what).datasets"), approvers: try reader.principals(approvers, "\(what).approvers"))
                 guard parsed.approvers != PrincipalSet() else { throw reader.error(approvers, "\(what).approvers names nobody") }
                 policy.approval.append(parsed)
             }
@@ -80,14 +83,16 @@ public enum PolicyFile {
                 if let node = rule["triggers"] {
                     let text = try reader.string(node, "\(what).triggers")
                     guard let triggers = TableRule.Triggers(rawValue: text) else {
-                        throw reader.error(node, "\(what).triggers: '\(text)' is not one of \(TableRule.Triggers.allCases.map(\.rawValue).joined(separator: ", "))")
+                        throw reader.error(
+                            node, "\(what).triggers: '\(text)' is not one of \(TableRule.Triggers.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     parsed.triggers = triggers
                 }
                 if let node = rule["normalization"] {
                     let text = try reader.string(node, "\(what).normalization")
                     guard let normalization = Normalization(rawValue: text) else {
-                        throw reader.error(node, "\(what).normalization: '\(text)' is not one of \(Normalization.allCases.map(\.rawValue).joined(separator: ", "))")
+                        throw reader.error(
+                            node, "\(what).normalization: '\(text)' is not one of \(Normalization.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     parsed.normalization = normalization
                 }

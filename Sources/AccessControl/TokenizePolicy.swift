@@ -54,13 +54,16 @@ public struct TokenizePolicy: Sendable, Equatable {
             return .reject(.init(.dataset, "\(question.dataset) is not in the policy's datasets.allow"))
         }
         if let triggers, question.requester != .commandLine, !triggers.contains(question.requester, memberOf: question.requesterGroups) {
-            let who = question.requester == .unknown
+            let who =
+                question.requester == .unknown
                 ? "who added the trigger is unknown (the run was found by reconciliation, not heard on Kafka); remove and add the tag again"
                 : "\(question.requester) may not start runs"
             return .reject(.init(.principal, "\(who) (policy triggers: \(triggers.summary))"))
         }
         if let schemes, let refused = question.schemes.subtracting(schemes).map(\.rawValue).sorted().first {
-            return .reject(.init(.scheme, "scheme \(refused) is not allowed by the policy (schemes: \(schemes.map(\.rawValue).sorted().joined(separator: ", ")))"))
+            return .reject(
+                .init(
+                    .scheme, "scheme \(refused) is not allowed by the policy (schemes: \(schemes.map(\.rawValue).sorted().joined(separator: ", ")))"))
         }
         if question.rekey, let rekey, question.requester != .commandLine, !rekey.contains(question.requester, memberOf: question.requesterGroups) {
             return .reject(.init(.rekey, "\(question.requester) may not rekey (policy rekey: \(rekey.summary))"))

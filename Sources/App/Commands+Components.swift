@@ -65,7 +65,8 @@ extension Commands {
             } else {
                 if let beforeState = settings.beforeState { group.addTask { await beforeState(components) } }
                 do {
-                    try await StateDatabase.prepare(settings: configuration.postgres, database: state, waitAtMost: configuration.startupWait, logger: settings.logger)
+                    try await StateDatabase.prepare(
+                        settings: configuration.postgres, database: state, waitAtMost: configuration.startupWait, logger: settings.logger)
                 } catch {
                     throw StartupFailure(.postgres, "PostgreSQL: \(PostgresFailure(error).message)")
                 }

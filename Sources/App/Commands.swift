@@ -1,11 +1,11 @@
 import Catalog
-import ServiceConfiguration
 import Foundation
 import Kafka
 import Logging
 import MCL
 import RunLedger
 import Runs
+import ServiceConfiguration
 
 /// What the one-off commands (`run`, `dlq`) do, through the same ledger, worker and recorder as the service.
 public enum Commands {

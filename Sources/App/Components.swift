@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import ServiceConfiguration
 import Catalog
 import DataHubClient
 import DatabricksWarehouse
@@ -9,6 +8,7 @@ import PostgresSupport
 import PostgresWarehouse
 import RunLedger
 import Runs
+import ServiceConfiguration
 import WarehouseKit
 
 /// The parts `serve` and the one-off commands share, built from configuration (after it is known to be good).
@@ -60,7 +60,8 @@ struct Components: Sendable {
         }
         warehouses = [
             "postgres": PostgresWarehouse(
-                databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize, vacuumAfter: configuration.postgresVacuumAfter,
+                databases: databases, tokenizer: tokenizer, batchSize: configuration.postgresBatchSize,
+                vacuumAfter: configuration.postgresVacuumAfter,
                 logger: logger),
             "databricks": databricks,
         ]
@@ -71,7 +72,8 @@ struct Components: Sendable {
         executor = RunExecutor(
             warehouses: warehouses, catalog: catalog, store: store, gate: gate, publisher: publisher, settings: runs.executor, tokenizer: tokenizer,
             logger: logger)
-        worker = RunWorker(store: store, locks: locks, executor: executor, publisher: publisher, settings: runs.worker, changes: changes, logger: logger)
+        worker = RunWorker(
+            store: store, locks: locks, executor: executor, publisher: publisher, settings: runs.worker, changes: changes, logger: logger)
         intake = RunIntake(store: store, gate: gate, changes: changes, logger: logger) { [worker] in worker.nudge() }
     }
 

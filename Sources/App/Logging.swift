@@ -1,5 +1,5 @@
-import ServiceConfiguration
 import Logging
+import ServiceConfiguration
 
 /// Bootstraps logging once, as configured (`LOG_LEVEL`, `LOG_FORMAT`), and returns the service's logger.
 public func bootstrapLogging(_ settings: LoggingSettings) -> Logger {

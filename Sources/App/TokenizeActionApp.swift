@@ -1,4 +1,3 @@
-import ServiceConfiguration
 import HTTPAPI
 import Hummingbird
 import Kafka
@@ -9,6 +8,7 @@ import PostgresSupport
 import Prometheus
 import RunLedger
 import Runs
+import ServiceConfiguration
 import ServiceLifecycle
 
 /// Builds the service from configuration and runs it.
@@ -60,7 +60,8 @@ public enum TokenizeActionApp {
         ])
         let router = HTTPAPI.router(
             HTTPAPIDependencies(
-                intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms, metrics: metrics,
+                intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms,
+                metrics: metrics,
                 authentication: configuration.http.authentication))
         // The worker, reconciliation and verification start once nothing refused the service; the consumer at once
         // (it records triggers, and its polling serves the client errors the Kafka probe reads).
@@ -91,11 +92,12 @@ public enum TokenizeActionApp {
         case .tokens: break
         }
         if let databricks = configuration.databricks, databricks.secretScope == nil {
-            logger.warning(
-                "DBX_SECRET_SCOPE is not set: hmac runs on Databricks send the key's pads as statement parameters, which stay in the SQL warehouse's query history; store them in a secret scope (tokenize-action keys export-databricks)")
+            let risk = "hmac runs on Databricks send the key's pads as statement parameters, which stay in the SQL warehouse's query history"
+            logger.warning("DBX_SECRET_SCOPE is not set: \(risk); store them in a secret scope (tokenize-action keys export-databricks)")
         }
         if configuration.runs.policy == nil {
-            logger.warning("TOKENIZE_POLICY_FILE is not set: anyone who may tag a dataset in DataHub may tokenize any table the database user can write")
+            logger.warning(
+                "TOKENIZE_POLICY_FILE is not set: anyone who may tag a dataset in DataHub may tokenize any table the database user can write")
         }
         let (app, probes) = try await buildApplication(configuration: configuration, logger: logger, metrics: metrics)
         var groupConfiguration = ServiceGroupConfiguration(
@@ -110,7 +112,9 @@ public enum TokenizeActionApp {
     /// milliseconds to a minute, requests milliseconds to seconds.
     static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
-        factory.durationHistogramBuckets["tokenize_run_duration_seconds"] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600].map { .seconds($0) }
+        factory.durationHistogramBuckets["tokenize_run_duration_seconds"] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600].map {
+            .seconds($0)
+        }
         factory.durationHistogramBuckets["tokenize_batch_duration_seconds"] =
             [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000].map { .milliseconds($0) }
         return factory

@@ -28,11 +28,13 @@ public struct DatasetURN: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
         let encoded = Self.urlEncodedLength(urn)
         guard encoded <= Self.maximumEncodedBytes else {
-            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN: it is \(encoded) bytes URL-encoded, and DataHub takes at most \(Self.maximumEncodedBytes)")
+            throw DatasetURNError(
+                .invalid, "\(quoted) is not a dataset URN: it is \(encoded) bytes URL-encoded, and DataHub takes at most \(Self.maximumEncodedBytes)")
         }
         let prefix = "urn:li:dataset:("
         guard urn.hasPrefix(prefix), urn.hasSuffix(")") else {
-            throw DatasetURNError(.invalid, "\(quoted) is not a dataset URN; expected urn:li:dataset:(urn:li:dataPlatform:postgres,<db>.<schema>.<table>,PROD)")
+            throw DatasetURNError(
+                .invalid, "\(quoted) is not a dataset URN; expected urn:li:dataset:(urn:li:dataPlatform:postgres,<db>.<schema>.<table>,PROD)")
         }
         let inner = urn.dropFirst(prefix.count).dropLast()
         // The platform URN has no commas; the environment is after the last comma; the name is between.

@@ -1,4 +1,5 @@
 import Catalog
+
 /// Every GraphQL operation the service sends to DataHub GMS. The client accepts only these, and a test
 /// validates every case against DataHub's real SDL, so no document can skip validation.
 public enum DataHubDocument: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
-import Catalog
 import AsyncHTTPClient
+import Catalog
 import Foundation
 import JSON
 import Logging

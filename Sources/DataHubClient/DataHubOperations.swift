@@ -35,7 +35,8 @@ public struct DataHubOperations: DataHubCatalog {
             case .unavailable: return .unavailable("\(error.message) (\(settings))")
             case .unauthorized: return .refused("GMS refused the token: \(error.message)")
             case .graphQL, .alreadyExists, .malformedResponse:
-                return .refused("GMS did not answer a GraphQL query as GMS does (\(error.message)); check DATAHUB_GMS_URL (\(settings)) and DATAHUB_TOKEN")
+                return .refused(
+                    "GMS did not answer a GraphQL query as GMS does (\(error.message)); check DATAHUB_GMS_URL (\(settings)) and DATAHUB_TOKEN")
             }
         }
     }
@@ -73,7 +74,8 @@ public struct DataHubOperations: DataHubCatalog {
                     do throws(DataHubError) {
                         try await create(tag.urn) { () async throws(DataHubError) in
                             _ = try await client.execute(
-                                .createTag, variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
+                                .createTag,
+                                variables: ["input": ["id": .string(tag.name), "name": .string(tag.name), "description": .string(description)]])
                         }
                         return nil
                     } catch {
@@ -119,7 +121,7 @@ public struct DataHubOperations: DataHubCatalog {
     private func create(_ urn: String, _ create: () async throws(DataHubError) -> Void) async throws(DataHubError) {
         do {
             try await create()
-        } catch where error.code == .alreadyExists {
+        } catch  where error.code == .alreadyExists {
             // Created concurrently: what we wanted.
         }
         knownEntities.insert(urn)
@@ -156,9 +158,11 @@ public struct DataHubOperations: DataHubCatalog {
         }
         /// Both the display name and the URN's last component (`Classification.Email_Address` → `Email_Address`).
         func terms(_ value: JSONValue?) -> Set<String> {
-            Set((value?["terms"]?.array ?? []).flatMap { association in
-                [association["term"]?["properties"]?["name"]?.string, association["term"]?["urn"]?.string.map(glossaryTermName(urn:))].compactMap { $0 }
-            })
+            Set(
+                (value?["terms"]?.array ?? []).flatMap { association in
+                    [association["term"]?["properties"]?["name"]?.string, association["term"]?["urn"]?.string.map(glossaryTermName(urn:))].compactMap
+                    { $0 }
+                })
         }
         var fields: [String: DatasetSnapshot.Field] = [:]
         var order: [String] = []
@@ -202,7 +206,9 @@ public struct DataHubOperations: DataHubCatalog {
         for _ in 0..<1000 {
             let data = try await client.execute(
                 .scrollTaggedDatasets,
-                variables: ["input": ["types": ["DATASET", "SCHEMA_FIELD"], "query": "*", "count": .number(200), "scrollId": scrollID, "orFilters": filters]])
+                variables: [
+                    "input": ["types": ["DATASET", "SCHEMA_FIELD"], "query": "*", "count": .number(200), "scrollId": scrollID, "orFilters": filters]
+                ])
             let page = data["scrollAcrossEntities"]
             urns += (page?["searchResults"]?.array ?? []).compactMap { result in
                 result["entity"]?["urn"]?.string.map { urn in TagTarget.schemaFieldParts(urn)?.dataset ?? urn }
@@ -217,7 +223,8 @@ public struct DataHubOperations: DataHubCatalog {
         var groups: Set<String> = []
         var start = 0
         for _ in 0..<100 {
-            let data = try await client.execute(.userGroups, variables: ["urn": .string(user), "start": .number(Double(start)), "count": .number(100)])
+            let data = try await client.execute(
+                .userGroups, variables: ["urn": .string(user), "start": .number(Double(start)), "count": .number(100)])
             let page = data["corpUser"]?["relationships"]
             let items = page?["relationships"]?.array ?? []
             groups.formUnion(items.compactMap { $0["entity"]?["urn"]?.string })

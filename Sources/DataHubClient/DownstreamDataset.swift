@@ -18,7 +18,9 @@ extension DataHubOperations {
             let page = data["searchAcrossLineage"]
             let results = page?["searchResults"]?.array ?? []
             for result in results {
-                guard let entity = result["entity"], let downstream = entity["urn"]?.string, let downstreamURN = try? DatasetURN(downstream) else { continue }
+                guard let entity = result["entity"], let downstream = entity["urn"]?.string, let downstreamURN = try? DatasetURN(downstream) else {
+                    continue
+                }
                 let degree = Int(result["degree"]?.number ?? 1)
                 guard degree <= depth else { continue }
                 let fields = (entity["schemaMetadata"]?["fields"]?.array ?? []).compactMap { $0["fieldPath"]?.string }

@@ -139,7 +139,9 @@ public enum DatabricksSQL {
             var recognised = "false"
             if let shape = shapes[column.scheme] {
                 recognised = "\(q) RLIKE :\(column.scheme.rawValue)_pattern"
-                if let lengths = shape.lengths { recognised = "length(\(q)) IN (\(lengths.map(String.init).joined(separator: ", "))) AND \(recognised)" }
+                if let lengths = shape.lengths {
+                    recognised = "length(\(q)) IN (\(lengths.map(String.init).joined(separator: ", "))) AND \(recognised)"
+                }
             }
             selected.append("SUM(CASE WHEN \(holdsValue(q)) THEN 0 ELSE 1 END)")
             selected.append("SUM(CASE WHEN \(q) <> '' AND \(recognised) THEN 1 ELSE 0 END)")

@@ -49,7 +49,8 @@ public struct DatabricksSettings: Sendable, Equatable {
 
     /// Whether a name can be a Databricks secret scope (letters, digits, `_`, `-`, `.`, `@`; at most 128).
     public static func isValidScope(_ name: String) -> Bool {
-        (1...128).contains(name.count) && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.@".unicodeScalars.contains($0)) }
+        (1...128).contains(name.count)
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_-.@".unicodeScalars.contains($0)) }
     }
 
     /// `https://` + host unless the host already names a scheme; no trailing slash.

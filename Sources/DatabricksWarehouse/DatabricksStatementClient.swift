@@ -91,17 +91,21 @@ public struct DatabricksStatementClient: Sendable {
                 await cancel(statementID)
                 throw WarehouseError(
                     .statement,
-                    "Databricks statement \(statementID) was still \(state) after \(settings.statementTimeout) and was cancelled; check the SQL warehouse's load, or raise DBX_STATEMENT_TIMEOUT_SECONDS")
+                    "Databricks statement \(statementID) was still \(state) after \(settings.statementTimeout) and was cancelled; check the "
+                        + "SQL warehouse's load, or raise DBX_STATEMENT_TIMEOUT_SECONDS"
+                )
             }
             if stop?.isStopped == true {
                 await cancel(statementID)
-                throw WarehouseError(.interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
+                throw WarehouseError(
+                    .interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
             }
             do {
                 try await Task.sleep(for: min(delay, deadline - ContinuousClock.now))
             } catch {
                 await cancel(statementID)
-                throw WarehouseError(.interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
+                throw WarehouseError(
+                    .interrupted, "Databricks statement \(statementID) was cancelled because the service is shutting down; the run resumes later")
             }
             delay = min(delay * 2, .seconds(2))
             response = try await request(.GET, "/api/2.0/sql/statements/\(statementID)")
@@ -179,8 +183,11 @@ public struct DatabricksStatementClient: Sendable {
         let started = ContinuousClock.now
         var outcome = "unreachable"
         defer {
-            Timer(label: "tokenize_databricks_request_duration_seconds", dimensions: [("operation", Self.operation(method, path)), ("outcome", outcome)])
-                .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            Timer(
+                label: "tokenize_databricks_request_duration_seconds",
+                dimensions: [("operation", Self.operation(method, path)), ("outcome", outcome)]
+            )
+            .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         }
         do {
             var request = HTTPClientRequest(url: settings.baseURL + path)

@@ -35,7 +35,8 @@ public struct DatabricksWarehouse: Warehouse {
         guard !columns.isEmpty else {
             throw WarehouseError(
                 .tableNotFound,
-                "table \(table) was not found in Databricks (system.information_schema.columns); check the dataset name in DataHub matches <catalog>.<schema>.<table>",
+                "table \(table) was not found in Databricks (system.information_schema.columns); check the dataset name in DataHub matches "
+                    + "<catalog>.<schema>.<table>",
                 table: table)
         }
         return TableDescription(table: table, columns: columns)
@@ -47,13 +48,16 @@ public struct DatabricksWarehouse: Warehouse {
             guard column.scheme.canPushDown else {
                 throw WarehouseError(
                     .unsupported,
-                    "column \(column.name) asks for \(column.scheme.rawValue) tokens, which Databricks SQL cannot compute, and tokenize-action does not move Databricks rows through the service; use hmac (or tag the column tokenize/scheme:hmac)",
+                    "column \(column.name) asks for \(column.scheme.rawValue) tokens, which Databricks SQL cannot compute, and "
+                        + "tokenize-action does not move Databricks rows through the service; use hmac (or tag the column tokenize/scheme:hmac)",
                     table: table)
             }
             guard column.normalization == .none else {
                 throw WarehouseError(
                     .unsupported,
-                    "column \(column.name) asks for \(column.normalization.rawValue) normalization, which only the service computes (one implementation, so equal values get equal tokens everywhere), and Databricks tokens are computed in the warehouse; keep Databricks columns byte-exact",
+                    "column \(column.name) asks for \(column.normalization.rawValue) normalization, which only the service computes (one "
+                        + "implementation, so equal values get equal tokens everywhere), and Databricks tokens are computed in the "
+                        + "warehouse; keep Databricks columns byte-exact",
                     table: table)
             }
         }
@@ -89,9 +93,11 @@ public struct DatabricksWarehouse: Warehouse {
         for column in request.columns { shapes[column.scheme] = PushDownPlan.TokenShape.of(column.scheme, keyIDs: tokenizer.keyIDs) }
         let padded = Set(request.table.columns.filter { $0.semantics == .blankPadded }.map(\.name))
         let sql = DatabricksSQL.verificationCounts(table: table, columns: request.columns, shapes: shapes, padded: padded)
-        let parameters = [DatabricksSQL.blankParameter] + shapes.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { scheme in
-            shapes[scheme].map { DatabricksParameter("\(scheme.rawValue)_pattern", $0.pattern) }
-        }
+        let parameters =
+            [DatabricksSQL.blankParameter]
+            + shapes.keys.sorted { $0.rawValue < $1.rawValue }.compactMap { scheme in
+                shapes[scheme].map { DatabricksParameter("\(scheme.rawValue)_pattern", $0.pattern) }
+            }
         let result = try await client.execute(sql, parameters: parameters)
         let counts = (result.rows.first ?? []).map { Int($0 ?? "0") ?? 0 }
         guard counts.count == 1 + 2 * request.columns.count else {
@@ -111,7 +117,10 @@ public struct DatabricksWarehouse: Warehouse {
         guard purgeHistory != .off else {
             return Residue(
                 done: nil,
-                remaining: "The previous values stay readable through Delta time travel until a VACUUM removes the files that hold them (DBX_PURGE_HISTORY=off). Backups and clones of the table may also hold them.")
+                remaining:
+                    "The previous values stay readable through Delta time travel until a VACUUM removes the files that hold them "
+                    + "(DBX_PURGE_HISTORY=off). Backups and clones of the table may also hold them."
+            )
         }
         do {
             _ = try await client.execute(DatabricksSQL.reorgPurge(table), parameters: [])
@@ -127,11 +136,14 @@ public struct DatabricksWarehouse: Warehouse {
         do {
             _ = try await client.execute(DatabricksSQL.vacuum(table, retainHours: vacuumRetainHours), parameters: [])
         } catch {
-            return Residue(done: reorg, remaining: "\(timeTravel) until a VACUUM removes their files.", failure: "VACUUM failed: \(error.message); run it by hand")
+            return Residue(
+                done: reorg, remaining: "\(timeTravel) until a VACUUM removes their files.",
+                failure: "VACUUM failed: \(error.message); run it by hand")
         }
         return Residue(
             done: "\(reorg) VACUUM removed data files unreferenced for more than \(vacuumRetainHours) hours.",
-            remaining: "The files this run replaced are younger than that: \(timeTravel) until a VACUUM after \(vacuumRetainHours) hours removes them.")
+            remaining:
+                "The files this run replaced are younger than that: \(timeTravel) until a VACUUM after \(vacuumRetainHours) hours removes them.")
     }
 
     /// Not probed: any query would start a stopped SQL warehouse (and bill for it).

@@ -55,7 +55,8 @@ public enum FinancialValidators {
         }
         guard compact.count >= 15, compact.count <= 34, value.utf8.first != UInt8(ascii: " ") else { return false }
         let country = String(decoding: compact[0..<2], as: UTF8.self)
-        guard let length = ibanLengths[country], compact.count == length, NetworkValidators.isDigit(compact[2]), NetworkValidators.isDigit(compact[3]),
+        guard let length = ibanLengths[country], compact.count == length, NetworkValidators.isDigit(compact[2]),
+            NetworkValidators.isDigit(compact[3]),
             compact.allSatisfy(NetworkValidators.isAlphanumeric)
         else { return false }
         var remainder = 0

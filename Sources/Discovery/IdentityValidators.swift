@@ -67,7 +67,9 @@ public enum IdentityValidators {
             switch character {
             case "0"..."9": digits.append(character.wholeNumberValue!)
             case " ", "-", ".": separators += 1
-            case "(" where !openParenthesis: openParenthesis = true; separators += 1
+            case "(" where !openParenthesis:
+                openParenthesis = true
+                separators += 1
             case ")" where openParenthesis: openParenthesis = false
             default: return false
             }

@@ -24,7 +24,8 @@ public struct BearerAuthentication: RouterMiddleware {
             refused("unconfigured")
             return try HTTPAPI.errorResponse(
                 .forbidden,
-                "the run API is disabled: set API_TOKENS_FILE to a file of NAME=TOKEN lines and send Authorization: Bearer <TOKEN> (HTTP_AUTH=off disables authentication, for local experiments only)",
+                "the run API is disabled: set API_TOKENS_FILE to a file of NAME=TOKEN lines and send Authorization: Bearer <TOKEN> "
+                    + "(HTTP_AUTH=off disables authentication, for local experiments only)",
                 context)
         case .tokens(let tokens):
             guard let header = request.headers[.authorization] else {
@@ -47,7 +48,8 @@ public struct BearerAuthentication: RouterMiddleware {
 
     private func unauthorized(_ message: String, _ context: Context, invalid: Bool = false) throws -> Response {
         var response = try HTTPAPI.errorResponse(.unauthorized, message, context)
-        response.headers[.wwwAuthenticate] = invalid ? "Bearer realm=\"tokenize-action\", error=\"invalid_token\"" : "Bearer realm=\"tokenize-action\""
+        response.headers[.wwwAuthenticate] =
+            invalid ? "Bearer realm=\"tokenize-action\", error=\"invalid_token\"" : "Bearer realm=\"tokenize-action\""
         return response
     }
 

@@ -1,5 +1,5 @@
-import Catalog
 import AccessControl
+import Catalog
 import Foundation
 import Hummingbird
 import Logging
@@ -80,14 +80,16 @@ public enum HTTPAPI {
             }
             let events = try await dependencies.store.events(runID: runID)
             let problems = AuditChain.problems(events)
-            return try EventList(events: events, chain: problems.isEmpty ? "intact" : "broken", problems: problems).response(from: request, context: context)
+            return try EventList(events: events, chain: problems.isEmpty ? "intact" : "broken", problems: problems).response(
+                from: request, context: context)
         }
         runs.get("/runs") { request, context -> Response in
             let query = request.uri.queryParameters
             var status: RunStatus?
             if let text = query.get("status") {
                 guard let parsed = RunStatus(rawValue: text.uppercased()) else {
-                    return try errorResponse(.badRequest, "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", context)
+                    return try errorResponse(
+                        .badRequest, "status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))", context)
                 }
                 status = parsed
             }
@@ -96,7 +98,8 @@ public enum HTTPAPI {
             var dataset: DatasetURN?
             if let text = query.get("dataset") {
                 guard let parsed = try? DatasetURN(text) else {
-                    return try errorResponse(.badRequest, "dataset must be a dataset URN, urn:li:dataset:(urn:li:dataPlatform:<platform>,<name>,<env>)", context)
+                    return try errorResponse(
+                        .badRequest, "dataset must be a dataset URN, urn:li:dataset:(urn:li:dataPlatform:<platform>,<name>,<env>)", context)
                 }
                 dataset = parsed
             }
@@ -121,7 +124,8 @@ public enum HTTPAPI {
     }
 
     /// `POST /trigger`, `POST /verify` and `POST /plan`: 202 with the recorded run, or with `?wait=true` its settled record.
-    private static func submit(_ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, kind: RunKind
+    private static func submit(
+        _ request: Request, _ context: APIRequestContext, _ dependencies: HTTPAPIDependencies, kind: RunKind
     ) async throws -> Response {
         let body: TriggerRequest
         do {
@@ -129,7 +133,8 @@ public enum HTTPAPI {
         } catch let error as RunError {
             return try errorResponse(.badRequest, error.message, context)
         } catch {
-            return try errorResponse(.badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
+            return try errorResponse(
+                .badRequest, "body must be a JSON object like {\"dataset\": \"urn:li:dataset:(…)\", \"columns\": [\"email\"]}", context)
         }
         let runRequest: RunRequest
         switch Result(catching: { () throws(RunError) in

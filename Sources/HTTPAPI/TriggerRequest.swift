@@ -37,7 +37,9 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)
         guard let dataset = try? container.decode(String.self, forKey: .dataset) else {
-            throw RunError(.invalidRequest, "\"dataset\" must be a dataset URN string, e.g. urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
+            throw RunError(
+                .invalidRequest,
+                "\"dataset\" must be a dataset URN string, e.g. urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)")
         }
         self.dataset = dataset
         do {
@@ -70,7 +72,8 @@ public struct TriggerRequest: Decodable, Sendable, Equatable {
         let urn = try DatasetURN.requested(dataset)
         guard supportedPlatforms.contains(urn.platform) else {
             throw RunError(
-                .unsupportedPlatform, "platform '\(urn.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))")
+                .unsupportedPlatform, "platform '\(urn.platform)' is not supported; supported: \(supportedPlatforms.sorted().joined(separator: ", "))"
+            )
         }
         _ = try urn.tableReference()
         return RunRequest(

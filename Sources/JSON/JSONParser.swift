@@ -19,9 +19,10 @@ public struct JSONParser {
 
     /// Parses one JSON value filling all of `bytes` (surrounding whitespace allowed).
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let result: Result<JSONValue, JSONParseError> = bytes.withContiguousStorageIfAvailable { buffer in
-            parse(UnsafeRawBufferPointer(buffer))
-        } ?? Array(bytes).withUnsafeBytes { parse($0) }
+        let result: Result<JSONValue, JSONParseError> =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                parse(UnsafeRawBufferPointer(buffer))
+            } ?? Array(bytes).withUnsafeBytes { parse($0) }
         return try result.get()
     }
 

@@ -27,7 +27,9 @@ public enum ConsumerStatistics {
 }
 
 /// librdkafka's statistics callback (on the poll thread). Returns 0: librdkafka frees the JSON.
-func kafkaStatisticsCallback(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<CChar>?, _ length: Int, _ opaque: UnsafeMutableRawPointer?) -> Int32 {
+func kafkaStatisticsCallback(_ handle: OpaquePointer?, _ json: UnsafeMutablePointer<CChar>?, _ length: Int, _ opaque: UnsafeMutableRawPointer?)
+    -> Int32
+{
     guard let json else { return 0 }
     let bytes = UnsafeRawBufferPointer(start: json, count: length)
     guard let statistics = try? JSONParser.parse(bytes) else { return 0 }

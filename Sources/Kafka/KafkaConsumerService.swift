@@ -79,7 +79,8 @@ public final class KafkaConsumerService<Router: KafkaMessageRouter>: Service, Se
         case .unreachable(let reason):
             return .unavailable("no broker of \(configuration.bootstrapServers) answers (\(reason)); check KAFKA_BOOTSTRAP_SERVERS")
         case nil:
-            return .unavailable("no broker of \(configuration.bootstrapServers) answered within \(Int(timeout.seconds)) s; check KAFKA_BOOTSTRAP_SERVERS")
+            return .unavailable(
+                "no broker of \(configuration.bootstrapServers) answered within \(Int(timeout.seconds)) s; check KAFKA_BOOTSTRAP_SERVERS")
         }
     }
 

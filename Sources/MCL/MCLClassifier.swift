@@ -56,7 +56,7 @@ public struct MCLClassifier: Sendable {
         guard case .needsSchema(let id) = first else { return first }
         do {
             _ = try await registry.schema(id: id)
-        } catch where !error.isTransient {
+        } catch  where !error.isTransient {
             return .poison(error)
         }
         return classify(value)

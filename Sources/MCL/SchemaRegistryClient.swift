@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import Resilience
 import Metrics
 import NIOCore
+import Resilience
 import Synchronization
 
 /// Where the Confluent-compatible registry is and how to authenticate to it.
@@ -118,10 +118,16 @@ public actor SchemaRegistryClient {
         switch status {
         case 200..<300: return .answers
         case 401, 403:
-            return .refused("the schema registry refused the credentials (HTTP \(status) for GET \(url)); set SCHEMA_REGISTRY_BASIC_AUTH or SCHEMA_REGISTRY_BEARER_TOKEN")
+            return .refused(
+                "the schema registry refused the credentials (HTTP \(status) for GET \(url)); set SCHEMA_REGISTRY_BASIC_AUTH or "
+                    + "SCHEMA_REGISTRY_BEARER_TOKEN"
+            )
         case 429, 500...: return .unavailable("HTTP \(status) for GET \(url)")
         default:
-            return .refused("no schema registry at SCHEMA_REGISTRY_URL \(settings.url) (HTTP \(status) for GET \(url)); set it to the registry's base URL, e.g. http://datahub-gms:8080/schema-registry/api")
+            return .refused(
+                "no schema registry at SCHEMA_REGISTRY_URL \(settings.url) (HTTP \(status) for GET \(url)); set it to the registry's base "
+                    + "URL, e.g. http://datahub-gms:8080/schema-registry/api"
+            )
         }
     }
 

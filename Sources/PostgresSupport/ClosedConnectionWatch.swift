@@ -77,7 +77,10 @@ extension PostgresConnection {
     ) async throws -> Value {
         let outcome = OneShot<Value>()
         let ticket = watch.watch(self) {
-            outcome.resolve(.failure(PostgresFailure(.unavailable, "the connection to PostgreSQL closed before the statement was answered (the server restarted or went away)")))
+            outcome.resolve(
+                .failure(
+                    PostgresFailure(
+                        .unavailable, "the connection to PostgreSQL closed before the statement was answered (the server restarted or went away)")))
         }
         defer { watch.unwatch(self, ticket) }
         let task = Task {

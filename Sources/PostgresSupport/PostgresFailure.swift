@@ -55,7 +55,9 @@ extension ServiceError where Code == PostgresFailureCode {
             // The service read a column as the wrong type: a defect, never fixed by waiting. The cell's bytes stay out.
             self.init(
                 .statement,
-                "column \(decoding.columnName) (#\(decoding.columnIndex), PostgreSQL type \(decoding.postgresType)) could not be read as \(decoding.targetType) (\(decoding.code)); report this as a defect")
+                "column \(decoding.columnName) (#\(decoding.columnIndex), PostgreSQL type \(decoding.postgresType)) could not be read as "
+                    + "\(decoding.targetType) (\(decoding.code)); report this as a defect"
+            )
             return
         }
         guard let psql = error as? PSQLError else {
@@ -75,7 +77,9 @@ extension ServiceError where Code == PostgresFailureCode {
         if let tls = psql.underlying.flatMap(Self.tlsProblem) {
             self.init(
                 .authentication,
-                "the TLS handshake with PostgreSQL failed: \(tls); check POSTGRES_SSLMODE, POSTGRES_SSLROOTCERT and that POSTGRES_HOST is a name in the server's certificate")
+                "the TLS handshake with PostgreSQL failed: \(tls); check POSTGRES_SSLMODE, POSTGRES_SSLROOTCERT and that POSTGRES_HOST is a "
+                    + "name in the server's certificate"
+            )
             return
         }
         switch psql.code {

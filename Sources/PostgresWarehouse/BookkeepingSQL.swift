@@ -30,7 +30,8 @@ enum BookkeepingSQL {
     static let createdMeanwhile: Set<String> = ["23505", "42P06", "42P07", "42710"]
 
     /// The layout `setup` makes: a digest of its statements, so any change to them is a new layout.
-    static let layout = "sha256:" + SHA256.hash(data: Data(setup.joined(separator: "\n;\n").utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+    static let layout =
+        "sha256:" + SHA256.hash(data: Data(setup.joined(separator: "\n;\n").utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
 
     /// Records, after `setup` (in its transaction), that this database has `layout` (`$1`).
     static let recordLayout = "INSERT INTO tokenize_action.bookkeeping_layouts (layout) VALUES ($1) ON CONFLICT DO NOTHING"

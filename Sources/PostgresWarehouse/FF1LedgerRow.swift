@@ -37,7 +37,9 @@ public struct FF1LedgerRow: Sendable, Equatable {
         var row = self
         row.fresh = Array(repeating: false, count: fresh.count)
         for (slot, entry) in entries {
-            precondition(slot >= 1 && entry.digest.count == FF1LedgerSQL.digestLength && !entry.keyID.isEmpty, "a ledger entry needs a slot, a key id and a full digest")
+            precondition(
+                slot >= 1 && entry.digest.count == FF1LedgerSQL.digestLength && !entry.keyID.isEmpty,
+                "a ledger entry needs a slot, a key id and a full digest")
             while row.keyIDs.count < slot {
                 row.keyIDs.append("")
                 row.digests.append(contentsOf: repeatElement(0, count: FF1LedgerSQL.digestLength))

@@ -64,7 +64,9 @@ public enum FF1LedgerSQL {
             INSERT INTO tokenize_action.ff1_rows (relation_id, row_key, key_ids, digests, fresh, written_xid)
             SELECT r.relation_id, r.row_key,
                 array_agg(coalesce(l.key_id, '') ORDER BY s.slot),
-                string_agg(coalesce(substr(l.token_digest, 1, \(digestLength)), '\\x\(String(repeating: "00", count: digestLength))'::bytea), ''::bytea ORDER BY s.slot),
+                string_agg(
+                    coalesce(substr(l.token_digest, 1, \(digestLength)), '\\x\(String(repeating: "00", count: digestLength))'::bytea),
+                    ''::bytea ORDER BY s.slot),
                 array_agg(false ORDER BY s.slot),
                 pg_current_xact_id()
             FROM (SELECT DISTINCT c.relation_id, c.relation, l.row_key FROM tokenize_action.ff1_ledger l

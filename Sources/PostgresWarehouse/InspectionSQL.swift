@@ -9,7 +9,8 @@ enum InspectionSQL {
     static let relations = "SELECT oid::int4 FROM \(tree) AS tree(oid)"
 
     /// The attribute numbers of the chosen columns.
-    static let attributes = "SELECT attnum FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped"
+    static let attributes =
+        "SELECT attnum FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1) AND attname = ANY($2::text[]) AND NOT attisdropped"
 
     /// The table's replica identity: `d` default, `f` full, `i` index, `n` nothing.
     static let replicaIdentity = "SELECT relreplident::text FROM pg_catalog.pg_class WHERE oid = to_regclass($1)"
@@ -127,7 +128,8 @@ enum InspectionSQL {
         SELECT c.conname::text, pg_catalog.pg_get_constraintdef(c.oid), NULL::text
         FROM pg_catalog.pg_constraint c
         WHERE c.conrelid = to_regclass($1) AND c.contype = 'c' AND c.conparentid = 0
-          AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) AND a.attname = ANY($2::text[]))
+          AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) AND a.attname = ANY($2::text[]))
         UNION ALL
         SELECT c.conname::text, pg_catalog.pg_get_constraintdef(c.oid), c.contypid::regtype::text
         FROM pg_catalog.pg_constraint c

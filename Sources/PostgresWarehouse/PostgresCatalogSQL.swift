@@ -25,7 +25,8 @@ public enum PostgresCatalogSQL {
             CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod) ELSE format_type(a.atttypid, a.atttypmod) END,
             t.typtype = 'd',
             (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END) = 'pg_catalog.bpchar'::regtype,
-            coalesce((SELECT typname = 'citext' FROM pg_catalog.pg_type WHERE oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END), false)
+            coalesce((SELECT typname = 'citext' FROM pg_catalog.pg_type
+                      WHERE oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END), false)
                 OR coalesce(NOT co.collisdeterministic, false),
             a.attgenerated = 's'
         FROM pg_catalog.pg_attribute a

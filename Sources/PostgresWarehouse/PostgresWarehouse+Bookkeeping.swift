@@ -14,7 +14,8 @@ extension PostgresWarehouse {
                 try await prepareBookkeeping(connection, database: table.database)
             }
         } catch {
-            logger.debug("database not prepared ahead of the run; the run prepares it", metadata: ["database": "\(table.database)", "error": "\(error)"])
+            logger.debug(
+                "database not prepared ahead of the run; the run prepares it", metadata: ["database": "\(table.database)", "error": "\(error)"])
         }
     }
 
@@ -31,7 +32,7 @@ extension PostgresWarehouse {
         while true {
             do {
                 return try await setUp(connection, registering: ledgerColumns, of: table)
-            } catch where attempt < 3 && BookkeepingSQL.createdMeanwhile.contains(PostgresFailure(error).sqlState ?? "") {
+            } catch  where attempt < 3 && BookkeepingSQL.createdMeanwhile.contains(PostgresFailure(error).sqlState ?? "") {
                 // Another transaction created the schema or a table meanwhile (the state database's migrations take
                 // a lock of their own, and `STATE_DATABASE` may be this database): `IF NOT EXISTS` does not see an
                 // object not committed yet, so the insert waits for it and then collides. The next attempt sees it.
@@ -41,7 +42,9 @@ extension PostgresWarehouse {
     }
 
     /// The setup transaction of `prepareBookkeeping`.
-    private func setUp(_ connection: PostgresConnection, registering ledgerColumns: [String], of table: TableReference?) async throws -> FF1LedgerLayout? {
+    private func setUp(_ connection: PostgresConnection, registering ledgerColumns: [String], of table: TableReference?) async throws
+        -> FF1LedgerLayout?
+    {
         try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
             for statement in BookkeepingSQL.setup {
@@ -78,7 +81,7 @@ extension PostgresWarehouse {
                 return current
             }
             return false
-        } catch where PostgresFailure(error).sqlState == "42P01" {  // undefined_table: no layout recorded yet
+        } catch  where PostgresFailure(error).sqlState == "42P01" {  // undefined_table: no layout recorded yet
             return false
         }
     }

@@ -15,15 +15,21 @@ public enum VacuumMode: String, Sendable, CaseIterable {
 extension PostgresWarehouse {
     /// Where old values can outlive any VACUUM: one fixed sentence (README, "What the old values leave behind").
     public static let outsideTheTable =
-        "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the old values."
+        "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the "
+        + "old values."
 
     public func cleanUp(_ table: TableReference) async throws(WarehouseError) -> Residue {
         guard vacuumAfter != .off else {
             return Residue(
                 done: nil,
-                remaining: "No VACUUM was run (POSTGRES_VACUUM_AFTER=off): the dead row versions holding the old values stay in the table until autovacuum removes them, and their bytes until they are overwritten. \(Self.outsideTheTable)")
+                remaining:
+                    "No VACUUM was run (POSTGRES_VACUUM_AFTER=off): the dead row versions holding the old values stay in the table until "
+                    + "autovacuum removes them, and their bytes until they are overwritten. \(Self.outsideTheTable)"
+            )
         }
-        let statement = vacuumAfter == .full ? "VACUUM (FULL, ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))" : "VACUUM (ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))"
+        let statement =
+            vacuumAfter == .full
+            ? "VACUUM (FULL, ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))" : "VACUUM (ANALYZE) \(PostgresCatalogSQL.qualifiedName(table))"
         let dead: Int64
         do {
             dead = try await vacuum(table, statement)
@@ -35,15 +41,21 @@ extension PostgresWarehouse {
         }
         if dead > 0 {
             return Residue(
-                done: "VACUUM ran, but \(dead) dead row version(s) holding old values could not be removed yet: transactions older than the run were still open.",
+                done:
+                    "VACUUM ran, but \(dead) dead row version(s) holding old values could not be removed yet: transactions older than the "
+                    + "run were still open.",
                 remaining: "Autovacuum removes them once those transactions end; their bytes stay until overwritten. \(Self.outsideTheTable)")
         }
         if vacuumAfter == .full {
-            return Residue(done: "VACUUM FULL rewrote the table and all its indexes, so no page of them holds the old values.", remaining: Self.outsideTheTable)
+            return Residue(
+                done: "VACUUM FULL rewrote the table and all its indexes, so no page of them holds the old values.", remaining: Self.outsideTheTable)
         }
         return Residue(
             done: "VACUUM (ANALYZE) removed the dead row versions that held the old values.",
-            remaining: "Their bytes may stay in the freed space of the table's and indexes' pages until overwritten (POSTGRES_VACUUM_AFTER=full rewrites them). \(Self.outsideTheTable)")
+            remaining:
+                "Their bytes may stay in the freed space of the table's and indexes' pages until overwritten (POSTGRES_VACUUM_AFTER=full "
+                + "rewrites them). \(Self.outsideTheTable)"
+        )
     }
 
     /// Runs `statement` until the statistics it reports say no dead row version is left (a transaction older

@@ -25,7 +25,10 @@ extension PostgresWarehouse {
                 // The relations an UPDATE of the columns writes: the table, its partitions, and the tables a cascade updates.
                 var relations = try await rows(InspectionSQL.relations).map { try $0.decode(Int32.self) }
                 inspection.foreignKeys = try await rows(InspectionSQL.foreignKeys).map { row in
-                    let (constraint, referencing, referencingColumns, referenced, referencedColumns, action, deferrable, incoming, outgoing, referencingOID) =
+                    let (
+                        constraint, referencing, referencingColumns, referenced, referencedColumns, action, deferrable, incoming, outgoing,
+                        referencingOID
+                    ) =
                         try row.decode((String, String, [String], String, [String], String, Bool, Bool, Bool, Int32).self)
                     let onUpdate: TableInspection.ReferentialAction =
                         ["a": .noAction, "r": .restrict, "c": .cascade, "n": .setNull, "d": .setDefault][action] ?? .noAction
@@ -44,7 +47,8 @@ extension PostgresWarehouse {
                 inspection.triggers += try await rows(InspectionSQL.rules, extra: relations).map { row in
                     let (rule, on, instead, owner) = try row.decode((String, String, Bool, Bool).self)
                     owned = owned && owner
-                    return TableInspection.Trigger(name: rule, table: on, when: instead ? "ON UPDATE DO INSTEAD" : "ON UPDATE DO ALSO", action: "rule", isRule: true)
+                    return TableInspection.Trigger(
+                        name: rule, table: on, when: instead ? "ON UPDATE DO INSTEAD" : "ON UPDATE DO ALSO", action: "rule", isRule: true)
                 }
                 inspection.mayDisableTriggers = owned
                 inspection.publications = try await rows(InspectionSQL.publications).map { row in

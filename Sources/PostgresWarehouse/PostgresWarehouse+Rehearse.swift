@@ -28,11 +28,13 @@ extension PostgresWarehouse {
                     }
                     let written: Int
                     if let plan {
-                        let batches = PushDownBatches(connection: connection, request: request, plan: plan, batchSize: rows, pagesPerBatch: pagesPerBatch, logger: logger)
+                        let batches = PushDownBatches(
+                            connection: connection, request: request, plan: plan, batchSize: rows, pagesPerBatch: pagesPerBatch, logger: logger)
                         written = try await batches.rehearse(rows: rows, estimatedRows: estimatedRows)
                     } else {
                         let batches = ServiceSideBatches(
-                            connections: [connection], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type, batchSize: rows,
+                            connections: [connection], request: request, tokenizer: tokenizer, key: keys[0].name, keyType: keys[0].type,
+                            batchSize: rows,
                             ledgerLayout: nil, rehearsal: true, logger: logger)
                         let prepared = try await batches.prepare(connection, after: nil)
                         written = Int(try await batches.write(prepared, on: connection))
@@ -54,13 +56,19 @@ extension PostgresWarehouse {
         let refused = "PostgreSQL refused the tokens of sampled rows of \(table) (the rehearsal was rolled back, no row changed): \(failure.message)"
         switch failure.sqlState ?? "" {
         case "23514":
-            return "\(refused). A CHECK constraint or a domain refuses the tokens: choose a scheme whose tokens pass it (ff1 keeps a value's format), or relax the constraint, then request the run again"
+            return
+                "\(refused). A CHECK constraint or a domain refuses the tokens: choose a scheme whose tokens pass it (ff1 keeps a value's "
+                + "format), or relax the constraint, then request the run again"
         case "23505":
-            return "\(refused). Two values would share a token (with a normalization, two values of one normalized form get one token): keep the column byte-exact, or remove the duplicates"
+            return
+                "\(refused). Two values would share a token (with a normalization, two values of one normalized form get one token): keep "
+                + "the column byte-exact, or remove the duplicates"
         case "23503":
             return "\(refused). A foreign key refuses the tokens: tokenize the referenced column, with the constraint ON UPDATE CASCADE"
         case "22001":
-            return "\(refused). A column the tokens are written to (the column, a cascade's target, a domain) is too narrow: widen it, or tag the column tokenize/scheme:ff1 for same-length tokens"
+            return
+                "\(refused). A column the tokens are written to (the column, a cascade's target, a domain) is too narrow: widen it, or tag "
+                + "the column tokenize/scheme:ff1 for same-length tokens"
         case "P0001":
             return "\(refused). A trigger raised the error: set the policy's tables[].triggers to skip for this dataset, or change the trigger"
         case "42501":
@@ -81,7 +89,8 @@ extension PostgresWarehouse {
         var binds = PostgresBindings()
         binds.append(shape.prefixes)
         return try await Self.mapping(table.table) {
-            let rows = try await databases.startedClient(database: table.table.database).guardedRows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            let rows = try await databases.startedClient(database: table.table.database).guardedRows(
+                PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             guard let row = rows.first else { return [:] }
             let cells = row.makeRandomAccess()
             var result: [String: Int] = [:]

@@ -59,7 +59,9 @@ extension PostgresWarehouse {
             }
             return nil
         } catch {
-            logger.notice("verification marks unavailable; every row is checked", metadata: ["relation": "\(relation)", "error": "\(PostgresFailure(error).message)"])
+            logger.notice(
+                "verification marks unavailable; every row is checked",
+                metadata: ["relation": "\(relation)", "error": "\(PostgresFailure(error).message)"])
             return nil
         }
     }

@@ -30,7 +30,8 @@ extension PostgresWarehouse {
                 defer { if readsLedger { dropLedgerKeys(on: connection) } }
                 // 4. The scan: every row, or the rows written since the mark.
                 let floor = readsLedger ? try await ledgerFloor(connection, current: marks?.current) : "0"
-                var (report, versions) = try await scan(connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
+                var (report, versions) = try await scan(
+                    connection, request, keyColumn: keyColumn, marks: marks, unchanged: unchanged, ledgerFloor: floor)
                 // 5. A clean verification records its mark.
                 if report.plaintext == 0, let marks { report.watermark = await recordMark(report, versions: versions, marks: marks, on: connection) }
                 return report
@@ -65,7 +66,8 @@ extension PostgresWarehouse {
 
     /// The verification's report, and the row versions its new mark records (nil: unknown or too many).
     private func scan(
-        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, marks: MarkState?, unchanged: IncrementalScanSQL.Written?,
+        _ connection: PostgresConnection, _ request: VerificationRequest, keyColumn: String?, marks: MarkState?,
+        unchanged: IncrementalScanSQL.Written?,
         ledgerFloor: String
     ) async throws -> (VerificationReport, [String]?) {
         let table = request.table.table
@@ -99,15 +101,17 @@ extension PostgresWarehouse {
         for (index, column) in request.columns.enumerated() {
             let empty = empties[index]
             var tokens = tokensPerColumn[index]
-            var verification = ColumnVerification(column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
+            var verification = ColumnVerification(
+                column: column.name, scheme: column.scheme, empty: empty, tokens: tokens, plaintext: rows - empty - tokens)
             if column.scheme == .siv || column.scheme == .ff1 {
                 // ff1 columns hold few siv-shaped values (short ones) among many tokens: read them all. Incremental:
                 // only values written since are drawn, and none when no row was.
                 let percent = column.scheme == .siv ? VerificationSQL.sivSamplePercent(size: request.sampleSize, shaped: checked ?? tokens) : 100
                 let (sampled, failures) =
                     checked == 0
-                    ? (0, 0) : try await sampleSIV(
-                            connection, table, column.name, size: request.sampleSize, percent: percent, since: since, values: ColumnValues(request.table))
+                    ? (0, 0)
+                    : try await sampleSIV(
+                        connection, table, column.name, size: request.sampleSize, percent: percent, since: since, values: ColumnValues(request.table))
                 verification.sampled = sampled
                 verification.sampleFailures = failures
                 tokens -= failures
@@ -117,7 +121,9 @@ extension PostgresWarehouse {
             if verification.plaintext > 0 {
                 let statement = VerificationSQL.plaintextKeys(
                     table: table, column: column, keyColumn: keyColumn, limit: 5, since: since != nil, values: ColumnValues(request.table))
-                for try await key in try await connection.guardedQuery(query(statement, table, since: since, ledgerFloor: ledgerFloor), logger: logger).decode(String.self) {
+                for try await key in try await connection.guardedQuery(
+                    query(statement, table, since: since, ledgerFloor: ledgerFloor), logger: logger
+                ).decode(String.self) {
                     verification.plaintextKeys.append(key)
                 }
             }
@@ -130,23 +136,32 @@ extension PostgresWarehouse {
     /// version is outside the list (no row written since), else nil. It counts only rows and row versions
     /// (`IncrementalScanSQL.unchangedRows`) when the mark's counts cover the columns, and each column's empty values
     /// too (`IncrementalScanSQL.unchanged`) otherwise or when rows were deleted since.
-    private func unchangedCounts(_ connection: PostgresConnection, _ request: VerificationRequest, marks: MarkState?) async throws -> IncrementalScanSQL.Written? {
+    private func unchangedCounts(_ connection: PostgresConnection, _ request: VerificationRequest, marks: MarkState?) async throws
+        -> IncrementalScanSQL.Written?
+    {
         guard let marks, marks.since != nil, let versions = marks.versions else { return nil }
         let width = request.columns.count
         var binds = PostgresBindings()
         binds.append(versions)
         if let recorded = marks.counts, let empty = recorded.empty(of: request.columns.map(\.name)) {
             // The mark's counts cover these columns: rows and row versions alone (`RecordedCounts`).
-            let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchangedRows(table: request.table.table), binds: binds))
+            let totals = try await counts(
+                connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchangedRows(table: request.table.table), binds: binds))
             guard totals.count == 2, totals[1] == 0 else { return nil }  // written since: the grouped pass
             if totals[0] == recorded.rows {
-                return IncrementalScanSQL.Written(rows: totals[0], empty: empty, rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
+                return IncrementalScanSQL.Written(
+                    rows: totals[0], empty: empty, rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
             }
             // Fewer rows (some deleted since): their empty values are counted again below.
         }
-        let totals = try await counts(connection, PostgresQuery(unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns, values: ColumnValues(request.table)), binds: binds))
+        let totals = try await counts(
+            connection,
+            PostgresQuery(
+                unsafeSQL: IncrementalScanSQL.unchanged(table: request.table.table, columns: request.columns, values: ColumnValues(request.table)),
+                binds: binds))
         guard totals.count == width + 2, totals[width + 1] == 0 else { return nil }
-        return IncrementalScanSQL.Written(rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
+        return IncrementalScanSQL.Written(
+            rows: totals[0], empty: Array(totals[1...width]), rowsWrittenSince: 0, transactions: 0, transactionIDs: [], versions: versions)
     }
 
     /// An incremental scan's counts (`IncrementalScanSQL`), both statements in one read-only snapshot: a row written
@@ -161,7 +176,8 @@ extension PostgresWarehouse {
             try await connection.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var binds = PostgresBindings()
             binds.append(String(since))
-            var written = IncrementalScanSQL.Written(rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
+            var written = IncrementalScanSQL.Written(
+                rows: 0, empty: Array(repeating: 0, count: width), rowsWrittenSince: 0, transactions: 0, transactionIDs: [])
             let sql = IncrementalScanSQL.written(table: table, columns: request.columns, values: ColumnValues(request.table))
             for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
                 let cells = row.makeRandomAccess()
@@ -173,8 +189,10 @@ extension PostgresWarehouse {
             guard written.rowsWrittenSince > 0 else { return (written, nil) }
             let joinLedger = VerificationSQL.joinsLedger(rowsWrittenSince: written.rowsWrittenSince, rows: written.rows)
             let statement = VerificationSQL.counts(
-                table: table, columns: request.columns, keyColumn: keyColumn, rows: written.selection, joinLedger: joinLedger, values: ColumnValues(request.table))
-            let checked = try await counts(connection, query(statement, table, since: since, ledgerFloor: ledgerFloor, transactions: written.transactionIDs))
+                table: table, columns: request.columns, keyColumn: keyColumn, rows: written.selection, joinLedger: joinLedger,
+                values: ColumnValues(request.table))
+            let checked = try await counts(
+                connection, query(statement, table, since: since, ledgerFloor: ledgerFloor, transactions: written.transactionIDs))
             return (written, checked)
         }
     }
@@ -213,8 +231,8 @@ extension PostgresWarehouse {
         if let since { binds.append(String(since)) }
         var sampled = 0
         var failures = 0
-        let rows = try await connection.guardedQuery(
-            PostgresQuery(unsafeSQL: VerificationSQL.sivSample(table: table, column: column, sampled: drawn, since: since != nil, values: values), binds: binds), logger: logger)
+        let sample = VerificationSQL.sivSample(table: table, column: column, sampled: drawn, since: since != nil, values: values)
+        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: sample, binds: binds), logger: logger)
         for try await value in rows.decode(String.self) {
             sampled += 1
             if case .plaintext = tokenizer.recognize(value, scheme: .siv) { failures += 1 }

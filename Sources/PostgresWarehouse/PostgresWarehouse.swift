@@ -1,7 +1,7 @@
-import Synchronization
 import Logging
 import PostgresNIO
 import PostgresSupport
+import Synchronization
 import Tokenization
 import WarehouseKit
 
@@ -52,7 +52,8 @@ public struct PostgresWarehouse: Warehouse {
         guard try await Self.mapping(table, { try await databaseExists(table.database) }) else {
             throw WarehouseError(
                 .tableNotFound,
-                "database \(table.database) does not exist on the Postgres server at \(settings.host):\(settings.port); check the dataset name in DataHub matches <database>.<schema>.<table>",
+                "database \(table.database) does not exist on the Postgres server at \(settings.host):\(settings.port); check the dataset "
+                    + "name in DataHub matches <database>.<schema>.<table>",
                 table: table)
         }
         let columns = try await Self.mapping(table) {
@@ -69,7 +70,8 @@ public struct PostgresWarehouse: Warehouse {
         guard !columns.isEmpty else {
             throw WarehouseError(
                 .tableNotFound,
-                "table \(table.schema).\(table.table) was not found in Postgres database \(table.database); check the dataset name in DataHub matches <database>.<schema>.<table>",
+                "table \(table.schema).\(table.table) was not found in Postgres database \(table.database); check the dataset name in "
+                    + "DataHub matches <database>.<schema>.<table>",
                 table: table)
         }
         return TableDescription(table: table, columns: columns)
@@ -108,7 +110,8 @@ public struct PostgresWarehouse: Warehouse {
     ) async throws -> TokenizationProgress {
         let table = request.table.table
         let ledgerColumns = request.columns.filter { $0.scheme == .ff1 }.map(\.name)
-        let ledgerLayout = try await prepareBookkeeping(connection, database: table.database, registering: plan == nil ? ledgerColumns : [], of: table)
+        let ledgerLayout = try await prepareBookkeeping(
+            connection, database: table.database, registering: plan == nil ? ledgerColumns : [], of: table)
         let keys = try await primaryKey(connection, table)
         var start = try await savedProgress(connection, request)
         let estimatedRows = try await rowEstimate(connection, table)
@@ -118,7 +121,8 @@ public struct PostgresWarehouse: Warehouse {
         // Service-side runs overlap `batchesInFlight` batches (ServiceSideBatches+Pipeline.swift) of that share of the
         // batch size each, so a run never holds more than `batchSize` rows in the service.
         let rowsPerBatch = plan == nil ? max(1, batchSize / ServiceSideBatches.batchesInFlight) : batchSize
-        start.plannedBatches = pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: rowsPerBatch)
+        start.plannedBatches =
+            pages.map { Int(($0 + Int64(pagesPerBatch) - 1) / Int64(pagesPerBatch)) } ?? plannedBatches(estimatedRows, rowsPerBatch: rowsPerBatch)
         if start.batches > 0 {
             logger.info("resuming after the last committed batch", metadata: ["batches": "\(start.batches)", "rows_updated": "\(start.rowsUpdated)"])
             await sink.progressed(start)
@@ -127,7 +131,8 @@ public struct PostgresWarehouse: Warehouse {
             guard keys.count == 1 else {
                 throw WarehouseError(
                     .unsupported,
-                    "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, or use the hmac scheme, which runs inside Postgres",
+                    "\(table) has no single-column primary key, which siv and ff1 tokens (and rekey runs) need to write rows back; add one, "
+                        + "or use the hmac scheme, which runs inside Postgres",
                     table: table)
             }
             var resumeAt = start
@@ -205,7 +210,8 @@ public struct PostgresWarehouse: Warehouse {
             if limit < length {
                 throw WarehouseError(
                     .columnTooNarrow,
-                    "column \(column.name) of \(table) is \(found.dataType) but hmac tokens are \(length) characters; widen the column, or tag it tokenize/scheme:ff1 for same-length tokens",
+                    "column \(column.name) of \(table) is \(found.dataType) but hmac tokens are \(length) characters; widen the column, or "
+                        + "tag it tokenize/scheme:ff1 for same-length tokens",
                     table: table)
             }
         }
@@ -243,7 +249,9 @@ public struct PostgresWarehouse: Warehouse {
         estimatedRows.map { ($0 + rowsPerBatch - 1) / rowsPerBatch }
     }
 
-    private func single<T: PostgresDecodable>(_ type: T.Type, _ connection: PostgresConnection, _ sql: String, _ table: TableReference) async throws -> T? {
+    private func single<T: PostgresDecodable>(_ type: T.Type, _ connection: PostgresConnection, _ sql: String, _ table: TableReference) async throws
+        -> T?
+    {
         for try await value in try await connection.guardedQuery(Self.catalogQuery(sql, table), logger: logger).decode(T.self) { return value }
         return nil
     }
@@ -271,7 +279,8 @@ public struct PostgresWarehouse: Warehouse {
             let failure = PostgresFailure(error)
             switch failure.code {
             case .unavailable:
-                throw WarehouseError(.unavailable, "PostgreSQL is unavailable for \(table): \(failure.message); the run resumes when it is back", table: table)
+                throw WarehouseError(
+                    .unavailable, "PostgreSQL is unavailable for \(table): \(failure.message); the run resumes when it is back", table: table)
             case .authentication:
                 throw WarehouseError(.unauthorized, "PostgreSQL refused the connection for \(table): \(failure.message)", table: table)
             case .statement, .configuration, .refusedValue:

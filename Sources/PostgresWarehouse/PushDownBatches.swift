@@ -24,7 +24,8 @@ struct PushDownBatches {
         try await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.createKeyTable), logger: logger)
         try await connection.guardedQuery(PostgresQuery(unsafeSQL: PushDownSQL.clearKeyTable), logger: logger)
         try await connection.guardedCopy(
-            table: PushDownSQL.keyTable, columns: ["key_id", "inner_pad", "outer_pad"], data: ByteBuffer(string: PushDownSQL.keyRow(pads)), logger: logger)
+            table: PushDownSQL.keyTable, columns: ["key_id", "inner_pad", "outer_pad"], data: ByteBuffer(string: PushDownSQL.keyRow(pads)),
+            logger: logger)
     }
 
     static func dropKey(on connection: PostgresConnection, logger: Logger) async {
@@ -36,7 +37,8 @@ struct PushDownBatches {
     /// scan that stops at the first pending row, instead of every batch's UPDATE).
     func anyPending() async throws -> Bool {
         let statement = PushDownSQL.anyPending(table: table, plan: plan, values: values)
-        let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: nil, upper: "")), logger: logger)
+        let rows = try await connection.guardedQuery(
+            PostgresQuery(unsafeSQL: statement.sql, binds: binds(statement, lower: nil, upper: "")), logger: logger)
         for try await pending in rows.decode(Bool.self) { return pending }
         return true
     }
@@ -90,9 +92,13 @@ struct PushDownBatches {
         guard !request.skip.isEmpty else { return try await batch(connection) }
         // Triggers skipped (policy): disabled and enabled again inside the batch's own transaction.
         return try await connection.guardedTransaction(logger: logger) { connection in
-            for statement in TriggerSkipSQL.disable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            for statement in TriggerSkipSQL.disable(request.skip) {
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
             let progress = try await batch(connection)
-            for statement in TriggerSkipSQL.enable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            for statement in TriggerSkipSQL.enable(request.skip) {
+                try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
             return progress
         }
     }
@@ -107,7 +113,9 @@ struct PushDownBatches {
         return 0
     }
 
-    private func binds(_ statement: PushDownSQL.Statement, lower: String?, upper: String, sample: (percent: Double, rows: Int)? = nil) -> PostgresBindings {
+    private func binds(_ statement: PushDownSQL.Statement, lower: String?, upper: String, sample: (percent: Double, rows: Int)? = nil)
+        -> PostgresBindings
+    {
         var binds = PostgresBindings()
         for parameter in statement.parameters {
             switch parameter {

@@ -98,11 +98,16 @@ public enum PushDownSQL {
         let needs = needPredicates(plan, values, placeholder)
         let assignments = zip(plan.columns, needs).map { column, need in
             let stored = "t." + PostgresCatalogSQL.quote(column.name)
-            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token(column, reference: values.value(of: column.name))) ELSE \(stored) END"
+            return
+                "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN "
+                + "\(token(column, reference: values.value(of: column.name))) ELSE \(stored) END"
         }
-        let from = plan.columns.contains { $0.scheme == .hmac } ? " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(keyTable) LIMIT 1) k" : ""
+        let from =
+            plan.columns.contains { $0.scheme == .hmac } ? " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(keyTable) LIMIT 1) k" : ""
         let name = PostgresCatalogSQL.qualifiedName(table)
-        let sampled = "ARRAY(SELECT s.ctid FROM \(name) s TABLESAMPLE BERNOULLI (\(placeholder(.samplePercent))::float8) LIMIT \(placeholder(.sampleRows))::int)"
+        let sampled =
+            "ARRAY(SELECT s.ctid FROM \(name) s TABLESAMPLE BERNOULLI (\(placeholder(.samplePercent))::float8) LIMIT "
+            + "\(placeholder(.sampleRows))::int)"
         let sql = """
             WITH changed AS (UPDATE \(name) t SET \(assignments.joined(separator: ", "))\(from) \
             WHERE t.ctid = ANY (\(sampled)) AND (\(needs.joined(separator: " OR "))) RETURNING 1) SELECT count(*)::bigint FROM changed
@@ -166,6 +171,8 @@ public enum PushDownSQL {
         let key = PostgresCatalogSQL.quote(keyColumn)
         let predicate = hasLowerBound ? "WHERE \(key) > $1::text::\(castType)" : ""
         let limit = hasLowerBound ? "$2" : "$1"
-        return "SELECT max(k)::text FROM (SELECT \(key) AS k FROM \(PostgresCatalogSQL.qualifiedName(table)) \(predicate) ORDER BY \(key) LIMIT \(limit)) AS batch"
+        return
+            "SELECT max(k)::text FROM (SELECT \(key) AS k FROM \(PostgresCatalogSQL.qualifiedName(table)) \(predicate) ORDER BY \(key) "
+            + "LIMIT \(limit)) AS batch"
     }
 }

@@ -78,7 +78,9 @@ extension ServiceSideBatches {
     }
 
     /// At most `batches` batches one at a time (all of them when nil); whether the table ended within them.
-    func runOneByOne(start: TokenizationProgress, sink: any ProgressSink, batches limit: Int?) async throws -> (progress: TokenizationProgress, ended: Bool) {
+    func runOneByOne(start: TokenizationProgress, sink: any ProgressSink, batches limit: Int?) async throws -> (
+        progress: TokenizationProgress, ended: Bool
+    ) {
         var current = start
         let connection = connections[0]
         var done = 0
@@ -88,7 +90,9 @@ extension ServiceSideBatches {
             if isStopped { throw interruption(current) }
             let lower = current.lastKey
             let (progress, rowsRead) = try await connection.guardedTransaction(logger: logger) { connection -> (TokenizationProgress?, Int) in
-                for statement in TriggerSkipSQL.disable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                for statement in TriggerSkipSQL.disable(request.skip) {
+                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 let prepared = try await self.prepare(connection, after: lower)
                 var outcome: (TokenizationProgress?, Int) = (nil, 0)
                 if prepared.rowsRead > 0 {
@@ -96,7 +100,9 @@ extension ServiceSideBatches {
                     outcome = (try await self.record(prepared, changedRows: changedRows, on: connection), prepared.rowsRead)
                 }
                 // Enabled again before the commit, whatever the batch found: no other session ever sees them disabled.
-                for statement in TriggerSkipSQL.enable(request.skip) { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                for statement in TriggerSkipSQL.enable(request.skip) {
+                    try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
                 return outcome
             }
             guard let progress else { return (current, true) }

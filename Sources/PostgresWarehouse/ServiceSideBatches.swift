@@ -1,7 +1,7 @@
-import Synchronization
 import Logging
 import PostgresNIO
 import PostgresSupport
+import Synchronization
 import Tokenization
 import WarehouseKit
 
@@ -43,7 +43,6 @@ struct ServiceSideBatches {
         guard request.mode == .tokenize, request.columns.contains(where: { $0.scheme == .siv }) else { return nil }
         return PushDownPlan.TokenShape.of(.siv, keyIDs: tokenizer.keyIDs)?.prefixes
     }
-
 
     /// A batch whose rows are locked and whose cells are decided, waiting to be written in the same transaction.
     struct Prepared: Sendable {
@@ -89,7 +88,8 @@ struct ServiceSideBatches {
         let rowKeys = rows.map(\.key)
         let slots = columns.map { $0.scheme == .ff1 ? ledgerLayout?.slots[$0.name] : nil }
         let decisions = try await CellDecisions.decide(
-            rows.map(\.values), schemes: columns.map(\.scheme), normalizations: columns.map(\.normalization), tokenizer: tokenizer, mode: request.mode,
+            rows.map(\.values), schemes: columns.map(\.scheme), normalizations: columns.map(\.normalization), tokenizer: tokenizer,
+            mode: request.mode,
             ledger: { row, column in slots[column].flatMap { ledger[rowKeys[row]]?.entry(slot: $0) } })
         for (row, decided) in zip(rows, decisions) {
             var newValues: [String?] = []
@@ -113,7 +113,8 @@ struct ServiceSideBatches {
                             // an ff1 token it could not recognise later.
                             guard ledgerLayout == nil && rehearsal else {
                                 throw WarehouseError(
-                                    .statement, "ff1 column \(request.columns[column].name) of \(table) has no slot in the ff1 ledger; nothing was written",
+                                    .statement,
+                                    "ff1 column \(request.columns[column].name) of \(table) has no slot in the ff1 ledger; nothing was written",
                                     table: table)
                             }
                             continue
@@ -250,7 +251,8 @@ struct ServiceSideBatches {
                 // Which cells hold tokens cannot be told: writing on could encrypt a token again.
                 throw WarehouseError(
                     .statement,
-                    "the ff1 ledger row of key \(key) of \(table) is malformed (its key ids, digests and flags disagree); restore it from a backup of tokenize_action.ff1_rows, or delete it if the row holds no ff1 token",
+                    "the ff1 ledger row of key \(key) of \(table) is malformed (its key ids, digests and flags disagree); restore it from a "
+                        + "backup of tokenize_action.ff1_rows, or delete it if the row holds no ff1 token",
                     table: table)
             }
             found[key] = row

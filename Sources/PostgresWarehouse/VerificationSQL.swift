@@ -82,10 +82,13 @@ public enum VerificationSQL {
                     EXISTS (SELECT 1 FROM tokenize_action.ff1_rows l JOIN pg_temp.\(ledgerKeyTable) lk ON lk.key_id = l.key_ids[\(slot)] \
                     WHERE l.relation_id = \(FF1LedgerSQL.relationID(placeholder(.relation))) \
                     AND l.row_key = (t.\(PostgresCatalogSQL.quote(keyColumn))::text COLLATE "C") \
-                    AND (\(writtenTogether("l", slot: slot, placeholder)) OR \(FF1LedgerSQL.digest("l", slot: slot)) = \(ledgerDigest(q, pads: "lk"))))
+                    AND (\(writtenTogether("l", slot: slot, placeholder)) \
+                    OR \(FF1LedgerSQL.digest("l", slot: slot)) = \(ledgerDigest(q, pads: "lk"))))
                     """
             case .joined(let index):
-                matches = "\(writtenTogether("l", slot: slot, placeholder)) OR \(FF1LedgerSQL.digest("l", slot: slot)) = \(ledgerDigest(q, pads: "k\(index)"))"
+                matches =
+                    "\(writtenTogether("l", slot: slot, placeholder)) OR \(FF1LedgerSQL.digest("l", slot: slot)) = "
+                    + "\(ledgerDigest(q, pads: "k\(index)"))"
             }
             // Short values get an siv token instead of ff1 (the documented fallback).
             return "((\(sivShaped)) OR \(matches))"
@@ -182,7 +185,8 @@ public enum VerificationSQL {
         }
         let q = values.value(of: column.name)
         let key = keyColumn.map { "t." + PostgresCatalogSQL.quote($0) } ?? "t.ctid"
-        var predicate = "\(TokenShapeSQL.holdsValue(q)) AND NOT (\(recognised(column, keyColumn: keyColumn, values: values, placeholder: placeholder)))"
+        var predicate =
+            "\(TokenShapeSQL.holdsValue(q)) AND NOT (\(recognised(column, keyColumn: keyColumn, values: values, placeholder: placeholder)))"
         if since { predicate += " AND \(VerificationMarkSQL.writtenSince(placeholder(.since)))" }
         let sql = "SELECT \(key)::text FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(predicate) ORDER BY \(key) LIMIT \(max(1, limit))"
         return Statement(sql: sql, parameters: parameters)
@@ -193,7 +197,9 @@ public enum VerificationSQL {
     /// that probability, so only those are tested and sorted (on a 1M-row column of tokens the full sort took most
     /// of a re-run's verification). With `since`, the next parameter is the mark's transaction id and only rows
     /// written since are drawn.
-    public static func sivSample(table: TableReference, column: String, sampled: Bool, since: Bool = false, values: ColumnValues = .asStored) -> String {
+    public static func sivSample(table: TableReference, column: String, sampled: Bool, since: Bool = false, values: ColumnValues = .asStored)
+        -> String
+    {
         let q = values.value(of: column)
         let source = PostgresCatalogSQL.qualifiedName(table) + " t" + (sampled ? " TABLESAMPLE BERNOULLI ($3::float8)" : "")
         var predicate = TokenShapeSQL.shaped(q, prefixes: "$1", lengths: nil)

@@ -25,8 +25,8 @@ extension CodedError {
 
     /// `code: message (key=value, …)`, for logs.
     public var detailedDescription: String {
-        let where_ = context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-        return where_.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue): \(message) (\(where_))"
+        let pairs = context.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+        return pairs.isEmpty ? "\(code.rawValue): \(message)" : "\(code.rawValue): \(message) (\(pairs))"
     }
 }
 

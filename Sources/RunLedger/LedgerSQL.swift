@@ -1,4 +1,5 @@
 import Catalog
+
 /// The run ledger's statements, by name (the row mapping's own are in `RunRow`, the schema in `Migrations`). Pure:
 /// every value is a bound parameter; the only text built in is a limit the service chose.
 enum LedgerSQL {
@@ -22,7 +23,8 @@ enum LedgerSQL {
         static let openOfDataset = "dataset = $1 AND kind IN ('run', 'plan') AND \(LedgerSQL.open) ORDER BY created_at"
         static let coalescedInto = "coalesced_into = $1::uuid ORDER BY created_at"
         static let awaitingApproval = "dataset = $1 AND kind = 'run' AND status = 'AWAITING_APPROVAL' AND approved_by IS NULL ORDER BY created_at"
-        static let nextWork = "dataset = $1 AND kind IN ('run', 'plan') AND \(LedgerSQL.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1"
+        static let nextWork =
+            "dataset = $1 AND kind IN ('run', 'plan') AND \(LedgerSQL.due) ORDER BY (writeback_state = 'pending') DESC, created_at LIMIT 1"
         static let latestRun =
             "dataset = $1 AND kind = 'run' AND status <> 'COALESCED' AND scope->>'kind' = 'tokenize' ORDER BY created_at DESC LIMIT 1"
 
@@ -105,7 +107,8 @@ enum LedgerSQL {
             writeback_revision = $6, next_attempt_at = now(), updated_at = now()
         WHERE run_id = $1::uuid
         """
-    static let approvalAtPosition = "SELECT 1 FROM tokenize_action.approvals WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3 LIMIT 1"
+    static let approvalAtPosition =
+        "SELECT 1 FROM tokenize_action.approvals WHERE kafka_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3 LIMIT 1"
     static let insertApproval = """
         INSERT INTO tokenize_action.approvals (dataset, approver, run_id, outcome, reason, kafka_topic, kafka_partition, kafka_offset)
         VALUES ($1, $2, $3::uuid, $4, $5, $6, $7, $8)
@@ -120,7 +123,8 @@ enum LedgerSQL {
         INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash)
         SELECT $1::uuid, $2, $3, $4, $5, $6, $7 FROM run_lock
         """
-    static let appendEvent = "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)"
+    static let appendEvent =
+        "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)"
     static let lastEvent = "SELECT \(eventColumns) FROM tokenize_action.run_events WHERE run_id = $1::uuid ORDER BY seq DESC LIMIT 1"
     static let eventsOfRun = "SELECT \(eventColumns) FROM tokenize_action.run_events WHERE run_id = $1::uuid ORDER BY seq"
 

@@ -1,4 +1,5 @@
 import Catalog
+
 /// The state database's schema, as versioned migrations. Each runs once, in order, in one transaction with
 /// its bookkeeping row; a process that finds a version applied skips it. Never edit a shipped migration: add
 /// the next version.
@@ -108,7 +109,8 @@ enum Migrations {
                     kafka_offset bigint,
                     received_at timestamptz NOT NULL DEFAULT now())
                 """,
-                "CREATE INDEX approvals_position ON tokenize_action.approvals (kafka_topic, kafka_partition, kafka_offset) WHERE kafka_topic IS NOT NULL",
+                "CREATE INDEX approvals_position ON tokenize_action.approvals (kafka_topic, kafka_partition, kafka_offset) WHERE "
+                    + "kafka_topic IS NOT NULL",
                 "CREATE INDEX approvals_by_dataset ON tokenize_action.approvals (dataset, received_at DESC)",
             ]),
         Migration(
@@ -120,7 +122,8 @@ enum Migrations {
         Migration(
             version: 6, description: "plans (dry runs) and their findings (kind 'plan'); downstream copies after a run; attempts in progress",
             statements: [
-                "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb, ADD COLUMN downstream jsonb, ADD COLUMN attempting boolean NOT NULL DEFAULT false"
+                "ALTER TABLE tokenize_action.runs ADD COLUMN plan jsonb, ADD COLUMN downstream jsonb, ADD COLUMN attempting boolean NOT "
+                    + "NULL DEFAULT false"
             ]),
         Migration(
             version: 7, description: "write-backs asked for while one was being published (an ignored approval)",

@@ -17,13 +17,14 @@ public struct PostgresDatasetLocks: DatasetLocking {
         self.logger = logger
     }
 
-
     public func withLock<T: Sendable>(dataset: DatasetURN, _ body: (any DatasetLease) async throws -> T) async throws -> T? {
         try await client.guardedConnection { connection in
             var binds = PostgresBindings()
             binds.append(dataset.description)
             var acquired = false
-            for try await granted in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.tryLockDataset, binds: binds), logger: logger).decode(Bool.self) {
+            for try await granted in try await connection.guardedQuery(
+                PostgresQuery(unsafeSQL: LedgerSQL.tryLockDataset, binds: binds), logger: logger
+            ).decode(Bool.self) {
                 acquired = granted
             }
             guard acquired else { return nil }
@@ -33,7 +34,8 @@ public struct PostgresDatasetLocks: DatasetLocking {
             } catch {
                 result = .failure(error)
             }
-            _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.unlockDataset, binds: binds), logger: logger)  // a closed session released it
+            // A closed session released it.
+            _ = try? await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.unlockDataset, binds: binds), logger: logger)
             return try result.get()
         }
     }

@@ -20,7 +20,9 @@ extension PostgresRunStore {
             binds.append(adoption.run.mode.rawValue)
             binds.append(adoption.run.requestedBy)
             var updated = false
-            for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.adoptRequester, binds: binds), logger: logger) { updated = true }
+            for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.adoptRequester, binds: binds), logger: logger) {
+                updated = true
+            }
             guard updated else { return nil }  // changed since it was read: nothing is absorbed
             for queued in adoption.absorbed {
                 var binds = PostgresBindings()

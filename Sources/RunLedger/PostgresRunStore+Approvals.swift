@@ -1,7 +1,7 @@
-import KafkaModel
-import Catalog
 import AccessControl
+import Catalog
 import Foundation
+import KafkaModel
 import PostgresNIO
 import PostgresSupport
 import Runs

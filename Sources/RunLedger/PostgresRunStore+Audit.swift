@@ -16,10 +16,11 @@ extension PostgresRunStore {
         if let tail = chainTails.tail(of: event.runID) {
             let next = AuditChain.next(after: tail, event, at: Date())
             do {
-                try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.appendEventAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
+                try await client.guardedRows(
+                    PostgresQuery(unsafeSQL: LedgerSQL.appendEventAfterKnownTail, binds: Self.insertBinds(next)), logger: logger)
                 chainTails.record(next)
                 return
-            } catch where PostgresFailure(error).sqlState == "23505" {
+            } catch  where PostgresFailure(error).sqlState == "23505" {
                 logger.debug("the run's audit trail grew elsewhere; appending after its tail", metadata: ["run_id": "\(event.runID)"])
             }
         }

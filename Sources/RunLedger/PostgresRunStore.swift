@@ -1,6 +1,6 @@
-import KafkaModel
 import Catalog
 import Foundation
+import KafkaModel
 import Logging
 import PostgresNIO
 import PostgresSupport
@@ -58,7 +58,9 @@ public struct PostgresRunStore: RunStore {
                 binds.append(merged.requestedBy)
                 // Only while no attempt has begun (`beginAttempt` takes the row lock this re-checks): else a new run.
                 var updated = false
-                for try await _ in try await connection.guardedQuery(PostgresQuery(unsafeSQL: LedgerSQL.mergeIntoQueued, binds: binds), logger: logger) {
+                for try await _ in try await connection.guardedQuery(
+                    PostgresQuery(unsafeSQL: LedgerSQL.mergeIntoQueued, binds: binds), logger: logger)
+                {
                     updated = true
                 }
                 guard updated else {
@@ -86,7 +88,9 @@ public struct PostgresRunStore: RunStore {
     }
 
     private func insert(_ record: RunRecord, _ connection: PostgresConnection) async throws -> RunRecord {
-        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: RunRow.insert, binds: RunRow.insertBinds(record)), logger: logger) {
+        for try await row in try await connection.guardedQuery(
+            PostgresQuery(unsafeSQL: RunRow.insert, binds: RunRow.insertBinds(record)), logger: logger)
+        {
             return try RunRow.decode(row)
         }
         return record
@@ -98,7 +102,9 @@ public struct PostgresRunStore: RunStore {
         binds.append(position.partition)
         binds.append(position.offset)
         let sql = "\(RunRow.select) WHERE \(LedgerSQL.Where.kafkaPosition)"
-        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) { return try RunRow.decode(row) }
+        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            return try RunRow.decode(row)
+        }
         return nil
     }
 
@@ -106,7 +112,9 @@ public struct PostgresRunStore: RunStore {
         var binds = PostgresBindings()
         for value in values { binds.append(value) }
         var records: [RunRecord] = []
-        for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: "\(RunRow.select) WHERE \(predicate)", binds: binds), logger: logger) {
+        for try await row in try await connection.guardedQuery(
+            PostgresQuery(unsafeSQL: "\(RunRow.select) WHERE \(predicate)", binds: binds), logger: logger)
+        {
             records.append(try RunRow.decode(row))
         }
         return records
@@ -154,7 +162,8 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func save(_ record: RunRecord, retryIn: Duration?) async throws {
-        try await client.guardedRows(PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
+        try await client.guardedRows(
+            PostgresQuery(unsafeSQL: RunRow.save, binds: RunRow.saveBinds(record, retryIn: retryIn, owner: owner)), logger: logger)
     }
 
     public func saveDuringAttempt(_ record: RunRecord) async throws {

@@ -1,6 +1,6 @@
-import KafkaModel
 import Catalog
 import Foundation
+import KafkaModel
 import PostgresNIO
 import Runs
 import Tokenization
@@ -11,7 +11,8 @@ enum RunRow {
     static let columns = """
         run_id::text, dataset, status, source, requested_by, kafka_topic, kafka_partition, kafka_offset, tag_triggered, scope::text, mode, \
         columns::text, schemes::text, rows_updated, batches, planned_batches, details, error_code, attempts, coalesced_into::text, created_at, \
-        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, residue::text, progress::text, plan::text, downstream::text, attempting, \
+        started_at, finished_at, writeback_state, writeback_attempts, writeback_error, approved_by, approved_at, verification::text, \
+        residue::text, progress::text, plan::text, downstream::text, attempting, \
         writeback_revision, table_report::text, deviations::text, normalizations::text, stopped_attempts, careful
         """
     static let select = "SELECT \(columns) FROM tokenize_action.runs"
@@ -34,7 +35,8 @@ enum RunRow {
         let mode: String = try value(10)
         let writeBackState: String = try value(23)
         var record = RunRecord(
-            runID: try value(0), dataset: try DatasetURN(try value(1, String.self)), scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
+            runID: try value(0), dataset: try DatasetURN(try value(1, String.self)),
+            scope: try decoder.decode(RunScope.self, from: Data(try value(9, String.self).utf8)),
             status: RunStatus(rawValue: status) ?? .failed, source: RunSource(rawValue: source) ?? .api, requestedBy: try value(4),
             position: position, tagTriggered: try value(8), columns: try decoder.decode([String].self, from: Data(try value(11, String.self).utf8)),
             schemes: try decoder.decode([String: TokenSchemeName].self, from: Data(try value(12, String.self).utf8)),
@@ -43,10 +45,13 @@ enum RunRow {
             approvedBy: try value(26), approvedAt: try value(27),
             verification: try value(28, String?.self).map { try decoder.decode(VerificationReport.self, from: Data($0.utf8)) },
             residue: try value(29, String?.self).map { try decoder.decode(Residue.self, from: Data($0.utf8)) },
-            progress: try value(30, String?.self).flatMap { try? decoder.decode(RunProgress.self, from: Data($0.utf8)) }, plan: try value(31, String?.self).flatMap { try? decoder.decode(PlanReport.self, from: Data($0.utf8)) },
-            downstream: try value(32, String?.self).flatMap { try? decoder.decode(DownstreamReport.self, from: Data($0.utf8)) }, createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
+            progress: try value(30, String?.self).flatMap { try? decoder.decode(RunProgress.self, from: Data($0.utf8)) },
+            plan: try value(31, String?.self).flatMap { try? decoder.decode(PlanReport.self, from: Data($0.utf8)) },
+            downstream: try value(32, String?.self).flatMap { try? decoder.decode(DownstreamReport.self, from: Data($0.utf8)) },
+            createdAt: try value(20), startedAt: try value(21), finishedAt: try value(22),
             writeBack: .init(
-                state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25), revision: Int(try value(34, Int32.self))),
+                state: WriteBackState(rawValue: writeBackState) ?? .none, attempts: try value(24), error: try value(25),
+                revision: Int(try value(34, Int32.self))),
             attemptInProgress: try value(33))
         record.table = try value(35, String?.self).flatMap { try? decoder.decode(TableReport.self, from: Data($0.utf8)) }
         record.deviations = try value(36, String?.self).flatMap { try? decoder.decode([String: ColumnDeviations].self, from: Data($0.utf8)) }
@@ -96,7 +101,8 @@ enum RunRow {
             schemes = $7::jsonb, rows_updated = greatest(rows_updated, $8), batches = greatest(batches, $9),
             planned_batches = coalesce($10, planned_batches), details = $11, error_code = $12, attempts = $13, started_at = $14,
             finished_at = $15, writeback_state = $16, writeback_attempts = $17, writeback_error = $18, owner = $19,
-            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb, downstream = $24::jsonb,
+            next_attempt_at = now() + make_interval(secs => $20), verification = $21::jsonb, residue = $22::jsonb, plan = $23::jsonb,
+            downstream = $24::jsonb,
             table_report = $25::jsonb, deviations = $26::jsonb, normalizations = $27::jsonb, attempting = $28,
             progress = CASE WHEN $2 = 'RUNNING' THEN progress END, updated_at = now()
         WHERE run_id = $1::uuid

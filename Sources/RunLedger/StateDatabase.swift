@@ -62,7 +62,9 @@ public enum StateDatabase {
     ///   does not exist.
     public static func migrate(settings: PostgresSettings, database: String, logger: Logger) async throws {
         do {
-            try await PostgresDatabases(settings: settings, logger: logger).withConnection(database: database) { try await migrate($0, logger: logger) }
+            try await PostgresDatabases(settings: settings, logger: logger).withConnection(database: database) {
+                try await migrate($0, logger: logger)
+            }
         } catch {
             throw PostgresFailure(error)
         }
@@ -80,7 +82,8 @@ public enum StateDatabase {
                 throw PostgresFailure(
                     .configuration,
                     "the state database \(quoted) does not exist and role \(StatePrivileges.quoted(role)) may not create it (it lacks CREATEDB): "
-                        + "create it (CREATE DATABASE \(quoted) OWNER \(StatePrivileges.quoted(role))), or set STATE_DATABASE to an existing database")
+                        + "create it (CREATE DATABASE \(quoted) OWNER \(StatePrivileges.quoted(role))), or set STATE_DATABASE to an existing database"
+                )
             }
             throw PostgresFailure(
                 failure.isTransient ? .unavailable : .configuration,
@@ -97,7 +100,8 @@ public enum StateDatabase {
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
             for statement in Migrations.bootstrap { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
             var applied: Set<Int> = []
-            for try await version in try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.applied), logger: logger).decode(Int.self) {
+            for try await version in try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.applied), logger: logger).decode(Int.self)
+            {
                 applied.insert(version)
             }
             for migration in Migrations.all where !applied.contains(migration.version) {
@@ -113,7 +117,9 @@ public enum StateDatabase {
                             ? "; run the service once as the owner of schema tokenize_action, or set POSTGRES_USER to it" : ""
                         throw PostgresFailure(
                             .configuration,
-                            "state migration \(migration.version) (\(migration.description)) failed: \(failure.message); nothing was changed (it runs in one transaction)\(advice)")
+                            "state migration \(migration.version) (\(migration.description)) failed: \(failure.message); nothing was "
+                                + "changed (it runs in one transaction)\(advice)"
+                        )
                     }
                 }
                 var binds = PostgresBindings()

@@ -68,11 +68,14 @@ struct StatePrivileges: Sendable, Equatable {
         let rows = try await connection.guardedQuery(PostgresQuery(unsafeSQL: query), logger: logger)
         for try await (role, database, mayCreateSchema, owner, mayUseSchema) in rows.decode((String, String, Bool, String?, Bool).self) {
             privileges = StatePrivileges(
-                role: role, database: database, mayCreateSchema: mayCreateSchema, schemaOwner: owner, mayUseSchema: mayUseSchema, inaccessibleTables: [])
+                role: role, database: database, mayCreateSchema: mayCreateSchema, schemaOwner: owner, mayUseSchema: mayUseSchema,
+                inaccessibleTables: [])
         }
         guard var privileges else { throw PostgresFailure(.statement, "the privilege query answered no row") }
         if privileges.schemaOwner != nil, privileges.mayUseSchema {
-            for try await (table, owner) in try await connection.guardedQuery(PostgresQuery(unsafeSQL: tablesQuery), logger: logger).decode((String, String).self) {
+            for try await (table, owner) in try await connection.guardedQuery(PostgresQuery(unsafeSQL: tablesQuery), logger: logger).decode(
+                (String, String).self)
+            {
                 privileges.inaccessibleTables.append(Table(name: table, owner: owner))
             }
         }

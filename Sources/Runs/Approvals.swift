@@ -1,7 +1,7 @@
-import KafkaModel
+import AccessControl
 import Catalog
 import Foundation
-import AccessControl
+import KafkaModel
 
 /// An approval heard in DataHub: the approval tag added to a dataset by `approver`.
 public struct ApprovalRequest: Sendable, Equatable {

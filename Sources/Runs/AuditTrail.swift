@@ -124,7 +124,9 @@ public enum AuditChain {
         var previous = start
         for (index, event) in events.enumerated() {
             let label = "run \(event.runID) event \(event.sequence)"
-            if event.sequence != firstSequence + index { problems.append("\(label): expected sequence number \(firstSequence + index) (an event is missing or was inserted)") }
+            if event.sequence != firstSequence + index {
+                problems.append("\(label): expected sequence number \(firstSequence + index) (an event is missing or was inserted)")
+            }
             if event.previousHash != previous { problems.append("\(label): does not follow the event before it") }
             let expected = hash(
                 previous: event.previousHash, runID: event.runID, sequence: event.sequence, at: event.at, kind: event.kind, data: event.data)

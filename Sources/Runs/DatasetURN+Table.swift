@@ -18,7 +18,9 @@ extension DatasetURN {
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else {
             throw RunError(
                 .invalidRequest,
-                "dataset name \(name.quotedForMessage()) must have three dot-separated parts <database>.<schema>.<table>; set the ingestion recipe's database so DataHub names it that way")
+                "dataset name \(name.quotedForMessage()) must have three dot-separated parts <database>.<schema>.<table>; set the ingestion "
+                    + "recipe's database so DataHub names it that way"
+            )
         }
         return TableReference(database: parts[0], schema: parts[1], table: parts[2])
     }

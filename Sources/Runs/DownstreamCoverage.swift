@@ -36,7 +36,8 @@ public struct DownstreamReport: Sendable, Codable, Equatable {
         if let error { return "downstream lineage not checked: \(error)" }
         guard !copies.isEmpty else { return nil }
         let list = copies.map { copy in
-            "\(copy.dataset) (\(copy.fields.map(ColumnResolver.columnName).joined(separator: ", ")))" + (copy.propagated ? ", tokenize/run added" : "")
+            "\(copy.dataset) (\(copy.fields.map(ColumnResolver.columnName).joined(separator: ", ")))"
+                + (copy.propagated ? ", tokenize/run added" : "")
         }
         return "\(copies.count) downstream dataset(s) may still hold these values: \(list.joined(separator: "; "))"
     }
@@ -55,7 +56,8 @@ public struct DownstreamReport: Sendable, Codable, Equatable {
             for path in downstream.fieldPaths {
                 let name = ColumnResolver.columnName(fieldPath: path)
                 let fed = downstream.edges.contains { edge in
-                    edge.downstreamField == path && tainted[edge.upstreamDataset]?.contains(ColumnResolver.columnName(fieldPath: edge.upstreamField)) == true
+                    edge.downstreamField == path
+                        && tainted[edge.upstreamDataset]?.contains(ColumnResolver.columnName(fieldPath: edge.upstreamField)) == true
                 }
                 if names.contains(name) || fed { fields.append(path) }
             }

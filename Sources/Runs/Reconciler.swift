@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// A dataset is left alone while it has an open run or a pending write-back, and after a FAILED, SKIPPED or
 /// REJECTED run (their trigger stays on purpose: remove and re-add it, or `POST /trigger`, to try again) or a
 /// write-back DataHub refused. Who added a tag is not in DataHub's search, so reconciled runs have no
-/// requester; a Kafka trigger that arrives while such a run is queued lends it its actor. Field tags set by ingestion cannot be removed over GraphQL, so a field whose trigger comes
+/// requester; a Kafka trigger that arrives while such a run is queued lends it its actor. Field tags set by ingestion cannot be removed
+/// over GraphQL, so a field whose trigger comes
 /// only from ingestion counts as handled once a successful run covered it.
 public final class Reconciler: Service, Sendable {
     private let catalog: any DataHubCatalog
@@ -105,7 +106,9 @@ public final class Reconciler: Service, Sendable {
         let coveredByLastSuccess = latest?.status == .success ? latest?.scope.triggerFields ?? [] : []
         var scope = RunScope(datasetLevel: snapshot.tags.contains(trigger))
         for field in snapshot.fields {
-            if field.editableTags.contains(trigger) || field.entityTags.contains(trigger) || (field.ingestedTags.contains(trigger) && !coveredByLastSuccess.contains(field.fieldPath)) {
+            if field.editableTags.contains(trigger) || field.entityTags.contains(trigger)
+                || (field.ingestedTags.contains(trigger) && !coveredByLastSuccess.contains(field.fieldPath))
+            {
                 scope.triggerFields.insert(field.fieldPath)
             }
         }

@@ -1,5 +1,5 @@
-import Catalog
 import AccessControl
+import Catalog
 import Foundation
 import Logging
 import Metrics
@@ -7,7 +7,9 @@ import WarehouseKit
 
 extension RunExecutor {
     /// Tokenizes, verifies every row, cleans up: SUCCESS, or INCOMPLETE when plaintext is left.
-    func tokenize(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger) async throws -> RunRecord {
+    func tokenize(_ run: RunRecord, warehouse: any Warehouse, description: TableDescription, stop: StopSignal, logger: Logger) async throws
+        -> RunRecord
+    {
         var record = run
         let mode = record.mode
         let predecessor = try await cleanPredecessor(of: record)
@@ -51,7 +53,8 @@ extension RunExecutor {
                     "computed": outcome.pushedDown ? "in the database" : "in the service", "mode": mode.rawValue,
                 ]))
         let report = try await verify(&record, warehouse: warehouse, description: description, since: since, columns: verdict.columns)
-        try await recordDeviations(&record, outcome: outcome, report: report, warehouse: warehouse, description: description, columns: verdict.columns)
+        try await recordDeviations(
+            &record, outcome: outcome, report: report, warehouse: warehouse, description: description, columns: verdict.columns)
         if record.rowsUpdated > 0 {
             let residue = try await warehouse.cleanUp(description.table)
             record.residue = residue
@@ -63,7 +66,9 @@ extension RunExecutor {
         let verb = mode == .rekey ? "rekeyed" : "tokenized"
         let place = outcome.pushedDown ? "in the database" : "in the service"
         var details = "\(verb) \(verdict.columns.count) column(s) \(place) in \(outcome.batches) batch(es); \(report.summary)"
-        let deviations = (record.deviations ?? [:]).sorted { $0.key < $1.key }.compactMap { column, deviation in deviation.sentence.map { "\(column): \($0)" } }
+        let deviations = (record.deviations ?? [:]).sorted { $0.key < $1.key }.compactMap { column, deviation in
+            deviation.sentence.map { "\(column): \($0)" }
+        }
         if !deviations.isEmpty { details += "; deviations: " + deviations.joined(separator: "; ") }
         if let table = record.table, !table.isEmpty { details += "; \(table.sentence)" }
         if record.details.hasPrefix(Self.unmappedPrefix) { details += "; \(record.details)" }

@@ -52,7 +52,8 @@ extension RunExecutor {
         // be small enough; estimated from the sample otherwise.
         let countable = found.sample.isWholeTable || (found.sample.estimatedRows.map { $0 <= settings.planCountRows } ?? false)
         let counts: VerificationReport? =
-            countable && !plans.isEmpty ? try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0, recordsMark: false)) : nil
+            countable && !plans.isEmpty
+            ? try await warehouse.verify(VerificationRequest(table: description, columns: plans, sampleSize: 0, recordsMark: false)) : nil
         var reportColumns: [PlanReport.Column] = []
         for plan in plans {
             let values = found.sample.values[plan.name] ?? []
@@ -63,7 +64,8 @@ extension RunExecutor {
                 PlanReport.Column(
                     name: plan.name, scheme: plan.scheme, reason: reasons[plan.name] ?? "chosen", toChange: toChange, alreadyTokens: tokens,
                     empty: empty, counted: counted, fits: width.fits, width: width.text,
-                    belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil, aboveFF1Length: plan.scheme == .ff1 ? facts?.aboveFF1Length : nil,
+                    belowFF1Domain: plan.scheme == .ff1 ? facts?.belowFF1Domain : nil,
+                    aboveFF1Length: plan.scheme == .ff1 ? facts?.aboveFF1Length : nil,
                     blank: facts?.blank, notNFC: facts?.notNFC, normalization: plan.normalization == .none ? nil : plan.normalization,
                     typeNote: description.column(named: plan.name)?.semanticsNote,
                     detected: found.profiles[plan.name].map { PlanReport.detections($0) } ?? []))
@@ -72,9 +74,11 @@ extension RunExecutor {
         for column in found.discovered.keys where !columns.contains(column) {
             proposed[column] = found.profiles[column].map { PlanReport.detections($0) } ?? []
         }
-        let sampleText = "\(found.sample.rows) rows, \(found.sample.method)" + (found.sample.isWholeTable ? "" : estimated > 0 ? " of ~\(estimated)" : "")
+        let sampleText =
+            "\(found.sample.rows) rows, \(found.sample.method)" + (found.sample.isWholeTable ? "" : estimated > 0 ? " of ~\(estimated)" : "")
         var report = PlanReport(
-            columns: reportColumns, proposed: proposed, sample: sampleText, unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
+            columns: reportColumns, proposed: proposed, sample: sampleText,
+            unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
         if settings.discoveryTagFields {
             report.fieldTags = Self.fieldTags(found.discovered, snapshot: snapshot)
         }
@@ -86,7 +90,9 @@ extension RunExecutor {
         try await store.appendEvent(
             RunEvent(
                 runID: record.runID, kind: .resolved,
-                data: ["columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; "), "plan": "yes"]))
+                data: [
+                    "columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; "), "plan": "yes",
+                ]))
         return try await finish(record, .planned, details: report.summary, logger)
     }
 
@@ -105,7 +111,9 @@ extension RunExecutor {
     /// `pii:<kind>` for the DataHub field of each column sampling found a kind in, unless the field carries it.
     static func fieldTags(_ discovered: [String: PIIKind], snapshot: DatasetSnapshot?) -> [PlanReport.FieldTag] {
         (snapshot?.fields ?? []).compactMap { field in
-            guard let kind = discovered[ColumnResolver.columnName(fieldPath: field.fieldPath)], !field.tags.contains(TagURN(kind.tagName)) else { return nil }
+            guard let kind = discovered[ColumnResolver.columnName(fieldPath: field.fieldPath)], !field.tags.contains(TagURN(kind.tagName)) else {
+                return nil
+            }
             return PlanReport.FieldTag(fieldPath: field.fieldPath, tag: kind.tagName)
         }
     }

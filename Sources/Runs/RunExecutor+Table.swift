@@ -1,5 +1,5 @@
-import Catalog
 import AccessControl
+import Catalog
 import Logging
 import Metrics
 import WarehouseKit
@@ -12,12 +12,14 @@ extension RunExecutor {
     func checkTable(_ record: RunRecord, warehouse: any Warehouse, description: TableDescription) async throws -> TableChecks.Verdict {
         let dataset = record.dataset
         let inspection = try await warehouse.inspect(description, columns: record.columns)
-        let referencing = Set(inspection.foreignKeys.filter { $0.chosenReferences && !($0.referencesChosen && $0.referencing == $0.referenced) }
-            .flatMap(\.referencingColumns))
+        let referencing = Set(
+            inspection.foreignKeys.filter { $0.chosenReferences && !($0.referencesChosen && $0.referencing == $0.referenced) }
+                .flatMap(\.referencingColumns))
         var plaintext: Bool? = nil
         let referencingPlans = record.plans.filter { referencing.contains($0.name) }
         if !referencingPlans.isEmpty {
-            let counted = try await warehouse.verify(VerificationRequest(table: description, columns: referencingPlans, sampleSize: 0, recordsMark: false))
+            let counted = try await warehouse.verify(
+                VerificationRequest(table: description, columns: referencingPlans, sampleSize: 0, recordsMark: false))
             plaintext = counted.plaintext > 0
         }
         return TableChecks().decide(
@@ -39,13 +41,17 @@ extension RunExecutor {
         guard !verdict.refusals.isEmpty else { return nil }
         Counter(label: "tokenize_runs_refused_total", dimensions: [("reason", "table")]).increment()
         record.errorCode = "table_refused"
-        let changed = record.rowsUpdated > 0 ? "after \(record.rowsUpdated) row(s) changed by earlier attempts (batches up to key \(record.progress?.currentKey ?? "?"))" : "before any row changed"
+        let changed =
+            record.rowsUpdated > 0
+            ? "after \(record.rowsUpdated) row(s) changed by earlier attempts (batches up to key \(record.progress?.currentKey ?? "?"))"
+            : "before any row changed"
         return try await finish(record, .failed, details: "refused \(changed): \(verdict.refusals.joined(separator: "; "))", logger)
     }
 
     /// Writes the tokens of sampled rows in a transaction rolled back (`Warehouse.rehearse`) before the first batch,
     /// when the verdict asks; a refusal settles the run FAILED with nothing changed.
-    func rehearse(_ request: TokenizationRequest, verdict: TableChecks.Verdict, record: inout RunRecord, warehouse: any Warehouse, logger: Logger) async throws
+    func rehearse(_ request: TokenizationRequest, verdict: TableChecks.Verdict, record: inout RunRecord, warehouse: any Warehouse, logger: Logger)
+        async throws
         -> RunRecord?
     {
         guard verdict.rehearse, record.batches == 0, record.rowsUpdated == 0 else { return nil }
@@ -75,14 +81,16 @@ extension RunExecutor {
         let position: String
         if let key = record.progress?.currentKey {
             position =
-                "the attempts worked one row at a time after the last committed batch, which ended at key \(key): the value that stops the service is in the next row after it\(columns.isEmpty ? "" : " (columns \(columns))")"
+                "the attempts worked one row at a time after the last committed batch, which ended at key \(key): the value that stops the "
+                + "service is in the next row after it\(columns.isEmpty ? "" : " (columns \(columns))")"
         } else if record.batches > 0 {
             position = "the last committed batch is batch \(record.batches); the value that stops the service is in the rows after it"
         } else {
             position = "no batch was committed: the attempts stopped while \(columns.isEmpty ? "planning" : "working on \(columns)")"
         }
         let details =
-            "quarantined: the service stopped during this run \(stopped) times (each attempt ended with the process gone before it saved an outcome); \(position). Fix or remove that value, then request the run again"
+            "quarantined: the service stopped during this run \(stopped) times (each attempt ended with the process gone before it saved an "
+            + "outcome); \(position). Fix or remove that value, then request the run again"
         logger.critical("run quarantined", metadata: ["stopped_attempts": "\(stopped)", "last_key": "\(record.progress?.currentKey ?? "-")"])
         try await store.appendEvent(
             RunEvent(runID: record.runID, kind: .stopped, data: ["stopped_attempts": "\(stopped)", "decision": "quarantined", "where": position]))

@@ -127,7 +127,9 @@ public struct RunExecutor: Sendable {
             }
             let table = try dataset.tableReference()
             if record.scope.kind == .plan {
-                if case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger), awaitsItsRequester(record, rejection) {
+                if case .reject(let rejection) = try await decideAdoptingRequester(&record, dataset: dataset, logger),
+                    awaitsItsRequester(record, rejection)
+                {
                     record.details = "waiting for the plan tag's Kafka event to say who added it (the policy restricts who may ask)"
                     return .postponed(record)
                 }
@@ -146,7 +148,9 @@ public struct RunExecutor: Sendable {
             let description: TableDescription
             if record.columns.isEmpty {
                 guard let planned = try await plan(&record, warehouse: warehouse, table: table, logger: logger) else {
-                    return .finished(try await finish(record, .stale, details: "\(settings.tags.trigger.name) is no longer on the dataset in DataHub; nothing done", logger))
+                    return .finished(
+                        try await finish(
+                            record, .stale, details: "\(settings.tags.trigger.name) is no longer on the dataset in DataHub; nothing done", logger))
                 }
                 description = planned
             } else {
@@ -159,8 +163,10 @@ public struct RunExecutor: Sendable {
             case .reject(let rejection):
                 return .finished(try await reject(record, rejection, logger))
             case .requireApproval(let rule) where record.approvedBy == nil:
-                try await store.appendEvent(RunEvent(runID: record.runID, kind: .policy, data: ["decision": "approval required", "approvers": rule.approvers.summary]))
-                let details = "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(settings.tags.approval.name) to the dataset"
+                try await store.appendEvent(
+                    RunEvent(runID: record.runID, kind: .policy, data: ["decision": "approval required", "approvers": rule.approvers.summary]))
+                let details =
+                    "waiting for an approver (\(rule.approvers.summary)), not the requester, to add \(settings.tags.approval.name) to the dataset"
                 return .finished(try await finish(record, .awaitingApproval, details: details, logger, final: false))
             case .requireApproval:
                 logger.info("approved", metadata: ["approved_by": "\(record.approvedBy ?? "-")"])
@@ -170,11 +176,12 @@ public struct RunExecutor: Sendable {
             return .finished(try await tokenize(record, warehouse: warehouse, description: description, stop: stop, logger: logger))
         } catch let error as WarehouseError where error.code == .notConfigured {
             return await settle(record, .skipped, details: error.message, logger)
-        } catch where error.isTransientFailure || error is CancellationError || Task.isCancelled {
+        } catch  where error.isTransientFailure || error is CancellationError || Task.isCancelled {
             // Cancelled: the shutdown grace expired while the attempt waited (for DataHub, say). It resumes later.
             record.details = "waiting to resume: \(error)"
             logger.warning("run postponed", metadata: ["reason": "\(error)"])
-            try? await store.appendEvent(RunEvent(runID: record.runID, kind: .postponed, data: ["reason": "\(error)", "attempt": "\(record.attempts)"]))
+            try? await store.appendEvent(
+                RunEvent(runID: record.runID, kind: .postponed, data: ["reason": "\(error)", "attempt": "\(record.attempts)"]))
             return .postponed(record)
         } catch {
             record.errorCode = (error as? any CodedError).map { $0.code.rawValue }
@@ -215,7 +222,8 @@ public struct RunExecutor: Sendable {
         let unmapped = ColumnResolver.unmappedFieldPaths(snapshot, table: description)
         if !unmapped.isEmpty {
             logger.warning("DataHub field paths that match no column", metadata: ["field_paths": "\(unmapped.joined(separator: ", "))"])
-            try await store.appendEvent(RunEvent(runID: record.runID, kind: .resolved, data: ["unmapped_field_paths": unmapped.joined(separator: ", ")]))
+            try await store.appendEvent(
+                RunEvent(runID: record.runID, kind: .resolved, data: ["unmapped_field_paths": unmapped.joined(separator: ", ")]))
             // Saved with the plan before any row changes, so a resumed attempt still reports it in the final details.
             record.details = Self.unmappedNote(unmapped)
         }

@@ -42,7 +42,8 @@ public struct RunIntake: Sendable {
         guard !outcome.duplicate else { return outcome }
         if outcome.decisions.isEmpty {
             Counter(label: "tokenize_approvals_total", dimensions: [("outcome", "nothing_awaiting")]).increment()
-            logger.notice("approval tag added, but no run awaits approval", metadata: ["dataset": "\(approval.dataset)", "approver": "\(approval.approver)"])
+            logger.notice(
+                "approval tag added, but no run awaits approval", metadata: ["dataset": "\(approval.dataset)", "approver": "\(approval.approver)"])
         }
         for decision in outcome.decisions {
             var metadata: Logger.Metadata = ["dataset": "\(approval.dataset)", "approver": "\(approval.approver)", "run_id": "\(decision.run.runID)"]

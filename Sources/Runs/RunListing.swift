@@ -9,7 +9,8 @@ public enum RunListing {
         let header = ["RUN", "STATUS", "STARTED (UTC)", "DATASET", "PROGRESS / OUTCOME"]
         let rows = runs.map { run in
             [
-                String(run.runID.prefix(8)), run.status.rawValue, String(RunRecord.utcString(run.startedAt ?? run.createdAt).prefix(19)).replacingOccurrences(of: "T", with: " "),
+                String(run.runID.prefix(8)), run.status.rawValue,
+                String(RunRecord.utcString(run.startedAt ?? run.createdAt).prefix(19)).replacingOccurrences(of: "T", with: " "),
                 datasetName(run.dataset), outcome(run),
             ]
         }

@@ -1,6 +1,6 @@
-import KafkaModel
 import Catalog
 import Foundation
+import KafkaModel
 import Tokenization
 import WarehouseKit
 
@@ -112,7 +112,9 @@ public struct RunRecord: Sendable, Codable, Equatable {
         position: KafkaPosition? = nil, tagTriggered: Bool = false, columns: [String] = [], schemes: [String: TokenSchemeName] = [:],
         mode: TokenizationMode = .tokenize, rowsUpdated: Int = 0, batches: Int = 0, plannedBatches: Int? = nil, details: String = "",
         errorCode: String? = nil, attempts: Int = 0, coalescedInto: String? = nil, approvedBy: String? = nil, approvedAt: Date? = nil,
-        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil, downstream: DownstreamReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil, writeBack: WriteBack = WriteBack(),
+        verification: VerificationReport? = nil, residue: Residue? = nil, progress: RunProgress? = nil, plan: PlanReport? = nil,
+        downstream: DownstreamReport? = nil, createdAt: Date = Date(), startedAt: Date? = nil, finishedAt: Date? = nil,
+        writeBack: WriteBack = WriteBack(),
         attemptInProgress: Bool = false
     ) {
         self.attemptInProgress = attemptInProgress
@@ -267,7 +269,9 @@ public struct ColumnDeviations: Sendable, Codable, Equatable {
         var parts: [String] = []
         if refused > 0 { parts.append("\(refused) refused (token longer than the column; left as they were)") }
         if let fellBackToSIV, fellBackToSIV > 0 {
-            parts.append("\(fellBackToSIV) given siv tokens (fewer than 6 digits or 4 letters and digits, or more than \(Tokenizer.ff1MaximumLength), for ff1)")
+            parts.append(
+                "\(fellBackToSIV) given siv tokens (fewer than 6 digits or 4 letters and digits, or more than \(Tokenizer.ff1MaximumLength), for ff1)"
+            )
         }
         if let nothingToProtect, nothingToProtect > 0 { parts.append("\(nothingToProtect) left alone (NULL, empty or whitespace only)") }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")

@@ -1,5 +1,6 @@
-import KafkaModel
 import Catalog
+import KafkaModel
+
 /// A request to tokenize: a trigger heard on Kafka, an API call, a CLI run, or one reconciliation found.
 public struct RunRequest: Sendable, Equatable {
     public var dataset: DatasetURN

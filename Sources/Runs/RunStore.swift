@@ -1,5 +1,5 @@
-import Catalog
 import AccessControl
+import Catalog
 import Foundation
 import WarehouseKit
 

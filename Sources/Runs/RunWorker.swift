@@ -43,7 +43,8 @@ public final class RunWorker: Service, Sendable {
         case tick
         /// A poll of the ledger answered (empty when it failed).
         case due([DueDataset])
-        case finished(DatasetURN), shutdown, graceExpired
+        case finished(DatasetURN)
+        case shutdown, graceExpired
     }
 
     private let store: any RunStore
@@ -114,7 +115,7 @@ public final class RunWorker: Service, Sendable {
                             }
                         case .stopRuns:
                             logger.warning("shutdown grace expired: running runs stop at their next batch boundary and resume on the next start")
-                            stops.withLock { $0.values.forEach { $0.stop() } }
+                            stops.withLock { for stop in $0.values { stop.stop() } }
                         case .poll:
                             // Its own task: a poll waiting for PostgreSQL (down, restarting) must not hold up the
                             // events that drain the worker on SIGTERM.
@@ -193,8 +194,11 @@ public final class RunWorker: Service, Sendable {
             Counter(label: "tokenize_runs_total", dimensions: [("status", finished.status.rawValue)]).increment()
             if let started = finished.startedAt, let ended = finished.finishedAt, !finished.status.isOpen {
                 let platform = finished.dataset.platform
-                Timer(label: "tokenize_run_duration_seconds", dimensions: [("platform", platform), ("scheme", finished.schemeLabel), ("status", finished.status.rawValue)])
-                    .recordNanoseconds(Int64(max(0, ended.timeIntervalSince(started)) * 1e9))
+                Timer(
+                    label: "tokenize_run_duration_seconds",
+                    dimensions: [("platform", platform), ("scheme", finished.schemeLabel), ("status", finished.status.rawValue)]
+                )
+                .recordNanoseconds(Int64(max(0, ended.timeIntervalSince(started)) * 1e9))
             }
             Counter(label: "tokenize_rows_updated_total").increment(by: max(0, finished.rowsUpdated - record.rowsUpdated))
             return true

@@ -47,15 +47,21 @@ public struct TableChecks: Sendable {
             if chosen.contains(generated.name) {
                 if !sources.isEmpty && sources.isSubset(of: chosen) {
                     report.recomputed[generated.name] =
-                        "generated from \(generated.sources.joined(separator: ", ")) (\(generated.expression)): PostgreSQL computes it again from the tokens"
+                        "generated from \(generated.sources.joined(separator: ", ")) (\(generated.expression)): PostgreSQL computes it "
+                        + "again from the tokens"
                 } else {
                     let missing = generated.sources.filter { !chosen.contains($0) }
                     verdict.refusals.append(
-                        "column \(generated.name) is GENERATED ALWAYS AS (\(generated.expression)) and cannot be written; tokenize the column(s) it is computed from (\(missing.joined(separator: ", "))) in the same run, and PostgreSQL computes it from their tokens")
+                        "column \(generated.name) is GENERATED ALWAYS AS (\(generated.expression)) and cannot be written; tokenize the "
+                            + "column(s) it is computed from (\(missing.joined(separator: ", "))) in the same run, and PostgreSQL computes "
+                            + "it from their tokens"
+                    )
                 }
             } else if !sources.isDisjoint(with: chosen) {
                 report.copies.append(
-                    "generated column \(generated.name) = \(generated.expression) is computed again from the tokens; its old values stay in dead row versions until VACUUM")
+                    "generated column \(generated.name) = \(generated.expression) is computed again from the tokens; its old values stay in "
+                        + "dead row versions until VACUUM"
+                )
             }
         }
         verdict.columns = columns.filter { report.recomputed[$0.name] == nil }
@@ -65,20 +71,34 @@ public struct TableChecks: Sendable {
                 switch key.onUpdate {
                 case .cascade:
                     report.cascades.append(
-                        "\(key.referencing)(\(key.referencingColumns.joined(separator: ", "))) receives each token through \(key.name) (ON UPDATE CASCADE)")
+                        "\(key.referencing)(\(key.referencingColumns.joined(separator: ", "))) receives each token through \(key.name) (ON "
+                            + "UPDATE CASCADE)"
+                    )
                     verdict.rehearse = true
                 case .setNull, .setDefault:
                     verdict.refusals.append(
-                        "foreign key \(key.description) would \(key.onUpdate == .setNull ? "set" : "reset") \(key.referencing).\(key.referencingColumns.joined(separator: ", ")) to \(key.onUpdate == .setNull ? "NULL" : "its default") for every token written, erasing the references; change it to ON UPDATE CASCADE so the tokens reach the referencing rows")
+                        "foreign key \(key.description) would \(key.onUpdate == .setNull ? "set" : "reset") "
+                            + "\(key.referencing).\(key.referencingColumns.joined(separator: ", ")) to "
+                            + "\(key.onUpdate == .setNull ? "NULL" : "its default") for every token written, erasing the references; "
+                            + "change it to ON UPDATE CASCADE so the tokens reach the referencing rows"
+                    )
                 case .noAction, .restrict:
                     verdict.refusals.append(
-                        "foreign key \(key.description) references a column this run tokenizes, and a token would leave \(key.referencing)'s rows pointing at a value that no longer exists; redefine it with ON UPDATE CASCADE (ALTER TABLE \(key.referencing) DROP CONSTRAINT \(key.name), then ADD it again … ON UPDATE CASCADE) so PostgreSQL writes each token into the referencing rows, then request the run again")
+                        "foreign key \(key.description) references a column this run tokenizes, and a token would leave "
+                            + "\(key.referencing)'s rows pointing at a value that no longer exists; redefine it with ON UPDATE CASCADE "
+                            + "(ALTER TABLE \(key.referencing) DROP CONSTRAINT \(key.name), then ADD it again … ON UPDATE CASCADE) so "
+                            + "PostgreSQL writes each token into the referencing rows, then request the run again"
+                    )
                 }
             }
             if key.chosenReferences, !key.referencesChosen || key.referencing != key.referenced {
                 if plaintextInReferencingColumns != false {
                     verdict.refusals.append(
-                        "foreign key \(key.description) makes \(key.referencingColumns.joined(separator: ", ")) hold values of \(key.referenced); a token written here would not exist there. Tokenize \(key.referenced)(\(key.referencedColumns.joined(separator: ", "))) instead, with the constraint ON UPDATE CASCADE, and its tokens reach this table")
+                        "foreign key \(key.description) makes \(key.referencingColumns.joined(separator: ", ")) hold values of "
+                            + "\(key.referenced); a token written here would not exist there. Tokenize "
+                            + "\(key.referenced)(\(key.referencedColumns.joined(separator: ", "))) instead, with the constraint ON "
+                            + "UPDATE CASCADE, and its tokens reach this table"
+                    )
                 } else {
                     report.checked.append("\(key.name): the referencing column holds no plaintext, nothing to write")
                 }
@@ -87,7 +107,9 @@ public struct TableChecks: Sendable {
 
         for column in inspection.partitionKeyColumns {
             verdict.refusals.append(
-                "column \(column) is in \(inspection.table)'s partition key: a token would move its rows to another partition; tokenize a copy of the column instead, or repartition on another column")
+                "column \(column) is in \(inspection.table)'s partition key: a token would move its rows to another partition; tokenize a "
+                    + "copy of the column instead, or repartition on another column"
+            )
         }
 
         // Triggers and rules: refused unless the policy chose.
@@ -96,10 +118,16 @@ public struct TableChecks: Sendable {
             switch handling {
             case .refuse:
                 verdict.refusals.append(
-                    "an UPDATE of \(columns.map(\.name).joined(separator: ", ")) fires \(list): each may copy the old values elsewhere. Set the policy's tables[].triggers for this dataset to fire (they run; the record names them) or skip (each batch disables them in its own transaction; needs the table's owner)")
+                    "an UPDATE of \(columns.map(\.name).joined(separator: ", ")) fires \(list): each may copy the old values elsewhere. Set "
+                        + "the policy's tables[].triggers for this dataset to fire (they run; the record names them) or skip (each batch "
+                        + "disables them in its own transaction; needs the table's owner)"
+                )
             case .fire:
                 report.triggers = "fired (policy): \(list)"
-                report.copies.append(contentsOf: inspection.triggers.map { "\($0.description) fired for every row changed: it saw each old value and may have kept a copy" })
+                report.copies.append(
+                    contentsOf: inspection.triggers.map {
+                        "\($0.description) fired for every row changed: it saw each old value and may have kept a copy"
+                    })
                 verdict.rehearse = true
             case .skip:
                 if inspection.mayDisableTriggers {
@@ -107,7 +135,10 @@ public struct TableChecks: Sendable {
                     verdict.skip = TriggerSkip(triggers: inspection.triggers)
                 } else {
                     verdict.refusals.append(
-                        "the policy says skip for \(list), but the service's role does not own every table they are on, and ALTER TABLE … DISABLE TRIGGER needs the owner; grant it ownership (or membership in the owning role), or set tables[].triggers to fire")
+                        "the policy says skip for \(list), but the service's role does not own every table they are on, and ALTER TABLE … "
+                            + "DISABLE TRIGGER needs the owner; grant it ownership (or membership in the owning role), or set "
+                            + "tables[].triggers to fire"
+                    )
                 }
             }
         }
@@ -115,12 +146,19 @@ public struct TableChecks: Sendable {
         let replicaFull = inspection.replicaIdentity == "full"
         for publication in inspection.publications {
             let scope = publication.allTables ? "FOR ALL TABLES" : "including \(inspection.table)"
+            let carried =
+                replicaFull
+                ? "; with REPLICA IDENTITY FULL each change carries the old values too"
+                : ": the new tokens, and the old values only of replica-identity columns"
             report.copies.append(
-                "publication \(publication.name) (\(scope)) streams every change to its subscribers and change-data-capture readers (such as Debezium)\(replicaFull ? "; with REPLICA IDENTITY FULL each change carries the old values too" : ": the new tokens, and the old values only of replica-identity columns")")
+                "publication \(publication.name) (\(scope)) streams every change to its subscribers and change-data-capture readers (such "
+                    + "as Debezium)\(carried)")
         }
         for slot in inspection.replicationSlots {
             report.copies.append(
-                "logical replication slot \(slot.name) (\(slot.plugin.isEmpty ? "no plugin" : slot.plugin), \(slot.active ? "active" : "inactive")) keeps the changes until its consumer reads them")
+                "logical replication slot \(slot.name) (\(slot.plugin.isEmpty ? "no plugin" : slot.plugin), "
+                    + "\(slot.active ? "active" : "inactive")) keeps the changes until its consumer reads them"
+            )
         }
         for dependent in inspection.dependents {
             report.copies.append(
@@ -133,14 +171,16 @@ public struct TableChecks: Sendable {
             if index.unique { verdict.rehearse = true }
         }
         if !inspection.checks.isEmpty {
-            report.checked.append(contentsOf: inspection.checks.map { check in
-                "\(check.domain.map { "domain \($0): " } ?? "")\(check.name) \(check.definition)"
-            })
+            report.checked.append(
+                contentsOf: inspection.checks.map { check in
+                    "\(check.domain.map { "domain \($0): " } ?? "")\(check.name) \(check.definition)"
+                })
             verdict.rehearse = true
         }
         let normalizedUnique = columns.filter { $0.normalization != .none && inspection.uniqueColumns.contains($0.name) }
         if !normalizedUnique.isEmpty {
-            report.checked.append("unique \(normalizedUnique.map(\.name).joined(separator: ", ")): two values with one normalized form would share a token")
+            report.checked.append(
+                "unique \(normalizedUnique.map(\.name).joined(separator: ", ")): two values with one normalized form would share a token")
             verdict.rehearse = true
         }
         if description.columns.contains(where: { chosen.contains($0.name) && $0.isDomain }) { verdict.rehearse = true }

@@ -13,12 +13,16 @@ public enum UTCTimestamp {
             let digits = String(value)
             return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millisecond, 3))Z"
+        let date = "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+        let time = "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(millisecond, 3))"
+        return "\(date)T\(time)Z"
     }
 
     /// Parses an ISO 8601 date-time with a time zone (`Z` or an offset); a fraction is kept to the millisecond.
     public static func date(_ text: String) -> Date? {
-        guard let parsed = try? Date.ISO8601FormatStyle(includingFractionalSeconds: text.contains("."), timeZone: .gmt).parse(text) else { return nil }
+        guard let parsed = try? Date.ISO8601FormatStyle(includingFractionalSeconds: text.contains("."), timeZone: .gmt).parse(text) else {
+            return nil
+        }
         return Date(timeIntervalSince1970: (parsed.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 

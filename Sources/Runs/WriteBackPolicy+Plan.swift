@@ -18,7 +18,8 @@ extension WriteBackPolicy {
             Self.planSectionBegin,
             "### Tokenization plan (dry run: no row changed)",
             "",
-            "Run id `\(record.runID)`, \(record.finishedAt.map(RunRecord.utcString) ?? "—") UTC\(record.requestedBy.map { ", requested by \(cell($0))" } ?? "").",
+            "Run id `\(record.runID)`, \(record.finishedAt.map(RunRecord.utcString) ?? "—") "
+                + "UTC\(record.requestedBy.map { ", requested by \(cell($0))" } ?? "").",
         ]
         guard let plan = record.plan else {
             lines += ["", cell(record.details), Self.planSectionEnd]
@@ -36,7 +37,9 @@ extension WriteBackPolicy {
             if let above = column.aboveFF1Length, above > 0 { width += "; \(above) sampled value(s) longer than ff1 takes get siv tokens" }
             if let blank = column.blank, blank > 0 { width += "; \(blank) sampled value(s) of whitespace only are left alone" }
             if let notNFC = column.notNFC, notNFC > 0 {
-                width += "; \(notNFC) sampled value(s) not in Unicode NFC" + (column.normalization == nil ? " (byte-exact: their tokens differ from their composed twins')" : "")
+                width +=
+                    "; \(notNFC) sampled value(s) not in Unicode NFC"
+                    + (column.normalization == nil ? " (byte-exact: their tokens differ from their composed twins')" : "")
             }
             if let normalization = column.normalization { width += "; normalized \(normalization.rawValue) first" }
             if let note = column.typeNote { width += "; \(note)" }
@@ -47,8 +50,11 @@ extension WriteBackPolicy {
         if plan.columns.contains(where: { !$0.counted }) { lines += ["", "~ estimated from the sample."] }
         if plan.columns.isEmpty { lines += ["", "A run would find no column to tokenize."] }
         if !plan.proposed.isEmpty {
-            lines += ["", "Value sampling proposes (a run would not tokenize these now; tag them `pii` or `tokenize/run`): "
-                + plan.proposed.keys.sorted().map { "`\(cell($0))` (\(detections(plan.proposed[$0] ?? [])))" }.joined(separator: ", ") + "."]
+            lines += [
+                "",
+                "Value sampling proposes (a run would not tokenize these now; tag them `pii` or `tokenize/run`): "
+                    + plan.proposed.keys.sorted().map { "`\(cell($0))` (\(detections(plan.proposed[$0] ?? [])))" }.joined(separator: ", ") + ".",
+            ]
         }
         if !plan.fieldTags.isEmpty {
             lines += ["", "Tagged: " + plan.fieldTags.map { "`\(cell($0.fieldPath))` \(cell($0.tag))" }.joined(separator: ", ") + "."]
@@ -58,7 +64,9 @@ extension WriteBackPolicy {
         }
         if let table = plan.table, !table.isEmpty { lines += ["", "Around the table: " + cell(table.sentence) + "."] }
         if !plan.unmappedFieldPaths.isEmpty {
-            lines += ["", "Field paths in DataHub that match no column: " + plan.unmappedFieldPaths.map { "`\(cell($0))`" }.joined(separator: ", ") + "."]
+            lines += [
+                "", "Field paths in DataHub that match no column: " + plan.unmappedFieldPaths.map { "`\(cell($0))`" }.joined(separator: ", ") + ".",
+            ]
         }
         lines.append(Self.planSectionEnd)
         return lines.joined(separator: "\n")

@@ -108,8 +108,11 @@ public struct WriteBackPolicy: Sendable {
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }
-        let columns = record.columns.isEmpty
-            ? "none" : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0.rawValue))" } ?? "") }.joined(separator: ", ")
+        let columns =
+            record.columns.isEmpty
+            ? "none"
+            : record.columns.map { column in "`\(cell(column))`" + (record.schemes[column].map { " (\($0.rawValue))" } ?? "") }.joined(
+                separator: ", ")
         var lines = [
             Self.sectionBegin,
             "### Tokenization",
@@ -138,7 +141,8 @@ public struct WriteBackPolicy: Sendable {
         }
         if !deviations.isEmpty { lines.append("| Deviations | \(deviations.joined(separator: "; ")) |") }
         if let normalizations = record.normalizations, !normalizations.isEmpty {
-            lines.append("| Normalized | \(normalizations.sorted { $0.key < $1.key }.map { "`\(cell($0.key))`: \($0.value.rawValue)" }.joined(separator: ", ")) |")
+            let forms = normalizations.sorted { $0.key < $1.key }.map { "`\(cell($0.key))`: \($0.value.rawValue)" }
+            lines.append("| Normalized | \(forms.joined(separator: ", ")) |")
         }
         if let downstream = record.downstream?.sentence { lines.append("| Downstream copies | \(cell(downstream)) |") }
         if record.status == .failed {

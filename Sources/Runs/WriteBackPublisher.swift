@@ -76,7 +76,9 @@ public struct WriteBackPublisher: Sendable {
         let description = policy.mergeDocumentation(existing: snapshot.visibleDescription, section: policy.documentationSection(for: record))
         let unchanged = description == snapshot.editableDescription
         async let documentFailure = Self.failure { () async throws(DataHubError) in
-            if !unchanged { try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName) }
+            if !unchanged {
+                try await catalog.setEditableDescription(datasetURN: record.dataset, description: description, name: snapshot.editableName)
+            }
         }
         async let propertyFailure = Self.failure { () async throws(DataHubError) in try await writeRunProperty(record) }
         if let failure = await Self.first([documentFailure, propertyFailure]) { throw failure }

@@ -204,16 +204,20 @@ public struct AppConfiguration: Sendable {
 
     /// Settings safe to log (secrets shown only as set or unset).
     public var redactedSummary: String {
-        [
-            "kafka=\(kafka?.bootstrapServers ?? "-")", "kafka_security=\(kafka.map { "\($0.security)" } ?? "-")", "topic=\(kafka?.topics.joined(separator: ",") ?? "-")", "group=\(kafka?.groupID ?? "-")",
+        let warehouse = databricks.map { "\($0.baseURL) warehouse \($0.warehouseID) secret_scope \($0.secretScope ?? "none")" }
+        return [
+            "kafka=\(kafka?.bootstrapServers ?? "-")", "kafka_security=\(kafka.map { "\($0.security)" } ?? "-")",
+            "topic=\(kafka?.topics.joined(separator: ",") ?? "-")", "group=\(kafka?.groupID ?? "-")",
             "gms=\(datahub.gmsURL)", "registry=\(schemaRegistry.url)", "registry_auth=\(schemaRegistry.credentials == nil ? "none" : "set")",
             "datahub_token=\(datahub.token == nil ? "unset" : "set")",
             "postgres=\(postgres.username)@\(postgres.host):\(postgres.port)", "postgres_sslmode=\(postgres.sslMode.rawValue)",
             "postgres_password=\(postgres.password == nil ? "unset" : "set")", "state_database=\(runs.stateDatabase)",
-            "trigger=\(runs.tags.trigger.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)", "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
-            "databricks=\(databricks.map { "\($0.baseURL) warehouse \($0.warehouseID) secret_scope \($0.secretScope ?? "none")" } ?? "not configured")",
+            "trigger=\(runs.tags.trigger.name)", "policy=\(runs.policy == nil ? "none" : "set")", "http=\(http.host):\(http.port)",
+            "http_auth=\(http.authenticationSummary)", "token_scheme=\(tokens.defaultScheme.rawValue)",
+            "databricks=\(warehouse ?? "not configured")",
             "token_keys=\(tokens.keyring.map { $0.keys.map(\.id).joined(separator: ",") } ?? "none")",
-            "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)", "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",
+            "max_concurrent_runs=\(runs.worker.capacity)", "shutdown_grace=\(runs.worker.shutdownGrace)",
+            "reconcile_interval=\(runs.reconcileInterval.map { "\($0)" } ?? "off")",
         ].joined(separator: " ")
     }
 }

@@ -7,7 +7,8 @@ extension AppConfiguration {
         let jdbc = try env["DBX_JDBC_URL"].map { url throws(ConfigurationError) in
             guard let parsed = DatabricksSettings.parseJDBC(url) else {
                 throw ConfigurationError(
-                    .invalid, variable: "DBX_JDBC_URL", "cannot read a host from it; expected jdbc:databricks://HOST:443/default;httpPath=/sql/1.0/warehouses/ID;...")
+                    .invalid, variable: "DBX_JDBC_URL",
+                    "cannot read a host from it; expected jdbc:databricks://HOST:443/default;httpPath=/sql/1.0/warehouses/ID;...")
             }
             return parsed
         }
@@ -20,7 +21,8 @@ extension AppConfiguration {
             throw ConfigurationError(.missing, variable: "DBX_HOST", "is required when Databricks is configured, e.g. dbc-1234.cloud.databricks.com")
         }
         guard let token else {
-            throw ConfigurationError(.missing, variable: "DBX_TOKEN", "is required when Databricks is configured (a personal access token; or DBX_TOKEN_FILE)")
+            throw ConfigurationError(
+                .missing, variable: "DBX_TOKEN", "is required when Databricks is configured (a personal access token; or DBX_TOKEN_FILE)")
         }
         var warehouseID = env["DBX_WAREHOUSE_ID"]
         if warehouseID == nil, let httpPath {
@@ -30,12 +32,14 @@ extension AppConfiguration {
             warehouseID = id
         }
         guard let warehouseID else {
-            throw ConfigurationError(.missing, variable: "DBX_WAREHOUSE_ID", "is required when Databricks is configured (or DBX_HTTP_PATH=/sql/1.0/warehouses/<id>)")
+            throw ConfigurationError(
+                .missing, variable: "DBX_WAREHOUSE_ID", "is required when Databricks is configured (or DBX_HTTP_PATH=/sql/1.0/warehouses/<id>)")
         }
         let timeout = try env.integer("DBX_STATEMENT_TIMEOUT_SECONDS", default: 600, range: 1...86_400)
         let scope = env["DBX_SECRET_SCOPE"]
         if let scope, !DatabricksSettings.isValidScope(scope) {
-            throw ConfigurationError(.invalid, variable: "DBX_SECRET_SCOPE", "'\(scope)' is not a secret scope name (letters, digits, _ - . @; at most 128)")
+            throw ConfigurationError(
+                .invalid, variable: "DBX_SECRET_SCOPE", "'\(scope)' is not a secret scope name (letters, digits, _ - . @; at most 128)")
         }
         return DatabricksSettings(
             baseURL: DatabricksSettings.baseURL(host: host), token: token, warehouseID: warehouseID, statementTimeout: .seconds(timeout),

@@ -58,13 +58,15 @@ public struct Environment: Sendable {
             milliseconds = Int64(text.dropLast(suffix.count)).map { $0 * factor }
         }
         guard let milliseconds, range.contains(.milliseconds(milliseconds)) else {
-            throw ConfigurationError(.invalid, variable: name, "'\(text)' is not a duration in \(range.lowerBound)...\(range.upperBound) (e.g. 30s, 10m, 1h)")
+            throw ConfigurationError(
+                .invalid, variable: name, "'\(text)' is not a duration in \(range.lowerBound)...\(range.upperBound) (e.g. 30s, 10m, 1h)")
         }
         return .milliseconds(milliseconds)
     }
 
     /// One of an enumeration's raw values (case-insensitive).
-    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default value: T) throws(ConfigurationError) -> T where T.RawValue == String {
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default value: T) throws(ConfigurationError) -> T
+    where T.RawValue == String {
         guard let text = self[name] else { return value }
         guard let parsed = T.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
             throw ConfigurationError(.invalid, variable: name, "'\(text)' is not one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -97,7 +97,9 @@ public struct TokenSettings: Sendable {
         if scheme != .poc, keyring == nil {
             throw ConfigurationError(
                 .missing, variable: "TOKEN_KEYS_FILE",
-                "is required for TOKEN_SCHEME=\(scheme.rawValue): create a file with a line like k1=<output of `openssl rand -base64 32`> and point TOKEN_KEYS_FILE at it (or set TOKEN_SCHEME=poc, which is not secure)")
+                "is required for TOKEN_SCHEME=\(scheme.rawValue): create a file with a line like k1=<output of `openssl rand -base64 32`> "
+                    + "and point TOKEN_KEYS_FILE at it (or set TOKEN_SCHEME=poc, which is not secure)"
+            )
         }
         return TokenSettings(defaultScheme: scheme, keyring: keyring)
     }

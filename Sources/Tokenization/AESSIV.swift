@@ -95,7 +95,9 @@ public struct AESSIV: Sendable {
         for index in 0..<16 { message[last + index] ^= subkey[index] }
         var mac = [UInt8](repeating: 0, count: 16)
         mac.withUnsafeMutableBufferPointer { out in
-            message.withUnsafeBufferPointer { cipher.cbcMAC(start: out.baseAddress!, data: $0.baseAddress!, blockCount: blocks, into: out.baseAddress!) }
+            message.withUnsafeBufferPointer {
+                cipher.cbcMAC(start: out.baseAddress!, data: $0.baseAddress!, blockCount: blocks, into: out.baseAddress!)
+            }
         }
         return mac
     }

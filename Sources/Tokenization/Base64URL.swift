@@ -15,13 +15,19 @@ enum Base64URL {
             var index = 0
             while index + 3 <= bytes.count {
                 let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-                for shift in [18, 12, 6, 0] { output[out] = alphabet[Int((group >> UInt32(shift)) & 63)]; out += 1 }
+                for shift in [18, 12, 6, 0] {
+                    output[out] = alphabet[Int((group >> UInt32(shift)) & 63)]
+                    out += 1
+                }
                 index += 3
             }
             let rest = bytes.count - index
             if rest > 0 {
                 let group = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-                for shift in [18, 12, 6].prefix(rest + 1) { output[out] = alphabet[Int((group >> UInt32(shift)) & 63)]; out += 1 }
+                for shift in [18, 12, 6].prefix(rest + 1) {
+                    output[out] = alphabet[Int((group >> UInt32(shift)) & 63)]
+                    out += 1
+                }
             }
             return out
         }

@@ -79,7 +79,8 @@ public struct FF1: Sendable {
 
     private func feistel(_ x: inout [Int], tweak: [UInt8], decrypting: Bool) {
         let n = x.count
-        precondition(n >= 2 && n <= Self.maximumLength && tweak.count <= Self.maximumLength, "FF1 takes 2 to 2^32 numerals and a tweak below 2^32 bytes")
+        precondition(
+            n >= 2 && n <= Self.maximumLength && tweak.count <= Self.maximumLength, "FF1 takes 2 to 2^32 numerals and a tweak below 2^32 bytes")
         let u = n / 2
         let v = n - u
         let byteCount = Self.byteLength(numerals: v, radix: radix)
@@ -155,7 +156,10 @@ public struct FF1: Sendable {
     }
 
     /// Writes NUM_radix(numerals) big-endian into the `byteCount` bytes at `bytes`.
-    private func writeValue(of numerals: UnsafeMutableBufferPointer<Int>, into bytes: UnsafeMutablePointer<UInt8>, byteCount: Int, limbs: UnsafeMutableBufferPointer<UInt32>) {
+    private func writeValue(
+        of numerals: UnsafeMutableBufferPointer<Int>, into bytes: UnsafeMutablePointer<UInt8>, byteCount: Int,
+        limbs: UnsafeMutableBufferPointer<UInt32>
+    ) {
         let limbCount = (byteCount + 3) / 4 + 1
         for index in 0..<limbCount { limbs[index] = 0 }
         var start = 0
@@ -184,7 +188,10 @@ public struct FF1: Sendable {
 
     /// The `digits.count` lowest base-radix digits (most significant first) of the big-endian number in the
     /// `byteCount` bytes (a multiple of 4) at `bytes`.
-    private func lowDigits(ofBigEndian bytes: UnsafeMutablePointer<UInt8>, byteCount: Int, into digits: UnsafeMutableBufferPointer<Int>, limbs: UnsafeMutableBufferPointer<UInt32>) {
+    private func lowDigits(
+        ofBigEndian bytes: UnsafeMutablePointer<UInt8>, byteCount: Int, into digits: UnsafeMutableBufferPointer<Int>,
+        limbs: UnsafeMutableBufferPointer<UInt32>
+    ) {
         let limbCount = byteCount / 4
         for index in 0..<limbCount {
             let offset = 4 * index

@@ -45,7 +45,8 @@ public struct TokenKeyring: Sendable, CustomStringConvertible {
             guard secret.count == 32 || secret.count == 64 else {
                 throw TokenKeyError(
                     .badSecret,
-                    "\(source) line \(lineNumber) (key \(id)): the secret is \(secret.count) bytes; use 32 or 64 random bytes, e.g. `openssl rand -base64 32`",
+                    "\(source) line \(lineNumber) (key \(id)): the secret is \(secret.count) bytes; use 32 or 64 random bytes, e.g. "
+                        + "`openssl rand -base64 32`",
                     line: lineNumber)
             }
             guard seen.insert(id).inserted else {

@@ -22,14 +22,19 @@ public enum CellDecisions {
         let cells = rows.count * max(1, schemes.count)
         let tasks = max(1, min(parallelism, cells / minimumCellsPerTask))
         guard tasks > 1 else {
-            return try decide(rows, range: rows.indices, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger)
+            return try decide(
+                rows, range: rows.indices, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger)
         }
         let sliceSize = (rows.count + tasks - 1) / tasks
         return try await withThrowingTaskGroup(of: (Int, [[CellDecision]]).self) { group in
             for start in stride(from: 0, to: rows.count, by: sliceSize) {
                 let range = start..<min(start + sliceSize, rows.count)
                 group.addTask {
-                    (start, try decide(rows, range: range, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger))
+                    (
+                        start,
+                        try decide(
+                            rows, range: range, schemes: schemes, normalizations: normalizations, tokenizer: tokenizer, mode: mode, ledger: ledger)
+                    )
                 }
             }
             var slices: [(Int, [[CellDecision]])] = []
@@ -50,7 +55,8 @@ public enum CellDecisions {
             for (column, scheme) in schemes.enumerated() {
                 FaultHook.check(rows[row][column])
                 let normalization = column < normalizations.count ? normalizations[column] : .none
-                decided.append(try tokenizer.decide(rows[row][column], scheme: scheme, mode: mode, ledger: ledger(row, column), normalization: normalization))
+                decided.append(
+                    try tokenizer.decide(rows[row][column], scheme: scheme, mode: mode, ledger: ledger(row, column), normalization: normalization))
             }
             decisions.append(decided)
         }

@@ -5,7 +5,9 @@ import Foundation
 /// crash guard with it (`CrashGuard`). A release build has no hook: the variable is not even read.
 public enum FaultHook {
     #if DEBUG
-        public static let crashValue: String? = ProcessInfo.processInfo.environment["TOKENIZE_ACTION_FAULT_CRASH_VALUE"].flatMap { $0.isEmpty ? nil : $0 }
+        public static let crashValue: String? = ProcessInfo.processInfo.environment["TOKENIZE_ACTION_FAULT_CRASH_VALUE"].flatMap {
+            $0.isEmpty ? nil : $0
+        }
     #else
         public static let crashValue: String? = nil
     #endif

@@ -67,7 +67,8 @@ extension PushDownPlan.TokenShape {
                 lengths: Array(Set(keyIDs.map { Tokenizer.hmacTokenLength(keyID: $0) })).sorted(),
                 pattern: "^\(Tokenizer.hmacPrefix)(\(ids))_[A-Za-z0-9_-]+$", prefixes: keyIDs.map { "\(Tokenizer.hmacPrefix)\($0)_" })
         case .siv:
-            return Self(lengths: nil, pattern: "^\(Tokenizer.sivPrefix)(\(ids))_[A-Za-z0-9_-]+$", prefixes: keyIDs.map { "\(Tokenizer.sivPrefix)\($0)_" })
+            return Self(
+                lengths: nil, pattern: "^\(Tokenizer.sivPrefix)(\(ids))_[A-Za-z0-9_-]+$", prefixes: keyIDs.map { "\(Tokenizer.sivPrefix)\($0)_" })
         case .ff1:
             return nil
         }

@@ -100,7 +100,8 @@ public struct TableDescription: Sendable, Hashable {
                 throw WarehouseError(.columnNotFound, "column \(plan.name) does not exist in \(table)", table: table)
             }
             guard found.isText else {
-                throw WarehouseError(.columnNotText, "column \(plan.name) of \(table) has type \(found.dataType); tokens need a text column", table: table)
+                throw WarehouseError(
+                    .columnNotText, "column \(plan.name) of \(table) has type \(found.dataType); tokens need a text column", table: table)
             }
             result.append((plan, found))
         }

@@ -43,7 +43,8 @@ public struct TableInspection: Sendable, Equatable, Codable {
 
         /// `orders_customer_email_fkey (orders.customer_email → customers.email, ON UPDATE NO ACTION)`.
         public var description: String {
-            "\(name) (\(referencing)(\(referencingColumns.joined(separator: ", "))) → \(referenced)(\(referencedColumns.joined(separator: ", "))), ON UPDATE \(onUpdate.rawValue))"
+            "\(name) (\(referencing)(\(referencingColumns.joined(separator: ", "))) → "
+                + "\(referenced)(\(referencedColumns.joined(separator: ", "))), ON UPDATE \(onUpdate.rawValue))"
         }
     }
 
@@ -163,7 +164,8 @@ public struct TableInspection: Sendable, Equatable, Codable {
     public var mayDisableTriggers: Bool
 
     public init(
-        table: String, replicaIdentity: String = "default", foreignKeys: [ForeignKey] = [], triggers: [Trigger] = [], publications: [Publication] = [],
+        table: String, replicaIdentity: String = "default", foreignKeys: [ForeignKey] = [], triggers: [Trigger] = [],
+        publications: [Publication] = [],
         replicationSlots: [ReplicationSlot] = [], dependents: [Dependent] = [], generatedColumns: [GeneratedColumn] = [],
         computedIndexes: [ComputedIndex] = [], checks: [Check] = [], uniqueColumns: [String] = [], partitionKeyColumns: [String] = [],
         mayDisableTriggers: Bool = false

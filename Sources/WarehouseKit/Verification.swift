@@ -116,12 +116,16 @@ public struct VerificationReport: Sendable, Equatable, Codable {
     /// how many and the first row keys.
     public var summary: String {
         let rowsText = rows.formatted(.number.grouping(.automatic))
-        let scope = rowsCheckedSince.map {
-            "; the \($0.formatted(.number.grouping(.automatic))) row(s) written since the last clean verification checked, the others unchanged since it"
-        } ?? ""
+        let scope =
+            rowsCheckedSince.map {
+                "; the \($0.formatted(.number.grouping(.automatic))) row(s) written since the last clean verification checked, the others "
+                    + "unchanged since it"
+            } ?? ""
         guard plaintext > 0 else { return "0 plaintext values remain in \(rowsText) rows (\(columns.map(\.column).joined(separator: ", "))\(scope))" }
         let parts = columns.filter { $0.plaintext > 0 }.map { column in
-            "\(column.column): \(column.plaintext)\(column.plaintextKeys.isEmpty ? "" : " (rows \(column.plaintextKeys.joined(separator: ", "))\(column.plaintext > column.plaintextKeys.count ? ", …" : ""))")"
+            guard !column.plaintextKeys.isEmpty else { return "\(column.column): \(column.plaintext)" }
+            let more = column.plaintext > column.plaintextKeys.count ? ", …" : ""
+            return "\(column.column): \(column.plaintext) (rows \(column.plaintextKeys.joined(separator: ", "))\(more))"
         }
         return "\(plaintext) plaintext value(s) remain in \(rowsText) rows: \(parts.joined(separator: "; "))\(scope)"
     }

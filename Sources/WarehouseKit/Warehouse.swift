@@ -28,7 +28,11 @@ public final class StopSignal: Sendable {
         }
         defer { _ = cancellations.withLock { $0.tasks.removeValue(forKey: number) } }
         if isStopped { task.cancel() }
-        return await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        return await withTaskCancellationHandler {
+            await task.value
+        } onCancel: {
+            task.cancel()
+        }
     }
 }
 

@@ -22,7 +22,8 @@ struct MockBroker {
             case "--bootstrap-file":
                 bootstrapFile = arguments.next()
             default:
-                FileHandle.standardError.write(Data("usage: mock-kafka-broker [--brokers N] [--topic NAME[:PARTITIONS]]... [--bootstrap-file PATH]\n".utf8))
+                FileHandle.standardError.write(
+                    Data("usage: mock-kafka-broker [--brokers N] [--topic NAME[:PARTITIONS]]... [--bootstrap-file PATH]\n".utf8))
                 exit(64)
             }
         }

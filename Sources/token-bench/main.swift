@@ -47,11 +47,15 @@ let batch = Array(emails.prefix(10_000))
 for scheme in [TokenSchemeName.siv, .ff1] {
     for round in 1...rounds {
         var start = wallSeconds()
-        _ = try await CellDecisions.decide(batch.map { [$0] }, schemes: [scheme], tokenizer: tokenizer, mode: .tokenize, ledger: { @Sendable _, _ in nil }, parallelism: 1)
+        _ = try await CellDecisions.decide(
+            batch.map { [$0] }, schemes: [scheme], tokenizer: tokenizer, mode: .tokenize, ledger: { @Sendable _, _ in nil }, parallelism: 1)
         let serial = wallSeconds() - start
         start = wallSeconds()
-        _ = try await CellDecisions.decide(batch.map { [$0] }, schemes: [scheme], tokenizer: tokenizer, mode: .tokenize, ledger: { @Sendable _, _ in nil }, parallelism: CellDecisions.defaultParallelism)
+        _ = try await CellDecisions.decide(
+            batch.map { [$0] }, schemes: [scheme], tokenizer: tokenizer, mode: .tokenize, ledger: { @Sendable _, _ in nil },
+            parallelism: CellDecisions.defaultParallelism)
         let parallel = wallSeconds() - start
-        print(#"{"bench": "\#(scheme.rawValue) batch of \#(batch.count)", "round": \#(round), "serial_s": \#(serial), "parallel_s": \#(parallel), "threads": \#(CellDecisions.defaultParallelism)}"#)
+        let figures = #""serial_s": \#(serial), "parallel_s": \#(parallel), "threads": \#(CellDecisions.defaultParallelism)"#
+        print(#"{"bench": "\#(scheme.rawValue) batch of \#(batch.count)", "round": \#(round), \#(figures)}"#)
     }
 }

@@ -50,7 +50,7 @@ struct AuditVerify: AsyncParsableCommand {
             print("audit trail intact: \(events.count) events of \(byRun.count) runs")
             return
         }
-        problems.forEach { print($0) }
+        for problem in problems { print(problem) }
         throw ExitCode(1)
     }
 }

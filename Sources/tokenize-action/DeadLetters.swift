@@ -32,7 +32,8 @@ struct DeadLetters: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try loadConfiguration(for: .command)
-            guard let letter = try await Commands.deadLetter(configuration: configuration, id: id, logger: bootstrapLogging(configuration.logging)) else {
+            guard let letter = try await Commands.deadLetter(configuration: configuration, id: id, logger: bootstrapLogging(configuration.logging))
+            else {
                 FileHandle.standardError.write(Data("tokenize-action: no dead letter with id \(id)\n".utf8))
                 throw ExitCode(1)
             }

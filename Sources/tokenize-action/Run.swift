@@ -1,6 +1,6 @@
-import Catalog
 import App
 import ArgumentParser
+import Catalog
 import Foundation
 import Runs
 import ServiceConfiguration

@@ -9,7 +9,10 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List recent runs (status, progress, outcome) from the service's HTTP API.",
-        discussion: "The bearer token (the TOKEN of a NAME=TOKEN line of API_TOKENS_FILE) is read from --token-file, else TOKENIZE_ACTION_TOKEN, else API_TOKEN.")
+        discussion:
+            "The bearer token (the TOKEN of a NAME=TOKEN line of API_TOKENS_FILE) is read from --token-file, else TOKENIZE_ACTION_TOKEN, "
+            + "else API_TOKEN."
+    )
 
     @Option(help: "The service's base URL (default: TOKENIZE_ACTION_URL, else http://127.0.0.1:$HTTP_PORT).")
     var url: String?

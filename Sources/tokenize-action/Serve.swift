@@ -6,7 +6,8 @@ import ServiceConfiguration
 
 /// `tokenize-action serve` (the default): the service.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Consume DataHub's MetadataChangeLog, work through the run ledger and serve the HTTP API.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Consume DataHub's MetadataChangeLog, work through the run ledger and serve the HTTP API.")
 
     func run() async throws {
         let configuration = try loadConfiguration(for: .serve)

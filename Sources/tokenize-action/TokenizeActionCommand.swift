@@ -11,7 +11,10 @@ struct TokenizeActionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokenize-action",
         abstract: "Tokenizes PII columns tagged in DataHub, in place in the source system.",
-        subcommands: [Serve.self, Run.self, Verify.self, Plan.self, Audit.self, Tokenize.self, Detokenize.self, Keys.self, DeadLetters.self, RunsCommand.self, HealthCheck.self],
+        subcommands: [
+            Serve.self, Run.self, Verify.self, Plan.self, Audit.self, Tokenize.self, Detokenize.self, Keys.self, DeadLetters.self, RunsCommand.self,
+            HealthCheck.self,
+        ],
         defaultSubcommand: Serve.self)
 
     /// Runs the command; a startup failure (the state database, a refused credential) is one line and exit 78, like a

@@ -29,7 +29,9 @@ import Tokenization
         group_cache_seconds: 30
         """)
 
-    func ask(_ dataset: DatasetName? = nil, _ requester: Principal, groups: Set<String> = [], schemes: Set<TokenSchemeName> = [.hmac], rekey: Bool = false)
+    func ask(
+        _ dataset: DatasetName? = nil, _ requester: Principal, groups: Set<String> = [], schemes: Set<TokenSchemeName> = [.hmac], rekey: Bool = false
+    )
         -> PolicyDecision
     {
         policy.decide(PolicyQuestion(dataset: dataset ?? customers, requester: requester, requesterGroups: groups, schemes: schemes, rekey: rekey))

@@ -36,7 +36,8 @@ import Testing
         #expect(config.schemaRegistry.url == "http://localhost:8080/schema-registry/api" && config.schemaRegistry.credentials == nil)
         #expect(config.postgres.port == 5432 && config.postgres.sslMode == .prefer)
         #expect(config.runs.tags.trigger.name == "tokenize/run" && config.runs.stateDatabase == "postgres")
-        #expect(config.runs.reconcileInterval == .seconds(600) && config.runs.worker.shutdownGrace == .seconds(25) && config.runs.worker.capacity == 4)
+        #expect(
+            config.runs.reconcileInterval == .seconds(600) && config.runs.worker.shutdownGrace == .seconds(25) && config.runs.worker.capacity == 4)
         #expect(config.http.port == 8081 && config.logging == LoggingSettings(level: .info, format: .text))
         #expect(config.runs.executor.verifyIncremental)
         // Every run setting left unset is its type's default: the defaults are written once, there.
@@ -52,7 +53,9 @@ import Testing
                 "LINEAGE_DEPTH": "0", "PII_GLOSSARY_TERMS": "Secret, Personal",
             ]) { $1 })
         let executor = config.runs.executor
-        #expect(executor.tags.trigger.name == "protect/now" && executor.tags.plan.name == "protect/plan" && executor.tags.approval.name == "tokenize/approve")
+        #expect(
+            executor.tags.trigger.name == "protect/now" && executor.tags.plan.name == "protect/plan"
+                && executor.tags.approval.name == "tokenize/approve")
         #expect(executor.rehearsalRows == 100 && executor.stopLimit == 5 && executor.sampleRows == 50 && executor.lineageDepth == 0)
         #expect(executor.piiGlossaryTerms == ["Secret", "Personal"])
         #expect(throws: ConfigurationError.self) { try load(minimal.merging(["RUN_STOP_LIMIT": "0"]) { $1 }) }
@@ -106,10 +109,13 @@ import Testing
     @Test func databricksSettingsFromHostPathOrJDBC() throws {
         #expect(try load(minimal).databricks == nil)
         let settings = try #require(
-            try load(minimal.merging(["DBX_HOST": "dbc-1.cloud.databricks.com", "DBX_TOKEN": "dapi1", "DBX_HTTP_PATH": "/sql/1.0/warehouses/wh9"]) { $1 })
-                .databricks)
+            try load(
+                minimal.merging(["DBX_HOST": "dbc-1.cloud.databricks.com", "DBX_TOKEN": "dapi1", "DBX_HTTP_PATH": "/sql/1.0/warehouses/wh9"]) { $1 }
+            )
+            .databricks)
         #expect(settings.baseURL == "https://dbc-1.cloud.databricks.com" && settings.warehouseID == "wh9" && settings.token == "dapi1")
-        let jdbc = try load(minimal.merging(["DBX_JDBC_URL": "jdbc:databricks://h.example:443/default;httpPath=/sql/1.0/warehouses/w2;PWD=t2"]) { $1 })
+        let jdbc = try load(
+            minimal.merging(["DBX_JDBC_URL": "jdbc:databricks://h.example:443/default;httpPath=/sql/1.0/warehouses/w2;PWD=t2"]) { $1 })
         #expect(jdbc.databricks == DatabricksSettings(baseURL: "https://h.example", token: "t2", warehouseID: "w2"))
         #expect(failure(minimal.merging(["DBX_HOST": "h"]) { $1 })?.variable == "DBX_TOKEN")
     }
@@ -131,7 +137,9 @@ import Testing
     @Test func aShortKeyStopsStartupNamingTheLine() throws {
         let file = try keysFile("k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=c2hvcnQ=\n")
         defer { try? FileManager.default.removeItem(at: file) }
-        #expect(failure(minimal.merging(["TOKEN_SCHEME": "hmac", "TOKEN_KEYS_FILE": file.path]) { $1 })?.message.contains("line 2 (key k2): the secret is 5 bytes") == true)
+        #expect(
+            failure(minimal.merging(["TOKEN_SCHEME": "hmac", "TOKEN_KEYS_FILE": file.path]) { $1 })?.message.contains(
+                "line 2 (key k2): the secret is 5 bytes") == true)
     }
 
     @Test func secretsComeFromFilesAndAreNotLogged() throws {
@@ -149,12 +157,21 @@ import Testing
         let file = try keysFile(tokenText)
         defer { try? FileManager.default.removeItem(at: file) }
         let closed = try load(minimal)
-        guard case .unconfigured = closed.http.authentication else { Issue.record("no tokens: unconfigured"); return }
+        guard case .unconfigured = closed.http.authentication else {
+            Issue.record("no tokens: unconfigured")
+            return
+        }
         let withTokens = try load(minimal.merging(["API_TOKENS_FILE": file.path]) { $1 })
-        guard case .tokens(let tokens) = withTokens.http.authentication else { Issue.record("tokens expected"); return }
+        guard case .tokens(let tokens) = withTokens.http.authentication else {
+            Issue.record("tokens expected")
+            return
+        }
         #expect(tokens.names == ["ops"])
         #expect(withTokens.redactedSummary.contains("http_auth=tokens(ops)") && !withTokens.redactedSummary.contains("0123456789abcdef"))
-        guard case .disabled = try load(minimal.merging(["HTTP_AUTH": "off"]) { $1 }).http.authentication else { Issue.record("off"); return }
+        guard case .disabled = try load(minimal.merging(["HTTP_AUTH": "off"]) { $1 }).http.authentication else {
+            Issue.record("off")
+            return
+        }
         #expect(failure(minimal.merging(["HTTP_AUTH": "off", "API_TOKENS_FILE": file.path]) { $1 })?.variable == "HTTP_AUTH")
         let short = try keysFile("ops=short\n")
         defer { try? FileManager.default.removeItem(at: short) }
@@ -164,7 +181,7 @@ import Testing
     @Test func aPolicyFileIsReadAtStartupAndItsMistakesNameTheLine() throws {
         let good = try keysFile("datasets:\n  deny: [\"postgres/hr\"]\n")
         let bad = try keysFile("datasets:\n  deny: [postgres]\ntrigers: {}\n")
-        defer { [good, bad].forEach { try? FileManager.default.removeItem(at: $0) } }
+        defer { for file in [good, bad] { try? FileManager.default.removeItem(at: file) } }
         #expect(try load(minimal).runs.policy == nil)
         let config = try load(minimal.merging(["TOKENIZE_POLICY_FILE": good.path]) { $1 })
         #expect(config.runs.policy?.deny.map(\.description) == ["postgres/hr"] && config.redactedSummary.contains("policy=set"))
@@ -181,7 +198,8 @@ import Testing
         ]) { $1 }
         let config = try load(sasl)
         let settings = try #require(config.kafka?.librdkafkaSettings)
-        #expect(settings["security.protocol"] == "SASL_SSL" && settings["sasl.mechanisms"] == "SCRAM-SHA-512" && settings["sasl.username"] == "tokenize")
+        #expect(
+            settings["security.protocol"] == "SASL_SSL" && settings["sasl.mechanisms"] == "SCRAM-SHA-512" && settings["sasl.username"] == "tokenize")
         #expect(settings["sasl.password"] == "kafka-secret-value")
         #expect(config.redactedSummary.contains("kafka_security=SASL_SSL/SCRAM-SHA-512/user:tokenize/password:set"))
         #expect(!config.redactedSummary.contains("kafka-secret-value"))

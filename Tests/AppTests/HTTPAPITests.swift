@@ -26,7 +26,8 @@ private struct API {
         let readiness = ReadinessChecks(checks: [("postgres", { ready }), ("datahub", { true })])
         return Application(
             router: HTTPAPI.router(
-                HTTPAPIDependencies(intake: intake, store: store, readiness: readiness, supportedPlatforms: ["postgres"], metrics: metrics,
+                HTTPAPIDependencies(
+                    intake: intake, store: store, readiness: readiness, supportedPlatforms: ["postgres"], metrics: metrics,
                     authentication: authentication)))
     }
 }
@@ -39,7 +40,9 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
     @Test func aTriggerIsAcceptedWithItsQueuedRunAndWhereToFindIt() async throws {
         let api = API()
         try await api.app().test(.router) { client in
-            try await client.execute(uri: "/trigger", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)","columns":["email"]}"#)) { response in
+            try await client.execute(
+                uri: "/trigger", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)","columns":["email"]}"#)
+            ) { response in
                 #expect(response.status == .accepted)
                 let body = json(response.body)
                 let runID = try #require(body["run_id"] as? String)
@@ -51,7 +54,10 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
                 #expect(response.status == .ok)
                 #expect(json(response.body)["dataset"] as? String == urn)
             }
-            try await client.execute(uri: "/runs?dataset=\(urn.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&status=queued", method: .get, headers: authorized) { response in
+            try await client.execute(
+                uri: "/runs?dataset=\(urn.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&status=queued", method: .get,
+                headers: authorized
+            ) { response in
                 #expect(response.status == .ok)
                 #expect((json(response.body)["runs"] as? [Any])?.count == 1)
             }
@@ -71,7 +77,9 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
                     run.writeBack.state = .done
                     try await store.save(run, retryIn: nil)
                 }
-                try await client.execute(uri: "/trigger?wait=true", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)) { response in
+                try await client.execute(
+                    uri: "/trigger?wait=true", method: .post, headers: authorized, body: ByteBuffer(string: #"{"dataset":"\#(urn)"}"#)
+                ) { response in
                     #expect(response.status == .ok)
                     let body = json(response.body)
                     #expect(body["status"] as? String == "SUCCESS" && (body["write_back"] as? [String: Any])?["state"] as? String == "done")
@@ -114,13 +122,15 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
 
     @Test func healthReadinessAndMetrics() async throws {
         let api = API()
-        PrometheusMetricsFactory(registry: api.metrics).makeCounter(label: "tokenize_runs_total", dimensions: [("status", "SUCCESS")]).increment(by: 1)
+        PrometheusMetricsFactory(registry: api.metrics).makeCounter(label: "tokenize_runs_total", dimensions: [("status", "SUCCESS")]).increment(
+            by: 1)
         try await api.app(ready: false).test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let body = json(response.body)
-                #expect((body["checks"] as? [String: String]) == ["postgres": "unreachable", "datahub": "ok"] && body["status"] as? String == "not ready")
+                #expect(
+                    (body["checks"] as? [String: String]) == ["postgres": "unreachable", "datahub": "ok"] && body["status"] as? String == "not ready")
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)

@@ -52,7 +52,8 @@ private func mcl(entityType: String, urn: String, aspect: String?) -> [UInt8] {
         let cache = SchemaCache()
         cache.insert(try MCLSchema(json: schemaJSON), id: 7)
         let logger = Logger(label: "router-test")
-        let registry = SchemaRegistryClient(settings: SchemaRegistrySettings(url: "http://127.0.0.1:1"), httpClient: .shared, cache: cache, logger: logger)
+        let registry = SchemaRegistryClient(
+            settings: SchemaRegistrySettings(url: "http://127.0.0.1:1"), httpClient: .shared, cache: cache, logger: logger)
         return MCLRouter(
             classifier: MCLClassifier(cache: cache, detector: TriggerDetector(trigger: TagURN("tokenize/run"))), registry: registry,
             recorder: TriggerRecorder(intake: RunIntake(store: store, logger: logger) {}, deadLetters: deadLetters, logger: logger), logger: logger)
@@ -119,7 +120,8 @@ private func mcl(entityType: String, urn: String, aspect: String?) -> [UInt8] {
     @Test func anUnavailableLedgerIsRetriedNotSkipped() async throws {
         let router = try router()
         store.failure.withLock { $0 = PostgresDown() }
-        let trigger = Trigger(datasetURN: "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)", scope: .dataset, aspectName: "globalTags")
+        let trigger = Trigger(
+            datasetURN: "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.customers,PROD)", scope: .dataset, aspectName: "globalTags")
         let message = KafkaMessage(topic: "mcl", partition: 0, offset: 9, key: nil, value: [1])
         let store = self.store
         async let handled = router.handle(.trigger(trigger, message), at: message.position)

@@ -42,7 +42,9 @@ import Testing
     }
 
     @Test func aRefusalInTheFirstRoundStopsTheServiceNamingThePart() async throws {
-        let probes = probes([("Kafka", .kafka, Script([.answers])), ("DataHub", .datahub, Script([.refused("GMS refused the token; set DATAHUB_TOKEN")]))])
+        let probes = probes([
+            ("Kafka", .kafka, Script([.answers])), ("DataHub", .datahub, Script([.refused("GMS refused the token; set DATAHUB_TOKEN")])),
+        ])
         await #expect {
             try await probes.run()
         } throws: { error in

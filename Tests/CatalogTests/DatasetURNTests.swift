@@ -1,5 +1,6 @@
-@testable import Catalog
 import Testing
+
+@testable import Catalog
 
 /// What a dataset URN must be to enter the service: DataHub's shape, what GMS and PostgreSQL can hold.
 @Suite struct DatasetURNTests {
@@ -44,6 +45,8 @@ import Testing
         let urn = prefix + String(repeating: "x", count: DatasetURN.maximumEncodedBytes - fixed) + ",PROD)"
         #expect(DatasetURN.urlEncodedLength(urn) == DatasetURN.maximumEncodedBytes)
         _ = try DatasetURN(urn)
-        #expect(throws: DatasetURNError.self) { try DatasetURN(prefix + String(repeating: "x", count: DatasetURN.maximumEncodedBytes - fixed + 1) + ",PROD)") }
+        #expect(throws: DatasetURNError.self) {
+            try DatasetURN(prefix + String(repeating: "x", count: DatasetURN.maximumEncodedBytes - fixed + 1) + ",PROD)")
+        }
     }
 }

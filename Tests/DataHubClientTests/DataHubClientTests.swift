@@ -74,7 +74,8 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
     @Test func graphQLErrorsArePermanent() async throws {
         let error = try await FakeHTTPServer.with({ _ in .init(200, #"{"data":null,"errors":[{"message":"Failed to update"}]}"#) }) { url in
             do {
-                try await client(url).addTags([TagURN("t")], to: [TagTarget(datasetURN: "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.x,PROD)")])
+                try await client(url).addTags(
+                    [TagURN("t")], to: [TagTarget(datasetURN: "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.x,PROD)")])
                 return nil as DataHubError?
             } catch let error as DataHubError {
                 return error
@@ -190,10 +191,20 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
             let filters = body?["variables"]?["input"]?["orFilters"]?.array?.compactMap { $0["and"]?.array?.first?["field"]?.string }
             guard filters == ["tags", "fieldTags", "editedFieldTags"] else { return .init(400, "{}") }
             return page == 1
-                ? .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":"p2","count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)","type":"DATASET"}}]}}}"#)
-                : .init(200, #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)","type":"DATASET"}},{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.c\u0000d,PROD)","type":"DATASET"}}]}}}"#)
+                ? .init(
+                    200,
+                    #"{"data":{"scrollAcrossEntities":{"nextScrollId":"p2","count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)","type":"DATASET"}}]}}}"#
+                )
+                : .init(
+                    200,
+                    #"{"data":{"scrollAcrossEntities":{"nextScrollId":null,"count":1,"total":2,"searchResults":[{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)","type":"DATASET"}},{"entity":{"urn":"urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.c\u0000d,PROD)","type":"DATASET"}}]}}}"#
+                )
         }) { url in try await client(url).datasets(taggedWith: TagURN("tokenize/run")) }
-        #expect(urns.datasets == ["urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)", "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)"])
+        #expect(
+            urns.datasets == [
+                "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.a,PROD)",
+                "urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.b,PROD)",
+            ])
         #expect(urns.refused.count == 1 && urns.refused[0].contains("control character") && urns.refused[0].contains("\\u{0}"), "\(urns.refused)")
     }
 

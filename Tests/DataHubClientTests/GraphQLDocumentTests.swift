@@ -60,7 +60,9 @@ private func spelling(_ type: any GraphQLType) -> String {
                     let realField = try #require(realFields[fieldName], "\(name).\(fieldName) is not in DataHub's schema")
                     #expect(spelling(field.type) == spelling(realField.type), "\(name).\(fieldName)")
                     for (argumentName, argument) in field.args {
-                        #expect(realField.args[argumentName].map { spelling($0.type) } == spelling(argument.type), "\(name).\(fieldName)(\(argumentName))")
+                        #expect(
+                            realField.args[argumentName].map { spelling($0.type) } == spelling(argument.type), "\(name).\(fieldName)(\(argumentName))"
+                        )
                     }
                     checked += 1
                 }

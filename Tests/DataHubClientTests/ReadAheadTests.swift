@@ -1,11 +1,11 @@
 import AsyncHTTPClient
+import Catalog
 import Foundation
 import JSON
 import Logging
 import Resilience
 import Synchronization
 import TestSupport
-import Catalog
 import Testing
 
 @testable import DataHubClient
@@ -29,7 +29,12 @@ import Testing
     private final class Reads: Sendable {
         private let count = Mutex(0)
         /// Counts one more read; returns its number.
-        func next() -> Int { count.withLock { $0 += 1; return $0 } }
+        func next() -> Int {
+            count.withLock {
+                $0 += 1
+                return $0
+            }
+        }
         var seen: Int { count.withLock { $0 } }
     }
 
@@ -38,7 +43,8 @@ import Testing
         { _ in
             let read = reads.next()
             if read <= failures { return .init(503, "{}") }
-            let dataset = #"{"urn":"\#(urn)","editableProperties":{"name":null,"description":"read \#(read)"},"tags":null,"schemaMetadata":null,"editableSchemaMetadata":null}"#
+            let dataset =
+                #"{"urn":"\#(urn)","editableProperties":{"name":null,"description":"read \#(read)"},"tags":null,"schemaMetadata":null,"editableSchemaMetadata":null}"#
             return .init(200, #"{"data":{"entityExists":true,"dataset":\#(dataset)}}"#)
         }
     }

@@ -9,7 +9,8 @@ import WarehouseKit
     @Test func jdbcURLsGiveHostPathAndToken() throws {
         let parsed = try #require(
             DatabricksSettings.parseJDBC(
-                "jdbc:databricks://dbc-12ab.cloud.databricks.com:443/default;transportMode=http;ssl=1;httpPath=/sql/1.0/warehouses/abc123;AuthMech=3;UID=token;PWD=dapiXYZ"))
+                "jdbc:databricks://dbc-12ab.cloud.databricks.com:443/default;transportMode=http;ssl=1;httpPath=/sql/1.0/warehouses/abc123;AuthMech=3;UID=token;PWD=dapiXYZ"
+            ))
         #expect(parsed.host == "dbc-12ab.cloud.databricks.com")
         #expect(parsed.httpPath == "/sql/1.0/warehouses/abc123")
         #expect(parsed.token == "dapiXYZ")
@@ -36,7 +37,8 @@ import WarehouseKit
     }
 
     @Test func identifiersAreBacktickQuotedAndValuesAreParameters() throws {
-        let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)]))
+        let update = DatabricksSQL.update(
+            table: table, plan: try plan([ColumnPlan(name: "e`mail", scheme: .hmac), ColumnPlan(name: "first_name", scheme: .poc)]))
         #expect(update.sql.hasPrefix("UPDATE `main`.`sales``x`.`customers` SET `e``mail` = CASE WHEN"))
         #expect(update.parameters == ["blank_pattern", "poc_pattern", "hmac_pattern", "hmac_key_id", "hmac_inner_pad", "hmac_outer_pad"])
         #expect(update.sql.contains("NOT (`first_name` RLIKE :poc_pattern)"))
@@ -48,7 +50,8 @@ import WarehouseKit
     @Test func aSecretScopeKeepsThePadsOutOfTheStatement() throws {
         let update = DatabricksSQL.update(
             table: table, plan: try plan([ColumnPlan(name: "email", scheme: .hmac)]), pads: .secretScope("tokenize", keyID: "k2"))
-        #expect(update.sql.contains("unhex(secret('tokenize', 'hmac-inner-pad-k2'))") && update.sql.contains("secret('tokenize', 'hmac-outer-pad-k2')"))
+        #expect(
+            update.sql.contains("unhex(secret('tokenize', 'hmac-inner-pad-k2'))") && update.sql.contains("secret('tokenize', 'hmac-outer-pad-k2')"))
         #expect(update.parameters == ["blank_pattern", "hmac_key_id", "hmac_pattern"])
         #expect(!update.sql.contains(":hmac_inner_pad"))
         #expect(DatabricksSQL.literal("a'b\\c") == "'a\\'b\\\\c'")
@@ -57,7 +60,9 @@ import WarehouseKit
     @Test func onlyPocNeedsOnlyItsPattern() throws {
         let update = DatabricksSQL.update(table: table, plan: try plan([ColumnPlan(name: "ssn", scheme: .poc)]))
         #expect(update.parameters == ["blank_pattern", "poc_pattern"])
-        #expect(update.sql.hasSuffix("WHERE ((`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :blank_pattern)) AND NOT (`ssn` RLIKE :poc_pattern))"))
+        #expect(
+            update.sql.hasSuffix(
+                "WHERE ((`ssn` IS NOT NULL AND `ssn` <> '' AND NOT (`ssn` RLIKE :blank_pattern)) AND NOT (`ssn` RLIKE :poc_pattern))"))
     }
 
     /// A `CHAR(n)` column is read without its padding: tests and tokens are of `rtrim(column)`; the assignment

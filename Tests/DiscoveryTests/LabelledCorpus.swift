@@ -42,7 +42,10 @@ struct LabelledCorpus {
     }
 
     mutating func email() -> String {
-        let local = pick([word(), "\(word()).\(word())", "\(word())+\(word(2...5))", "\(word())_\(Int.random(in: 1...999, using: &random))", "\(word()).\(word())-\(word(1...3))"])
+        let local = pick([
+            word(), "\(word()).\(word())", "\(word())+\(word(2...5))", "\(word())_\(Int.random(in: 1...999, using: &random))",
+            "\(word()).\(word())-\(word(1...3))",
+        ])
         let domain = pick(["\(word()).com", "\(word()).co.uk", "mail.\(word()).de", "\(word())-\(word()).org", "\(word()).example"])
         return pick([local, local.uppercased(), local.capitalized]) + "@" + domain
     }
@@ -53,8 +56,10 @@ struct LabelledCorpus {
         let exchange = "\(Int.random(in: 2...9, using: &random))\(d.dropFirst(2).prefix(2))"
         let line = String(d.suffix(4))
         return pick([
-            "+1 \(area)-\(exchange)-\(line)", "(\(area)) \(exchange)-\(line)", "\(area).\(exchange).\(line)", "+44 20 \(exchange)\(d.prefix(1)) \(line)",
-            "020 \(exchange)\(d.prefix(1)) \(line)", "+49 30 \(d.prefix(7))", "+33 \(Int.random(in: 1...9, using: &random)) \(d.prefix(2)) \(d.dropFirst(2).prefix(2)) \(d.dropFirst(4).prefix(2)) \(d.suffix(2))",
+            "+1 \(area)-\(exchange)-\(line)", "(\(area)) \(exchange)-\(line)", "\(area).\(exchange).\(line)",
+            "+44 20 \(exchange)\(d.prefix(1)) \(line)",
+            "020 \(exchange)\(d.prefix(1)) \(line)", "+49 30 \(d.prefix(7))",
+            "+33 \(Int.random(in: 1...9, using: &random)) \(d.prefix(2)) \(d.dropFirst(2).prefix(2)) \(d.dropFirst(4).prefix(2)) \(d.suffix(2))",
             "+4420\(exchange)\(line)", "0151 \(d.prefix(7))",
         ])
     }
@@ -70,7 +75,10 @@ struct LabelledCorpus {
     }
 
     mutating func card() -> String {
-        let (prefix, length): ([Int], Int) = pick([([4], 16), ([4], 13), ([5, Int.random(in: 1...5, using: &random)], 16), ([3, 4], 15), ([3, 7], 15), ([6, 0, 1, 1], 16), ([3, 5, 3, 0], 16)])
+        let (prefix, length): ([Int], Int) = pick([
+            ([4], 16), ([4], 13), ([5, Int.random(in: 1...5, using: &random)], 16), ([3, 4], 15), ([3, 7], 15), ([6, 0, 1, 1], 16),
+            ([3, 5, 3, 0], 16),
+        ])
         let number = luhnNumber(prefix: prefix, length: length).map(String.init).joined()
         guard length == 16, Bool.random(using: &random) else { return number }
         let groups = stride(from: 0, to: 16, by: 4).map { Array(number)[$0..<($0 + 4)] }.map { String($0) }
@@ -99,21 +107,30 @@ struct LabelledCorpus {
     mutating func ssn() -> String {
         var area = Int.random(in: 1...899, using: &random)
         if area == 666 { area = 667 }
-        return String(format: "%03d%@%02d%@%04d", area, pick(["-", "-", " "]), Int.random(in: 1...99, using: &random), "-", Int.random(in: 1...9999, using: &random))
-            .replacingOccurrences(of: " ", with: "-")
+        return String(
+            format: "%03d%@%02d%@%04d", area, pick(["-", "-", " "]), Int.random(in: 1...99, using: &random), "-",
+            Int.random(in: 1...9999, using: &random)
+        )
+        .replacingOccurrences(of: " ", with: "-")
     }
 
     mutating func ip() -> String {
         if Bool.random(using: &random) { return (0..<4).map { _ in String(Int.random(in: 0...255, using: &random)) }.joined(separator: ".") }
         let groups = (0..<8).map { _ in String(Int.random(in: 0...0xffff, using: &random), radix: 16) }
-        return pick([groups.joined(separator: ":"), "\(groups[0]):\(groups[1])::\(groups[7])", "fe80::\(groups[6]):\(groups[7])", "::ffff:10.\(Int.random(in: 0...255, using: &random)).0.1"])
+        return pick([
+            groups.joined(separator: ":"), "\(groups[0]):\(groups[1])::\(groups[7])", "fe80::\(groups[6]):\(groups[7])",
+            "::ffff:10.\(Int.random(in: 0...255, using: &random)).0.1",
+        ])
     }
 
     mutating func birthDate() -> String {
         let year = Int.random(in: 1930...2012, using: &random)
         let month = Int.random(in: 1...12, using: &random)
         let day = Int.random(in: 1...28, using: &random)
-        return pick([String(format: "%04d-%02d-%02d", year, month, day), String(format: "%02d/%02d/%04d", day, month, year), String(format: "%02d.%02d.%04d", day, month, year)])
+        return pick([
+            String(format: "%04d-%02d-%02d", year, month, day), String(format: "%02d/%02d/%04d", day, month, year),
+            String(format: "%02d.%02d.%04d", day, month, year),
+        ])
     }
 
     mutating func hardNegatives() -> [String] {
@@ -126,14 +143,20 @@ struct LabelledCorpus {
         var badIBAN = Array(iban().replacingOccurrences(of: " ", with: ""))
         badIBAN[3] = badIBAN[3] == "9" ? "0" : Character(String(badIBAN[3].wholeNumberValue! + 1))
         return [
-            uuid, hash, String(hash.prefix(32)), orderLuhn12, orderLuhn16, "ORD-\(Int.random(in: 2019...2026, using: &random))-\(digits(6).map(String.init).joined())",
-            badCard.map(String.init).joined(), String(badIBAN), "SKU-\(word(2...2).uppercased())\(digits(2).map(String.init).joined())-\(digits(3).map(String.init).joined())",
-            String(format: "2024-%02d-%02dT%02d:15:00Z", Int.random(in: 1...12, using: &random), Int.random(in: 1...28, using: &random), Int.random(in: 0...23, using: &random)),
-            String(format: "20%02d-02-30", Int.random(in: 0...24, using: &random)), String(format: "%04d-%02d-01", Int.random(in: 2030...2090, using: &random), Int.random(in: 1...12, using: &random)),
+            uuid, hash, String(hash.prefix(32)), orderLuhn12, orderLuhn16,
+            "ORD-\(Int.random(in: 2019...2026, using: &random))-\(digits(6).map(String.init).joined())",
+            badCard.map(String.init).joined(), String(badIBAN),
+            "SKU-\(word(2...2).uppercased())\(digits(2).map(String.init).joined())-\(digits(3).map(String.init).joined())",
+            String(
+                format: "2024-%02d-%02dT%02d:15:00Z", Int.random(in: 1...12, using: &random), Int.random(in: 1...28, using: &random),
+                Int.random(in: 0...23, using: &random)),
+            String(format: "20%02d-02-30", Int.random(in: 0...24, using: &random)),
+            String(format: "%04d-%02d-01", Int.random(in: 2030...2090, using: &random), Int.random(in: 1...12, using: &random)),
             "\(Int.random(in: 1...20, using: &random)).\(Int.random(in: 0...40, using: &random)).\(Int.random(in: 0...99, using: &random))",
             digits(10).map(String.init).joined(), "\(Int.random(in: 1...99_999, using: &random)).\(Int.random(in: 10...99, using: &random))",
             "\(word()) \(word()) \(word())", "https://\(word()).com/\(word())?id=\(digits(5).map(String.init).joined())", "\(word())@", "@\(word())",
-            "000-\(digits(2).map(String.init).joined())-1234", "978-\(digits(1)[0])-\(digits(2).map(String.init).joined())-\(digits(6).map(String.init).joined())-\(digits(1)[0])",
+            "000-\(digits(2).map(String.init).joined())-1234",
+            "978-\(digits(1)[0])-\(digits(2).map(String.init).joined())-\(digits(6).map(String.init).joined())-\(digits(1)[0])",
         ]
     }
 }

@@ -29,7 +29,10 @@ struct ValueClassifierTests {
             let tp = Double(truePositives[kind, default: 0])
             let precision = tp / max(1, tp + Double(falsePositives[kind, default: 0]))
             let recall = tp / max(1, tp + Double(falseNegatives[kind, default: 0]))
-            print("  \(kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) precision \(String(format: "%.3f", precision))  recall \(String(format: "%.3f", recall))")
+            print(
+                "  \(kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) precision \(String(format: "%.3f", precision))  "
+                    + "recall \(String(format: "%.3f", recall))"
+            )
             #expect(precision >= 0.95, "\(kind) precision \(precision); mistakes: \(mistakes.prefix(20))")
             #expect(recall >= 0.95, "\(kind) recall \(recall); mistakes: \(mistakes.prefix(20))")
         }
@@ -49,7 +52,9 @@ struct ValueClassifierTests {
         #expect(NetworkValidators.isEmail("ada.lovelace+work@example.co.uk") && !NetworkValidators.isEmail("ada..lovelace@example.com"))
         #expect(!NetworkValidators.isEmail("ada@localhost") && !NetworkValidators.isEmail("a@b@example.com"))
         #expect(NetworkValidators.isEmail("zoë.müller@exämple.de"), "RFC 6531: internationalised addresses")
-        #expect(IdentityValidators.isPhone("+44 20 7946 0958") && IdentityValidators.isPhone("(212) 555-0199") && !IdentityValidators.isPhone("2125550199"))
+        #expect(
+            IdentityValidators.isPhone("+44 20 7946 0958") && IdentityValidators.isPhone("(212) 555-0199")
+                && !IdentityValidators.isPhone("2125550199"))
         let today = (year: 2026, month: 11, day: 27)
         #expect(IdentityValidators.isDateOfBirth("1985-03-12", today: today) && IdentityValidators.isDateOfBirth("29/02/2000", today: today))
         #expect(!IdentityValidators.isDateOfBirth("29/02/2001", today: today) && !IdentityValidators.isDateOfBirth("2026-11-27", today: today))

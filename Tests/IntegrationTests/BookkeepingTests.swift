@@ -36,7 +36,9 @@ import WarehouseKit
                     try await holder.query(PostgresQuery(unsafeSQL: BookkeepingSQL.setupLock), logger: logger)
                     try await prepare()
                     try await execute(other, "DROP TABLE tokenize_action.verified_marks")
-                    await #expect(throws: (any Error).self, "a dropped table must send it through the setup (and its lock) again") { try await prepare() }
+                    await #expect(throws: (any Error).self, "a dropped table must send it through the setup (and its lock) again") {
+                        try await prepare()
+                    }
                     try await holder.query("ROLLBACK", logger: logger)
                 }
                 try await prepare()
@@ -83,7 +85,8 @@ import WarehouseKit
                     try await creator.query("CREATE SCHEMA IF NOT EXISTS tokenize_action", logger: logger)  // no setup lock
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            _ = try await other.withConnection { connection in try await warehouse.prepareBookkeeping(connection, database: database) }
+                            _ = try await other.withConnection { connection in try await warehouse.prepareBookkeeping(connection, database: database)
+                            }
                         }
                         // The setup's own CREATE SCHEMA now waits for this transaction, then collides with its schema.
                         try await Task.sleep(for: .milliseconds(300))

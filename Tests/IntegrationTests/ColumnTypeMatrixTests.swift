@@ -31,11 +31,15 @@ import WarehouseKit
             setup: ["DO $$ BEGIN CREATE DOMAIN it_matrix_text_domain AS text; EXCEPTION WHEN duplicate_object THEN NULL; END $$"]),
         ColumnType(
             name: "domain over char(80)", declaration: "it_matrix_char80_domain",
-            setup: ["DO $$ BEGIN CREATE DOMAIN it_matrix_char80_domain AS char(80); EXCEPTION WHEN duplicate_object THEN NULL; END $$"], padded: true),
+            setup: [
+                "DO $$ BEGIN CREATE DOMAIN it_matrix_char80_domain AS char(80); EXCEPTION WHEN duplicate_object THEN NULL; END "
+                    + "$$"
+            ], padded: true),
         ColumnType(
             name: "nondeterministic ICU collation", declaration: "text COLLATE it_matrix_ci",
             setup: [
-                "DO $$ BEGIN CREATE COLLATION it_matrix_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false); EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+                "DO $$ BEGIN CREATE COLLATION it_matrix_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false); EXCEPTION "
+                    + "WHEN duplicate_object THEN NULL; END $$"
             ]),
     ]
 
@@ -58,7 +62,9 @@ import WarehouseKit
                 binds.append(Self.values.map { $0 == nil })
                 try await client.query(
                     PostgresQuery(
-                        unsafeSQL: "INSERT INTO \(table) SELECT i, CASE WHEN n THEN NULL ELSE v END FROM unnest($1::int[], $2::text[], $3::bool[]) AS u(i, v, n)",
+                        unsafeSQL:
+                            "INSERT INTO \(table) SELECT i, CASE WHEN n THEN NULL ELSE v END FROM unnest($1::int[], $2::text[], $3::bool[]) "
+                            + "AS u(i, v, n)",
                         binds: binds))
                 let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
                 let columns = [ColumnPlan(name: "v", scheme: scheme)]

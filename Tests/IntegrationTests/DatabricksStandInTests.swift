@@ -38,7 +38,9 @@ struct DatabricksStandInTests {
         let table = "it_dbx_\(UInt32.random(in: 0...UInt32.max))"
         _ = try await sql.execute("CREATE SCHEMA IF NOT EXISTS demo.it")
         _ = try await sql.execute("CREATE TABLE demo.it.\(table) (id BIGINT, email STRING, name STRING, n INT)")
-        let values = ["ada@example.com", "Zoë Müller-Łukasiewicz", "emoji 🚀", "quote ' \" \\", String(repeating: "ü", count: 120), "tab\tnew\nline", "x"]
+        let values = [
+            "ada@example.com", "Zoë Müller-Łukasiewicz", "emoji 🚀", "quote ' \" \\", String(repeating: "ü", count: 120), "tab\tnew\nline", "x",
+        ]
         for (index, value) in values.enumerated() {
             _ = try await sql.execute(
                 "INSERT INTO demo.it.\(table) VALUES (:id, :email, :name, 1)",

@@ -15,7 +15,9 @@ import WarehouseKit
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, phone text, ssn text)")
             try await execute(
                 client,
-                "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0'), CASE WHEN g % 5 = 0 THEN NULL ELSE 'ssn-' || g END FROM generate_series(1, 60) g")
+                "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0'), CASE WHEN g % 5 = "
+                    + "0 THEN NULL ELSE 'ssn-' || g END FROM generate_series(1, 60) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let columns = [ColumnPlan(name: "email", scheme: .siv), ColumnPlan(name: "phone", scheme: .ff1), ColumnPlan(name: "ssn", scheme: .hmac)]
             _ = try await warehouse.run(description, columns)
@@ -41,7 +43,8 @@ import WarehouseKit
             let second = try #require(fast.watermark)
             #expect(try await recordedShape(client, table).contains("|versions="))
             let counted = try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0, recordsMark: false))
-            #expect(counted.watermark == nil && counted.rowsCheckedSince == nil, "a plan's count records no mark (the next scan proves it kept the last)")
+            #expect(
+                counted.watermark == nil && counted.rowsCheckedSince == nil, "a plan's count records no mark (the next scan proves it kept the last)")
 
             // An application writes: a forged siv token, plaintext phone and ssn, a new row, a row emptied.
             try await execute(client, "UPDATE public.\(table) SET email = 'tks_k1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' WHERE id = 7")
@@ -70,7 +73,9 @@ import WarehouseKit
             let reloaded = try await verify(since: clean)
             let reloadedFull = try await verify(since: nil)
             #expect(reloaded.rowsCheckedSince == 61 && reloaded.plaintext == 1 && reloaded.columns[1].plaintextKeys == ["33"], "\(reloaded)")
-            #expect(reloaded.columns.map(\.tokens) == reloadedFull.columns.map(\.tokens) && reloaded.columns.map(\.empty) == reloadedFull.columns.map(\.empty))
+            #expect(
+                reloaded.columns.map(\.tokens) == reloadedFull.columns.map(\.tokens)
+                    && reloaded.columns.map(\.empty) == reloadedFull.columns.map(\.empty))
             try await execute(client, "DROP TABLE public.\(table)")
         }
     }
@@ -82,7 +87,8 @@ import WarehouseKit
             let table = uniqueTable("many_writers")
             let writers = IncrementalScanSQL.maximumListedTransactions + 5
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
-            try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, \(writers + 100)) g")
+            try await execute(
+                client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, \(writers + 100)) g")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let columns = [ColumnPlan(name: "email", scheme: .hmac)]
             _ = try await warehouse.run(description, columns)
@@ -91,7 +97,11 @@ import WarehouseKit
             }
             let mark = try #require(try await verify(since: nil).watermark)
             for id in 1...writers {  // one transaction each; every 100th writes plaintext
-                try await execute(client, id % 100 == 0 ? "UPDATE public.\(table) SET email = 'p\(id)@example.com' WHERE id = \(id)" : "UPDATE public.\(table) SET email = email WHERE id = \(id)")
+                try await execute(
+                    client,
+                    id % 100 == 0
+                        ? "UPDATE public.\(table) SET email = 'p\(id)@example.com' WHERE id = \(id)"
+                        : "UPDATE public.\(table) SET email = email WHERE id = \(id)")
             }
             let incremental = try await verify(since: mark)
             let full = try await verify(since: nil)
@@ -120,7 +130,9 @@ import WarehouseKit
             }
             let mark = try #require(try await verify(since: nil).watermark)
             var version = 0
-            for try await number in try await client.query("SELECT current_setting('server_version_num')::integer").decode(Int.self) { version = number }
+            for try await number in try await client.query("SELECT current_setting('server_version_num')::integer").decode(Int.self) {
+                version = number
+            }
             let recorded = try await recordedShape(client, table).components(separatedBy: "|versions=").dropFirst().first?
                 .components(separatedBy: "|counts=").first
             if version >= 150000 {
@@ -159,7 +171,8 @@ import WarehouseKit
             let beforeEdit = try #require(try await verify(since: nil).watermark)
             try await execute(client, "UPDATE public.\(table) SET email = 'plain@example.com' WHERE id = 3")
             try await execute(
-                client, "UPDATE tokenize_action.verified_marks SET since_xid = pg_snapshot_xmax(pg_current_snapshot()) WHERE relation = 'public.\(table)'")
+                client,
+                "UPDATE tokenize_action.verified_marks SET since_xid = pg_snapshot_xmax(pg_current_snapshot()) WHERE relation = 'public.\(table)'")
             let edited = try await verify(since: beforeEdit)
             #expect(edited.rowsCheckedSince == nil && edited.plaintext == 1, "\(edited)")
             _ = try await warehouse.run(description, columns)
@@ -205,12 +218,16 @@ import WarehouseKit
             // The plaintext write's transaction id added to the recorded list.
             try await execute(client, "UPDATE public.\(table) SET email = 'plain@example.com' WHERE id = 4")
             var writer = ""
-            for try await xid in try await client.query(PostgresQuery(unsafeSQL: "SELECT xmin::text FROM public.\(table) WHERE id = 4")).decode(String.self) {
+            for try await xid in try await client.query(PostgresQuery(unsafeSQL: "SELECT xmin::text FROM public.\(table) WHERE id = 4")).decode(
+                String.self)
+            {
                 writer = xid
             }
             try await execute(
                 client,
-                "UPDATE tokenize_action.verified_marks SET shape = replace(shape, '|versions=', '|versions=\(writer),') WHERE relation = 'public.\(table)'")
+                "UPDATE tokenize_action.verified_marks SET shape = replace(shape, '|versions=', '|versions=\(writer),') WHERE relation = "
+                    + "'public.\(table)'"
+            )
             let edited = try await verify(since: marked)
             #expect(edited.rowsCheckedSince == nil && edited.plaintext == 1 && edited.columns[0].plaintextKeys == ["4"], "\(edited)")
             try await execute(client, "DROP TABLE public.\(table)")
@@ -245,7 +262,9 @@ import WarehouseKit
 }
 
 /// A new table of 20 rows `(id, email)`, its emails tokenized with hmac: its name and description.
-func tokenizedEmails(_ warehouse: PostgresWarehouse, _ client: PostgresClient, _ database: String, stem: String) async throws -> (String, TableDescription) {
+func tokenizedEmails(_ warehouse: PostgresWarehouse, _ client: PostgresClient, _ database: String, stem: String) async throws -> (
+    String, TableDescription
+) {
     let table = uniqueTable(stem)
     try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
     try await execute(client, "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 20) g")
@@ -313,7 +332,8 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         let otherShape = VerificationMarkSQL.recordedShape(relation: "2(a:1)", keyIDs: ["k1"], versions: ["5"])
         #expect(VerificationMarkSQL.recorded(otherShape, current: current) == (current, nil), "another shape: the digest refuses it")
         #expect(VerificationMarkSQL.recorded(current + "|versions=5,x", current: current) == (current, nil))
-        let sql = IncrementalScanSQL.unchanged(table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
+        let sql = IncrementalScanSQL.unchanged(
+            table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
         #expect(sql.contains("t.xmin <> ALL ($1::text[]::xid[])") && !sql.contains("GROUP BY") && !sql.contains("age("), "parallel-safe, no grouping")
     }
 
@@ -332,9 +352,11 @@ func settled(since mark: String, _ verify: (String?) async throws -> Verificatio
         let written = Written(rows: 100, empty: [10, 0], rowsWrittenSince: 7, transactions: 2, transactionIDs: ["5", "6"])
         #expect(written.tokens(checked: [7, 1, 4, 0, 7]) == [(93 - 9) + 4, 93 + 7])
         #expect(written.selection == .writtenBy)
-        let many = Written(rows: 5000, empty: [0], rowsWrittenSince: 2000, transactions: IncrementalScanSQL.maximumListedTransactions + 1, transactionIDs: [])
+        let many = Written(
+            rows: 5000, empty: [0], rowsWrittenSince: 2000, transactions: IncrementalScanSQL.maximumListedTransactions + 1, transactionIDs: [])
         #expect(many.selection == .writtenSince, "more transactions than are listed: the per-row test")
-        let sql = IncrementalScanSQL.written(table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
+        let sql = IncrementalScanSQL.written(
+            table: TableReference(database: "shop", schema: "public", table: "t"), columns: [ColumnPlan(name: "e", scheme: .hmac)])
         #expect(sql.contains("GROUP BY t.xmin") && !sql.contains("age(t.xmin)"), "the per-row test keeps a scan in one process: not in step 1")
     }
 

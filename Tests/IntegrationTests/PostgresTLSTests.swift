@@ -88,7 +88,8 @@ import Testing
         let openssl = Process()
         openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         openssl.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=stranger", "-keyout", "/dev/null", "-out", stranger.path,
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=stranger", "-keyout", "/dev/null", "-out",
+            stranger.path,
         ]
         openssl.standardError = FileHandle.nullDevice
         try openssl.run()

@@ -17,7 +17,9 @@ import WarehouseKit
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, phone text, ssn text, note text)")
             try await execute(
                 client,
-                "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0'), CASE WHEN g % 5 = 0 THEN NULL ELSE 'ssn-' || g END, 'n' FROM generate_series(1, 60) g")
+                "INSERT INTO public.\(table) SELECT g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0'), CASE WHEN g % 5 = "
+                    + "0 THEN NULL ELSE 'ssn-' || g END, 'n' FROM generate_series(1, 60) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let columns = [ColumnPlan(name: "email", scheme: .siv), ColumnPlan(name: "phone", scheme: .ff1)]
             _ = try await warehouse.run(description, columns)
@@ -33,7 +35,9 @@ import WarehouseKit
             try await execute(client, "UPDATE public.\(table) SET phone = '+1 555 0000007', ssn = 'ssn-plain' WHERE id = 9")
             let report = try await warehouse.verify(VerificationRequest(table: description, columns: all, sampleSize: 100))
             let byColumn = Dictionary(uniqueKeysWithValues: report.columns.map { ($0.column, $0) })
-            #expect(byColumn["email"]?.plaintext == 1 && byColumn["email"]?.sampleFailures == 1, "a forged siv token is found by decryption: \(String(describing: byColumn["email"]))")
+            #expect(
+                byColumn["email"]?.plaintext == 1 && byColumn["email"]?.sampleFailures == 1,
+                "a forged siv token is found by decryption: \(String(describing: byColumn["email"]))")
             #expect(byColumn["phone"]?.plaintext == 1 && byColumn["phone"]?.plaintextKeys == ["9"], "ff1: a value the ledger does not know")
             #expect(byColumn["ssn"]?.plaintext == 1 && byColumn["ssn"]?.plaintextKeys == ["9"])
             #expect(report.plaintext == 3 && report.summary.contains("3 plaintext value(s) remain in 60 rows"))
@@ -86,7 +90,9 @@ import WarehouseKit
             try await execute(
                 client,
                 "WITH row AS (UPDATE public.\(table) SET phone = phone WHERE id = 9 RETURNING 1) UPDATE tokenize_action.ff1_rows "
-                    + "SET fresh = '{f}', digests = '\\x\(String(repeating: "00", count: 16))' WHERE \(ofTable) AND row_key = '9' AND EXISTS (SELECT 1 FROM row)")
+                    + "SET fresh = '{f}', digests = '\\x\(String(repeating: "00", count: 16))' WHERE \(ofTable) AND row_key = '9' AND "
+                    + "EXISTS (SELECT 1 FROM row)"
+            )
             report = try await verify()
             #expect(report.columns.first?.plaintext == 1 && report.columns.first?.plaintextKeys == ["9"], "\(report)")
             try await execute(client, "DROP TABLE public.\(table)")
@@ -101,7 +107,8 @@ import WarehouseKit
             let table = uniqueTable("ff1slots")
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, phone text, account text)")
             try await execute(
-                client, "INSERT INTO public.\(table) SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 12) g")
+                client,
+                "INSERT INTO public.\(table) SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 12) g")
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let both = plans(.ff1, "phone", "account")
             #expect(try await warehouse.run(description, both).rowsUpdated == 12)
@@ -122,18 +129,22 @@ import WarehouseKit
             let logger = Logger(label: "test")
             try await withScratchDatabase("it_ledger", admin: client) { other, database in
                 try await execute(other, "CREATE SCHEMA tokenize_action")
-                try await execute(other, """
+                try await execute(
+                    other,
+                    """
                     CREATE TABLE tokenize_action.ff1_ledger (relation text NOT NULL, column_name text NOT NULL, row_key text NOT NULL,
                     key_id text NOT NULL, token_digest bytea NOT NULL, PRIMARY KEY (relation, column_name, row_key))
                     """)
                 try await execute(other, "CREATE TABLE public.customers (id integer PRIMARY KEY, phone text, account text)")
                 try await execute(
-                    other, "INSERT INTO public.customers SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 30) g")
+                    other,
+                    "INSERT INTO public.customers SELECT g, '+1 555 ' || lpad(g::text, 7, '0'), 'AC-' || (100000 + g) FROM generate_series(1, 30) g")
                 // An older version tokenized phone in rows 1–20 and account in rows 11–30, one ledger row per cell.
                 let tokenizer = Tokenizer(keyring: oldKeys)
                 for (column, ids) in [("phone", 1...20), ("account", 11...30)] {
                     for id in ids {
-                        let original = column == "phone" ? "+1 555 " + String(repeating: "0", count: 7 - "\(id)".count) + "\(id)" : "AC-\(100_000 + id)"
+                        let original =
+                            column == "phone" ? "+1 555 " + String(repeating: "0", count: 7 - "\(id)".count) + "\(id)" : "AC-\(100_000 + id)"
                         guard case .write(let token, let entry?) = try tokenizer.decide(original, scheme: .ff1, mode: .tokenize, ledger: nil) else {
                             Issue.record("no ff1 token for \(original)")
                             continue
@@ -141,14 +152,16 @@ import WarehouseKit
                         var binds = PostgresBindings()
                         binds.append(token)
                         binds.append(id)
-                        try await other.query(PostgresQuery(unsafeSQL: "UPDATE public.customers SET \(column) = $1 WHERE id = $2", binds: binds), logger: logger)
+                        try await other.query(
+                            PostgresQuery(unsafeSQL: "UPDATE public.customers SET \(column) = $1 WHERE id = $2", binds: binds), logger: logger)
                         var ledger = PostgresBindings()
                         ledger.append(column)
                         ledger.append("\(id)")
                         ledger.append(entry.keyID)
                         ledger.append(ByteBuffer(bytes: entry.digest))
                         try await other.query(
-                            PostgresQuery(unsafeSQL: "INSERT INTO tokenize_action.ff1_ledger VALUES ('public.customers', $1, $2, $3, $4)", binds: ledger),
+                            PostgresQuery(
+                                unsafeSQL: "INSERT INTO tokenize_action.ff1_ledger VALUES ('public.customers', $1, $2, $3, $4)", binds: ledger),
                             logger: logger)
                     }
                 }
@@ -156,23 +169,31 @@ import WarehouseKit
                 let columns = plans(.ff1, "phone", "account")
                 let outcome = try await warehouse.run(description, columns)
                 #expect(outcome.rowsUpdated == 20, "rows 1–10 (account) and 21–30 (phone) only")
-                for try await (id, phone, account) in try await other.query(PostgresQuery(unsafeSQL: "SELECT id, phone, account FROM public.customers"))
-                    .decode((Int, String, String).self)
-                {
+                for try await (id, phone, account) in try await other.query(
+                    PostgresQuery(unsafeSQL: "SELECT id, phone, account FROM public.customers")
+                )
+                .decode((Int, String, String).self) {
                     #expect(try tokenizer.detokenize(phone, scheme: .ff1) == "+1 555 " + String(repeating: "0", count: 7 - "\(id)".count) + "\(id)")
                     #expect(try tokenizer.detokenize(account, scheme: .ff1) == "AC-\(100_000 + id)")
                 }
                 let report = try await warehouse.verify(VerificationRequest(table: description, columns: columns, sampleSize: 0))
                 #expect(report.columns.map(\.tokens) == [30, 30] && report.plaintext == 0, "\(report)")
-                let counts = "SELECT (SELECT count(*) FROM tokenize_action.ff1_ledger), (SELECT count(*) FROM tokenize_action.ff1_ledger_migrated), "
-                    + "(SELECT count(*) FROM tokenize_action.ff1_rows), (SELECT relkind::text FROM pg_class WHERE oid = 'tokenize_action.ff1_ledger'::regclass)"
-                for try await (cells, migrated, rows, kind) in try await other.query(PostgresQuery(unsafeSQL: counts)).decode((Int64, Int64, Int64, String).self) {
+                let counts =
+                    "SELECT (SELECT count(*) FROM tokenize_action.ff1_ledger), (SELECT count(*) FROM tokenize_action.ff1_ledger_migrated), "
+                    + "(SELECT count(*) FROM tokenize_action.ff1_rows), (SELECT relkind::text FROM pg_class WHERE oid = "
+                    + "'tokenize_action.ff1_ledger'::regclass)"
+                for try await (cells, migrated, rows, kind) in try await other.query(PostgresQuery(unsafeSQL: counts)).decode(
+                    (Int64, Int64, Int64, String).self)
+                {
                     #expect(cells == 60 && migrated == 40 && rows == 30 && kind == "v")
                 }
                 // An older version still running writes its entries as before, and fails rather than miss them.
                 await #expect(throws: (any Error).self) {
                     try await execute(
-                        other, "INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest) VALUES ('public.customers', 'phone', '31', 'k1', '\\x00')")
+                        other,
+                        "INSERT INTO tokenize_action.ff1_ledger (relation, column_name, row_key, key_id, token_digest) VALUES "
+                            + "('public.customers', 'phone', '31', 'k1', '\\x00')"
+                    )
                 }
             }
         }

@@ -48,7 +48,8 @@ func withWarehouse(
 ) async throws {
     let logger = Logger(label: "test")
     let databases = try PostgresDatabases(settings: try stackPostgresSettings(), logger: logger)
-    let warehouse = PostgresWarehouse(databases: databases, tokenizer: Tokenizer(keyring: keys), batchSize: batchSize, pagesPerBatch: 1, logger: logger)
+    let warehouse = PostgresWarehouse(
+        databases: databases, tokenizer: Tokenizer(keyring: keys), batchSize: batchSize, pagesPerBatch: 1, logger: logger)
     let database = ProcessInfo.processInfo.environment["POSTGRES_TEST_DATABASE"] ?? "shop"
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await databases.run() }
@@ -113,7 +114,9 @@ func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, note text, n integer)")
             try await execute(
                 client,
-                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 10 = 0 THEN NULL WHEN g % 10 = 1 THEN '' ELSE 'user' || g || '@exämple.com' END, 'keep' || g, g FROM generate_series(1, 100) g")
+                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 10 = 0 THEN NULL WHEN g % 10 = 1 THEN '' ELSE 'user' || g || "
+                    + "'@exämple.com' END, 'keep' || g, g FROM generate_series(1, 100) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             #expect(description.columns.map(\.name) == ["id", "email", "note", "n"])
             #expect(description.column(named: "n")?.isText == false)
@@ -199,12 +202,15 @@ func uniqueTable(_ stem: String) -> String {
             try await execute(client, "CREATE TABLE public.\(table) (id int PRIMARY KEY, v text)")
             var binds = PostgresBindings()
             binds.append(Self.samples)
-            try await client.query(PostgresQuery(unsafeSQL: "INSERT INTO public.\(table) SELECT i, v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i)", binds: binds))
+            try await client.query(
+                PostgresQuery(unsafeSQL: "INSERT INTO public.\(table) SELECT i, v FROM unnest($1::text[]) WITH ORDINALITY AS u(v, i)", binds: binds))
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             #expect(try await warehouse.run(description, plans(.hmac, "v")).rowsUpdated == Self.samples.count)
             let tokenizer = Tokenizer(keyring: oldKeys)
             var checked = 0
-            for try await (id, token) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, v FROM public.\(table) ORDER BY id")).decode((Int, String).self) {
+            for try await (id, token) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, v FROM public.\(table) ORDER BY id")).decode(
+                (Int, String).self)
+            {
                 #expect(token == (try tokenizer.token(for: Self.samples[id - 1], scheme: .hmac)), "\(Self.samples[id - 1])")
                 checked += 1
             }
@@ -218,7 +224,10 @@ func uniqueTable(_ stem: String) -> String {
             let table = uniqueTable("hmac")
             try await execute(client, "CREATE TABLE public.\(table) (id bigint PRIMARY KEY, email text, phone varchar(50), short varchar(40))")
             try await execute(
-                client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'u' || g || '@x.org' END, '+1 555 ' || g FROM generate_series(1, 50) g")
+                client,
+                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE 'u' || g || '@x.org' END, '+1 555 ' || g FROM "
+                    + "generate_series(1, 50) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             await #expect {
                 try await warehouse.run(description, plans(.hmac, "short"), mode: .tokenize)
@@ -308,7 +317,7 @@ func uniqueTable(_ stem: String) -> String {
                 let email = try #require(row.email)
                 #expect(email.hasPrefix("tks_k2_"))
                 #expect(try tokenizer.detokenize(email) == "p\(key)@example.com")
-                #expect(try tokenizer.detokenize(try #require(row.phone), scheme: .ff1, ff1KeyID: "k2") == "+49 30 \(1000000 + Int(key)!)")
+                #expect(try tokenizer.detokenize(try #require(row.phone), scheme: .ff1, ff1KeyID: "k2") == "+49 30 \(1_000_000 + Int(key)!)")
             }
             try await execute(client, "DROP TABLE public.\(table)")
         }
@@ -338,7 +347,9 @@ func uniqueTable(_ stem: String) -> String {
         let hasCode = table.contains("fpe")
         let sql = "SELECT id::text, email, phone, \(hasCode ? "code" : "NULL::text") FROM public.\(table)"
         var result: [String: Row] = [:]
-        for try await (id, email, phone, code) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode((String, String?, String?, String?).self) {
+        for try await (id, email, phone, code) in try await client.query(PostgresQuery(unsafeSQL: sql)).decode(
+            (String, String?, String?, String?).self)
+        {
             result[id] = Row(email: email, phone: phone, code: code)
         }
         return result

@@ -51,7 +51,9 @@ import WarehouseKit
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, phone text)")
             try await execute(
                 client,
-                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 4 = 0 THEN '' WHEN g % 7 = 0 THEN NULL ELSE 'user' || g || '@example.com' END, '+1 555 ' || g FROM generate_series(1, 50) g")
+                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 4 = 0 THEN '' WHEN g % 7 = 0 THEN NULL ELSE 'user' || g || "
+                    + "'@example.com' END, '+1 555 ' || g FROM generate_series(1, 50) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let columns = [ColumnPlan(name: "email", scheme: .hmac), ColumnPlan(name: "phone", scheme: .siv)]
             _ = try await warehouse.run(description, columns)
@@ -63,7 +65,9 @@ import WarehouseKit
             #expect(full.plaintext == 0 && full.columns.map(\.empty) == [12 + 6, 0], "\(full)")
             #expect(try await recordedShape(client, table).contains("|counts=50,"), "the clean scan's counts are recorded")
             let unchanged = try await settled(since: try #require(full.watermark)) { try await verify(columns, since: $0) }
-            #expect(unchanged.rowsCheckedSince == 0 && unchanged.rows == 50 && unchanged.columns.map(\.empty) == full.columns.map(\.empty), "\(unchanged)")
+            #expect(
+                unchanged.rowsCheckedSince == 0 && unchanged.rows == 50 && unchanged.columns.map(\.empty) == full.columns.map(\.empty), "\(unchanged)"
+            )
             #expect(unchanged.columns.map(\.tokens) == full.columns.map(\.tokens))
             let mark = try #require(unchanged.watermark)
 
@@ -72,7 +76,8 @@ import WarehouseKit
             let afterDelete = try await verify(columns, since: mark)
             let scanned = try await verify(columns, since: nil)
             #expect(afterDelete.rowsCheckedSince == 0 && afterDelete.rows == 48, "\(afterDelete)")
-            #expect(afterDelete.columns.map(\.empty) == scanned.columns.map(\.empty) && afterDelete.columns.map(\.empty) == [16, 0], "\(afterDelete)")
+            #expect(
+                afterDelete.columns.map(\.empty) == scanned.columns.map(\.empty) && afterDelete.columns.map(\.empty) == [16, 0], "\(afterDelete)")
             #expect(afterDelete.columns.map(\.tokens) == scanned.columns.map(\.tokens) && afterDelete.plaintext == 0)
 
             try await execute(client, "DROP TABLE public.\(table)")

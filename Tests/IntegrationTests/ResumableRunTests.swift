@@ -43,7 +43,10 @@ private struct Dawdle: ProgressSink {
             let table = uniqueTable("resume_\(scheme.rawValue)")
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
             try await execute(
-                client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || g || '@example.com' END FROM generate_series(1, 100) g")
+                client,
+                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || g || '@example.com' END FROM "
+                    + "generate_series(1, 100) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let runID = UUID().uuidString
             let stop = StopSignal()
@@ -98,20 +101,27 @@ private struct Dawdle: ProgressSink {
             slotBinds.append(["phone"])
             try await client.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.register, binds: slotBinds), logger: logger)
             var layout: (relationID: Int32, slot: Int) = (0, 0)
-            for try await (_, relationID, slot) in try await client.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.slots, binds: slotBinds)).decode((String, Int32, Int).self) {
+            for try await (_, relationID, slot) in try await client.query(PostgresQuery(unsafeSQL: FF1LedgerSQL.slots, binds: slotBinds)).decode(
+                (String, Int32, Int).self)
+            {
                 layout = (relationID, slot)
             }
             let outcome = try await client.withConnection { other in
                 try await other.query("BEGIN", logger: logger)
-                try await other.query(PostgresQuery(unsafeSQL: "SELECT id FROM public.\(table) WHERE id <= 40 ORDER BY id FOR UPDATE"), logger: logger)
+                try await other.query(
+                    PostgresQuery(unsafeSQL: "SELECT id FROM public.\(table) WHERE id <= 40 ORDER BY id FOR UPDATE"), logger: logger)
                 for id in 1...40 {
-                    guard case .write(let token, let entry) = try tokenizer.decide("+44 20 \(7_000_000 + id)", scheme: scheme, mode: .tokenize, ledger: nil) else {
+                    guard
+                        case .write(let token, let entry) = try tokenizer.decide(
+                            "+44 20 \(7_000_000 + id)", scheme: scheme, mode: .tokenize, ledger: nil)
+                    else {
                         continue
                     }
                     var binds = PostgresBindings()
                     binds.append(token)
                     binds.append(id)
-                    try await other.query(PostgresQuery(unsafeSQL: "UPDATE public.\(table) SET phone = $1 WHERE id = $2", binds: binds), logger: logger)
+                    try await other.query(
+                        PostgresQuery(unsafeSQL: "UPDATE public.\(table) SET phone = $1 WHERE id = $2", binds: binds), logger: logger)
                     if let entry {
                         let row = FF1LedgerRow().writing([(layout.slot, entry)])
                         var ledger = PostgresBindings()
@@ -130,7 +140,9 @@ private struct Dawdle: ProgressSink {
             }
             #expect(outcome.rowsUpdated == 60, "the 40 rows the other worker tokenized are tokens, not plaintext")
             var wrong = 0
-            for try await (id, value) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, phone FROM public.\(table)")).decode((Int, String).self) {
+            for try await (id, value) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, phone FROM public.\(table)")).decode(
+                (Int, String).self)
+            {
                 let original = "+44 20 \(7_000_000 + id)"
                 switch scheme {
                 case .hmac: if value != (try tokenizer.token(for: original, scheme: .hmac)) { wrong += 1 }
@@ -163,7 +175,9 @@ private struct Dawdle: ProgressSink {
             }
             let tokenizer = Tokenizer(keyring: oldKeys)
             var wrong = 0
-            for try await (id, value) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, phone FROM public.\(table)")).decode((Int, String).self) {
+            for try await (id, value) in try await client.query(PostgresQuery(unsafeSQL: "SELECT id, phone FROM public.\(table)")).decode(
+                (Int, String).self)
+            {
                 let original = "+44 20 \(7_000_000 + id)"
                 switch scheme {
                 case .hmac: if value != (try tokenizer.token(for: original, scheme: .hmac)) { wrong += 1 }

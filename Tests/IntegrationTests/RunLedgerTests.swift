@@ -1,13 +1,14 @@
-import KafkaModel
 import Catalog
 import Foundation
+import KafkaModel
 import Logging
 import PostgresNIO
 import PostgresSupport
-@testable import RunLedger
 import Runs
 import TestSupport
 import Testing
+
+@testable import RunLedger
 
 /// The PostgreSQL ledger in a state database of its own on the stack's server.
 private func withLedger(_ body: (PostgresRunStore, PostgresDatasetLocks, DeadLetterStore, PostgresClient) async throws -> Void) async throws {
@@ -35,7 +36,8 @@ private func uniqueURN(_ table: String) -> DatasetURN {
     @Test func migrationsAreVersionedAndApplyOnce() async throws {
         try await withLedger { _, _, _, client in
             var versions: [Int] = []
-            for try await version in try await client.query("SELECT version FROM tokenize_action.schema_migrations ORDER BY version").decode(Int.self) {
+            for try await version in try await client.query("SELECT version FROM tokenize_action.schema_migrations ORDER BY version").decode(Int.self)
+            {
                 versions.append(version)
             }
             #expect(versions == [1, 2, 3, 4, 5, 6, 7, 8, 9])
@@ -46,16 +48,21 @@ private func uniqueURN(_ table: String) -> DatasetURN {
     @Test func theKindMigrationRewritesOlderScopes() async throws {
         try await withLedger { store, _, _, client in
             var ids: [String: RunKind] = [:]
-            for (flags, kind) in [("'{\"verify_only\": true}'", RunKind.verify), ("'{\"plan_only\": true}'", .plan), ("'{\"verify_only\": false}'", .tokenize)] {
+            for (flags, kind) in [
+                ("'{\"verify_only\": true}'", RunKind.verify), ("'{\"plan_only\": true}'", .plan), ("'{\"verify_only\": false}'", .tokenize),
+            ] {
                 let run = try await store.enqueue(RunRequest(dataset: uniqueURN("kinds"), scope: RunScope(datasetLevel: true), source: .api)).run
-                try await client.query(PostgresQuery(unsafeSQL: "UPDATE tokenize_action.runs SET scope = (scope - 'kind') || \(flags)::jsonb WHERE run_id = '\(run.runID)'"))
+                try await client.query(
+                    PostgresQuery(
+                        unsafeSQL: "UPDATE tokenize_action.runs SET scope = (scope - 'kind') || \(flags)::jsonb WHERE run_id = '\(run.runID)'"))
                 ids[run.runID] = kind
             }
             let migration = try #require(Migrations.all.first { $0.version == 9 })
             for statement in migration.statements { try await client.query(PostgresQuery(unsafeSQL: statement)) }
             for (id, kind) in ids {
                 #expect(try await store.record(id)?.scope.kind == kind)
-                let rows = try await client.query("SELECT scope ? 'verify_only' OR scope ? 'plan_only' FROM tokenize_action.runs WHERE run_id = \(id)::uuid")
+                let rows = try await client.query(
+                    "SELECT scope ? 'verify_only' OR scope ? 'plan_only' FROM tokenize_action.runs WHERE run_id = \(id)::uuid")
                 for try await flagged in rows.decode(Bool.self) { #expect(!flagged, "the flags are gone") }
             }
         }
@@ -63,7 +70,8 @@ private func uniqueURN(_ table: String) -> DatasetURN {
 
     @Test func enqueueRules() async throws {
         try await withLedger { store, _, _, _ in
-            try await RunStoreConformance.enqueueRules(store, datasets: (uniqueURN("customers"), uniqueURN("orders")), topic: "mcl-\(UUID().uuidString)")
+            try await RunStoreConformance.enqueueRules(
+                store, datasets: (uniqueURN("customers"), uniqueURN("orders")), topic: "mcl-\(UUID().uuidString)")
         }
     }
 
@@ -75,7 +83,8 @@ private func uniqueURN(_ table: String) -> DatasetURN {
 
     @Test func requesterAdoption() async throws {
         try await withLedger { store, _, _, _ in
-            try await RunStoreConformance.requesterAdoption(store, datasets: (uniqueURN("adopting"), uniqueURN("lonely")), topic: "mcl-\(UUID().uuidString)")
+            try await RunStoreConformance.requesterAdoption(
+                store, datasets: (uniqueURN("adopting"), uniqueURN("lonely")), topic: "mcl-\(UUID().uuidString)")
         }
     }
 
@@ -130,7 +139,8 @@ private func uniqueURN(_ table: String) -> DatasetURN {
                 var lock = PostgresBindings()
                 lock.append(run.runID)
                 try await holder.query(
-                    PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0))", binds: lock), logger: logger)
+                    PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended('tokenize-action/events/' || $1, 0))", binds: lock),
+                    logger: logger)
                 let tail = try await store.events(runID: run.runID).last
                 let appending = Task { try await store.appendEvent(event("waited")) }
                 try await Task.sleep(for: .milliseconds(300))  // time for the append to reach PostgreSQL
@@ -141,7 +151,9 @@ private func uniqueURN(_ table: String) -> DatasetURN {
                 for text in [next.at, next.kind, next.data, next.previousHash, next.hash] { binds.append(text) }
                 try await holder.query(
                     PostgresQuery(
-                        unsafeSQL: "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)",
+                        unsafeSQL:
+                            "INSERT INTO tokenize_action.run_events (run_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, "
+                            + "$3, $4, $5, $6, $7)",
                         binds: binds), logger: logger)
                 try await holder.query("COMMIT", logger: logger)
                 try await appending.value

@@ -44,8 +44,9 @@ import WarehouseKit
     @Test func largeSivColumnsAreSampledByTablesample() async throws {
         #expect(VerificationSQL.sivSamplePercent(size: 100, shaped: 3_000) == 5)
         #expect(VerificationSQL.sivSamplePercent(size: 100, shaped: 120) == 100)
-        #expect(VerificationSQL.sivSample(table: TableReference(database: "d", schema: "s", table: "t"), column: "c", sampled: true)
-            .contains("TABLESAMPLE BERNOULLI ($3::float8)"))
+        #expect(
+            VerificationSQL.sivSample(table: TableReference(database: "d", schema: "s", table: "t"), column: "c", sampled: true)
+                .contains("TABLESAMPLE BERNOULLI ($3::float8)"))
         try await withWarehouse { warehouse, client, database in
             let table = uniqueTable("sivsample")
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text)")
@@ -116,7 +117,11 @@ import WarehouseKit
         try await withWarehouse { warehouse, client, database in
             let table = uniqueTable("sample")
             try await execute(client, "CREATE TABLE public.\(table) (id integer PRIMARY KEY, email text, n integer)")
-            try await execute(client, "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'p' || g || '@example.com' END, g FROM generate_series(1, 50) g")
+            try await execute(
+                client,
+                "INSERT INTO public.\(table) SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'p' || g || '@example.com' END, g FROM "
+                    + "generate_series(1, 50) g"
+            )
             let description = try await warehouse.describe(TableReference(database: database, schema: "public", table: table))
             let small = try await warehouse.sample(description, columns: ["email"], rows: 1000)
             #expect(small.rows == 50 && small.isWholeTable && small.values["email"]?.filter { $0 == nil }.count == 7)

@@ -15,10 +15,11 @@ import Testing
                 "-1": {"partition": -1, "consumer_lag": -1}}}}}
             """)
         let lags = ConsumerStatistics.lags(statistics)
-        #expect(lags == [
-            TopicPartition(topic: "MetadataChangeLog_Versioned_v1", partition: 0): 1200,
-            TopicPartition(topic: "MetadataChangeLog_Versioned_v1", partition: 1): 0,
-        ])
+        #expect(
+            lags == [
+                TopicPartition(topic: "MetadataChangeLog_Versioned_v1", partition: 0): 1200,
+                TopicPartition(topic: "MetadataChangeLog_Versioned_v1", partition: 1): 0,
+            ])
         #expect(ConsumerStatistics.lags(try JSONParser.parse("{}")).isEmpty)
     }
 }

@@ -1,5 +1,6 @@
-@testable import MCL
 import Testing
+
+@testable import MCL
 
 @Suite struct BytePatternTests {
     private func naive(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
@@ -11,8 +12,10 @@ import Testing
     /// short patterns (no 8-byte prefix), and random haystacks over a tiny alphabet (many partial matches).
     @Test func findsExactlyWhatANaiveSearchFinds() {
         var generator = SystemRandomNumberGenerator()
-        let patterns: [[UInt8]] = [Array("urn:li:tag:tokenize/run".utf8), Array("zz".utf8), Array("a".utf8), Array("abzab".utf8),
-                                   Array("tokenize/".utf8)]
+        let patterns: [[UInt8]] = [
+            Array("urn:li:tag:tokenize/run".utf8), Array("zz".utf8), Array("a".utf8), Array("abzab".utf8),
+            Array("tokenize/".utf8),
+        ]
         for pattern in patterns {
             let matcher = BytePattern(pattern)
             for _ in 0..<400 {
@@ -23,7 +26,8 @@ import Testing
                     haystack.replaceSubrange(at..<(at + pattern.count), with: pattern)
                 }
                 let found = haystack.withUnsafeBytes { matcher.occurs(in: $0) }
-                #expect(found == naive(haystack, pattern), "\(String(decoding: pattern, as: UTF8.self)) in \(String(decoding: haystack, as: UTF8.self))")
+                #expect(
+                    found == naive(haystack, pattern), "\(String(decoding: pattern, as: UTF8.self)) in \(String(decoding: haystack, as: UTF8.self))")
             }
         }
     }

@@ -10,7 +10,8 @@ private let schemaJSON = try! String(
     contentsOf: Bundle.module.url(forResource: "Fixtures/mcl_v1.avsc", withExtension: nil)!, encoding: .utf8)
 
 private func registry(_ url: String, credentials: SchemaRegistrySettings.Credentials? = nil) -> SchemaRegistryClient {
-    SchemaRegistryClient(settings: SchemaRegistrySettings(url: url, credentials: credentials), httpClient: .shared, logger: Logger(label: "registry-test"))
+    SchemaRegistryClient(
+        settings: SchemaRegistrySettings(url: url, credentials: credentials), httpClient: .shared, logger: Logger(label: "registry-test"))
 }
 
 private func body() -> String {
@@ -42,7 +43,9 @@ private func body() -> String {
     }
 
     /// 404: the id is unknown, the message is poison. 503, 401 or no answer: unavailable, retry, never skip.
-    @Test(arguments: [(404, MCLDecodingError.Code.unknownSchema), (503, .registryUnavailable), (401, .registryUnavailable), (429, .registryUnavailable)])
+    @Test(arguments: [
+        (404, MCLDecodingError.Code.unknownSchema), (503, .registryUnavailable), (401, .registryUnavailable), (429, .registryUnavailable),
+    ])
     func answersAreClassified(status: Int, expected: MCLDecodingError.Code) async throws {
         let error = try await FakeHTTPServer.with({ _ in .init(status, #"{"error_code":40403}"#) }) { url in
             do {
@@ -80,7 +83,10 @@ private func body() -> String {
 
 /// The startup probe: credentials refused or no registry at the address stop the service; no answer is waited for.
 @Suite struct SchemaRegistryProbeTests {
-    @Test(arguments: [(200, "answers"), (401, "SCHEMA_REGISTRY_BASIC_AUTH"), (403, "SCHEMA_REGISTRY_BEARER_TOKEN"), (404, "SCHEMA_REGISTRY_URL"), (503, "unavailable"), (429, "unavailable")])
+    @Test(arguments: [
+        (200, "answers"), (401, "SCHEMA_REGISTRY_BASIC_AUTH"), (403, "SCHEMA_REGISTRY_BEARER_TOKEN"), (404, "SCHEMA_REGISTRY_URL"),
+        (503, "unavailable"), (429, "unavailable"),
+    ])
     func answersAreClassified(status: Int, says: String) async throws {
         let outcome = try await FakeHTTPServer.with({ request in
             request.path.hasSuffix("/subjects") ? .init(status, "[]") : .init(500, "{}")

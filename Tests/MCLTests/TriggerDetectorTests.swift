@@ -47,13 +47,15 @@ private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
     }
 
     @Test func fieldTagFromTheUITriggersOnlyThatField() throws {
-        let now = #"{"editableSchemaFieldInfo":[{"fieldPath":"email","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"phone","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}}]}"#
+        let now =
+            #"{"editableSchemaFieldInfo":[{"fieldPath":"email","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"phone","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}}]}"#
         let before = #"{"editableSchemaFieldInfo":[{"fieldPath":"phone","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}}]}"#
         #expect(try detector.trigger(in: event("editableSchemaMetadata", now, previous: before))?.scope == .fields(["email"]))
     }
 
     @Test func fieldTagFromIngestionTriggers() throws {
-        let now = #"{"schemaName":"t","fields":[{"fieldPath":"ssn","nativeDataType":"text","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"id","nativeDataType":"int"}]}"#
+        let now =
+            #"{"schemaName":"t","fields":[{"fieldPath":"ssn","nativeDataType":"text","globalTags":{"tags":[{"tag":"urn:li:tag:tokenize/run"}]}},{"fieldPath":"id","nativeDataType":"int"}]}"#
         #expect(try detector.trigger(in: event("schemaMetadata", now))?.scope == .fields(["ssn"]))
     }
 

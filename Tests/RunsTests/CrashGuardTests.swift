@@ -2,7 +2,9 @@ import Runs
 import Testing
 
 @Suite struct CrashGuardTests {
-    func previous(attempting: Bool, owner: String? = "p1", start: Int? = 0, batches: Int = 0, stopped: Int = 0, careful: Bool = false) -> CrashGuard.Previous {
+    func previous(attempting: Bool, owner: String? = "p1", start: Int? = 0, batches: Int = 0, stopped: Int = 0, careful: Bool = false)
+        -> CrashGuard.Previous
+    {
         CrashGuard.Previous(attempting: attempting, owner: owner, batchesAtStart: start, batches: batches, stoppedAttempts: stopped, careful: careful)
     }
 
@@ -30,6 +32,7 @@ import Testing
 
     /// A careful attempt that was postponed (not stopped) leaves the run as suspect as it was.
     @Test func aPostponedCarefulAttemptKeepsTheSuspicion() {
-        #expect(CrashGuard.next(after: previous(attempting: false, stopped: 2, careful: true), beganBy: "p9") == .init(stoppedAttempts: 2, careful: true))
+        #expect(
+            CrashGuard.next(after: previous(attempting: false, stopped: 2, careful: true), beganBy: "p9") == .init(stoppedAttempts: 2, careful: true))
     }
 }

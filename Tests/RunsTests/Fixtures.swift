@@ -1,7 +1,7 @@
-import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
+import KafkaModel
 import Logging
 import Runs
 import ServiceLifecycle

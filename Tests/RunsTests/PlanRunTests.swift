@@ -21,7 +21,9 @@ import WarehouseKit
         let harness = Harness(datasets: [
             DatasetSnapshot(
                 urn: Self.paymentsURN, tags: [TagURN("tokenize/plan")],
-                fields: ["id", "contact", "card", "account", "note", "reference", "[version=2.0].[type=string].gone"].map { DatasetSnapshot.Field(fieldPath: $0) },
+                fields: ["id", "contact", "card", "account", "note", "reference", "[version=2.0].[type=string].gone"].map {
+                    DatasetSnapshot.Field(fieldPath: $0)
+                },
                 editableDescription: "Payments.")
         ])
         harness.warehouse.state.withLock { state in
@@ -43,12 +45,16 @@ import WarehouseKit
         settings.discoveryTagFields = tagFields
         let executor = RunExecutor(
             warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings,
-            tokenizer: Tokenizer(keyring: try TokenKeyring.parse("k1=\(Data(repeating: 7, count: 32).base64EncodedString())")), logger: harness.logger)
+            tokenizer: Tokenizer(keyring: try TokenKeyring.parse("k1=\(Data(repeating: 7, count: 32).base64EncodedString())")), logger: harness.logger
+        )
         let run = try await harness.store.enqueue(
-            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), offset: 3)).run
+            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), offset: 3)
+        ).run
         guard case .finished(let record) = await executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
         try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
+        try await WriteBackPublisher(
+            catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger
+        ).publish(record)
         return record
     }
 
@@ -62,14 +68,18 @@ import WarehouseKit
         let plan = try #require(record.plan)
         #expect(plan.proposed.mapValues { $0.first?.kind } == ["contact": .email, "card": .creditCard, "account": .iban])
         #expect(plan.unmappedFieldPaths == ["[version=2.0].[type=string].gone"])
-        #expect(record.details.contains("a run would find no column") && record.details.contains("value sampling proposes: account (iban), card (credit_card), contact (email)"))
+        #expect(
+            record.details.contains("a run would find no column")
+                && record.details.contains("value sampling proposes: account (iban), card (credit_card), contact (email)"))
         let encoded = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
         for value in ["example.com", "4111", "WEST", "invoice"] { #expect(!encoded.contains(value), "no sampled value in the record: \(value)") }
 
         let dataset = try #require(harness.catalog.snapshot(Self.paymentsURN))
         #expect(dataset.tags.contains(TagURN("tokenize/status:PLANNED")) && !dataset.tags.contains(TagURN("tokenize/plan")))
         let fieldTags = Dictionary(uniqueKeysWithValues: dataset.fields.map { ($0.fieldPath, $0.tags) })
-        #expect(fieldTags["contact"] == [TagURN("pii:email")] && fieldTags["card"] == [TagURN("pii:credit_card")] && fieldTags["account"] == [TagURN("pii:iban")])
+        #expect(
+            fieldTags["contact"] == [TagURN("pii:email")] && fieldTags["card"] == [TagURN("pii:credit_card")]
+                && fieldTags["account"] == [TagURN("pii:iban")])
         #expect(fieldTags["note"] == [] && fieldTags["reference"] == [])
         let description = try #require(dataset.editableDescription)
         #expect(description.hasPrefix("Payments.") && description.contains(WriteBackPolicy.planSectionBegin))
@@ -96,7 +106,8 @@ import WarehouseKit
 
     @Test func plansAndRunsNeverMerge() async throws {
         let harness = harness()
-        let plan = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), source: .api))
+        let plan = try await harness.store.enqueue(
+            try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true, kind: .plan), source: .api))
         let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api))
         #expect(plan.run.runID != run.run.runID && run.run.scope.kind == .tokenize)
         #expect(!RunScope(datasetLevel: true).covers(RunScope(datasetLevel: true, kind: .plan)))
@@ -107,7 +118,9 @@ import WarehouseKit
             let harness = harness()
             var settings = RunExecutor.Settings.testing(defaultScheme: .hmac, trigger: trigger)
             settings.discoveryInRuns = discoveryInRuns
-            let executor = RunExecutor(warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings, logger: harness.logger)
+            let executor = RunExecutor(
+                warehouses: ["postgres": harness.warehouse], catalog: harness.catalog, store: harness.store, settings: settings,
+                logger: harness.logger)
             let run = try await harness.store.enqueue(try harness.request(Self.paymentsURN, scope: RunScope(datasetLevel: true), source: .api)).run
             let attempt = await executor.attempt(run, stop: StopSignal())
             guard case .finished(let record) = attempt else { continue }

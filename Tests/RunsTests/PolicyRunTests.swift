@@ -1,7 +1,7 @@
-import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
+import KafkaModel
 import Logging
 import Runs
 import Synchronization
@@ -26,7 +26,6 @@ import WarehouseKit
               groups: [urn:li:corpGroup:officers]
         group_cache_seconds: 3600
         """)
-
 
     /// Runs the request to a settled, written-back record.
     private func settle(_ harness: Harness, _ request: RunRequest) async throws -> RunRecord {
@@ -128,7 +127,8 @@ import WarehouseKit
             await hold.reached()
             let publishing = try #require(try await harness.store.record(run.runID))
             #expect(publishing.status == .awaitingApproval && publishing.writeBack.state == .pending)
-            let own = try await harness.intake.approve(ApprovalRequest(dataset: customersURN, approver: "urn:li:corpuser:carol", position: position(10)))
+            let own = try await harness.intake.approve(
+                ApprovalRequest(dataset: customersURN, approver: "urn:li:corpuser:carol", position: position(10)))
             #expect(own.decisions.count == 1 && own.decisions[0].verdict != .approved)
             hold.release()
             try await harness.eventually("the ignored approval shown in DataHub") {
@@ -157,7 +157,9 @@ import WarehouseKit
         try await harness.store.save(waiting, retryIn: nil)
         let kafka = try await harness.store.enqueue(try harness.request(offset: 7))
         #expect(kafka.kind == .merged && kafka.run.requestedBy == "urn:li:corpuser:alice")
-        guard case .finished(let done) = await harness.executor.attempt(try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
+        guard
+            case .finished(let done) = await harness.executor.attempt(
+                try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
         else {
             Issue.record("the merged run runs")
             return
@@ -188,14 +190,17 @@ import WarehouseKit
         #expect(kafka.kind == (kafkaScope.datasetLevel ? .coalesced : .queued))
         try await harness.store.save(begun, retryIn: nil)  // the attempt that was beginning ends (postponed)
 
-        guard case .finished(let done) = await harness.executor.attempt(try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
+        guard
+            case .finished(let done) = await harness.executor.attempt(
+                try #require(try await harness.store.record(reconciled.runID)), stop: StopSignal())
         else {
             Issue.record("the run takes the requester and runs")
             return
         }
         #expect(done.status == .success && done.requestedBy == "urn:li:corpuser:alice")
         let request = try #require(try await harness.store.record(kafka.request.runID))
-        #expect(request.status == .coalesced && request.coalescedInto == reconciled.runID, "the Kafka request is part of the run, not a run of its own")
+        #expect(
+            request.status == .coalesced && request.coalescedInto == reconciled.runID, "the Kafka request is part of the run, not a run of its own")
         #expect(try await harness.store.records(dataset: customersURN, status: .queued, limit: 10).isEmpty)
         let trail = try await harness.store.events(runID: reconciled.runID)
         #expect(trail.contains { $0.kind == "policy" && $0.data.contains("requester known") && $0.data.contains(kafka.request.runID) })
@@ -214,7 +219,12 @@ final class MutationHold: Sendable {
     /// The hook: the first mutation named `name` waits here for `release()`.
     var pause: @Sendable (String) async -> Void {
         { [self] mutation in
-            guard mutation == name, !fired.withLock({ fired in defer { fired = true }; return fired }) else { return }
+            guard mutation == name,
+                !fired.withLock({ fired in
+                    defer { fired = true }
+                    return fired
+                })
+            else { return }
             arrivals.continuation.yield()
             for await _ in releases.stream { return }
         }

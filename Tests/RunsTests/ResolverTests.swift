@@ -1,9 +1,10 @@
 import Catalog
 import Foundation
-@testable import Runs
 import Testing
 import Tokenization
 import WarehouseKit
+
+@testable import Runs
 
 /// A dataset URN's name as a table (`DatasetURN` itself is tested in CatalogTests).
 @Suite struct DatasetTableTests {
@@ -40,7 +41,8 @@ import WarehouseKit
     }
 
     @Test func triggerFieldsWin() throws {
-        let columns = try resolver.resolve(scope: RunScope(triggerFields: ["city"]), snapshot: snapshot([("email", ["urn:li:tag:pii"])]), table: table)
+        let columns = try resolver.resolve(
+            scope: RunScope(triggerFields: ["city"]), snapshot: snapshot([("email", ["urn:li:tag:pii"])]), table: table)
         #expect(columns == ["city"])
     }
 
@@ -95,9 +97,12 @@ import WarehouseKit
         let verify = RunScope(datasetLevel: true, kind: .verify)
         let plan = RunScope(datasetLevel: true, kind: .plan)
         #expect(tokenize.covers(verify) && !verify.covers(tokenize) && !tokenize.covers(plan) && !plan.covers(tokenize))
-        #expect(verify.merged(with: tokenize).kind == .tokenize && verify.merged(with: verify).kind == .verify && plan.merged(with: plan).kind == .plan)
+        #expect(
+            verify.merged(with: tokenize).kind == .tokenize && verify.merged(with: verify).kind == .verify && plan.merged(with: plan).kind == .plan)
         #expect(plan.kind.ledgerKind == "plan" && verify.kind.ledgerKind == "run" && tokenize.kind.ledgerKind == "run")
-        for (flags, kind) in [(#""plan_only":true"#, RunKind.plan), (#""verify_only":true"#, .verify), (#""verify_only":false,"plan_only":false"#, .tokenize)] {
+        for (flags, kind) in [
+            (#""plan_only":true"#, RunKind.plan), (#""verify_only":true"#, .verify), (#""verify_only":false,"plan_only":false"#, .tokenize),
+        ] {
             let older = #"{"dataset_level":true,"fields":[],"columns":[],"rekey":false,"# + flags + "}"
             #expect(try JSONDecoder().decode(RunScope.self, from: Data(older.utf8)).kind == kind, "\(older)")
         }
@@ -127,7 +132,10 @@ import WarehouseKit
         }
     }
 
-    @Test(arguments: [("urn:li:tag:pii", true), ("urn:li:tag:PII/email", true), ("urn:li:tag:pii.contact", true), ("urn:li:tag:pipeline", false), ("urn:li:tag:piilot", false)])
+    @Test(arguments: [
+        ("urn:li:tag:pii", true), ("urn:li:tag:PII/email", true), ("urn:li:tag:pii.contact", true), ("urn:li:tag:pipeline", false),
+        ("urn:li:tag:piilot", false),
+    ])
     func piiTags(tag: String, expected: Bool) {
         #expect(ColumnResolver.isPIITag(TagURN(tag)) == expected)
     }
@@ -141,13 +149,16 @@ import WarehouseKit
 
     @Test func aTagTriggerIsLiveOnlyWhileItsTagIsThere() {
         let trigger = TagURN("tokenize/run")
-        let fields = DatasetSnapshot(urn: customersURN, fields: [.init(fieldPath: "email", editableTags: [trigger]), .init(fieldPath: "phone", ingestedTags: [trigger])])
+        let fields = DatasetSnapshot(
+            urn: customersURN, fields: [.init(fieldPath: "email", editableTags: [trigger]), .init(fieldPath: "phone", ingestedTags: [trigger])])
         #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: fields) == nil)
         #expect(ColumnResolver.live(RunScope(datasetLevel: true), trigger: trigger, in: nil) == nil)
         #expect(ColumnResolver.live(RunScope(triggerFields: ["email", "city"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["email"]))
         #expect(ColumnResolver.live(RunScope(triggerFields: ["phone"]), trigger: trigger, in: fields) == RunScope(triggerFields: ["phone"]))
         let datasetTagged = DatasetSnapshot(urn: customersURN, tags: [trigger])
-        #expect(ColumnResolver.live(RunScope(datasetLevel: true, triggerFields: ["email"]), trigger: trigger, in: datasetTagged) == RunScope(datasetLevel: true))
+        #expect(
+            ColumnResolver.live(RunScope(datasetLevel: true, triggerFields: ["email"]), trigger: trigger, in: datasetTagged)
+                == RunScope(datasetLevel: true))
     }
 }
 
@@ -155,8 +166,10 @@ import WarehouseKit
 @Suite struct FieldIdentityTests {
     let table = TableDescription(
         table: TableReference(database: "shop", schema: "public", table: "people"),
-        columns: [.init(name: "id", dataType: "bigint", isText: false), .init(name: "email", dataType: "text", isText: true),
-                  .init(name: "notes", dataType: "text", isText: true)])
+        columns: [
+            .init(name: "id", dataType: "bigint", isText: false), .init(name: "email", dataType: "text", isText: true),
+            .init(name: "notes", dataType: "text", isText: true),
+        ])
 
     @Test func piiOnTheFieldEntityOrAsAGlossaryTermCountsAsTaggedPII() throws {
         let resolver = ColumnResolver()
@@ -167,7 +180,8 @@ import WarehouseKit
         ] {
             let snapshot = DatasetSnapshot(urn: customersURN, fields: [field, DatasetSnapshot.Field(fieldPath: "notes")])
             #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot, table: table) == ["email"], "\(field)")
-            #expect(resolver.reasons(for: ["email"], scope: RunScope(datasetLevel: true), snapshot: snapshot)["email"]?.contains("tagged as PII") == true)
+            #expect(
+                resolver.reasons(for: ["email"], scope: RunScope(datasetLevel: true), snapshot: snapshot)["email"]?.contains("tagged as PII") == true)
         }
         let custom = ColumnResolver(piiGlossaryTerms: ["Kundendaten"])
         let snapshot = DatasetSnapshot(urn: customersURN, fields: [DatasetSnapshot.Field(fieldPath: "notes", glossaryTerms: ["kundendaten"])])
@@ -185,14 +199,20 @@ import WarehouseKit
             Issue.record("the run settles")
             return
         }
-        #expect(record.status == .success && record.details.contains("field paths that match no column of the table: [version=2.0].[type=string].renamed_email"), "\(record.details)")
+        #expect(
+            record.status == .success
+                && record.details.contains("field paths that match no column of the table: [version=2.0].[type=string].renamed_email"),
+            "\(record.details)")
     }
 
     @Test func fieldPathsThatMatchNoColumnAreReported() {
-        let snapshot = DatasetSnapshot(urn: customersURN, fields: [
-            DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email"), DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=struct].address.city"),
-            DatasetSnapshot.Field(fieldPath: "renamed_column"),
-        ])
+        let snapshot = DatasetSnapshot(
+            urn: customersURN,
+            fields: [
+                DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=string].email"),
+                DatasetSnapshot.Field(fieldPath: "[version=2.0].[type=struct].address.city"),
+                DatasetSnapshot.Field(fieldPath: "renamed_column"),
+            ])
         #expect(ColumnResolver.unmappedFieldPaths(snapshot, table: table) == ["[version=2.0].[type=struct].address.city", "renamed_column"])
     }
 }

@@ -162,7 +162,8 @@ import WarehouseKit
 /// Which requests a run waiting for its requester takes in (`RequesterAdoption`, pure).
 @Suite struct RequesterAdoptionTests {
     private func row(
-        _ id: String, source: RunSource = .kafka, by requester: String? = "urn:li:corpuser:alice", scope: RunScope = RunScope(triggerFields: ["email"]),
+        _ id: String, source: RunSource = .kafka, by requester: String? = "urn:li:corpuser:alice",
+        scope: RunScope = RunScope(triggerFields: ["email"]),
         at second: Double, attempts: Int = 0
     ) -> RunRecord {
         RunRecord(
@@ -179,7 +180,8 @@ import WarehouseKit
         let plan = row("f", by: "urn:li:corpuser:frank", scope: RunScope(datasetLevel: true, kind: .plan), at: 5)
         var older = row("g", by: "urn:li:corpuser:gina", at: -1)
         older.status = .awaitingApproval
-        let adoption = try #require(RequesterAdoption.decide(for: waiting, openRuns: [older, waiting, anonymous, bob, carol, started, plan], coalescedInto: []))
+        let adoption = try #require(
+            RequesterAdoption.decide(for: waiting, openRuns: [older, waiting, anonymous, bob, carol, started, plan], coalescedInto: []))
         #expect(adoption.absorbed.map(\.runID) == ["b", "c", "d"], "not one an attempt touched, not a plan, not an older or waiting one")
         #expect(adoption.lender.runID == "c" && adoption.run.requestedBy == "urn:li:corpuser:bob")
         #expect(adoption.run.scope == RunScope(datasetLevel: true, triggerFields: ["email", "phone"], explicitColumns: ["city"]))

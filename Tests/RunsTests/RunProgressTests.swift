@@ -65,15 +65,23 @@ import WarehouseKit
 @Suite struct RunListingTests {
     @Test func runningRunsShowProgressAndFinishedOnesTheirOutcome() {
         let started = Date(timeIntervalSince1970: 1_800_000_000)
-        var running = RunRecord(runID: "0a1b2c3d-0000-0000-0000-000000000000", dataset: customersURN, scope: RunScope(datasetLevel: true), status: .running, source: .kafka, createdAt: started, startedAt: started)
-        running.progress = RunProgress(batches: 5, plannedBatches: 20, rowsChanged: 50_000, estimatedRows: 1_000_000, rowsPerSecond: 5000, percent: 25, etaSeconds: 30)
+        var running = RunRecord(
+            runID: "0a1b2c3d-0000-0000-0000-000000000000", dataset: customersURN, scope: RunScope(datasetLevel: true), status: .running,
+            source: .kafka, createdAt: started, startedAt: started)
+        running.progress = RunProgress(
+            batches: 5, plannedBatches: 20, rowsChanged: 50_000, estimatedRows: 1_000_000, rowsPerSecond: 5000, percent: 25, etaSeconds: 30)
         let failed = RunRecord(
             runID: "ffeeddcc-0000-0000-0000-000000000000", dataset: "urn:li:dataset:(urn:li:dataPlatform:databricks,main.sales.orders,PROD)",
-            scope: RunScope(datasetLevel: true), status: .failed, source: .api, rowsUpdated: 1200, details: "Databricks is unavailable", createdAt: started)
+            scope: RunScope(datasetLevel: true), status: .failed, source: .api, rowsUpdated: 1200, details: "Databricks is unavailable",
+            createdAt: started)
         let lines = RunListing.render([running, failed]).split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("RUN       STATUS   STARTED (UTC)        DATASET"))
-        #expect(lines[1] == "0a1b2c3d  RUNNING  2027-01-15 08:00:00  postgres:shop.public.customers  Running — 25 % (~250,000 of ~1,000,000 rows), 50,000 rows changed, 5,000 rows/s, about 30 s left (estimated)")
+        #expect(
+            lines[1]
+                == "0a1b2c3d  RUNNING  2027-01-15 08:00:00  postgres:shop.public.customers  Running — 25 % (~250,000 of ~1,000,000 rows), "
+                + "50,000 rows changed, 5,000 rows/s, about 30 s left (estimated)"
+        )
         #expect(lines[2] == "ffeeddcc  FAILED   2027-01-15 08:00:00  databricks:main.sales.orders    1,200 rows; Databricks is unavailable")
         #expect(RunListing.render([]) == "no runs")
     }

@@ -77,7 +77,8 @@ import WarehouseKit
         harness.store.stallsPolls.withLock { $0 = true }
         let worker = RunWorker(
             store: harness.store, locks: harness.locks, executor: harness.executor,
-            publisher: WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger),
+            publisher: WriteBackPublisher(
+                catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger),
             settings: RunWorker.Settings(pollInterval: .seconds(3600)), logger: harness.logger)
         try await withWorkerRunning(worker) {
             try await Task.sleep(for: .milliseconds(50))  // the first poll is out, waiting

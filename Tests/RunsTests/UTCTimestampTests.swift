@@ -32,7 +32,8 @@ import Testing
         foundation.timeZone = TimeZone(identifier: "UTC")
         var generator = SystemRandomNumberGenerator()
         for index in 0..<20_000 {
-            let seconds = index.isMultiple(of: 2)
+            let seconds =
+                index.isMultiple(of: 2)
                 ? Double.random(in: 0...4.1e9, using: &generator) : Double(Int64.random(in: 0...4_100_000_000_000, using: &generator)) / 1000
             let date = Date(timeIntervalSince1970: seconds)
             let text = foundation.string(from: date)

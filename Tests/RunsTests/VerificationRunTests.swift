@@ -19,7 +19,9 @@ import WarehouseKit
         #expect(record.details.contains("2 plaintext value(s) remain") && record.details.contains("rows 42"))
         #expect(record.residue == Residue(done: "cleaned", remaining: "nowhere else"))
         try await harness.store.save(record, retryIn: nil)
-        try await WriteBackPublisher(catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger).publish(record)
+        try await WriteBackPublisher(
+            catalog: harness.catalog, policy: WriteBackPolicy(tags: ServiceTags.with(trigger: trigger)), logger: harness.logger
+        ).publish(record)
         let dataset = try #require(harness.catalog.snapshot(customersURN))
         #expect(dataset.tags.contains(trigger) && dataset.tags.contains(TagURN("tokenize/status:INCOMPLETE")))
         #expect(dataset.editableDescription?.contains("| Verified | 2 plaintext value(s) remain") == true)
@@ -44,7 +46,8 @@ import WarehouseKit
         try await harness.store.save(tokenized, retryIn: nil)
         harness.warehouse.plaintextLeft.withLock { $0 = 1 }
         let verify = try await harness.store.enqueue(
-            try harness.request(scope: RunScope(datasetLevel: true, kind: .verify), source: .verification, by: nil)).run
+            try harness.request(scope: RunScope(datasetLevel: true, kind: .verify), source: .verification, by: nil)
+        ).run
         guard case .finished(let verified) = await harness.executor.attempt(verify, stop: StopSignal()) else {
             Issue.record("the verification settles")
             return
@@ -129,7 +132,9 @@ import WarehouseKit
     @Test func aVerificationAfterACleanOneChecksFromItsMark() async throws {
         let harness = Harness()
         func attempt(_ scope: RunScope, source: RunSource = .api) async throws -> RunRecord {
-            let run = try await harness.store.enqueue(try harness.request(scope: scope, source: source, by: source == .api ? "urn:li:corpuser:alice" : nil)).run
+            let run = try await harness.store.enqueue(
+                try harness.request(scope: scope, source: source, by: source == .api ? "urn:li:corpuser:alice" : nil)
+            ).run
             guard case .finished(let record) = await harness.executor.attempt(run, stop: StopSignal()) else { throw CancellationError() }
             try await harness.store.save(record, retryIn: nil)
             return record

@@ -34,7 +34,8 @@ import Testing
         let email = TagTarget(datasetURN: customersURN, fieldPath: "email")
         let phone = TagTarget(datasetURN: customersURN, fieldPath: "phone")
         let unknown = TagTarget(datasetURN: customersURN, fieldPath: "gone")
-        let shown = snapshot(customersURN, tagged: false, fieldTags: ["email": [policy.doneTag, policy.successTag, trigger], "phone": [policy.doneTag]])
+        let shown = snapshot(
+            customersURN, tagged: false, fieldTags: ["email": [policy.doneTag, policy.successTag, trigger], "phone": [policy.doneTag]])
         let changes = policy.effective(policy.tagChanges(for: .success), on: [email, phone], in: shown)
         #expect(changes.add == [policy.successTag])
         #expect(changes.remove == [trigger])

@@ -85,7 +85,8 @@ import Testing
         let first = policy.mergeDocumentation(existing: "Owned by CRM.\n", section: policy.documentationSection(for: record(.success)))
         #expect(first.hasPrefix("Owned by CRM.\n\n<!-- tokenize-action:begin -->"))
         let edited = first + "\n\nMore notes by a user."
-        let second = policy.mergeDocumentation(existing: edited, section: policy.documentationSection(for: record(.failed, id: "r2", details: "boom | bad")))
+        let second = policy.mergeDocumentation(
+            existing: edited, section: policy.documentationSection(for: record(.failed, id: "r2", details: "boom | bad")))
         #expect(second.components(separatedBy: WriteBackPolicy.sectionBegin).count == 2)
         #expect(second.hasPrefix("Owned by CRM.") && second.hasSuffix("More notes by a user."))
         #expect(second.contains("`r2`") && !second.contains("`r1`"))
@@ -104,7 +105,8 @@ import Testing
 
     @Test func recordAndSummaryJSONUseSnakeCaseAndUTC() throws {
         let json = record(.success).jsonString()
-        #expect(json.contains("\"run_id\":\"r1\"") && json.contains("\"rows_updated\":3") && json.contains("\"started_at\":\"2026-01-01T00:00:00.000Z\""))
+        #expect(
+            json.contains("\"run_id\":\"r1\"") && json.contains("\"rows_updated\":3") && json.contains("\"started_at\":\"2026-01-01T00:00:00.000Z\""))
         #expect(try RunRecord.decoder().decode(RunRecord.self, from: Data(json.utf8)) == record(.success))
         let summary = record(.success).summaryJSON()
         #expect(summary.contains("\"status\":\"SUCCESS\"") && summary.contains("\"schemes\":{\"email\":\"hmac\"}") && !summary.contains("write_back"))

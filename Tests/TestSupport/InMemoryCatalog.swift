@@ -71,7 +71,8 @@ public final class InMemoryCatalog: DataHubCatalog {
 
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> TaggedDatasets {
         try read { state in
-            TaggedDatasets(datasets: state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted())
+            TaggedDatasets(
+                datasets: state.datasets.values.filter { $0.tags.contains(tag) || !$0.fields(taggedWith: tag).isEmpty }.map(\.urn).sorted())
         }
     }
 
@@ -148,7 +149,8 @@ public final class InMemoryCatalog: DataHubCatalog {
             var found: [DownstreamDataset] = []
             for degree in 1...max(1, depth) where depth > 0 {
                 var next: [DatasetURN] = []
-                for (downstream, ups) in state.upstreams.sorted(by: { $0.key < $1.key }) where degrees[downstream] == nil && ups.contains(where: frontier.contains) {
+                for (downstream, ups) in state.upstreams.sorted(by: { $0.key < $1.key })
+                where degrees[downstream] == nil && ups.contains(where: frontier.contains) {
                     degrees[downstream] = degree
                     next.append(downstream)
                     found.append(

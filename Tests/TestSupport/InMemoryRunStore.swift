@@ -1,7 +1,7 @@
-import KafkaModel
 import AccessControl
 import Catalog
 import Foundation
+import KafkaModel
 import Runs
 import Synchronization
 import WarehouseKit
@@ -85,7 +85,8 @@ public final class InMemoryRunStore: RunStore {
 
     public func records(dataset: DatasetURN?, status: RunStatus?, limit: Int) async throws -> [RunRecord] {
         try check()
-        let records = Array(all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
+        let records = Array(
+            all.reversed().filter { ($0.dataset == dataset || dataset == nil) && ($0.status == status || status == nil) }.prefix(limit))
         recordsRead.withLock { $0 += records.count }
         return records
     }
@@ -97,7 +98,9 @@ public final class InMemoryRunStore: RunStore {
         let due = state.withLock { state in
             var datasets: [DatasetURN] = []
             for id in state.order {
-                guard let record = state.runs[id], isDue(record), state.dueAt[id, default: .now] <= .now, !datasets.contains(record.dataset) else { continue }
+                guard let record = state.runs[id], isDue(record), state.dueAt[id, default: .now] <= .now, !datasets.contains(record.dataset) else {
+                    continue
+                }
                 datasets.append(record.dataset)
             }
             return Array(datasets.prefix(limit))

@@ -1,14 +1,15 @@
-import KafkaModel
-import Catalog
 import AccessControl
+import Catalog
 import Foundation
+import KafkaModel
 import Runs
 import Testing
 import WarehouseKit
 
 /// The behaviour every `RunStore` must have, run against the in-memory store and the PostgreSQL ledger alike.
 public enum RunStoreConformance {
-    static func request(_ urn: DatasetURN, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest {
+    static func request(_ urn: DatasetURN, _ scope: RunScope, _ source: RunSource = .kafka, offset: Int64? = nil, topic: String) throws -> RunRequest
+    {
         RunRequest(
             dataset: urn, scope: scope, source: source, position: offset.map { KafkaPosition(topic: topic, partition: 0, offset: $0) },
             requestedBy: "urn:li:corpuser:alice")
@@ -138,7 +139,8 @@ public enum RunStoreConformance {
             return
         }
         let urn = dataset
-        let approval = ApprovalRequest(dataset: urn, approver: "urn:li:corpuser:alice", position: KafkaPosition(topic: topic, partition: 0, offset: 2))
+        let approval = ApprovalRequest(
+            dataset: urn, approver: "urn:li:corpuser:alice", position: KafkaPosition(topic: topic, partition: 0, offset: 2))
         _ = try await store.approve(approval) { _ in .refused("alice requested it") }
 
         published.writeBack.attempts += 1

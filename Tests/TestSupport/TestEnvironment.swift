@@ -12,7 +12,8 @@ public enum TestEnvironment {
 
     /// `../shared` beside the checkout (or `SHARED_DIR`), holding DataHub's reference schemas, when present.
     public static var sharedDirectory: URL? {
-        let candidate = ProcessInfo.processInfo.environment["SHARED_DIR"].map { URL(fileURLWithPath: $0) }
+        let candidate =
+            ProcessInfo.processInfo.environment["SHARED_DIR"].map { URL(fileURLWithPath: $0) }
             ?? packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
         return FileManager.default.fileExists(atPath: candidate.appendingPathComponent("datahub").path) ? candidate : nil
     }

@@ -12,7 +12,9 @@ import Testing
         var random = SplitMix64(seed: 5297)
         for round in 0..<400 {
             let key = SymmetricKey(data: (0..<[32, 48, 64][round % 3]).map { _ in UInt8.random(in: 0...255, using: &random) })
-            let associatedData = (0..<(round % 4)).map { _ in (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } }
+            let associatedData = (0..<(round % 4)).map { _ in
+                (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            }
             let plaintext = (0..<(round % 81)).map { _ in UInt8.random(in: 0...255, using: &random) }
             let fast = AESSIV(key: key)
             let reference = ReferenceAESSIV(key: key)

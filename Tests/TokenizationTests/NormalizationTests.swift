@@ -14,7 +14,9 @@ import Testing
         let decomposed = "Zoe\u{308} Mu\u{308}ller <zoe.mueller@example.com>"
         #expect(Array(composed.utf8) != Array(decomposed.utf8))
         #expect(try tokenizer.token(for: composed, scheme: scheme) != tokenizer.token(for: decomposed, scheme: scheme))
-        #expect(try tokenizer.token(for: composed, scheme: scheme, normalization: .nfc) == tokenizer.token(for: decomposed, scheme: scheme, normalization: .nfc))
+        #expect(
+            try tokenizer.token(for: composed, scheme: scheme, normalization: .nfc)
+                == tokenizer.token(for: decomposed, scheme: scheme, normalization: .nfc))
         let shouted = "ZOE\u{308}.MU\u{308}LLER@EXAMPLE.COM"
         let quiet = "zo\u{EB}.m\u{FC}ller@example.com"
         #expect(

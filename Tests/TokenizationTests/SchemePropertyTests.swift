@@ -9,7 +9,9 @@ import Testing
 /// token is recognised as one, reversible tokens give back the exact bytes, and `ff1` falls back to `siv` exactly
 /// where the README says (below NIST's minimum domain, above `Tokenizer.ff1MaximumLength` letters and digits).
 @Suite struct SchemePropertyTests {
-    static let tokenizer = Tokenizer(keyring: try! TokenKeyring.parse("k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=\(Data(repeating: 2, count: 32).base64EncodedString())"))
+    static let tokenizer = Tokenizer(
+        keyring: try! TokenKeyring.parse(
+            "k1=\(Data(repeating: 1, count: 32).base64EncodedString())\nk2=\(Data(repeating: 2, count: 32).base64EncodedString())"))
 
     /// Scalars drawn from: ASCII letters and digits, separators, C0 and C1 controls, and each plane in use
     /// (0 BMP, 1 SMP, 2 and 3 CJK extensions, 14 tags, 15 and 16 private use), combining marks and the e-mail `@`.
@@ -105,7 +107,10 @@ import Testing
     }
 
     @Test func controlCharactersAndLoneMarksAreTextLikeAnyOther() throws {
-        let values = ["\u{0}", "\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}", "a\u{0}b\u{1}c\u{1F}d\u{7F}e", "\u{301}\u{301}", "\r\n\t", "\u{FEFF}123456", "\u{10FFFD}", "@", "@@@@@@", "12345@", "123456@x"]
+        let values = [
+            "\u{0}", "\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}\u{0}", "a\u{0}b\u{1}c\u{1F}d\u{7F}e", "\u{301}\u{301}", "\r\n\t", "\u{FEFF}123456", "\u{10FFFD}",
+            "@", "@@@@@@", "12345@", "123456@x",
+        ]
         for value in values {
             for scheme in TokenSchemeName.allCases { try Self.check(value, scheme: scheme, value.debugDescription) }
         }

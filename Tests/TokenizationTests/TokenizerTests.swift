@@ -97,8 +97,9 @@ struct TokenizerTests {
         #expect(email.hasSuffix("@example.com") && email.count == "ada.lovelace@example.com".count && Array(email)[3] == ".")
         #expect(try tokenizer.detokenize(phone, scheme: .ff1) == "+44 20 7946 0958")
         #expect(try tokenizer.detokenize(email, scheme: .ff1) == "ada.lovelace@example.com")
-        #expect(try tokenizer.rekeyFF1(try oldOnly.token(for: "078-05-1120", scheme: .ff1), from: "k1")
-            == tokenizer.token(for: "078-05-1120", scheme: .ff1))
+        #expect(
+            try tokenizer.rekeyFF1(try oldOnly.token(for: "078-05-1120", scheme: .ff1), from: "k1")
+                == tokenizer.token(for: "078-05-1120", scheme: .ff1))
     }
 
     @Test func ff1FallsBackToSIVBelowTheMinimumDomain() throws {

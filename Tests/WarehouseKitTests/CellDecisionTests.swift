@@ -25,7 +25,9 @@ private let rotated = try! TokenKeyring.parse(
         let seed = SplitMix64.seedForThisRun()
         var random = SplitMix64(seed: seed)
         for _ in 0..<300 {
-            let scalars = (0..<Int.random(in: 1...80, using: &random)).compactMap { _ in Unicode.Scalar(UInt32.random(in: 32...0x2FFF, using: &random)) }
+            let scalars = (0..<Int.random(in: 1...80, using: &random)).compactMap { _ in
+                Unicode.Scalar(UInt32.random(in: 32...0x2FFF, using: &random))
+            }
             let value = String(String.UnicodeScalarView(scalars))
             guard case .write(let token, nil) = try tokenizer.decide(value, scheme: scheme, mode: .tokenize, ledger: nil) else {
                 Issue.record("plaintext \(value.debugDescription) was not tokenized (seed \(seed))")
@@ -69,7 +71,8 @@ private let rotated = try! TokenKeyring.parse(
     @Test func shapesMatchTokensOfEveryConfiguredKeyAndNothingElse() throws {
         let table = TableReference(database: "d", schema: "s", table: "t")
         let tokenizer = Tokenizer(keyring: rotated)
-        let plan = try PushDownPlan(columns: [ColumnPlan(name: "a", scheme: .hmac), ColumnPlan(name: "b", scheme: .poc)], tokenizer: tokenizer, table: table)
+        let plan = try PushDownPlan(
+            columns: [ColumnPlan(name: "a", scheme: .hmac), ColumnPlan(name: "b", scheme: .poc)], tokenizer: tokenizer, table: table)
         #expect(plan.hmacKeyID == "k2")
         let hmac = try #require(plan.shapes[.hmac])
         #expect(!hmac.pattern.contains("{"), "bounded quantifiers are slow in PostgreSQL's regex engine")
@@ -95,7 +98,8 @@ private let rotated = try! TokenKeyring.parse(
         let sivToken = try tokenizer.token(for: "ada@example.com", scheme: .siv)
         let candidates = [
             "ada@example.com", "", "tkh_", hmacToken, try Tokenizer(keyring: keys).token(for: "x", scheme: .hmac), sivToken,
-            "tkh_k3_" + String(repeating: "A", count: 43), "tkh_k2_" + String(repeating: "+", count: 43), "tkh_k2_" + String(repeating: "é", count: 43),
+            "tkh_k3_" + String(repeating: "A", count: 43), "tkh_k2_" + String(repeating: "+", count: 43),
+            "tkh_k2_" + String(repeating: "é", count: 43),
             "tks_k2_" + String(repeating: "A", count: 30) + " ", "tks_k9_AAAA", "xtks_k2_AAAA", String(hmacToken.dropLast()),
         ]
         for value in candidates {
@@ -115,7 +119,9 @@ private let rotated = try! TokenKeyring.parse(
         for value in ["", "a", "zoë.müller@exämple.de", String(repeating: "x", count: 300)] {
             let inner = SHA256.hash(data: pads.inner + Array(value.utf8))
             let outer = Data(SHA256.hash(data: pads.outer + Array(inner)))
-            let token = "tkh_k1_" + outer.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            let token =
+                "tkh_k1_"
+                + outer.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
             #expect(try tokenizer.token(for: value, scheme: .hmac) == token)
         }
