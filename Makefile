@@ -102,8 +102,9 @@ bench: venv ## Benchmarks beside their references, release build, fresh stack (n
 fmt: ## Format every Swift file in place (swift format, configuration in .swift-format)
 	swift format format --in-place --recursive --parallel Package.swift Sources Tests
 
-lint: ## Check the Swift files are formatted and follow .swift-format's rules (CI runs it)
+lint: ## Check the Swift files are formatted (.swift-format) and docs/testing.md lists the tests as they are (CI runs it)
 	swift format lint --strict --recursive --parallel Package.swift Sources Tests
+	python3 scripts/test-list.py --check
 
 faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
 	scripts/faults.sh

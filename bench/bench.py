@@ -8,9 +8,11 @@ scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag →
 tokens (CPU per token of each in-service scheme, and one batch's decisions on one core vs every core: token-bench).
 """
 import argparse
+import datetime
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -243,31 +245,54 @@ class Bench:
                 batches.setdefault(record["bench"], []).append((record["serial_s"], record["parallel_s"], record["threads"]))
         self.token_rows = (per_value, batches)
 
-    def print_tokens(self):
+    def token_lines(self):
         per_value, batches = getattr(self, "token_rows", ({}, {}))
+        lines = []
         if per_value:
-            print(f"\n| CPU per value, one thread ({self.args.token_values:,} values) | µs (min / median / max) |")
-            print("| --- | --- |")
-            for name, values in per_value.items():
-                print(f"| {name} | {spread(values)} |")
+            lines += ["", f"| CPU per value, one thread ({self.args.token_values:,} values) | µs (min / median / max) |", "| --- | --- |"]
+            lines += [f"| {name} | {spread(values)} |" for name, values in per_value.items()]
         if batches:
-            print("\n| One batch's cell decisions | one core, ms (median) | every core, ms (median) | speed-up |")
-            print("| --- | --- | --- | --- |")
+            lines += ["", "| One batch's cell decisions | one core, ms (median) | every core, ms (median) | speed-up |", "| --- | --- | --- | --- |"]
             for name, rounds in batches.items():
                 serial = statistics.median(r[0] for r in rounds) * 1000
                 parallel = statistics.median(r[1] for r in rounds) * 1000
-                print(f"| {name} ({rounds[0][2]} threads) | {serial:.1f} | {parallel:.1f} | {serial / parallel:.2f}× |")
+                lines.append(f"| {name} ({rounds[0][2]} threads) | {serial:.1f} | {parallel:.1f} | {serial / parallel:.2f}× |")
+        return lines
 
-    def print_table(self):
-        print("\n| What | tokenize-action (min / median / max) | CPU s (median) | peak RSS MiB (max) | Reference, same run | Ratio (medians) |")
-        print("| --- | --- | --- | --- | --- | --- |")
+    def table_lines(self):
+        lines = ["", "| What | tokenize-action (min / median / max) | CPU s (median) | peak RSS MiB (max) | Reference, same run | Ratio (medians) |",
+                 "| --- | --- | --- | --- | --- | --- |"]
         for what, measured, reference, ref in self.rows:
             ratio = f"{statistics.median(measured.seconds) / statistics.median(ref.seconds):.2f}×" if ref else "—"
             reference_text = f"{reference}: {spread(ref.seconds)} s" if ref else "—"
             if isinstance(measured, consumer_bench.Rate):
-                print(measured.row(what, reference, ref))
+                lines.append(measured.row(what, reference, ref))
                 continue
-            print(f"| {what} | {spread(measured.seconds)} s | {measured.cpu_text()} | {measured.rss_text()} | {reference_text} | {ratio} |")
+            lines.append(f"| {what} | {spread(measured.seconds)} s | {measured.cpu_text()} | {measured.rss_text()} | {reference_text} | {ratio} |")
+        return lines
+
+
+BEGIN = "<!-- make bench writes from here -->"
+END = "<!-- to here -->"
+
+
+def write_figures(path, heading, lines):
+    """Replaces the figures between the markers of `path` (docs/performance.md) with this run's."""
+    text = open(path).read()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{path} has no `{BEGIN}` … `{END}` markers")
+    before, rest = text.split(BEGIN, 1)
+    _, after = rest.split(END, 1)
+    open(path, "w").write(before + BEGIN + "\n" + heading + "\n" + "\n".join(lines) + "\n" + END + after)
+    print(f"\nwrote these figures to {path}")
+
+
+def revision():
+    """The commit measured, marked when the work tree differs from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    return commit + (" with local changes" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def urlquote(text):
@@ -288,9 +313,12 @@ def main():
     parser.add_argument("--only", default="tokenize,consumer,latency,latency-backlog,startup,tokens")
     parser.add_argument("--actions-python", help="python of a venv with acryl-datahub-actions (scripts/bench.sh makes .tools/actions-venv)")
     parser.add_argument("--token-bench", help="the token-bench executable (a release build); default: beside --binary")
+    parser.add_argument("--write", help="write the figures into this file's marked section (docs/performance.md) after a full run")
+    parser.add_argument("--machine", help="the machine, as the figures' heading names it")
     parser.add_argument("--token-values", type=int, default=200_000, help="values per round of the per-token benchmark")
     args = parser.parse_args()
     args.schemes = args.schemes.split(",")
+    started, commit = datetime.date.today(), revision()
     args.token_bench = args.token_bench or os.path.join(os.path.dirname(args.binary), "token-bench")
     bench = Bench(args)
     for section in args.only.split(","):
@@ -298,8 +326,16 @@ def main():
             consumer_bench.run(bench)
         else:
             getattr(bench, section.replace("-", "_"))()
-    bench.print_table()
-    bench.print_tokens()
+    lines = bench.table_lines() + bench.token_lines()
+    print("\n".join(lines))
+    if args.write:
+        every = set(parser.get_default("only").split(","))
+        if set(args.only.split(",")) != every or args.rows != parser.get_default("rows"):
+            print(f"\n{args.write} unchanged: it shows a run of every section at the default size ({args.rows:,} rows, --only {args.only})")
+            return
+        heading = (f"Measured {started:%Y-%m-%d} on commit `{commit}`, {args.machine or 'this machine'}: "
+                   f"`make bench` (`--rounds {args.rounds}`).")
+        write_figures(args.write, heading, lines)
 
 
 if __name__ == "__main__":

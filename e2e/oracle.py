@@ -1,5 +1,5 @@
 """Token schemes written here independently of the service, from their specifications (RFC 5869 HKDF, RFC 2104
-HMAC, RFC 5297 AES-SIV, NIST SP 800-38G FF1) and the token formats in the README, so the tests can check every
+HMAC, RFC 5297 AES-SIV, NIST SP 800-38G FF1) and the token formats of docs/behaviour.md, so the tests can check every
 value the service wrote against its original without trusting the service's own code."""
 import base64
 import hashlib
@@ -100,7 +100,7 @@ def _ff1(secret, radix):
     return _ciphers[key]
 
 
-FF1_MAXIMUM_LENGTH = 4096  # the README's rule: more letters and digits than this get an siv token
+FF1_MAXIMUM_LENGTH = 4096  # docs/tables.md, ff1 rule: more letters and digits than this get an siv token
 
 
 def ff1_token(value, key_id, secret):

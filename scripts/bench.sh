@@ -27,6 +27,9 @@ trap 'kill $broker 2>/dev/null || true; scripts/stack.sh down; rm -rf "$bench_di
 for _ in $(seq 1 100); do [ -s "$bench_dir/bootstrap" ] && break; sleep 0.1; done
 # shellcheck disable=SC1091
 source .stack/env
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(swift --version 2>/dev/null | head -1)"
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(swift --version 2>/dev/null | grep -o 'Swift version [0-9.]*' | head -1),"
+machine+=" PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), librdkafka $(pkg-config --modversion rdkafka 2>/dev/null || echo '?')"
+echo "machine: $machine"
+# A run of every section at the default size rewrites the figures in docs/performance.md.
 .venv/bin/python bench/bench.py --binary "$root/.build/release/tokenize-action" --bench-kafka "$(cat "$bench_dir/bootstrap")" \
-  --actions-python "$root/.tools/actions-venv/bin/python" "$@"
+  --actions-python "$root/.tools/actions-venv/bin/python" --write docs/performance.md --machine "$machine" "$@"

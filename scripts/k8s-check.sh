@@ -3,7 +3,7 @@
 # (kubectl kustomize), the output validates against the Kubernetes 1.30 schemas (kubernetes-validate, strict),
 # a security scan passes (checkov; skipped checks carry their reason in a checkov.io/skip annotation), the
 # environment names match the service's configuration (deploy/check/env_names.py), and the Prometheus rules
-# load and fire as their unit tests say (promtool check/test rules) on metrics the service exports and the README
+# load and fire as their unit tests say (promtool check/test rules) on metrics the service exports and docs/operations.md
 # documents (deploy/check/metric_names.py).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +47,7 @@ for target in deploy/k8s/overlays/datahub-helm deploy/k8s/overlays/kind deploy/c
 done
 "$tools/venv/bin/checkov" --quiet --compact --skip-download --framework kubernetes -d "$rendered" \
   || fail "checkov found failing checks (fix them, or skip one with a checkov.io/skipN annotation giving the reason)"
-python3 deploy/check/metric_names.py || fail "the exported metrics, the README's metrics table and the alert rules disagree"
+python3 deploy/check/metric_names.py || fail "the exported metrics, the metrics table of docs/operations.md and the alert rules disagree"
 "$promtool" check rules deploy/prometheus/alerts.yml
 (cd deploy/prometheus && "$promtool" test rules alerts.test.yml)
 echo "k8s-check: manifests render, validate against Kubernetes 1.30, pass checkov; alert rules load and pass their tests"

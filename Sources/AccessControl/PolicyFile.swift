@@ -37,7 +37,7 @@ public enum PolicyFile {
         } catch {
             throw AccessError(.policyFile, "\(source): not valid YAML: \(error)", line: nil)
         }
-        guard let root else { throw AccessError(.policyFile, "\(source) is empty; see the README's policy section", line: nil) }
+        guard let root else { throw AccessError(.policyFile, "\(source) is empty; see docs/security.md for its keys", line: nil) }
         let reader = Reader(source: source)
         let top = try reader.mapping(
             root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables"])

@@ -13,7 +13,7 @@ public enum VacuumMode: String, Sendable, CaseIterable {
 }
 
 extension PostgresWarehouse {
-    /// Where old values can outlive any VACUUM: one fixed sentence (README, "What the old values leave behind").
+    /// Where old values can outlive any VACUUM: one fixed sentence (docs/proof.md, "What the old values leave behind").
     public static let outsideTheTable =
         "PostgreSQL's write-ahead log until it is recycled, replicas' copies of it, and backups taken before this run may still contain the "
         + "old values."

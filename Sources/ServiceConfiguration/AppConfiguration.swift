@@ -11,7 +11,7 @@ import Runs
 import Tokenization
 
 /// The service's configuration: typed settings for each part, built once from the environment (see
-/// `.env.example` and the README's table). Nothing reads the environment after this.
+/// `.env.example` and docs/configuration.md). Nothing reads the environment after this.
 ///
 /// Secrets (`DATAHUB_TOKEN`, `POSTGRES_PASSWORD`, `DBX_TOKEN`, registry credentials) may instead be read from a
 /// file named by `NAME_FILE`.

@@ -2,6 +2,7 @@ import Testing
 
 @testable import AccessControl
 
+/// API tokens: known tokens name their caller, near misses name nobody, no token is ever shown, an empty file is refused.
 @Suite struct APITokensTests {
     let file = """
         # callers of the API

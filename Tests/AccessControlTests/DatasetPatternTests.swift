@@ -2,6 +2,7 @@ import Testing
 
 @testable import AccessControl
 
+/// Dataset patterns of the policy: `*` matches across repeats without runaway backtracking.
 @Suite struct DatasetPatternTests {
     let customers = DatasetName(platform: "postgres", database: "shop", schema: "public", table: "customers")
 

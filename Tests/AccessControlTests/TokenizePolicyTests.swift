@@ -3,6 +3,7 @@ import Tokenization
 
 @testable import AccessControl
 
+/// The policy file: denied and unlisted datasets, who may trigger, forbidden schemes and rekeys, four-eyes approval.
 @Suite struct TokenizePolicyTests {
     let customers = DatasetName(platform: "postgres", database: "shop", schema: "public", table: "customers")
     let alice = Principal.datahub("urn:li:corpuser:alice")
@@ -124,6 +125,7 @@ import Tokenization
     }
 }
 
+/// The policy's `tables:` rules (triggers, normalization): parsed, and the first matching rule applies.
 @Suite struct TableRuleTests {
     @Test func tablesRulesParseAndTheFirstMatchApplies() throws {
         let policy = try PolicyFile.parse(

@@ -6,6 +6,7 @@ import Runs
 import ServiceConfiguration
 import Testing
 
+/// Settings from the environment: defaults written once, typed once, every bad value named with exit 78.
 @Suite struct ConfigurationTests {
     let minimal = ["KAFKA_BOOTSTRAP_SERVERS": "k:9092", "POSTGRES_HOST": "db", "POSTGRES_USER": "u", "TOKEN_SCHEME": "poc"]
 

@@ -36,6 +36,7 @@ private func json(_ buffer: ByteBuffer) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
 }
 
+/// The HTTP API through the router: 202 and `Location`, `?wait=true`, bearer tokens, health, readiness, metrics.
 @Suite struct HTTPAPITests {
     @Test func aTriggerIsAcceptedWithItsQueuedRunAndWhereToFindIt() async throws {
         let api = API()

@@ -5,6 +5,7 @@ import Testing
 
 @testable import App
 
+/// `LOG_FORMAT=json`: one object per line with the metadata as fields.
 @Suite struct JSONLogHandlerTests {
     @Test func oneObjectPerLineWithMetadataAsFields() throws {
         let lines = Mutex<[Data]>([])

@@ -44,6 +44,7 @@ private func mcl(entityType: String, urn: String, aspect: String?) -> [UInt8] {
     return ConfluentFrame(schemaID: 7, body: body).bytes
 }
 
+/// The MCL router: only triggers and poison reach the handler, a trigger recorded once, an unavailable ledger retried.
 @Suite struct MCLRouterTests {
     let store = InMemoryRunStore()
     let deadLetters = DeadLetters()

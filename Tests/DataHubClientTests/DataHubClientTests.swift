@@ -25,6 +25,7 @@ private func operation(_ request: FakeHTTPServer.Request) -> String {
     (try? JSONParser.parse(request.body))?["operationName"]?.string ?? ""
 }
 
+/// The GraphQL client: retries, 401 as a permanent error that names `DATAHUB_TOKEN`, one request per dataset read.
 @Suite struct DataHubClientTests {
     @Test func transientFailuresAreRetriedThenSucceed() async throws {
         let calls = Mutex(0)

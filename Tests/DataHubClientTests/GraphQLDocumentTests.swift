@@ -22,6 +22,7 @@ private func spelling(_ type: any GraphQLType) -> String {
     return (type as? any GraphQLNamedType)?.name ?? "?"
 }
 
+/// Every GraphQL document the client sends, and the stand-in's schema, validate against DataHub 1.7's real SDL.
 @Suite struct GraphQLDocumentTests {
     /// Every operation the client can send validates against DataHub's real SDL. The list is the operations
     /// themselves (`DataHubDocument.allCases`): the client sends nothing else, so nothing skips this check.

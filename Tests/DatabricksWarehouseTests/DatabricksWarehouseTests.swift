@@ -5,6 +5,7 @@ import WarehouseKit
 
 @testable import DatabricksWarehouse
 
+/// Databricks settings from a JDBC URL, a host and an HTTP path.
 @Suite struct DatabricksSettingsTests {
     @Test func jdbcURLsGiveHostPathAndToken() throws {
         let parsed = try #require(
@@ -28,6 +29,7 @@ import WarehouseKit
     }
 }
 
+/// Databricks SQL: identifiers backtick-quoted, values as parameters, pads from the secret scope, padded columns.
 @Suite struct DatabricksSQLTests {
     let table = TableReference(database: "main", schema: "sales`x", table: "customers")
     let tokenizer = Tokenizer(keyring: try! TokenKeyring.parse("k1=\(Data(repeating: 3, count: 32).base64EncodedString())"))

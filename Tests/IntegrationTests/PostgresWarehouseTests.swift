@@ -86,6 +86,7 @@ func uniqueTable(_ stem: String) -> String {
     "it_\(stem)_\(UInt32.random(in: 0...UInt32.max))"
 }
 
+/// PostgreSQL tokenization: SQL tokens byte-identical to Swift, key and page batches, quoted identifiers, re-runs change 0.
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct PostgresWarehouseTests {
     static let samples = [
         "ada@example.com", "Zoë Müller-Łukasiewicz", "日本語のテキスト", "emoji 🚀🔥", "a", "ab", "abc",

@@ -42,6 +42,7 @@ import WarehouseKit
     }
 }
 
+/// A verification mark's recorded counts stand until a row is deleted or written.
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct RecordedCountsTests {
     /// A clean verification records its counts; the next one reports them while nothing changed, and counts again
     /// once a row was deleted (a DELETE writes no row version, so only the number of rows shows it).

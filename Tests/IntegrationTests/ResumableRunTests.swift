@@ -34,6 +34,7 @@ private struct Dawdle: ProgressSink {
     }
 }
 
+/// Runs stopped mid-way (every scheme) resume after their last committed batch, with exact counts.
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct ResumableRunTests {
     /// A run stopped at a batch boundary resumes after its last committed batch, and its counts add up over
     /// both attempts (the progress is committed with each batch).

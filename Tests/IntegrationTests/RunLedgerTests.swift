@@ -32,6 +32,7 @@ private func uniqueURN(_ table: String) -> DatasetURN {
     try! DatasetURN("urn:li:dataset:(urn:li:dataPlatform:postgres,shop.public.\(table)_\(UInt32.random(in: 0...UInt32.max)),PROD)")
 }
 
+/// The PostgreSQL ledger: versioned migrations, enqueue and merge rules, work order, the audit trail, approvals.
 @Suite(.enabled(if: TestEnvironment.postgresTestsEnabled), .serialized) struct RunLedgerTests {
     @Test func migrationsAreVersionedAndApplyOnce() async throws {
         try await withLedger { _, _, _, client in

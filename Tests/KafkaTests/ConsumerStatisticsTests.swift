@@ -2,6 +2,7 @@ import JSON
 import Kafka
 import Testing
 
+/// Consumer lag per partition from librdkafka's statistics JSON.
 @Suite struct ConsumerStatisticsTests {
     @Test func lagsOfRealPartitionsWithAKnownLag() throws {
         // The shape of librdkafka's statistics JSON (STATISTICS.md), trimmed to what is read.

@@ -1,6 +1,7 @@
 import Kafka
 import Testing
 
+/// Waking librdkafka 2.0's stopped fetcher: only when the queue drained and messages wait unfetched.
 @Suite struct FetchWakeupPolicyTests {
     let p0 = TopicPartition(topic: "mcl", partition: 0)
     let p1 = TopicPartition(topic: "mcl", partition: 1)

@@ -32,6 +32,7 @@ private final class RecordingRouter: KafkaMessageRouter, Sendable {
     }
 }
 
+/// The consumer on the mock cluster: SIGTERM commits the running handler's offset, 50,000 irrelevant events, wake-ups.
 @Suite(.serialized) struct KafkaConsumerServiceTests {
     let logger = Logger(label: "kafka-test")
 

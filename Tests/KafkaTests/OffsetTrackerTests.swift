@@ -1,6 +1,7 @@
 import Kafka
 import Testing
 
+/// Offsets stored only past the lowest unfinished message, per partition and assignment generation.
 @Suite struct OffsetTrackerTests {
     let partition = TopicPartition(topic: "mcl", partition: 0)
 
@@ -62,6 +63,7 @@ import Testing
     }
 }
 
+/// The consumer's state machine: pause and resume, close only after the running handler, fatal errors.
 @Suite struct ConsumerLifecycleTests {
     @Test func fetchingPausesWhenTooManyWaitAndResumesAtHalf() {
         var lifecycle = ConsumerLifecycle(maximumQueued: 4)

@@ -2,6 +2,7 @@ import Testing
 
 @testable import MCL
 
+/// The byte search behind the trigger scan finds exactly what a naive search finds.
 @Suite struct BytePatternTests {
     private func naive(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard haystack.count >= needle.count else { return false }

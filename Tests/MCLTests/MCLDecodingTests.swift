@@ -16,6 +16,7 @@ private func schema(_ file: String) throws -> MCLSchema {
 
 private let detector = TriggerDetector(trigger: TagURN("tokenize/run"))
 
+/// Confluent framing: magic byte, schema id, body.
 @Suite struct ConfluentFrameTests {
     @Test func splitsSchemaIDAndBody() throws {
         let frame = try ConfluentFrame(value: [0, 0, 0, 0, 19, 1, 2, 3])
@@ -30,6 +31,7 @@ private let detector = TriggerDetector(trigger: TagURN("tokenize/run"))
     }
 }
 
+/// Avro decoding: every truncation a typed error, corrupt bodies, inflated lengths refused without allocating.
 @Suite struct AvroDecodingTests {
     @Test func decodesTheV1LayoutToATrigger() throws {
         let frame = try ConfluentFrame(value: Array(try fixture("mcl_v1_globalTags_add.bin")))

@@ -19,6 +19,7 @@ private func body() -> String {
     return "{\"schema\": \(escaped)}"
 }
 
+/// The registry client: one fetch per schema id, unreachable as unavailable, a non-MCL schema as poison.
 @Suite struct SchemaRegistryClientTests {
     /// Many messages with a new schema id at once: one fetch, shared.
     @Test func concurrentRequestsForOneIDShareOneFetch() async throws {

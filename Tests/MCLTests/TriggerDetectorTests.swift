@@ -17,6 +17,7 @@ private func event(
 private let tagged = #"{"tags":[{"tag":"urn:li:tag:pii"},{"tag":"urn:li:tag:tokenize/run"}]}"#
 private let untagged = #"{"tags":[{"tag":"urn:li:tag:pii"}]}"#
 
+/// Trigger detection: a tag added (dataset, UI field, ingested field), never the service's own write-back.
 @Suite struct TriggerDetectorTests {
     @Test func datasetTagAddedTriggers() throws {
         #expect(try detector.trigger(in: event("globalTags", tagged, previous: untagged))?.scope == .dataset)

@@ -11,6 +11,7 @@ private enum TestCode: String, ErrorCode {
 
 private typealias TestError = ServiceError<TestCode>
 
+/// Backoff delays grow, are capped and jittered, and convert without trapping.
 @Suite struct BackoffTests {
     /// Delays grow by the multiplier, never pass the maximum, and jitter only shortens them (full jitter within its share).
     @Test func delaysGrowAreCappedAndJitteredWithinTheirShare() {
@@ -33,6 +34,7 @@ private typealias TestError = ServiceError<TestCode>
     }
 }
 
+/// `withRetry`: transient errors retried, permanent ones thrown at once, cancellation ends it.
 @Suite struct WithRetryTests {
     let fast = RetryPolicy(backoff: Backoff(initial: .milliseconds(1), maximum: .milliseconds(2), jitter: 0), maxAttempts: 4)
 
@@ -87,6 +89,7 @@ private typealias TestError = ServiceError<TestCode>
     }
 }
 
+/// The one error shape: code, message and context on one line; untrusted text quoted.
 @Suite struct ServiceErrorTests {
     @Test func anErrorSaysWhatItIsAndWhereInOneLine() {
         let error = TestError(.down, "GMS answered 503; retrying", context: ["operation": "tokenizeDataset", "attempt": "2"])

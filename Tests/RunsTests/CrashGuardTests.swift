@@ -1,6 +1,7 @@
 import Runs
 import Testing
 
+/// Attempts that end with the process gone: counted, a poison row found, the run quarantined after `RUN_STOP_LIMIT`.
 @Suite struct CrashGuardTests {
     func previous(attempting: Bool, owner: String? = "p1", start: Int? = 0, batches: Int = 0, stopped: Int = 0, careful: Bool = false)
         -> CrashGuard.Previous

@@ -5,6 +5,7 @@ import Runs
 import TestSupport
 import Testing
 
+/// Reconciliation: a trigger no run accounts for starts one; FAILED and SKIPPED keep theirs; lost plan tags.
 @Suite struct ReconcilerTests {
     private func reconciler(_ harness: Harness) -> Reconciler {
         Reconciler(
@@ -77,6 +78,7 @@ import Testing
     }
 }
 
+/// Reconciliation of a trigger on a field's `schemaField` entity.
 @Suite struct FieldEntityReconcilerTests {
     /// A trigger on a field's own schemaField entity whose event was lost is found like any field trigger.
     @Test func aTriggerOnAFieldEntityIsReconciled() async throws {

@@ -24,6 +24,7 @@ import WarehouseKit
     }
 }
 
+/// Which columns a run takes: trigger fields, the request, PII tags and terms, names; schemes per field.
 @Suite struct ColumnResolverTests {
     let table = TableDescription(
         table: TableReference(database: "shop", schema: "public", table: "customers"),

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 import WarehouseKit
 
+/// The executor over fakes: plan saved before rows change, SKIPPED, FAILED, STALE, postponed, resumed.
 @Suite struct RunExecutorTests {
     let harness = Harness()
 
@@ -115,6 +116,7 @@ import WarehouseKit
     }
 }
 
+/// The in-memory ledger obeys the same rules as the PostgreSQL one.
 @Suite struct InMemoryRunStoreTests {
     @Test func enqueueRules() async throws {
         try await RunStoreConformance.enqueueRules(InMemoryRunStore(), datasets: (customersURN, ordersURN), topic: "mcl")

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 import WarehouseKit
 
+/// Progress: pace and time left from this attempt, shown in DataHub only for long runs, never done early.
 @Suite struct RunProgressTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
@@ -62,6 +63,7 @@ import WarehouseKit
     }
 }
 
+/// `tokenize-action runs`: running runs show progress, finished ones their outcome.
 @Suite struct RunListingTests {
     @Test func runningRunsShowProgressAndFinishedOnesTheirOutcome() {
         let started = Date(timeIntervalSince1970: 1_800_000_000)

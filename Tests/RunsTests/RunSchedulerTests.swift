@@ -1,6 +1,7 @@
 import Runs
 import Testing
 
+/// The scheduler's state machine: capacity, one run per dataset, a suspect run alone, shutdown deadline.
 @Suite struct RunSchedulerTests {
     @Test func startsUpToCapacityAndNeverTheSameDatasetTwice() {
         var scheduler = RunScheduler<String>(capacity: 2)

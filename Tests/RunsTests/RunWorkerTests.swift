@@ -7,6 +7,7 @@ import TestSupport
 import Testing
 import WarehouseKit
 
+/// The worker: runs and write-backs, retries, permanent errors recorded, shutdown, other processes' datasets.
 @Suite struct RunWorkerTests {
     @Test func aRecordedRequestIsRunAndWrittenBack() async throws {
         let harness = Harness()

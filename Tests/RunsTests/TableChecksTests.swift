@@ -3,6 +3,7 @@ import Runs
 import Testing
 import WarehouseKit
 
+/// Table checks before any row changes: foreign keys, generated columns, triggers, partition keys, copies, rehearsal.
 @Suite struct TableChecksTests {
     let description = TableDescription(
         table: TableReference(database: "shop", schema: "public", table: "customers"),

@@ -3,6 +3,7 @@ import Foundation
 import Runs
 import Testing
 
+/// What is written back: one status tag at a time, trigger kept or flipped, documentation section.
 @Suite struct WriteBackPolicyTests {
     let policy = WriteBackPolicy(tags: ServiceTags())
 

@@ -3,6 +3,7 @@ import Testing
 
 @testable import Tokenization
 
+/// base64url without padding, against Foundation's encoder for every length.
 @Suite("Base64url")
 struct Base64URLTests {
     @Test("Encodes like Foundation's base64 with the URL alphabet and no padding, for every length 0…64")

@@ -3,6 +3,7 @@ import Testing
 
 @testable import Tokenization
 
+/// Unicode normalization: NFC recognised byte by byte, rekey moves reversible tokens to the normalization.
 @Suite struct NormalizationTests {
     let tokenizer = Tokenizer(keyring: try! TokenKeyring.parse("k1=\(Data(repeating: 1, count: 32).base64EncodedString())"))
 

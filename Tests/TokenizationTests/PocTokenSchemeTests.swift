@@ -1,6 +1,7 @@
 import Testing
 import Tokenization
 
+/// The `poc` scheme: known tokens, long values, idempotent on random input.
 @Suite struct PocTokenSchemeTests {
     let scheme = PocTokenScheme()
 

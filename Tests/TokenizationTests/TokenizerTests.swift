@@ -12,6 +12,7 @@ private func secret(_ byte: UInt8, count: Int = 32) -> String {
 
 private let sample = ["ada@example.com", "+44 20 7946 0958", "078-05-1120", "Zoë Müller-Łukasiewicz", "a", "x\ny\t'\"", "😀 emoji"]
 
+/// The key file: comments, blank lines, order, and a missing file that says what to do.
 @Suite("Key ring")
 struct TokenKeyringTests {
     @Test func parsesCommentsBlankLinesAndOrder() throws {
@@ -42,6 +43,7 @@ struct TokenKeyringTests {
     }
 }
 
+/// Every scheme: deterministic, recognised, reversible where it should be, ff1's documented siv fallback.
 @Suite("Token schemes")
 struct TokenizerTests {
     let tokenizer = Tokenizer(keyring: try! TokenKeyring.parse("k1=\(secret(1))\nk2=\(secret(2))"))

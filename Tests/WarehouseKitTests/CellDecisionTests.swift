@@ -67,6 +67,7 @@ private let rotated = try! TokenKeyring.parse(
     }
 }
 
+/// Token shapes in SQL match tokens of every configured key and nothing else; character limits read.
 @Suite struct PushDownPlanTests {
     @Test func shapesMatchTokensOfEveryConfiguredKeyAndNothingElse() throws {
         let table = TableReference(database: "d", schema: "s", table: "t")

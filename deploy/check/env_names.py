@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Every environment variable the rendered Kubernetes manifests give tokenize-action must be one the service reads
-(a name in Sources/ServiceConfiguration or Sources/App) and one the README's configuration table documents; a
+(a name in Sources/ServiceConfiguration or Sources/App) and one the configuration table of docs/configuration.md documents; a
 `NAME_FILE` counts when the table documents `NAME` with `/ _FILE`. Reads rendered YAML on stdin (several overlays
 concatenated), prints what it checked, exits 1 on the first mismatch list."""
 import pathlib
@@ -13,8 +13,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def documented_names() -> set[str]:
-    text = (ROOT / "README.md").read_text()
-    table = text.split("## Configuration", 1)[1]
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    table = text.split("# Configuration", 1)[1]
     names: set[str] = set()
     for line in table.splitlines():
         if not line.startswith("| `"):
@@ -63,7 +63,7 @@ def main() -> int:
             if name not in read:
                 failures.append(f"{where}: {name} is not read by the service (Sources/ServiceConfiguration)")
             if name not in documented:
-                failures.append(f"{where}: {name} is not in the README's configuration table")
+                failures.append(f"{where}: {name} is not in the configuration table of docs/configuration.md")
     for failure in failures:
         print("env-names: " + failure, file=sys.stderr)
     total = sum(len(names) for names in rendered.values())
