@@ -140,10 +140,19 @@ public struct PostgresRunStore: RunStore {
     }
 
     public func dueDatasets(limit: Int) async throws -> [DueDataset] {
-        try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.dueDatasets(limit: limit)), logger: logger).map { row in
+        let rows = try await client.guardedRows(PostgresQuery(unsafeSQL: LedgerSQL.dueDatasets(limit: limit)), logger: logger)
+        return try Self.dueDatasets(rows)
+    }
+
+    /// The rows of `LedgerSQL.dueDatasets`, decoded outside the async function: Swift 6.3's optimizer crashes
+    /// (splitting the coroutine) on a typed `throws(DatasetURNError)` inside it in release builds.
+    private static func dueDatasets(_ rows: [PostgresRow]) throws -> [DueDataset] {
+        var due: [DueDataset] = []
+        for row in rows {
             let (dataset, alone) = try row.decode((String, Bool?).self)
-            return DueDataset(try DatasetURN(dataset), alone: alone ?? false)
+            due.append(DueDataset(try DatasetURN(dataset), alone: alone ?? false))
         }
+        return due
     }
 
     public func nextWork(dataset: DatasetURN) async throws -> RunWork? {
