@@ -99,6 +99,10 @@ bench: venv ## Benchmarks beside their references, release build, fresh stack (n
 	@scripts/system-packages.sh ensure build stack
 	scripts/bench.sh $(BENCH_ARGS)
 
+discovery-bench: ## PII discovery's precision and recall per kind on public corpora (not a test; figures only)
+	@scripts/system-packages.sh ensure build
+	scripts/discovery-bench.sh $(DISCOVERY_BENCH_ARGS)
+
 fmt: ## Format every Swift file in place (swift format, configuration in .swift-format)
 	swift format format --in-place --recursive --parallel Package.swift Sources Tests
 
@@ -109,4 +113,4 @@ lint: ## Check the Swift files are formatted (.swift-format) and docs/testing.md
 faults: venv swift-build ## Only the fault tests, on a fresh local stack (FAULT_ROWS=200000; ONLY=kill-hmac,registry,…)
 	scripts/faults.sh
 
-.PHONY: deps help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults bench fmt lint
+.PHONY: deps help keys build up ingest e2e logs down compose-check k8s-up k8s-run k8s-down k8s-check swift-build release venv local stack-up stack-down test unit faults bench discovery-bench fmt lint

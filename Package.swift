@@ -178,6 +178,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "mock-kafka-broker", dependencies: ["KafkaTesting"]),
+        // Values classified as PII discovery does, for make discovery-bench's public corpora.
+        .executableTarget(name: "discovery-bench", dependencies: ["Discovery"]),
         // CPU per token of each scheme and of a batch's cell decisions (make bench; release build).
         .executableTarget(name: "token-bench", dependencies: ["Tokenization", "WarehouseKit"]),
 

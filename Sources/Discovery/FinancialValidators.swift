@@ -1,10 +1,10 @@
 /// Payment card numbers and IBANs: shape, issuer ranges and check digits. Pure.
 public enum FinancialValidators {
-    /// A payment card number: 13–19 digits (spaces or hyphens between groups allowed) whose issuer prefix and
+    /// A payment card number: 12–19 digits (spaces or hyphens between groups allowed) whose issuer prefix and
     /// length belong to a card network, and whose Luhn check digit holds. A number that merely passes Luhn (one
     /// in ten random numbers does) is not enough.
     public static func isCreditCard(_ value: String) -> Bool {
-        guard let digits = digitsWithSeparators(value, allowed: [" ", "-"]), (13...19).contains(digits.count) else { return false }
+        guard let digits = digitsWithSeparators(value, allowed: [" ", "-"]), (12...19).contains(digits.count) else { return false }
         return issuerAccepts(digits) && luhn(digits)
     }
 
@@ -22,52 +22,114 @@ public enum FinancialValidators {
         return sum % 10 == 0
     }
 
-    /// Visa, Mastercard, American Express, Discover, JCB, Diners Club and UnionPay prefixes with their lengths.
-    static func issuerAccepts(_ digits: [Int]) -> Bool {
-        func prefix(_ count: Int) -> Int { digits.prefix(count).reduce(0) { $0 * 10 + $1 } }
-        let length = digits.count
-        switch true {
-        case digits[0] == 4: return [13, 16, 19].contains(length)  // Visa
-        case (51...55).contains(prefix(2)), (2221...2720).contains(prefix(4)): return length == 16  // Mastercard
-        case [34, 37].contains(prefix(2)): return length == 15  // American Express
-        case prefix(4) == 6011, prefix(2) == 65, (644...649).contains(prefix(3)): return (16...19).contains(length)  // Discover
-        case (3528...3589).contains(prefix(4)): return (16...19).contains(length)  // JCB
-        case (300...305).contains(prefix(3)), [36, 38, 39].contains(prefix(2)): return (14...19).contains(length)  // Diners Club
-        case prefix(2) == 62: return (16...19).contains(length)  // UnionPay
-        default: return false
+    /// A card network's issuer range: the numbers from `low` to `high` in the first `digits` digits, and the
+    /// lengths its cards have.
+    struct IssuerRange: Sendable {
+        var digits: Int
+        var low: Int
+        var high: Int
+        var lengths: ClosedRange<Int>
+        var network: String
+
+        init(_ network: String, _ low: Int, _ high: Int? = nil, lengths: ClosedRange<Int>) {
+            self.network = network
+            self.low = low
+            self.high = high ?? low
+            self.digits = String(low).count
+            self.lengths = lengths
         }
     }
 
-    /// IBAN lengths by country (ISO 13616 registry, the countries of SEPA and the most common others).
-    static let ibanLengths: [String: Int] = [
-        "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
-        "EE": 20, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GI": 23, "GL": 18, "GR": 27, "HR": 21, "HU": 28, "IE": 22,
-        "IL": 23, "IS": 26, "IT": 27, "KW": 30, "KZ": 20, "LB": 28, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31,
-        "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
-        "SM": 27, "TR": 26, "UA": 29,
+    /// The networks' published issuer identification ranges with their card lengths (ISO/IEC 7812 as each network
+    /// publishes it). Co-branded ranges overlap; a number counts when any range accepts it.
+    static let issuerRanges: [IssuerRange] = [
+        IssuerRange("UATP", 1, lengths: 15...15),
+        IssuerRange("JCB", 1800, lengths: 15...15),
+        IssuerRange("JCB", 2131, lengths: 15...15),
+        IssuerRange("Mir", 2200, 2204, lengths: 16...19),
+        IssuerRange("BORICA", 2205, lengths: 16...16),
+        IssuerRange("Mastercard", 2221, 2720, lengths: 16...16),
+        IssuerRange("Diners Club", 300, 305, lengths: 14...19),
+        IssuerRange("Diners Club", 3095, lengths: 14...19),
+        IssuerRange("Diners Club", 36, lengths: 14...19),
+        IssuerRange("Diners Club", 38, 39, lengths: 14...19),
+        IssuerRange("American Express", 34, lengths: 15...15),
+        IssuerRange("American Express", 37, lengths: 15...15),
+        IssuerRange("RuPay", 353, lengths: 16...16),
+        IssuerRange("RuPay", 356, lengths: 16...16),
+        IssuerRange("JCB", 3528, 3589, lengths: 16...19),
+        IssuerRange("Hipercard", 3841, lengths: 16...19),
+        IssuerRange("Visa", 4, lengths: 13...13),
+        IssuerRange("Visa", 4, lengths: 16...16),
+        IssuerRange("Visa", 4, lengths: 19...19),
+        IssuerRange("Dankort", 5019, lengths: 16...16),
+        IssuerRange("Maestro", 50, lengths: 16...19),
+        IssuerRange("Maestro", 5018, lengths: 12...19),
+        IssuerRange("Maestro", 5020, lengths: 12...19),
+        IssuerRange("Maestro", 5038, lengths: 12...19),
+        IssuerRange("Maestro", 6304, lengths: 12...19),
+        IssuerRange("Maestro", 6759, lengths: 12...19),
+        IssuerRange("Maestro", 6761, 6763, lengths: 12...19),
+        IssuerRange("Verve", 506_099, 506_198, lengths: 16...19),
+        IssuerRange("Verve", 507_865, 507_964, lengths: 16...19),
+        IssuerRange("RuPay", 508, lengths: 16...16),
+        IssuerRange("Mastercard", 51, 55, lengths: 16...16),
+        IssuerRange("Maestro", 56, 69, lengths: 16...19),
+        IssuerRange("RuPay", 60, lengths: 16...16),
+        IssuerRange("Discover", 6011, lengths: 16...19),
+        IssuerRange("UnionPay", 62, lengths: 16...19),
+        IssuerRange("InterPayment", 636, lengths: 16...19),
+        IssuerRange("InstaPayment", 637, 639, lengths: 16...16),
+        IssuerRange("Discover", 644, 649, lengths: 16...19),
+        IssuerRange("Discover", 65, lengths: 16...19),
+        IssuerRange("Verve", 650_002, 650_027, lengths: 16...19),
+        IssuerRange("UnionPay", 81, lengths: 16...19),
+        IssuerRange("RuPay", 82, lengths: 16...16),
+        IssuerRange("Troy", 9792, lengths: 16...16),
     ]
 
-    /// An IBAN (ISO 13616): a registered country, its length, and check digits that make the number ≡ 1 (mod 97).
-    /// Spaces between groups of four are allowed, as printed.
-    public static func isIBAN(_ value: String) -> Bool {
-        let compact = Array(value.utf8.filter { $0 != UInt8(ascii: " ") }).map { byte -> UInt8 in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 32 : byte
+    /// Whether a card network issues numbers of this prefix and length.
+    static func issuerAccepts(_ digits: [Int]) -> Bool {
+        issuerRanges.contains { range in
+            guard range.lengths.contains(digits.count), digits.count >= range.digits else { return false }
+            let prefix = digits.prefix(range.digits).reduce(0) { $0 * 10 + $1 }
+            return (range.low...range.high).contains(prefix)
         }
-        guard compact.count >= 15, compact.count <= 34, value.utf8.first != UInt8(ascii: " ") else { return false }
-        let country = String(decoding: compact[0..<2], as: UTF8.self)
-        guard let length = ibanLengths[country], compact.count == length, NetworkValidators.isDigit(compact[2]),
-            NetworkValidators.isDigit(compact[3]),
-            compact.allSatisfy(NetworkValidators.isAlphanumeric)
-        else { return false }
-        var remainder = 0
-        for byte in compact[4...] + compact[..<4] {
-            if NetworkValidators.isDigit(byte) {
-                remainder = (remainder * 10 + Int(byte - UInt8(ascii: "0"))) % 97
+    }
+
+    /// An IBAN (ISO 13616) as the SWIFT registry defines it for its country: the country's length, its BBAN
+    /// structure position by position, check digits that make the number ≡ 1 (mod 97), and the country's national
+    /// check digits where it defines them. Separators between groups (space, `-`, `.`) are allowed, as printed.
+    public static func isIBAN(_ value: String) -> Bool {
+        var compact: [UInt8] = []
+        var previousSeparator = true
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") {
+                guard !previousSeparator else { return false }
+                previousSeparator = true
             } else {
-                remainder = (remainder * 100 + Int(byte - UInt8(ascii: "A")) + 10) % 97
+                compact.append((UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 32 : byte)
+                previousSeparator = false
             }
         }
-        return remainder == 1
+        guard !previousSeparator, compact.count >= 15, compact.count <= 34 else { return false }
+        let country = String(decoding: compact[0..<2], as: UTF8.self)
+        guard let entry = IBANRegistry.countries[country], compact.count == entry.length,
+            NetworkValidators.isDigit(compact[2]), NetworkValidators.isDigit(compact[3])
+        else { return false }
+        let bban = Array(compact[4...])
+        guard bban.count == entry.bban.count, zip(entry.bban, bban).allSatisfy({ $0.accepts($1) }) else { return false }
+        var remainder = 0
+        for byte in bban + compact[..<4] {
+            if NetworkValidators.isDigit(byte) {
+                remainder = (remainder * 10 + Int(byte - UInt8(ascii: "0"))) % 97
+            } else if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) {
+                remainder = (remainder * 100 + Int(byte - UInt8(ascii: "A")) + 10) % 97
+            } else {
+                return false
+            }
+        }
+        return remainder == 1 && IBANRegistry.nationalCheckHolds(country: country, bban: bban)
     }
 
     /// The digits of `value` when it holds only digits and single separators from `allowed` between them.

@@ -31,15 +31,47 @@ public enum NetworkValidators {
         return true
     }
 
-    /// A host name of letters, digits and inner hyphens, two labels or more, ending in an alphabetic label.
+    /// A host name of letters, digits and inner hyphens, two labels or more, ending in a top-level label that is
+    /// alphabetic, internationalised (UTF-8), or its IDNA form (`xn--p1ai`).
     static func isDomain(_ domain: [UInt8]) -> Bool {
         guard (4...253).contains(domain.count) else { return false }
         let labels = domain.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard labels.count >= 2, let top = labels.last, top.count >= 2, top.allSatisfy({ isLetter($0) || $0 >= 0x80 }) else { return false }
+        guard labels.count >= 2, let top = labels.last, top.count >= 2, isTopLevelLabel(top) else { return false }
         return labels.allSatisfy { label in
             (1...63).contains(label.count) && label.first != UInt8(ascii: "-") && label.last != UInt8(ascii: "-")
                 && label.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") || $0 >= 0x80 }
         }
+    }
+
+    private static func isTopLevelLabel(_ label: ArraySlice<UInt8>) -> Bool {
+        if label.allSatisfy({ isLetter($0) || $0 >= 0x80 }) { return true }
+        let punycode = Array("xn--".utf8)
+        return label.count > 4 && label.prefix(4).map { $0 | 0x20 } == punycode.map { $0 | 0x20 }
+            && label.dropFirst(4).allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// An IPv4 or IPv6 address as written in logs and configuration: alone, as a CIDR block (`192.168.1.0/24`,
+    /// `::1/128`), or an IPv6 address with a zone id (`fe80::1%eth0`).
+    public static func isIPAddress(_ value: String) -> Bool {
+        var address = Substring(value)
+        var prefixLength: Int?
+        if let slash = address.lastIndex(of: "/") {
+            let digits = address[address.index(after: slash)...]
+            guard (1...3).contains(digits.count), digits.allSatisfy(\.isASCII), let length = Int(digits),
+                digits.count == 1 || digits.first != "0"
+            else { return false }
+            prefixLength = length
+            address = address[..<slash]
+        }
+        if isIPv4(String(address)) { return (prefixLength ?? 0) <= 32 }
+        if let percent = address.firstIndex(of: "%") {
+            let zone = address[address.index(after: percent)...]
+            guard prefixLength == nil, !zone.isEmpty, zone.count <= 32,
+                zone.utf8.allSatisfy({ isAlphanumeric($0) || [UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-")].contains($0) })
+            else { return false }
+            address = address[..<percent]
+        }
+        return isIPv6(String(address)) && (prefixLength ?? 0) <= 128
     }
 
     /// A dotted-quad IPv4 address (0–255, no leading zeros).

@@ -7,10 +7,23 @@ public enum PIIKind: String, Sendable, Codable, CaseIterable, Comparable {
     case usSSN = "us_ssn"
     case ipAddress = "ip_address"
     case dateOfBirth = "date_of_birth"
+    case ukNINO = "uk_nino"
+    case ukNHS = "uk_nhs"
+    case deTaxID = "de_tax_id"
+    case frNIR = "fr_nir"
+    case esDNI = "es_dni"
+    case nlBSN = "nl_bsn"
+    case itFiscalCode = "it_fiscal_code"
+    case sePersonnummer = "se_personnummer"
 
     /// The order values are tested in: the most specific shapes first, so a value counts for one kind only
     /// (an IPv4 address is never read as a phone number, a card number never as a phone).
-    public static let precedence: [PIIKind] = [.email, .ipAddress, .iban, .creditCard, .usSSN, .dateOfBirth, .phone]
+    /// National identifiers with strong checks (mod 97, check letters) come before cards (Luhn, one in ten); an NHS
+    /// number before a phone number it may look like.
+    public static let precedence: [PIIKind] = [
+        .email, .ipAddress, .iban, .frNIR, .itFiscalCode, .esDNI, .ukNINO, .sePersonnummer, .deTaxID, .creditCard, .usSSN, .ukNHS,
+        .nlBSN, .dateOfBirth, .phone,
+    ]
 
     public static func < (lhs: PIIKind, rhs: PIIKind) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -54,12 +54,20 @@ public struct ValueClassifier: Sendable {
     static func matches(_ value: String, kind: PIIKind, today: (year: Int, month: Int, day: Int)) -> Bool {
         switch kind {
         case .email: return NetworkValidators.isEmail(value)
-        case .ipAddress: return NetworkValidators.isIPv4(value) || NetworkValidators.isIPv6(value)
+        case .ipAddress: return NetworkValidators.isIPAddress(value)
         case .iban: return FinancialValidators.isIBAN(value)
         case .creditCard: return FinancialValidators.isCreditCard(value)
         case .usSSN: return IdentityValidators.isUSSSN(value)
         case .dateOfBirth: return IdentityValidators.isDateOfBirth(value, today: today)
         case .phone: return IdentityValidators.isPhone(value)
+        case .ukNINO: return NationalIDValidators.isUKNINO(value)
+        case .ukNHS: return NationalIDValidators.isUKNHS(value)
+        case .deTaxID: return NationalIDValidators.isDETaxID(value)
+        case .frNIR: return NationalIDValidators.isFRNIR(value)
+        case .esDNI: return NationalIDValidators.isESDNI(value)
+        case .nlBSN: return NationalIDValidators.isNLBSN(value)
+        case .itFiscalCode: return NationalIDValidators.isITFiscalCode(value)
+        case .sePersonnummer: return NationalIDValidators.isSEPersonnummer(value)
         }
     }
 
