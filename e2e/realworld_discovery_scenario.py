@@ -1,5 +1,7 @@
 """A plan on a table of real-world formats written the many ways people and other systems write them: it proposes
 exactly the columns holding personal data (the columns are named v01…v14, so names cannot help), and none of the look-alikes (ISBNs, versions, prices, IMEIs, hashes)."""
+import json
+
 from common import expect
 
 COLUMNS = {
@@ -38,8 +40,25 @@ def scenario_plan_on_real_world_formats(env, _state):
     proposed = {column: found[0]["kind"] for column, found in run["plan"]["proposed"].items()}
     expect(proposed == PII, f"proposed exactly the personal data: {proposed}, wanted {PII}")
 
+    # A steward dismisses one finding (the pii tag the plan put there removed, tokenize/not-pii added): the next plan
+    # lists it as dismissed, neither chooses nor tags it again, and says so in its audit trail.
+    env.graphql("mutation m($input: BatchRemoveTagsInput!) { batchRemoveTags(input: $input) }",
+                {"input": {"tagUrns": ["urn:li:tag:pii:it_fiscal_code"],
+                           "resources": [{"resourceUrn": urn, "subResourceType": "DATASET_FIELD", "subResource": "v09"}]}})
+    env.add_tag(urn, "tokenize/not-pii", field="v09")
+    status, again = env.api("POST", "/plan?wait=true", {"dataset": urn})
+    expect(status == 200 and again["status"] == "PLANNED", f"second plan: {status} {again}")
+    expect(sorted(again["columns"]) == sorted(k for k in PII if k != "v09"), f"a run would take the pii-tagged fields, not v09: {again['columns']}")
+    expect(not again["plan"]["proposed"] and list(again["plan"].get("dismissed", {})) == ["v09"],
+           f"v09 listed as dismissed, not proposed: {again['plan']}")
+    dataset = env.dataset(urn)
+    expect("urn:li:tag:pii:it_fiscal_code" not in env.field_tags(dataset, "v09"), "the dismissed field is not tagged again")
+    status, trail = env.api("GET", f"/runs/{again['run_id']}/events")
+    expect(status == 200 and any(e["kind"] == "resolved" and "v09 (tokenize/not-pii)" in json.dumps(e["data"]) for e in trail["events"]),
+           f"the audit trail names the dismissal: {trail}")
+
 
 SCENARIOS = [
-    ("discovery-real", "POST /plan on real-world formats proposes exactly the 9 PII columns, none of 5 look-alike columns",
+    ("discovery-real", "POST /plan on real-world formats proposes exactly the 9 PII columns, none of 5 look-alikes; a dismissed finding stays dismissed",
      scenario_plan_on_real_world_formats),
 ]

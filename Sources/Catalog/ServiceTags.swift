@@ -1,5 +1,5 @@
-/// The tags the service acts on and writes: the three a deployment may rename (`TRIGGER_TAG`, `APPROVAL_TAG`,
-/// `PLAN_TAG`), and the ones it writes back (`tokenize/done`, `tokenize/status:<STATUS>`). The one place their names
+/// The tags the service acts on and writes: the four a deployment may rename (`TRIGGER_TAG`, `APPROVAL_TAG`,
+/// `PLAN_TAG`, `DISMISS_TAG`), and the ones it writes back (`tokenize/done`, `tokenize/status:<STATUS>`). The one place their names
 /// are written.
 public struct ServiceTags: Sendable, Equatable {
     /// Asks for a run when added to a dataset or a field (`TRIGGER_TAG`).
@@ -8,6 +8,9 @@ public struct ServiceTags: Sendable, Equatable {
     public var approval = TagURN("tokenize/approve")
     /// Asks for a plan (dry run) when added to a dataset (`PLAN_TAG`).
     public var plan = TagURN("tokenize/plan")
+    /// Put on a field by a steward who dismisses what value sampling found there: later plans do not propose it,
+    /// runs do not choose it by sampling or by its name (`DISMISS_TAG`). A trigger or `pii` tag on it still decides.
+    public var dismiss = TagURN("tokenize/not-pii")
 
     public init() {}
 

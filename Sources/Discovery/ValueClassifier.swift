@@ -8,11 +8,33 @@ public struct ColumnProfile: Sendable, Equatable, Codable {
     public var nonEmpty: Int
     /// How many non-empty values validated as each kind (each value counts for one kind at most).
     public var counts: [PIIKind: Int]
+    /// The forms of the values that validated as no kind (`ValueForm`), with how many had each: a steward sees why a
+    /// column fell short without seeing a value.
+    public var rejectedForms: [String: Int]
 
-    public init(sampled: Int = 0, nonEmpty: Int = 0, counts: [PIIKind: Int] = [:]) {
+    public init(sampled: Int = 0, nonEmpty: Int = 0, counts: [PIIKind: Int] = [:], rejectedForms: [String: Int] = [:]) {
         self.sampled = sampled
         self.nonEmpty = nonEmpty
         self.counts = counts
+        self.rejectedForms = rejectedForms
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sampled, nonEmpty, counts
+        case rejectedForms = "rejected_forms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sampled = try container.decode(Int.self, forKey: .sampled)
+        nonEmpty = try container.decode(Int.self, forKey: .nonEmpty)
+        counts = try container.decode([PIIKind: Int].self, forKey: .counts)
+        rejectedForms = try container.decodeIfPresent([String: Int].self, forKey: .rejectedForms) ?? [:]
+    }
+
+    /// The most frequent rejected forms, most frequent first (ties by form), at most `limit`.
+    public func topRejectedForms(_ limit: Int = 3) -> [(form: String, count: Int)] {
+        rejectedForms.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.prefix(limit).map { (form: $0.key, count: $0.value) }
     }
 
     /// The share of non-empty values of each kind found, largest first.
@@ -78,7 +100,11 @@ public struct ValueClassifier: Sendable {
             profile.sampled += 1
             guard let value, !value.allSatisfy(\.isWhitespace) else { continue }
             profile.nonEmpty += 1
-            if let kind = kind(of: value) { profile.counts[kind, default: 0] += 1 }
+            if let kind = kind(of: value) {
+                profile.counts[kind, default: 0] += 1
+            } else if profile.rejectedForms.count < 64 || profile.rejectedForms[ValueForm.of(value)] != nil {
+                profile.rejectedForms[ValueForm.of(value), default: 0] += 1
+            }
         }
         return profile
     }

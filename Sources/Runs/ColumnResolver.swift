@@ -29,9 +29,18 @@ public struct ColumnResolver: Sendable {
 
     /// The glossary term names that mark personal data, compared case-insensitively.
     public let piiGlossaryTerms: Set<String>
+    /// The tag a steward puts on a field to dismiss what sampling found (`DISMISS_TAG`); nil: no dismissals.
+    public let dismissTag: TagURN?
 
-    public init(piiGlossaryTerms: Set<String> = ColumnResolver.defaultPIIGlossaryTerms) {
+    public init(piiGlossaryTerms: Set<String> = ColumnResolver.defaultPIIGlossaryTerms, dismissTag: TagURN? = nil) {
         self.piiGlossaryTerms = Set(piiGlossaryTerms.map { $0.lowercased() })
+        self.dismissTag = dismissTag
+    }
+
+    /// The columns whose fields carry the dismissal tag: never proposed by sampling nor chosen by their name.
+    public func dismissed(in snapshot: DatasetSnapshot?) -> Set<String> {
+        guard let dismissTag else { return [] }
+        return Set((snapshot?.fields ?? []).filter { $0.tags.contains(dismissTag) }.map { Self.columnName(fieldPath: $0.fieldPath) })
     }
 
     /// Whether a field is marked as personal data in DataHub: a `pii` tag (anywhere), or a PII glossary term.
@@ -70,12 +79,14 @@ public struct ColumnResolver: Sendable {
         var chosen = Set(scope.triggerFields.map(Self.columnName)).union(scope.explicitColumns)
         if scope.datasetLevel {
             let tagged = (snapshot?.fields ?? []).filter(isTaggedPII).map { Self.columnName(fieldPath: $0.fieldPath) }
+            let dismissed = dismissed(in: snapshot)
+            let sampled = discovered.keys.filter { !dismissed.contains($0) }
             if !tagged.isEmpty {
                 chosen.formUnion(tagged)
-            } else if !discovered.isEmpty {
-                chosen.formUnion(discovered.keys)
+            } else if !sampled.isEmpty {
+                chosen.formUnion(sampled)
             } else {
-                chosen.formUnion(table.columns.filter { $0.isText && Self.looksPersonal($0.name) }.map(\.name))
+                chosen.formUnion(table.columns.filter { $0.isText && Self.looksPersonal($0.name) && !dismissed.contains($0.name) }.map(\.name))
             }
         }
         let known = Set(table.columns.map(\.name))

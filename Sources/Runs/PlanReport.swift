@@ -74,6 +74,38 @@ public struct PlanReport: Sendable, Codable, Equatable {
     public var proposed: [String: [Detection]]
     /// Tags the plan adds to fields in DataHub for what sampling found (empty unless `DISCOVERY_TAG_FIELDS`).
     public var fieldTags: [FieldTag] = []
+    /// Columns where some sampled values validated as a kind, too few to propose it: the share and the most
+    /// frequent forms of the values that did not, so a steward sees why.
+    public var belowThreshold: [String: Finding]?
+    /// Columns a steward dismissed (`DISMISS_TAG` on the field), with what sampling finds there now; not proposed.
+    public var dismissed: [String: [Detection]]?
+
+    /// What sampling found in a column that stays short of `SAMPLE_THRESHOLD`.
+    public struct Finding: Sendable, Codable, Equatable {
+        public var kind: PIIKind
+        /// The share of the sampled non-empty values that validated as `kind`.
+        public var share: Double
+        /// The most frequent forms (`ValueForm`) of the values that validated as no kind, with their counts.
+        public var rejectedForms: [RejectedForm]
+
+        public struct RejectedForm: Sendable, Codable, Equatable {
+            public var form: String
+            public var count: Int
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case kind, share
+            case rejectedForms = "rejected_forms"
+        }
+
+        /// The finding of a profile whose best kind has at least `floor` of its values, nil otherwise.
+        public static func of(_ profile: ColumnProfile, floor: Double = 0.2) -> Finding? {
+            guard let best = profile.ratios.first, best.ratio >= floor else { return nil }
+            return Finding(
+                kind: best.kind, share: (best.ratio * 1000).rounded() / 1000,
+                rejectedForms: profile.topRejectedForms().map { RejectedForm(form: $0.form, count: $0.count) })
+        }
+    }
     /// Rows sampled and how (`1000 rows, TABLESAMPLE SYSTEM (2 %) of ~50000`).
     public var sample: String
     /// Field paths in DataHub that match no column of the table.
@@ -84,7 +116,8 @@ public struct PlanReport: Sendable, Codable, Equatable {
     public var refusals: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case columns, sample, proposed, table, refusals
+        case columns, sample, proposed, table, refusals, dismissed
+        case belowThreshold = "below_threshold"
         case fieldTags = "field_tags"
         case unmappedFieldPaths = "unmapped_field_paths"
     }
@@ -106,6 +139,13 @@ public struct PlanReport: Sendable, Codable, Equatable {
             let found = proposed.keys.sorted().map { column in "\(column) (\(proposed[column]?.first?.kind.rawValue ?? "personal data"))" }
             parts.append("value sampling proposes: \(found.joined(separator: ", "))")
         }
+        if let belowThreshold, !belowThreshold.isEmpty {
+            let short = belowThreshold.keys.sorted().compactMap { column in
+                belowThreshold[column].map { "\(column) (\(Int(($0.share * 100).rounded())) % \($0.kind.rawValue))" }
+            }
+            parts.append("below the threshold: \(short.joined(separator: ", "))")
+        }
+        if let dismissed, !dismissed.isEmpty { parts.append("dismissed by a steward: \(dismissed.keys.sorted().joined(separator: ", "))") }
         if !unmappedFieldPaths.isEmpty { parts.append("field paths matching no column: \(unmappedFieldPaths.joined(separator: ", "))") }
         if let refusals, !refusals.isEmpty { parts.append("a run would be refused: \(refusals.joined(separator: "; "))") }
         if let table, !table.isEmpty { parts.append(table.sentence) }

@@ -71,16 +71,27 @@ extension RunExecutor {
                     detected: found.profiles[plan.name].map { PlanReport.detections($0) } ?? []))
         }
         var proposed: [String: [PlanReport.Detection]] = [:]
-        for column in found.discovered.keys where !columns.contains(column) {
-            proposed[column] = found.profiles[column].map { PlanReport.detections($0) } ?? []
+        let dismissedColumns = resolver.dismissed(in: snapshot)
+        var dismissed: [String: [PlanReport.Detection]] = [:]
+        var belowThreshold: [String: PlanReport.Finding] = [:]
+        for (column, profile) in found.profiles where !columns.contains(column) {
+            if dismissedColumns.contains(column) {
+                dismissed[column] = PlanReport.detections(profile)
+            } else if found.discovered[column] != nil {
+                proposed[column] = PlanReport.detections(profile)
+            } else if let finding = PlanReport.Finding.of(profile) {
+                belowThreshold[column] = finding
+            }
         }
         let sampleText =
             "\(found.sample.rows) rows, \(found.sample.method)" + (found.sample.isWholeTable ? "" : estimated > 0 ? " of ~\(estimated)" : "")
         var report = PlanReport(
             columns: reportColumns, proposed: proposed, sample: sampleText,
             unmappedFieldPaths: ColumnResolver.unmappedFieldPaths(snapshot, table: description))
+        report.belowThreshold = belowThreshold.isEmpty ? nil : belowThreshold
+        report.dismissed = dismissed.isEmpty ? nil : dismissed
         if settings.discoveryTagFields {
-            report.fieldTags = Self.fieldTags(found.discovered, snapshot: snapshot)
+            report.fieldTags = Self.fieldTags(found.discovered.filter { !dismissedColumns.contains($0.key) }, snapshot: snapshot)
         }
         if let verdict {
             report.table = verdict.report.isEmpty ? nil : verdict.report
@@ -92,6 +103,7 @@ extension RunExecutor {
                 runID: record.runID, kind: .resolved,
                 data: [
                     "columns": planText(record), "why": columns.map { "\($0): \(reasons[$0] ?? "chosen")" }.joined(separator: "; "), "plan": "yes",
+                    "dismissed": dismissed.keys.sorted().map { "\($0) (\(settings.tags.dismiss.name))" }.joined(separator: ", "),
                 ]))
         return try await finish(record, .planned, details: report.summary, logger)
     }

@@ -74,7 +74,7 @@ public struct RunExecutor: Sendable {
     /// Publishes a long run's progress to DataHub (the worker's publisher writes the outcome through the outbox).
     let publisher: WriteBackPublisher
     let settings: Settings
-    var resolver: ColumnResolver { ColumnResolver(piiGlossaryTerms: settings.piiGlossaryTerms) }
+    var resolver: ColumnResolver { ColumnResolver(piiGlossaryTerms: settings.piiGlossaryTerms, dismissTag: settings.tags.dismiss) }
     /// Sizes tokens and recognises them in a plan's sample (nil: a plan reports no widths).
     let tokenizer: Tokenizer?
     let logger: Logger

@@ -52,8 +52,25 @@ extension WriteBackPolicy {
         if !plan.proposed.isEmpty {
             lines += [
                 "",
-                "Value sampling proposes (a run would not tokenize these now; tag them `pii` or `tokenize/run`): "
+                "Value sampling proposes (a run would not tokenize these now; tag them `pii` or `\(cell(triggerTag.name))`, or "
+                    + "`\(cell(dismissTag.name))` if they are not personal data): "
                     + plan.proposed.keys.sorted().map { "`\(cell($0))` (\(detections(plan.proposed[$0] ?? [])))" }.joined(separator: ", ") + ".",
+            ]
+        }
+        if let below = plan.belowThreshold, !below.isEmpty {
+            let findings = below.keys.sorted().compactMap { column -> String? in
+                guard let finding = below[column] else { return nil }
+                let forms = finding.rejectedForms.map { "`\(cell($0.form))` ×\($0.count)" }.joined(separator: ", ")
+                return "`\(cell(column))` \(Int((finding.share * 100).rounded())) % \(finding.kind.rawValue)"
+                    + (forms.isEmpty ? "" : "; the others read \(forms)")
+            }
+            lines += ["", "Below the sampling threshold (not proposed): " + findings.joined(separator: "; ") + "."]
+        }
+        if let dismissed = plan.dismissed, !dismissed.isEmpty {
+            lines += [
+                "",
+                "Dismissed by a steward (`\(cell(dismissTag.name))`; not proposed): "
+                    + dismissed.keys.sorted().map { "`\(cell($0))` (\(detections(dismissed[$0] ?? [])))" }.joined(separator: ", ") + ".",
             ]
         }
         if !plan.fieldTags.isEmpty {

@@ -14,6 +14,8 @@ public struct WriteBackPolicy: Sendable {
     public let plannedTag = ServiceTags.status(RunStatus.planned.rawValue)
     /// Asks for a plan (`PLAN_TAG`); a plan's write-back removes it.
     public let planTag: TagURN
+    /// Put by a steward on a field to dismiss what sampling found there (`DISMISS_TAG`); named in a plan's section.
+    public let dismissTag: TagURN
     /// The structured property holding the last run's summary.
     public static let runPropertyID = "last_tokenization_run"
     public static let sectionBegin = "<!-- tokenize-action:begin -->"
@@ -23,6 +25,7 @@ public struct WriteBackPolicy: Sendable {
         self.triggerTag = tags.trigger
         self.planTag = tags.plan
         self.approvalTag = tags.approval
+        self.dismissTag = tags.dismiss
     }
 
     /// The family of the status tags: `tokenize/status:<STATUS>`.

@@ -174,11 +174,17 @@ public struct AppConfiguration: Sendable {
         if let trigger = env["TRIGGER_TAG"] { executor.tags.trigger = TagURN(trigger) }
         if let approval = env["APPROVAL_TAG"] { executor.tags.approval = TagURN(approval) }
         if let plan = env["PLAN_TAG"] { executor.tags.plan = TagURN(plan) }
+        if let dismiss = env["DISMISS_TAG"] { executor.tags.dismiss = TagURN(dismiss) }
         guard executor.tags.approval != executor.tags.trigger else {
             throw ConfigurationError(.invalid, variable: "APPROVAL_TAG", "must differ from TRIGGER_TAG")
         }
         guard ![executor.tags.trigger, executor.tags.approval].contains(executor.tags.plan) else {
             throw ConfigurationError(.invalid, variable: "PLAN_TAG", "must differ from TRIGGER_TAG and APPROVAL_TAG")
+        }
+        guard ![executor.tags.trigger, executor.tags.approval, executor.tags.plan].contains(executor.tags.dismiss),
+            !ColumnResolver.isPIITag(executor.tags.dismiss)
+        else {
+            throw ConfigurationError(.invalid, variable: "DISMISS_TAG", "must differ from the other tags and not be a pii tag (pii, pii:…)")
         }
         executor.verifySample = try env.integer("VERIFY_SAMPLE", default: executor.verifySample, range: 0...10_000_000)
         executor.verifyIncremental = try env.flag("VERIFY_INCREMENTAL", default: executor.verifyIncremental)

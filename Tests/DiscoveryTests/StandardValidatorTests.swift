@@ -94,3 +94,20 @@ struct StandardValidatorTests {
         #expect(classifier.kind(of: "943 476 5918") != .ukNHS, "the check digit")
     }
 }
+
+/// The forms a plan reports for values that fell short: the shape, never the value.
+struct ValueFormTests {
+    @Test func formsKeepTheShapeAndDropTheValue() {
+        #expect(ValueForm.of("(212) 555-0199") == "(999) 999-9999")
+        #expect(ValueForm.of("ORD-2024-000123") == "AAA-9999-9999…")
+        #expect(ValueForm.of("Zoë Müller") == "Aaa Aaaaa…", "a run of five becomes four and an ellipsis")
+        #expect(ValueForm.of(String(repeating: "ab-", count: 20)).count <= 25)
+    }
+
+    @Test func aProfileCountsTheRejectedFormsAndNeverAValue() {
+        let profile = ValueClassifier().profile(["(212) 555-0199", "ORD-2024-000123", "ORD-2024-000124", "note", nil])
+        #expect(profile.counts == [.phone: 1])
+        #expect(profile.topRejectedForms().map(\.form) == ["AAA-9999-9999…", "aaaa"])
+        #expect(profile.topRejectedForms(1).first?.count == 2)
+    }
+}

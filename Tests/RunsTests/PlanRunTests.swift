@@ -88,6 +88,36 @@ import WarehouseKit
         #expect(harness.catalog.property(Self.paymentsURN, WriteBackPolicy.runPropertyID) == nil)
     }
 
+    /// A field a steward tagged `tokenize/not-pii` is not proposed (nor tagged) again; the plan lists it as dismissed
+    /// and says so in its audit trail. A column short of the threshold is reported with its share and the forms of
+    /// the values that fell short, never the values.
+    @Test func aDismissedFindingIsNotProposedAgainAndANearMissSaysWhy() async throws {
+        let harness = harness()
+        harness.catalog.state.withLock { state in
+            guard var dataset = state.datasets[Self.paymentsURN], let index = dataset.fields.firstIndex(where: { $0.fieldPath == "card" })
+            else { return }
+            dataset.fields[index].editableTags.insert(TagURN("tokenize/not-pii"))
+            state.datasets[Self.paymentsURN] = dataset
+        }
+        harness.warehouse.state.withLock { state in
+            state.samples[Self.unlabelled.table]?["reference"] = ["(212) 555-0199", "(415) 555-0132", "ORD-2024-000123", "ORD-2024-000124"]
+        }
+        let record = try await plan(harness, discoveryInRuns: false, tagFields: true)
+        let plan = try #require(record.plan)
+        #expect(plan.proposed.mapValues { $0.first?.kind } == ["contact": .email, "account": .iban])
+        #expect(plan.dismissed?.mapValues { $0.first?.kind } == ["card": .creditCard])
+        let nearMiss = try #require(plan.belowThreshold?["reference"])
+        #expect(nearMiss.kind == .phone && nearMiss.share == 0.5 && nearMiss.rejectedForms.map(\.form) == ["AAA-9999-9999…"])
+        #expect(record.details.contains("dismissed by a steward: card") && record.details.contains("below the threshold: reference (50 % phone)"))
+        let dataset = try #require(harness.catalog.snapshot(Self.paymentsURN))
+        #expect(dataset.fields.first { $0.fieldPath == "card" }?.tags == [TagURN("tokenize/not-pii")], "no pii tag on a dismissed field")
+        let description = try #require(dataset.editableDescription)
+        #expect(description.contains("Dismissed by a steward") && description.contains("Below the sampling threshold"))
+        #expect(!description.contains("ORD-2024") && !description.contains("555-0199"), "forms, never values")
+        let events = try await harness.store.events(runID: record.runID)
+        #expect(events.contains { $0.kind == "resolved" && $0.data.contains("card (tokenize/not-pii)") })
+    }
+
     /// With DISCOVERY_IN_RUNS the same columns are the plan's, each with its reason, counts and width.
     @Test func withDiscoveryInRunsThePlanChoosesThem() async throws {
         let harness = harness()

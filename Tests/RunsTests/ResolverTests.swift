@@ -60,6 +60,21 @@ import WarehouseKit
         #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: snapshot([]), table: table) == ["first_name", "email"])
     }
 
+    /// A steward's dismissal keeps a column from being chosen by sampling or by its name; a trigger or pii tag still
+    /// decides.
+    @Test func aDismissedColumnIsNeitherSampledNorNamedIn() throws {
+        let resolver = ColumnResolver(dismissTag: TagURN("tokenize/not-pii"))
+        let dismissed = snapshot([("first_name", ["urn:li:tag:tokenize/not-pii"]), ("city", ["urn:li:tag:tokenize/not-pii"])])
+        #expect(resolver.dismissed(in: dismissed) == ["first_name", "city"])
+        #expect(try resolver.resolve(scope: RunScope(datasetLevel: true), snapshot: dismissed, table: table) == ["email"])
+        #expect(
+            try resolver.resolve(
+                scope: RunScope(datasetLevel: true), snapshot: dismissed, table: table, discovered: ["city": .email, "email": .email])
+                == ["email"])
+        #expect(try resolver.resolve(scope: RunScope(triggerFields: ["city"]), snapshot: dismissed, table: table) == ["city"])
+        #expect(ColumnResolver().dismissed(in: dismissed).isEmpty, "no dismissal tag configured")
+    }
+
     @Test func schemesComeFromFieldTagsThenDatasetTagsThenTheDefault() {
         var tagged = snapshot([
             ("[version=2.0].[type=string].email", ["urn:li:tag:tokenize/scheme:siv", "urn:li:tag:pii"]),
