@@ -47,85 +47,90 @@ public enum PushDownSQL {
     /// tokenized values, and — in the same statement, so atomically — adding the batch to the run's progress.
     /// Returns one row: the run's batches and rows so far, and the rows this batch changed.
     public static func batch(table: TableReference, plan: PushDownPlan, range: BatchRange, values: ColumnValues = .asStored) -> Statement {
-        var parameters: [Parameter] = []
-        func placeholder(_ parameter: Parameter) -> String {
-            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
-            parameters.append(parameter)
-            return "$\(parameters.count)"
-        }
-        let needs = needPredicates(plan, values, placeholder)
-        let assignments = zip(plan.columns, needs).map { column, need in
-            let stored = "t." + PostgresCatalogSQL.quote(column.name)
-            let token = token(column, reference: values.value(of: column.name))
-            return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token) ELSE \(stored) END"
-        }
+        var update = TokenUpdate(plan, values)
         let rangePredicate: String
         switch range {
         case .primaryKey(let column, let castType, let hasLowerBound):
             let key = "t." + PostgresCatalogSQL.quote(column)
-            let upper = "\(key) <= \(placeholder(.upperBound))::text::\(castType)"
-            rangePredicate = hasLowerBound ? "\(key) > \(placeholder(.lowerBound))::text::\(castType) AND \(upper)" : upper
+            let upper = "\(key) <= \(update.placeholder(.upperBound))::text::\(castType)"
+            rangePredicate = hasLowerBound ? "\(key) > \(update.placeholder(.lowerBound))::text::\(castType) AND \(upper)" : upper
         case .pages:
-            rangePredicate = "t.ctid >= \(placeholder(.lowerBound))::text::tid AND t.ctid < \(placeholder(.upperBound))::text::tid"
+            rangePredicate = "t.ctid >= \(update.placeholder(.lowerBound))::text::tid AND t.ctid < \(update.placeholder(.upperBound))::text::tid"
         }
-        let usesKey = plan.columns.contains { $0.scheme == .hmac }
-        // The key table holds one row, but PostgreSQL, which never analyzes it (its statistics would hold key
-        // material), estimates hundreds: the join's cost then passed `jit_above_cost` and every batch paid about
-        // 100 ms of JIT compilation (240 against 95 ms for 20,000 rows). `LIMIT 1` tells the planner the truth.
-        let from = usesKey ? " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(keyTable) LIMIT 1) k" : ""
         let sql = """
-            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(assignments.joined(separator: ", "))\(from) \
-            WHERE \(rangePredicate) AND (\(needs.joined(separator: " OR "))) RETURNING 1), \
+            WITH changed AS (UPDATE \(PostgresCatalogSQL.qualifiedName(table)) t SET \(update.assignments)\(update.from) \
+            WHERE \(rangePredicate) AND (\(update.anyNeeded)) RETURNING 1), \
             counted AS (SELECT count(*)::bigint AS n FROM changed) \
             INSERT INTO tokenize_action.run_progress AS p (run_id, relation, last_key, batches, rows_updated) \
-            SELECT \(placeholder(.runID)), \(placeholder(.relation)), \(placeholder(.upperBound)), 1, n FROM counted \
+            SELECT \(update.placeholder(.runID)), \(update.placeholder(.relation)), \(update.placeholder(.upperBound)), 1, n FROM counted \
             ON CONFLICT (run_id, relation) DO UPDATE SET last_key = EXCLUDED.last_key, batches = p.batches + 1, \
             rows_updated = p.rows_updated + EXCLUDED.rows_updated, updated_at = now() \
             RETURNING p.batches, p.rows_updated, (SELECT n FROM counted)
             """
-        return Statement(sql: sql, parameters: parameters)
+        return Statement(sql: sql, parameters: update.parameters)
     }
 
     /// A rehearsal: the batch's UPDATE on up to `$n` rows drawn by `TABLESAMPLE BERNOULLI ($p)` (every row at 100 %),
     /// without recording progress; the caller rolls it back. Returns the rows written.
     public static func rehearsal(table: TableReference, plan: PushDownPlan, values: ColumnValues = .asStored) -> Statement {
+        var update = TokenUpdate(plan, values)
+        let name = PostgresCatalogSQL.qualifiedName(table)
+        let sampled =
+            "ARRAY(SELECT s.ctid FROM \(name) s TABLESAMPLE BERNOULLI (\(update.placeholder(.samplePercent))::float8) LIMIT "
+            + "\(update.placeholder(.sampleRows))::int)"
+        let sql = """
+            WITH changed AS (UPDATE \(name) t SET \(update.assignments)\(update.from) \
+            WHERE t.ctid = ANY (\(sampled)) AND (\(update.anyNeeded)) RETURNING 1) SELECT count(*)::bigint FROM changed
+            """
+        return Statement(sql: sql, parameters: update.parameters)
+    }
+
+    /// The parts a batch and a rehearsal share: the bound parameters in order, the predicates saying which cells need
+    /// a token, the assignments writing them (other cells keep their value), and the key table's join for hmac.
+    private struct TokenUpdate {
         var parameters: [Parameter] = []
-        func placeholder(_ parameter: Parameter) -> String {
+        var needs: [String] = []
+        var assignments = ""
+        var from = ""
+
+        init(_ plan: PushDownPlan, _ values: ColumnValues) {
+            var parameters: [Parameter] = []
+            needs = PushDownSQL.needPredicates(plan, values) { parameter in
+                if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
+                parameters.append(parameter)
+                return "$\(parameters.count)"
+            }
+            self.parameters = parameters
+            assignments = zip(plan.columns, needs).map { column, need in
+                let stored = "t." + PostgresCatalogSQL.quote(column.name)
+                let token = PushDownSQL.token(column, reference: values.value(of: column.name))
+                return "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN \(token) ELSE \(stored) END"
+            }.joined(separator: ", ")
+            // The key table holds one row, but PostgreSQL, which never analyzes it (its statistics would hold key
+            // material), estimates hundreds: the join's cost then passed `jit_above_cost` and every batch paid about
+            // 100 ms of JIT compilation. `LIMIT 1` tells the planner the truth.
+            if plan.columns.contains(where: { $0.scheme == .hmac }) {
+                from = " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(PushDownSQL.keyTable) LIMIT 1) k"
+            }
+        }
+
+        /// Whether any of the row's cells needs a token.
+        var anyNeeded: String { needs.joined(separator: " OR ") }
+
+        /// `$n` of `parameter`, added at its first use.
+        mutating func placeholder(_ parameter: Parameter) -> String {
             if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
             parameters.append(parameter)
             return "$\(parameters.count)"
         }
-        let needs = needPredicates(plan, values, placeholder)
-        let assignments = zip(plan.columns, needs).map { column, need in
-            let stored = "t." + PostgresCatalogSQL.quote(column.name)
-            return
-                "\(PostgresCatalogSQL.quote(column.name)) = CASE WHEN \(need) THEN "
-                + "\(token(column, reference: values.value(of: column.name))) ELSE \(stored) END"
-        }
-        let from =
-            plan.columns.contains { $0.scheme == .hmac } ? " FROM (SELECT key_id, inner_pad, outer_pad FROM pg_temp.\(keyTable) LIMIT 1) k" : ""
-        let name = PostgresCatalogSQL.qualifiedName(table)
-        let sampled =
-            "ARRAY(SELECT s.ctid FROM \(name) s TABLESAMPLE BERNOULLI (\(placeholder(.samplePercent))::float8) LIMIT "
-            + "\(placeholder(.sampleRows))::int)"
-        let sql = """
-            WITH changed AS (UPDATE \(name) t SET \(assignments.joined(separator: ", "))\(from) \
-            WHERE t.ctid = ANY (\(sampled)) AND (\(needs.joined(separator: " OR "))) RETURNING 1) SELECT count(*)::bigint FROM changed
-            """
-        return Statement(sql: sql, parameters: parameters)
     }
 
     /// Whether any row still holds a value of the plan's columns that is neither empty nor a token. Read only; it
     /// stops at the first such row. When none does (an idempotent re-run), the run needs no batch at all.
     public static func anyPending(table: TableReference, plan: PushDownPlan, values: ColumnValues = .asStored) -> Statement {
-        var parameters: [Parameter] = []
-        let needs = needPredicates(plan, values) { parameter in
-            if let index = parameters.firstIndex(of: parameter) { return "$\(index + 1)" }
-            parameters.append(parameter)
-            return "$\(parameters.count)"
-        }
-        let sql = "SELECT EXISTS (SELECT 1 FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(needs.joined(separator: " OR ")))"
-        return Statement(sql: sql, parameters: parameters)
+        let update = TokenUpdate(plan, values)
+        let sql = "SELECT EXISTS (SELECT 1 FROM \(PostgresCatalogSQL.qualifiedName(table)) t WHERE \(update.anyNeeded))"
+        return Statement(sql: sql, parameters: update.parameters)
     }
 
     /// Per column of the plan: its value needs a token (not NULL, not empty or whitespace only, not recognised as a
