@@ -93,9 +93,18 @@ public enum StateDatabase {
 
     /// Applies the pending migrations in one transaction, under a lock other processes wait on.
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
-        if let problem = try await StatePrivileges.read(connection, logger: logger).problem {
+        do {
+            try await applyMigrations(connection, logger: logger)
+        } catch {
+            // A privilege the role lacks is explained by name (role, database, privilege, the GRANT); the catalog is read
+            // only on this path, so a process that may migrate pays nothing for it.
+            guard PostgresFailure(error).sqlState == "42501", let problem = try? await StatePrivileges.read(connection, logger: logger).problem
+            else { throw error }
             throw PostgresFailure(.configuration, problem)
         }
+    }
+
+    private static func applyMigrations(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.guardedTransaction(logger: logger) { connection in
             try await connection.guardedQuery(PostgresQuery(unsafeSQL: Migrations.lock), logger: logger)
             for statement in Migrations.bootstrap { try await connection.guardedQuery(PostgresQuery(unsafeSQL: statement), logger: logger) }
