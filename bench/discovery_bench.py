@@ -24,6 +24,30 @@ def classify(binary, values):
     return out
 
 
+def column_kind(binary, name, values, threshold):
+    text = "\n".join(json.dumps(v, ensure_ascii=False) for v in values) + "\n"
+    return subprocess.run([binary, "--column", name, "--threshold", str(threshold)], input=text, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def contextual(args, corpus):
+    """Person names and postal addresses, column by column: the column's name is the evidence the values need."""
+    print("\nPerson names and postal addresses (columns of 100 values; proposed only with a column name that says so):")
+    print("| Column name | Values (source) | Wanted | Proposed |")
+    print("| --- | --- | --- | --- |")
+    results = []
+    for name, wanted, source, values in discovery_corpus.contextual_columns(corpus):
+        got = column_kind(args.binary, name, values, args.threshold)
+        results.append((wanted, got))
+        print(f"| `{name}` | {source} | {wanted} | {got} |")
+    for kind in ("person_name", "postal_address"):
+        proposed = [w for w, g in results if g == kind]
+        wanted = [g for w, g in results if w == kind]
+        precision = sum(1 for w in proposed if w == kind) / len(proposed) if proposed else 0.0
+        recall = sum(1 for g in wanted if g == kind) / len(wanted) if wanted else 0.0
+        print(f"{kind}: column precision {precision:.3f}, column recall {recall:.3f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True, help="the discovery-bench executable")
@@ -73,6 +97,7 @@ def main():
         if misses.get(kind):
             shown = ", ".join(f"{v!r} → {got}" for v, got in misses[kind][: args.misses])
             print(f"  {kind} ({len(misses[kind])}): {shown}")
+    contextual(args, corpus)
     if args.generated:
         print("\nThe project's own generated corpus (swift test --filter DiscoveryTests):")
         print(open(args.generated).read().rstrip())

@@ -269,6 +269,30 @@ class Corpus:
         return self
 
 
+def contextual_columns(corpus):
+    """(column name, wanted kind or "-", source, 100 values): Faker's names and addresses in twenty locales under
+    names that say so, and look-alikes (companies, cities, job titles, street names without numbers) under the same
+    names, which a plan should not take for people or addresses, or may, which is what this measures."""
+    f = corpus.fakers
+    locales = LOCALES
+    columns = []
+    for locale in locales:
+        columns.append(("full_name", "person_name", f"Faker {locale}.name", [f[locale].name() for _ in range(100)]))
+        columns.append(("last_name", "person_name", f"Faker {locale}.last_name", [f[locale].last_name() for _ in range(100)]))
+        columns.append(("address_line1", "postal_address", f"Faker {locale}.street_address",
+                        [f[locale].street_address() for _ in range(100)]))
+    for locale in ("en_US", "de_DE", "fr_FR"):
+        columns.append(("address", "postal_address", f"Faker {locale}.address (one line)",
+                        [f[locale].address().replace("\n", ", ") for _ in range(100)]))
+        columns.append(("name", "-", f"Faker {locale}.company", [f[locale].company() for _ in range(100)]))
+        columns.append(("name", "-", f"Faker {locale}.city", [f[locale].city() for _ in range(100)]))
+        columns.append(("name", "-", f"Faker {locale}.job", [f[locale].job() for _ in range(100)]))
+        columns.append(("street", "-", f"Faker {locale}.street_name", [f[locale].street_name() for _ in range(100)]))
+        columns.append(("first_name", "-", f"Faker {locale}.sentence", [f[locale].sentence() for _ in range(100)]))
+        columns.append(("address", "-", f"Faker {locale}.url", [f[locale].url() for _ in range(100)]))
+    return columns
+
+
 def _schwifty_valid(value):
     try:
         IBAN(value, validate_bban=True)

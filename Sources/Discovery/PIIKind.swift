@@ -15,6 +15,10 @@ public enum PIIKind: String, Sendable, Codable, CaseIterable, Comparable {
     case nlBSN = "nl_bsn"
     case itFiscalCode = "it_fiscal_code"
     case sePersonnummer = "se_personnummer"
+    /// Only with the column's name or a glossary term saying so (`ColumnContext`): no value alone proves it.
+    case personName = "person_name"
+    /// Only with the column's name or a glossary term saying so (`ColumnContext`).
+    case postalAddress = "postal_address"
 
     /// The order values are tested in: the most specific shapes first, so a value counts for one kind only
     /// (an IPv4 address is never read as a phone number, a card number never as a phone).

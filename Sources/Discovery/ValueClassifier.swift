@@ -90,17 +90,23 @@ public struct ValueClassifier: Sendable {
         case .nlBSN: return NationalIDValidators.isNLBSN(value)
         case .itFiscalCode: return NationalIDValidators.isITFiscalCode(value)
         case .sePersonnummer: return NationalIDValidators.isSEPersonnummer(value)
+        case .personName: return ContextualValidators.isPersonName(value)
+        case .postalAddress: return ContextualValidators.isPostalAddress(value)
         }
     }
 
-    /// The profile of a column's sampled values.
-    public func profile<Values: Sequence>(_ values: Values) -> ColumnProfile where Values.Element == String? {
+    /// The profile of a column's sampled values. With a `context` whose name or terms say so, values of no validated
+    /// kind are also tested as person names or postal addresses.
+    public func profile<Values: Sequence>(_ values: Values, context: ColumnContext? = nil) -> ColumnProfile where Values.Element == String? {
         var profile = ColumnProfile()
+        let contextual: [PIIKind] =
+            (context?.suggestsPersonName == true ? [.personName] : []) + (context?.suggestsPostalAddress == true ? [.postalAddress] : [])
         for value in values {
             profile.sampled += 1
             guard let value, !value.allSatisfy(\.isWhitespace) else { continue }
             profile.nonEmpty += 1
-            if let kind = kind(of: value) {
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if let kind = kind(of: value) ?? contextual.first(where: { Self.matches(trimmed, kind: $0, today: today) }) {
                 profile.counts[kind, default: 0] += 1
             } else if profile.rejectedForms.count < 64 || profile.rejectedForms[ValueForm.of(value)] != nil {
                 profile.rejectedForms[ValueForm.of(value), default: 0] += 1

@@ -7,7 +7,7 @@ import WarehouseKit
 extension RunExecutor {
     /// Samples the table's text columns in the warehouse and classifies the values in the service; the values
     /// are dropped as soon as each column's profile is made.
-    func discover(_ description: TableDescription, warehouse: any Warehouse) async throws -> (
+    func discover(_ description: TableDescription, warehouse: any Warehouse, snapshot: DatasetSnapshot?) async throws -> (
         discovered: [String: PIIKind], profiles: [String: ColumnProfile], sample: TableSample
     ) {
         let textColumns = description.columns.filter(\.isText).map(\.name)
@@ -16,7 +16,9 @@ extension RunExecutor {
         var profiles: [String: ColumnProfile] = [:]
         var discovered: [String: PIIKind] = [:]
         for column in textColumns {
-            let profile = classifier.profile(sample.values[column] ?? [])
+            // Person names and addresses count only where the column's name or its DataHub terms say so.
+            let terms = (snapshot?.fields ?? []).first { ColumnResolver.columnName(fieldPath: $0.fieldPath) == column }?.glossaryTerms ?? []
+            let profile = classifier.profile(sample.values[column] ?? [], context: ColumnContext(name: column, glossaryTerms: terms))
             profiles[column] = profile
             if let found = profile.detectedKind(threshold: settings.sampleThreshold) { discovered[column] = found.kind }
         }
@@ -32,7 +34,7 @@ extension RunExecutor {
         if case .reject(let rejection) = try await gate.decide(record, dataset: dataset) { return try await reject(record, rejection, logger) }
         let snapshot = try await catalog.datasetForRun(record.dataset)
         let description = try await warehouse.describe(try dataset.tableReference())
-        let found = try await discover(description, warehouse: warehouse)
+        let found = try await discover(description, warehouse: warehouse, snapshot: snapshot)
         let deciding = settings.discoveryInRuns ? found.discovered : [:]
         let columns = try resolveForPlan(record.scope, snapshot: snapshot, table: description, discovered: deciding)
         let schemes = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)

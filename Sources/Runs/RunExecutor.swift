@@ -209,7 +209,7 @@ public struct RunExecutor: Sendable {
         let description = try await described
         var discovered: [String: PIIKind] = [:]
         if settings.discoveryInRuns, record.scope.datasetLevel, !(snapshot?.fields ?? []).contains(where: resolver.isTaggedPII) {
-            discovered = try await discover(description, warehouse: warehouse).discovered
+            discovered = try await discover(description, warehouse: warehouse, snapshot: snapshot).discovered
         }
         let columns = try resolver.resolve(scope: record.scope, snapshot: snapshot, table: description, discovered: discovered)
         let plans = resolver.schemes(for: columns, snapshot: snapshot, defaultScheme: settings.defaultScheme)
