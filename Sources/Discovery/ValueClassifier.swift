@@ -108,8 +108,10 @@ public struct ValueClassifier: Sendable {
             let trimmed = value.trimmingCharacters(in: .whitespaces)
             if let kind = kind(of: value) ?? contextual.first(where: { Self.matches(trimmed, kind: $0, today: today) }) {
                 profile.counts[kind, default: 0] += 1
-            } else if profile.rejectedForms.count < 64 || profile.rejectedForms[ValueForm.of(value)] != nil {
-                profile.rejectedForms[ValueForm.of(value), default: 0] += 1
+            } else {
+                // At most 64 distinct forms are kept: a column of free text would otherwise hold one per value.
+                let form = ValueForm.of(value)
+                if profile.rejectedForms.count < 64 || profile.rejectedForms[form] != nil { profile.rejectedForms[form, default: 0] += 1 }
             }
         }
         return profile
