@@ -41,8 +41,9 @@ extension RunExecutor {
         let sink = RunProgressReporter(
             record: record, platform: record.dataset.platform, store: store,
             intervals: .init(log: settings.progressLogInterval, dataHub: settings.progressDataHubInterval), logger: logger,
-            publishProgress: { await publisher.publishProgress($0) })
-        let outcome = try await warehouse.tokenize(request, progress: sink)
+            publishProgress: { running in await stop.cancelling { await publisher.publishProgress(running) } })
+        // The batches stop at a boundary when asked (`stop`); cancelling them would roll back the batches in flight.
+        let outcome = try await stop.shielded { try await warehouse.tokenize(request, progress: sink) }
         record.rowsUpdated = outcome.rowsUpdated
         record.batches = outcome.batches
         try await store.appendEvent(

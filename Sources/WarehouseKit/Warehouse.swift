@@ -34,6 +34,14 @@ public final class StopSignal: Sendable {
             task.cancel()
         }
     }
+
+    /// Runs `body` to its end in a task that neither `stop()` nor the caller's cancellation cancels: for work that
+    /// stops itself at its next boundary once `isStopped` (the batches of a run), so that a batch in flight when the
+    /// shutdown grace expires commits rather than rolls back and is never run twice. The waits inside it that may
+    /// outlast the deadline (DataHub) go through `cancelling`.
+    public func shielded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task { try await body() }.value
+    }
 }
 
 /// Where a run stands: cumulative over every attempt of the run, as committed in the warehouse.
