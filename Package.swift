@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "AccessControl",
             dependencies: [
-                "Tokenization", "Resilience",
+                "Tokenization", "WarehouseKit", "Resilience",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]),
@@ -130,11 +130,22 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        // Erasure requests: intake (sealed identifiers), resolution through DataHub, erasure per destination in
+        // batches, verification, signed receipts, the worker. Storage is behind `ErasureStore` (RunLedger).
+        .target(
+            name: "Erasures",
+            dependencies: [
+                "AccessControl", "Catalog", "Runs", "Tokenization", "WarehouseKit", "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // The service's state in PostgreSQL: migrations, the run ledger, dataset locks, dead letters.
         .target(
             name: "RunLedger",
             dependencies: [
-                "Runs", "Catalog", "PostgresSupport", "WarehouseKit", "Tokenization", "Resilience",
+                "Runs", "Erasures", "Catalog", "PostgresSupport", "WarehouseKit", "Tokenization", "Resilience",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -143,14 +154,15 @@ let package = Package(
             name: "ServiceConfiguration",
             dependencies: [
                 "AccessControl", "Kafka", "MCL", "Catalog", "DataHubClient", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse",
-                "Tokenization", "Runs", "Resilience",
+                "Tokenization", "Runs", "Erasures", "Resilience",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The HTTP API (Hummingbird): triggers, run lookups, health, readiness, metrics.
         .target(
             name: "HTTPAPI",
             dependencies: [
-                "Runs", "Catalog", "AccessControl",
+                "Runs", "Erasures", "Catalog", "AccessControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -159,7 +171,8 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "ServiceConfiguration", "HTTPAPI", "Kafka", "MCL", "Runs", "RunLedger", "PostgresSupport", "PostgresWarehouse", "DatabricksWarehouse",
+                "ServiceConfiguration", "HTTPAPI", "Kafka", "MCL", "Runs", "Erasures", "AccessControl", "RunLedger", "PostgresSupport",
+                "PostgresWarehouse", "DatabricksWarehouse",
                 "Catalog", "DataHubClient", "WarehouseKit", "Tokenization", "Resilience",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -171,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "tokenize-action",
             dependencies: [
-                "App", "Catalog", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "RunLedger", "Tokenization",
+                "App", "Catalog", "PostgresSupport", "DatabricksWarehouse", "ServiceConfiguration", "Runs", "Erasures", "RunLedger", "Tokenization",
                 "WarehouseKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -223,6 +236,12 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]),
         .testTarget(name: "DiscoveryTests", dependencies: ["Discovery"]),
+        .testTarget(
+            name: "ErasuresTests",
+            dependencies: [
+                "Erasures", "AccessControl", "Catalog", "Runs", "Tokenization", "WarehouseKit", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "WarehouseKitTests",
             dependencies: ["WarehouseKit", "Tokenization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),

@@ -28,6 +28,7 @@ from discovery_scenarios import (  # noqa: E402
 from zoo_scenarios import SCENARIOS as ZOO_SCENARIOS  # noqa: E402
 from startup_scenarios import SCENARIOS as STARTUP_SCENARIOS  # noqa: E402
 from printout_scenario import SCENARIOS as PRINTOUT_SCENARIOS  # noqa: E402
+from erasure_scenarios import SCENARIOS as ERASURE_SCENARIOS  # noqa: E402
 from realworld_discovery_scenario import SCENARIOS as REALWORLD_DISCOVERY_SCENARIOS  # noqa: E402
 from proof_scenarios import (  # noqa: E402
     scenario_audit_trail, scenario_databricks_purge, scenario_incomplete_then_finished, scenario_old_values_in_pages, scenario_verify_api)
@@ -348,6 +349,7 @@ SCENARIOS = [
     *STARTUP_SCENARIOS,
     *PRINTOUT_SCENARIOS,
     *REALWORLD_DISCOVERY_SCENARIOS,
+    *ERASURE_SCENARIOS,
     ("secrets", "no secret in any log, /metrics, /runs, error body or request to DataHub (LOG_LEVEL=trace)", scenario_no_secret_leaves),
 ]
 

@@ -130,6 +130,13 @@ up() {
     echo "warning: .build/debug/tokenize-action is not built: the Databricks stand-in's secret scope stays empty" >&2
   fi
 
+  # The Ed25519 key erasure receipts are signed with (32 random bytes, base64), and its public key for `receipt verify`.
+  (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$dir/erasure-signing-key")
+  local receipt_key=""
+  if [ -x "$root/.build/debug/tokenize-action" ]; then
+    receipt_key=$(ERASURE_SIGNING_KEY_FILE="$dir/erasure-signing-key" "$root/.build/debug/tokenize-action" receipt public-key)
+  fi
+
   # API callers (API_TOKENS_FILE format: NAME=TOKEN): `e2e` for the tests and `ops` for people.
   local api_token
   api_token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -167,6 +174,8 @@ export DBX_SECRET_SCOPE=tokenize
 export DBX_PURGE_HISTORY=vacuum
 export TOKEN_SCHEME=\${TOKEN_SCHEME:-hmac}
 export TOKEN_KEYS_FILE=$dir/token-keys
+export ERASURE_SIGNING_KEY_FILE=$dir/erasure-signing-key
+export ERASURE_RECEIPT_PUBLIC_KEY=$receipt_key
 export STATE_DATABASE=tokenize_state
 export RECONCILE_INTERVAL=\${RECONCILE_INTERVAL:-5s}
 export PG_BIN=$bin

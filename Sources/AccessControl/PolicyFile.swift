@@ -21,6 +21,12 @@ import Yams
 ///     approvers:
 ///       users: [urn:li:corpuser:carol]
 /// group_cache_seconds: 60
+/// erasure:                       # erasure requests (absent: any API caller files, no approval, rows deleted)
+///   requesters: {api: [privacy]}
+///   approvers: {users: [urn:li:corpuser:dpo]}
+///   actions:                     # first matching rule; absent: delete-rows
+///     - datasets: ["postgres/shop/public/orders"]
+///       action: scramble-cells   # delete-rows | null-cells | scramble-cells
 /// tables:                        # beyond the rows, first matching rule (absent: refuse triggers, byte-exact)
 ///   - datasets: ["postgres/shop/public/orders"]
 ///     triggers: fire             # refuse | fire | skip: what UPDATE triggers and rules get
@@ -40,7 +46,7 @@ public enum PolicyFile {
         guard let root else { throw AccessError(.policyFile, "\(source) is empty; see docs/security.md for its keys", line: nil) }
         let reader = Reader(source: source)
         let top = try reader.mapping(
-            root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables"])
+            root, "the policy", keys: ["datasets", "triggers", "schemes", "rekey", "approval", "group_cache_seconds", "tables", "erasure"])
         var policy = TokenizePolicy()
         if let datasets = top["datasets"] {
             let fields = try reader.mapping(datasets, "datasets", keys: ["allow", "deny"])
@@ -99,6 +105,7 @@ public enum PolicyFile {
                 policy.tables.append(parsed)
             }
         }
+        if let erasure = top["erasure"] { policy.erasure = try ErasurePolicy.parse(erasure, reader) }
         if let seconds = top["group_cache_seconds"] {
             guard let value = Int(try reader.string(seconds, "group_cache_seconds")), (0...86_400).contains(value) else {
                 throw reader.error(seconds, "group_cache_seconds must be a whole number of seconds in 0...86400")
@@ -136,7 +143,7 @@ public enum PolicyFile {
 }
 
 /// Walks YAML nodes, turning every surprise into an error that names the line.
-private struct Reader {
+struct Reader {
     let source: String
 
     func error(_ node: Node, _ message: String) -> AccessError {

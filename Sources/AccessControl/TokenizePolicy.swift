@@ -20,6 +20,8 @@ public struct TokenizePolicy: Sendable, Equatable {
     public var groupCacheSeconds: Int
     /// How runs treat a table beyond its rows; the first rule whose datasets match applies.
     public var tables: [TableRule]
+    /// Who files and decides erasure requests, and what they do per dataset.
+    public var erasure = ErasurePolicy()
 
     public init(
         allow: [DatasetPattern] = [], deny: [DatasetPattern] = [], triggers: PrincipalSet? = nil, schemes: Set<TokenSchemeName>? = nil,
@@ -43,6 +45,7 @@ public struct TokenizePolicy: Sendable, Equatable {
     /// Whether any rule names a group (so users' memberships must be looked up).
     public var namesGroups: Bool {
         !(triggers?.groups.isEmpty ?? true) || !(rekey?.groups.isEmpty ?? true) || approval.contains { !$0.approvers.groups.isEmpty }
+            || !(erasure.requesters?.groups.isEmpty ?? true) || !(erasure.approvers?.groups.isEmpty ?? true)
     }
 
     /// What the policy says of a run.

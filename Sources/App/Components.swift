@@ -1,7 +1,9 @@
+import AccessControl
 import AsyncHTTPClient
 import Catalog
 import DataHubClient
 import DatabricksWarehouse
+import Erasures
 import Foundation
 import Logging
 import PostgresSupport
@@ -26,6 +28,10 @@ struct Components: Sendable {
     let intake: RunIntake
     /// Writes finished runs to DataHub (through `worker`).
     let publisher: WriteBackPublisher
+    /// Erasure requests: the ledger, the intake (nil without a key ring to seal identifiers) and the worker.
+    let erasureStore: PostgresErasureStore
+    let erasureIntake: ErasureIntake?
+    let erasureWorker: ErasureWorker?
 
     /// This process, as the ledger names the owner of a run.
     static let instanceID: String = {
@@ -75,6 +81,24 @@ struct Components: Sendable {
         worker = RunWorker(
             store: store, locks: locks, executor: executor, publisher: publisher, settings: runs.worker, changes: changes, logger: logger)
         intake = RunIntake(store: store, gate: gate, changes: changes, logger: logger) { [worker] in worker.nudge() }
+        erasureStore = PostgresErasureStore(client: state, logger: logger)
+        if tokenizer.keyring != nil {
+            let erasure = configuration.erasure
+            let runStore = store
+            let resolver = DestinationResolver(
+                catalog: catalog, policy: runs.policy?.erasure ?? ErasurePolicy(), lineageDepth: erasure.lineageDepth,
+                tokenized: { dataset in await Self.tokenizedColumns(runStore, dataset) })
+            let executor = ErasureExecutor(
+                store: erasureStore, resolver: resolver, warehouses: warehouses, tokenizer: tokenizer, signingKey: erasure.signingKey, logger: logger)
+            let erasureWorker = ErasureWorker(store: erasureStore, executor: executor, settings: erasure.worker, logger: logger)
+            self.erasureWorker = erasureWorker
+            erasureIntake = ErasureIntake(
+                store: erasureStore, tokenizer: tokenizer, policy: runs.policy?.erasure ?? ErasurePolicy(), term: erasure.term, logger: logger
+            ) { erasureWorker.nudge() }
+        } else {
+            erasureWorker = nil
+            erasureIntake = nil
+        }
     }
 
     /// Whether the state database answers.
@@ -86,5 +110,12 @@ struct Components: Sendable {
         } catch {
             return false
         }
+    }
+
+    /// The schemes of a dataset's columns as its last successful tokenize run left them.
+    static func tokenizedColumns(_ store: PostgresRunStore, _ dataset: DatasetURN) async -> [String: String] {
+        guard let runs = try? await store.records(dataset: dataset, status: .success, limit: 20) else { return [:] }
+        guard let last = runs.first(where: { $0.scope.kind == .tokenize }) else { return [:] }
+        return Dictionary(last.plans.map { ($0.name, $0.scheme.rawValue) }, uniquingKeysWith: { first, _ in first })
     }
 }

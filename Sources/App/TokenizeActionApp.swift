@@ -1,3 +1,4 @@
+import Erasures
 import HTTPAPI
 import Hummingbird
 import Kafka
@@ -62,10 +63,12 @@ public enum TokenizeActionApp {
             HTTPAPIDependencies(
                 intake: components.intake, store: components.store, readiness: readiness, supportedPlatforms: components.executor.platforms,
                 metrics: metrics,
-                authentication: configuration.http.authentication))
+                authentication: configuration.http.authentication,
+                erasures: components.erasureIntake.map { ErasureAPI(intake: $0, store: components.erasureStore) }))
         // The worker, reconciliation and verification start once nothing refused the service; the consumer at once
         // (it records triggers, and its polling serves the client errors the Kafka probe reads).
         var ledgerServices: [any Service] = [components.worker]
+        if let erasureWorker = components.erasureWorker { ledgerServices.append(erasureWorker) }
         if let reconciler { ledgerServices.append(reconciler) }
         if let verifier { ledgerServices.append(verifier) }
         let state = configuration.runs.stateDatabase

@@ -19,12 +19,14 @@ public struct APIRequestContext: RequestContext {
 
 extension RunRecord: ResponseEncodable {}
 
-/// `{"error": "…"}`: one line saying what is wrong and what to do.
+/// `{"error": "…"}`: one line saying what is wrong and what to do; `field` names the request's field at fault.
 public struct ErrorBody: ResponseEncodable, Sendable {
     public var error: String
+    public var field: String?
 
-    public init(_ error: String) {
+    public init(_ error: String, field: String? = nil) {
         self.error = error
+        self.field = field
     }
 }
 

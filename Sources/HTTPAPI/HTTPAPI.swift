@@ -36,12 +36,15 @@ public struct HTTPAPIDependencies: Sendable {
     public var metrics: PrometheusCollectorRegistry?
     /// How run routes know their callers.
     public var authentication: APIAuthentication
+    /// Erasure requests (`/erasures`); nil: the routes answer 503 with what to configure.
+    public var erasures: ErasureAPI?
 
     public init(
         intake: RunIntake, store: any RunStore, readiness: ReadinessChecks, supportedPlatforms: Set<String>, metrics: PrometheusCollectorRegistry?,
-        authentication: APIAuthentication
+        authentication: APIAuthentication, erasures: ErasureAPI? = nil
     ) {
         self.authentication = authentication
+        self.erasures = erasures
         self.intake = intake
         self.store = store
         self.readiness = readiness
@@ -106,6 +109,7 @@ public enum HTTPAPI {
             let runs = try await dependencies.store.records(dataset: dataset, status: status, limit: limit)
             return try RunList(runs: runs).response(from: request, context: context)
         }
+        ErasureRoutes.add(to: runs, dependencies.erasures)
         runs.get("/runs/:run_id") { request, context -> Response in
             let runID = context.parameters.get("run_id") ?? ""
             guard let record = try await dependencies.store.record(runID) else {
@@ -154,8 +158,10 @@ public enum HTTPAPI {
             .response(from: request, context: context)
     }
 
-    static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext) throws -> Response {
-        let data = try context.responseEncoder.encode(ErrorBody(message))
+    static func errorResponse(_ status: HTTPResponse.Status, _ message: String, _ context: APIRequestContext, field: String? = nil) throws
+        -> Response
+    {
+        let data = try context.responseEncoder.encode(ErrorBody(message, field: field))
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

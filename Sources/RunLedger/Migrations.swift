@@ -172,5 +172,47 @@ enum Migrations {
                 FOR EACH STATEMENT EXECUTE FUNCTION tokenize_action.run_events_append_only()
                 """,
             ]),
+        Migration(
+            version: 10, description: "erasure requests: the queue, sealed identifiers while open, receipts, their audit trail",
+            statements: [
+                """
+                CREATE TABLE tokenize_action.erasures (
+                    id uuid PRIMARY KEY,
+                    status text NOT NULL,
+                    source text NOT NULL,
+                    source_id text NOT NULL,
+                    received_at timestamptz NOT NULL,
+                    due_at timestamptz NOT NULL,
+                    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+                    record jsonb NOT NULL,
+                    sealed text,
+                    receipt text,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    UNIQUE (source, source_id),
+                    CHECK (status IN ('AWAITING_APPROVAL', 'OPEN') OR sealed IS NULL))
+                """,
+                "CREATE INDEX erasures_due ON tokenize_action.erasures (due_at) WHERE status = 'OPEN'",
+                "CREATE INDEX erasures_by_due ON tokenize_action.erasures (due_at, id)",
+                """
+                CREATE TABLE tokenize_action.erasure_events (
+                    erasure_id uuid NOT NULL REFERENCES tokenize_action.erasures (id),
+                    seq integer NOT NULL,
+                    at text NOT NULL,
+                    kind text NOT NULL,
+                    data text NOT NULL,
+                    prev_hash text NOT NULL,
+                    hash text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    PRIMARY KEY (erasure_id, seq))
+                """,
+                """
+                CREATE FUNCTION tokenize_action.erasure_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'tokenize_action.erasure_events is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER erasure_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON tokenize_action.erasure_events
+                FOR EACH STATEMENT EXECUTE FUNCTION tokenize_action.erasure_events_append_only()
+                """,
+            ]),
     ]
 }

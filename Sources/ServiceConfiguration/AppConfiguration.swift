@@ -31,6 +31,7 @@ public struct AppConfiguration: Sendable {
     public var http: HTTPSettings
     public var logging: LoggingSettings
     public var runs: RunSettings
+    public var erasure: ErasureSettings
     /// `STARTUP_WAIT_SECONDS` (default 60): how long the service waits at startup for PostgreSQL to answer before it
     /// exits with one line (status 78), and for Kafka, the schema registry and DataHub to answer before it says which
     /// does not (and keeps waiting for it).
@@ -61,6 +62,7 @@ public struct AppConfiguration: Sendable {
             http: try HTTPSettings.load(env),
             logging: try loadLogging(env),
             runs: try loadRuns(env, defaultScheme: tokens.defaultScheme),
+            erasure: try ErasureSettings.load(env),
             startupWait: .seconds(try env.integer("STARTUP_WAIT_SECONDS", default: 60, range: 1...3600)))
     }
 

@@ -19,6 +19,10 @@ public final class TokenKey: Sendable, CustomStringConvertible {
     /// pads are hashed once, not for every token (a quarter of an ff1 run's CPU went to re-keying).
     let hmacStart: HMAC<SHA256>
     let ledgerStart: HMAC<SHA256>
+    /// Erasure requests' identifiers: sealed (AES-SIV) while a request is open, and their keyed digest kept after it.
+    /// Subkeys of their own, so neither a sealed identifier nor its digest equals any token in a warehouse.
+    let subjectSIV: AESSIV
+    let subjectDigestKey: SymmetricKey
 
     /// - Parameter secret: 32 or 64 random bytes.
     public init(id: String, secret: [UInt8]) {
@@ -36,6 +40,8 @@ public final class TokenKey: Sendable, CustomStringConvertible {
         self.ledgerKey = derive("ff1-ledger", 32)
         self.hmacStart = HMAC<SHA256>(key: hmacKey)
         self.ledgerStart = HMAC<SHA256>(key: ledgerKey)
+        self.subjectSIV = AESSIV(key: derive("erasure-subject-aes-siv-256", 64))
+        self.subjectDigestKey = derive("erasure-subject-hmac-sha256", 32)
     }
 
     public var description: String { "TokenKey(\(id), secret redacted)" }

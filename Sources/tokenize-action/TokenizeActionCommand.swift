@@ -13,6 +13,7 @@ struct TokenizeActionCommand: AsyncParsableCommand {
         abstract: "Tokenizes PII columns tagged in DataHub, in place in the source system.",
         subcommands: [
             Serve.self, Run.self, Verify.self, Plan.self, Audit.self, Tokenize.self, Detokenize.self, Keys.self, DeadLetters.self, RunsCommand.self,
+            ErasuresCommand.self, ReceiptCommand.self,
             HealthCheck.self,
         ],
         defaultSubcommand: Serve.self)

@@ -1,0 +1,77 @@
+import Catalog
+import Foundation
+import WarehouseKit
+
+/// A pass's requests and their destinations grouped so that each table is erased once for every request that names
+/// it with the same columns and action. Pure.
+struct ErasureBatches {
+    struct Group: Equatable {
+        var dataset: DatasetURN
+        var match: [String]
+        var cells: [String]
+        var effect: ErasureEffect
+        var kinds: Set<IdentifierKind>
+        var requestIDs: [String]
+    }
+
+    private(set) var records: [ErasureRecord]
+    private(set) var groups: [Group] = []
+
+    init(_ records: [ErasureRecord]) {
+        self.records = records
+        var index: [String: Int] = [:]
+        for record in records {
+            for destination in record.destinations where destination.state == .pending || destination.state == .failed {
+                let key = "\(destination.dataset)|\(destination.match)|\(destination.cells)|\(destination.effect.rawValue)"
+                if let at = index[key] {
+                    groups[at].requestIDs.append(record.id)
+                    groups[at].kinds.formUnion(destination.kinds)
+                } else {
+                    index[key] = groups.count
+                    groups.append(
+                        Group(
+                            dataset: destination.dataset, match: destination.match, cells: destination.cells, effect: destination.effect,
+                            kinds: Set(destination.kinds), requestIDs: [record.id]))
+                }
+            }
+        }
+    }
+
+    /// Applies `change` to the group's destination in each of its requests.
+    mutating func update(_ group: Group, _ change: (inout ErasureDestination, String) -> Void) {
+        for (r, record) in records.enumerated() where group.requestIDs.contains(record.id) {
+            for (d, destination) in record.destinations.enumerated()
+            where destination.dataset == group.dataset && destination.match == group.match && destination.effect == group.effect {
+                change(&records[r].destinations[d], record.id)
+            }
+        }
+    }
+
+    mutating func update(_ group: Group, _ change: (inout ErasureDestination) -> Void) {
+        update(group) { destination, _ in change(&destination) }
+    }
+}
+
+extension ErasureDestination {
+    mutating func done(rows: Int, residue: String) {
+        state = .done
+        attempts += 1
+        rowsAffected = rows
+        remaining = 0
+        self.residue = residue
+        error = nil
+        doneAt = Date()
+    }
+
+    mutating func fail(_ reason: String) {
+        state = .failed
+        attempts += 1
+        error = reason
+    }
+
+    mutating func unreachable(_ reason: String) {
+        state = .unreachable
+        attempts += 1
+        error = reason
+    }
+}

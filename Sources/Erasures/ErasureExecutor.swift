@@ -1,0 +1,174 @@
+import Catalog
+import Crypto
+import Foundation
+import Logging
+import Metrics
+import Runs
+import Tokenization
+import WarehouseKit
+
+/// Works through a batch of due requests: plans each through DataHub once, then erases per destination, with every
+/// request that shares a destination in one statement (`= ANY($1)`), verifies that nothing of the people is left,
+/// cleans up, and closes each request whose destinations are all done, with a signed receipt.
+public struct ErasureExecutor: Sendable {
+    let store: any ErasureStore
+    let resolver: DestinationResolver
+    let warehouses: [String: any Warehouse]
+    let tokenizer: Tokenizer
+    let signingKey: Curve25519.Signing.PrivateKey?
+    let logger: Logger
+
+    public init(
+        store: any ErasureStore, resolver: DestinationResolver, warehouses: [String: any Warehouse], tokenizer: Tokenizer,
+        signingKey: Curve25519.Signing.PrivateKey?, logger: Logger
+    ) {
+        self.store = store
+        self.resolver = resolver
+        self.warehouses = warehouses
+        self.tokenizer = tokenizer
+        self.signingKey = signingKey
+        self.logger = logger
+    }
+
+    /// One pass over `claimed`; every request's state is saved at the end, whatever happened to the others.
+    public func work(_ claimed: [(record: ErasureRecord, sealed: String?)]) async {
+        var open: [(record: ErasureRecord, subject: SealedSubject)] = []
+        for (record, sealed) in claimed {
+            var record = record
+            record.attempts += 1
+            do {
+                guard let sealed else { throw ErasureError(.keys, "the request's identifiers are not in the ledger") }
+                let subject = try SealedSubject.decode(try tokenizer.openSubject(sealed))
+                if record.plannedAt == nil { try await plan(&record) }
+                open.append((record, subject))
+            } catch {
+                record.lastError = "\(error)"
+                logger.warning("erasure request not planned; retrying", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
+                await save(record, retryIn: Self.backoff(record.attempts))
+            }
+        }
+        var destinations = ErasureBatches(open.map(\.record))
+        for group in destinations.groups {
+            await erase(group, in: &destinations, subjects: Dictionary(uniqueKeysWithValues: open.map { ($0.record.id, $0.subject) }))
+        }
+        for record in destinations.records { await settle(record) }
+    }
+
+    private func plan(_ record: inout ErasureRecord) async throws {
+        record.destinations = try await resolver.resolve(record.kinds)
+        record.plannedAt = Date()
+        try await store.appendEvent(
+            record.id, kind: "planned",
+            data: [
+                "destinations": record.destinations.map { "\($0.dataset) [\($0.match.joined(separator: ","))] \($0.effect.rawValue)" }.joined(
+                    separator: "; "),
+                "unreachable": record.destinations.filter { $0.state == .unreachable }.map(\.dataset.description).joined(separator: "; "),
+            ])
+    }
+
+    /// One destination, for every request of the batch that has it.
+    private func erase(_ group: ErasureBatches.Group, in batches: inout ErasureBatches, subjects: [String: SealedSubject]) async {
+        let dataset = group.dataset
+        guard let warehouse = warehouses[dataset.platform], let eraser = warehouse as? any SubjectEraser else {
+            batches.update(group) { $0.unreachable("the service has no connection for platform \(dataset.platform) that can erase rows") }
+            return
+        }
+        var values: [String] = []
+        var replacements: [String] = []
+        var owner: [String: String] = [:]  // form → request id
+        for id in group.requestIDs {
+            guard let subject = subjects[id] else { continue }
+            for identifier in subject.identifiers where group.kinds.contains(identifier.kind) {
+                let replacement = subject.replacement(for: identifier)
+                for form in tokenizer.subjectForms(of: identifier.value) where owner[form] == nil {
+                    owner[form] = id
+                    values.append(form)
+                    replacements.append(replacement)
+                }
+            }
+        }
+        do {
+            let table = try await warehouse.describe(try dataset.tableReference())
+            let request = SubjectErasureRequest(
+                table: table, match: group.match, cells: group.cells, effect: group.effect, values: values, replacements: replacements)
+            let outcome = try await eraser.erase(request)
+            var rows: [String: Int] = [:]
+            for (form, count) in outcome.rowsByValue { if let id = owner[form] { rows[id, default: 0] += count } }
+            let residue = outcome.rowsAffected > 0 ? try await warehouse.cleanUp(table.table).sentence : "No row matched: nothing to clean up."
+            Counter(label: "tokenize_erasure_rows_total", dimensions: [("platform", dataset.platform), ("action", group.effect.rawValue)])
+                .increment(by: outcome.rowsAffected)
+            for id in group.requestIDs {
+                try? await store.appendEvent(
+                    id, kind: outcome.remaining == 0 ? "erased" : "erase_incomplete",
+                    data: [
+                        "dataset": dataset.description, "action": group.effect.rawValue, "rows_affected": "\(rows[id] ?? 0)",
+                        "remaining": "\(outcome.remaining)", "match": outcome.indexed ? "index" : "scan",
+                    ])
+            }
+            batches.update(group) { destination, id in
+                destination.estimate = outcome.indexed ? "index" : "scan"
+                if outcome.remaining > 0 {
+                    destination.fail("\(outcome.remaining) row(s) still match after the erasure committed (written meanwhile?); retried")
+                } else {
+                    destination.done(rows: rows[id] ?? 0, residue: residue)
+                }
+            }
+        } catch let error as WarehouseError {
+            switch error.code {
+            case .tableNotFound, .columnNotFound, .notConfigured:
+                batches.update(group) { $0.unreachable(error.message) }
+            default:
+                batches.update(group) { $0.fail(error.message) }
+            }
+            logger.warning("erasure of a destination failed", metadata: ["dataset": "\(dataset)", "error": "\(error.message)"])
+        } catch let error as RunError {
+            batches.update(group) { $0.unreachable(error.message) }
+        } catch {
+            batches.update(group) { $0.fail("\(error)") }
+        }
+    }
+
+    /// Saves a request after the pass: closed with its receipt when every destination is done, else due again.
+    private func settle(_ record: ErasureRecord) async {
+        var record = record
+        guard record.allDone else {
+            let failing = record.destinations.contains { $0.state == .failed }
+            record.lastError = record.destinations.compactMap { $0.error.map { "\($0)" } }.first
+            await save(record, retryIn: failing ? Self.backoff(record.attempts) : .seconds(3_600))
+            return
+        }
+        record.status = .complete
+        record.completedAt = Date()
+        record.lastError = nil
+        do {
+            let completed = try await store.appendEvent(record.id, kind: "completed", data: ["destinations": "\(record.destinations.count)"])
+            let receipt = ErasureReceipt(record, chainHead: completed.hash, events: completed.sequence)
+            var document: Data?
+            if let signingKey {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                document = try encoder.encode(try SignedErasureReceipt(receipt, key: signingKey))
+            }
+            try await store.close(record, receipt: document)
+            Counter(label: "tokenize_erasures_completed_total", dimensions: [("late", record.completedAt! > record.dueAt ? "true" : "false")])
+                .increment()
+            logger.info("erasure request complete", metadata: ["erasure_id": "\(record.id)", "destinations": "\(record.destinations.count)"])
+        } catch {
+            logger.warning("erasure request not closed; retrying", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
+        }
+    }
+
+    private func save(_ record: ErasureRecord, retryIn: Duration) async {
+        do {
+            try await store.save(record, retryIn: retryIn)
+        } catch {
+            logger.warning(
+                "erasure request not saved; its lease ends and it is taken again", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
+        }
+    }
+
+    /// 30 s doubled per attempt, at most an hour.
+    static func backoff(_ attempts: Int) -> Duration {
+        .seconds(min(3_600, 30 << min(max(attempts - 1, 0), 7)))
+    }
+}

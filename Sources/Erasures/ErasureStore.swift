@@ -1,0 +1,42 @@
+import Foundation
+import Runs
+
+/// The erasure ledger: requests, their destinations, their sealed identifiers while open, their audit trail and
+/// receipts. PostgreSQL in `RunLedger` (`PostgresErasureStore`).
+public protocol ErasureStore: Sendable {
+    /// Records a new request with its sealed identifiers, or returns the one already recorded from the same source and
+    /// source id (`duplicate`), unchanged.
+    func insert(_ record: ErasureRecord, sealed: String) async throws -> (record: ErasureRecord, duplicate: Bool)
+    func record(_ id: String) async throws -> ErasureRecord?
+    /// Requests by due date, soonest first.
+    func records(status: ErasureStatus?, dueBefore: Date?, limit: Int) async throws -> [ErasureRecord]
+    /// Open requests whose next attempt is due, soonest due date first, each leased to this process for `lease`
+    /// (another replica skips them meanwhile), with their sealed identifiers.
+    func claimDue(limit: Int, lease: Duration) async throws -> [(record: ErasureRecord, sealed: String?)]
+    /// Saves a request's state; the next attempt after `retryIn` (nil: not before its lease ends).
+    func save(_ record: ErasureRecord, retryIn: Duration?) async throws
+    /// Saves a closed request (COMPLETE or REJECTED) with its receipt, and deletes its sealed identifiers in the same
+    /// transaction: from then on only their digests are kept.
+    func close(_ record: ErasureRecord, receipt: Data?) async throws
+    /// The signed receipt of a complete request.
+    func receipt(_ id: String) async throws -> Data?
+    /// Appends to the request's hash-chained audit trail; returns the stored event (its hash).
+    @discardableResult
+    func appendEvent(_ id: String, kind: String, data: [String: String]) async throws -> StoredRunEvent
+    func events(_ id: String) async throws -> [StoredRunEvent]
+    /// Open requests by status, and the due date of the most urgent one.
+    func summary() async throws -> ErasureSummary
+}
+
+/// The open requests, for the metrics and alerts.
+public struct ErasureSummary: Sendable, Equatable {
+    public var openByStatus: [ErasureStatus: Int]
+    public var mostUrgentDue: Date?
+    public var overdue: Int
+
+    public init(openByStatus: [ErasureStatus: Int], mostUrgentDue: Date?, overdue: Int) {
+        self.openByStatus = openByStatus
+        self.mostUrgentDue = mostUrgentDue
+        self.overdue = overdue
+    }
+}
