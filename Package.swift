@@ -200,7 +200,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "AccessControl", "Runs", "Catalog", "KafkaModel", "WarehouseKit", "Tokenization",
+                "AccessControl", "Runs", "Erasures", "Catalog", "KafkaModel", "WarehouseKit", "Tokenization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -220,7 +220,8 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "MCL", "Kafka", "Catalog", "DataHubClient", "DatabricksWarehouse",
+                "App", "ServiceConfiguration", "HTTPAPI", "Runs", "Erasures", "Tokenization", "MCL", "Kafka", "Catalog", "DataHubClient",
+                "DatabricksWarehouse",
                 "PostgresSupport", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),

@@ -20,15 +20,15 @@ def tokens(env, scheme, values):
     return result.stdout.split("\n")[:len(values)]
 
 
-def make_table(env, table, emails, pii_tag=True):
-    """A table of (email, note) rows; its email field tagged pii:email in DataHub unless `pii_tag` is false."""
+def make_table(env, table, emails, kind, pii_tag=True):
+    """A table of (email, note) rows; its email field tagged pii:<kind> in DataHub unless `pii_tag` is false."""
     env.sql(f"CREATE TABLE public.{table} (id bigserial PRIMARY KEY, email text, note text)")
     env.sql(f"CREATE INDEX ON public.{table} (email)")
     for index, email in enumerate(emails):
         env.sql(f"INSERT INTO public.{table} (email, note) VALUES ('{email}', 'row {index}')")
     urn = env.register_dataset(table, field_paths=["id", "email", "note"])
     if pii_tag:
-        env.add_tag(urn, "pii:email", field="email")
+        env.add_tag(urn, f"pii:{kind}", field="email")
     return urn
 
 
@@ -41,21 +41,34 @@ def snapshot(env, table, person_forms):
 def scenario_erasure(env, state):
     person = f"erase.me.{env.prefix}@example.com"
     prefix = env.prefix
+    # Every scenario shares one DataHub: an identifier kind of this run's own keeps the other scenarios' pii:email
+    # fields (and their dropped tables) out of this request.
+    kind = f"email_{prefix.replace('_', '')}"
     tables = {}
     # Plaintext twice (one of them scrambled by the policy's rule), then hmac, siv and ff1 tokens of every e-mail.
     tables[f"{prefix}_er_plain"] = [person, *OTHERS, person]
     tables[f"{prefix}_er_scramble"] = [person, *OTHERS]
     for scheme in ("hmac", "siv", "ff1"):
         tables[f"{prefix}_er_{scheme}"] = tokens(env, scheme, [person, *OTHERS])
-    urns = {table: make_table(env, table, emails) for table, emails in tables.items()}
+    urns = {table: make_table(env, table, emails, kind) for table, emails in tables.items()}
     copy = f"{prefix}_er_copy"
     tables[copy] = [*OTHERS, person]
-    urns[copy] = make_table(env, copy, tables[copy], pii_tag=False)
+    urns[copy] = make_table(env, copy, tables[copy], kind, pii_tag=False)
     lineage(env, urns[copy], urns[f"{prefix}_er_plain"])
     person_forms = {person, *[values[0] for table, values in tables.items() if table.endswith(("_hmac", "_siv", "_ff1"))]}
     before = {table: snapshot(env, table, person_forms) for table in tables}
+    # A Delta table in Databricks, its e-mails as hmac tokens (a tokenized copy of the CRM).
+    dbx_table = f"{prefix}_er_dbx"
+    env.dbx_sql("CREATE SCHEMA IF NOT EXISTS demo.e2e")
+    env.dbx_sql(f"CREATE TABLE demo.e2e.{dbx_table} (id BIGINT, email STRING, note STRING)")
+    dbx_emails = tokens(env, "hmac", [*OTHERS, person])
+    for index, email in enumerate(dbx_emails):
+        env.dbx_sql(f"INSERT INTO demo.e2e.{dbx_table} VALUES (:id, :email, :note)", [("id", str(index)), ("email", email), ("note", f"row {index}")])
+    dbx_urn = env.register_dataset(dbx_table, urn=env.dbx_urn(dbx_table), field_paths=["id", "email", "note"])
+    env.add_tag(dbx_urn, f"pii:{kind}", field="email")
+    urns[dbx_table] = dbx_urn
 
-    body = {"identifiers": [{"kind": "email", "value": person}], "reason": "GDPR Art. 17", "requester": "the data subject",
+    body = {"identifiers": [{"kind": kind, "value": person}], "reason": "GDPR Art. 17", "requester": "the data subject",
             "source": "e2e", "source_id": prefix}
     status, created = env.api("POST", "/erasures", body)
     expect(status == 202 and created["status"] == "OPEN", f"POST /erasures: {status} {created}")
@@ -88,6 +101,9 @@ def scenario_erasure(env, state):
             after = [row for row in after if not row[1].startswith("erased_")]
         expect(after == before[table], f"{table}: other people's rows changed: {before[table]} → {after}")
     expect(destinations[urns[f"{prefix}_er_plain"]]["rows_affected"] == 2, f"two rows deleted: {destinations}")
+    dbx_left = env.dbx_sql(f"SELECT email FROM demo.e2e.{dbx_table} ORDER BY id")
+    expect([row[0] for row in dbx_left] == dbx_emails[:3], f"Databricks: the person's row deleted, others unchanged: {dbx_left}")
+    expect(destinations[dbx_urn]["rows_affected"] == 1, f"Databricks destination: {destinations[dbx_urn]}")
 
     # The receipt: signed, verifies offline with the deployment's key; a changed byte does not.
     status, receipt = env.api("GET", f"/erasures/{erasure_id}/receipt")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: builds, starts the local stack (real PostgreSQL, mock Kafka, DataHub stand-in), runs
-# the Swift tests (unit + integration) against it, then the service and the end-to-end driver, the fault tests,
+# the Swift tests (unit + integration) against it, then the service, the end-to-end driver and the API fuzzing, the fault tests,
 # then checks the compose file and the ingestion recipe.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,6 +37,9 @@ e2e_status=0
   --unconfigured-run "env -u DBX_HOST -u DBX_TOKEN -u DBX_HTTP_PATH $root/.build/debug/tokenize-action run" \
   --binary "$root/.build/debug/tokenize-action" --policy --service-log "$root/.stack/service.log" \
   --where-to-look "$root/.stack/service.log" || e2e_status=$?
+
+# The HTTP API against its OpenAPI document (schemathesis, bounded): no 5xx, every answer as documented.
+scripts/fuzz-api.sh || e2e_status=$?
 
 # Graceful shutdown: SIGTERM drains runs and commits offsets; the process must exit by itself.
 kill -TERM "$(cat .stack/service.pid)"

@@ -6,7 +6,7 @@ import WarehouseKit
 /// `system.information_schema.columns` first and backtick-quoted; values are named parameters. With a secret
 /// scope (`DBX_SECRET_SCOPE`) the hmac pads are read there with `secret()`, so no statement carries them.
 public struct DatabricksWarehouse: Warehouse {
-    private let client: DatabricksStatementClient
+    let client: DatabricksStatementClient
     private let tokenizer: Tokenizer
     private let secretScope: String?
     private let purgeHistory: DatabricksSettings.PurgeHistory

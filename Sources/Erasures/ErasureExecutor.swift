@@ -94,7 +94,8 @@ public struct ErasureExecutor: Sendable {
             let outcome = try await eraser.erase(request)
             var rows: [String: Int] = [:]
             for (form, count) in outcome.rowsByValue { if let id = owner[form] { rows[id, default: 0] += count } }
-            let residue = outcome.rowsAffected > 0 ? try await warehouse.cleanUp(table.table).sentence : "No row matched: nothing to clean up."
+            let cleaned = outcome.rowsAffected > 0 ? try await warehouse.cleanUp(table.table).sentence : "No row matched: nothing to clean up."
+            let residue = [cleaned, outcome.statementTrace].compactMap { $0 }.joined(separator: " ")
             Counter(label: "tokenize_erasure_rows_total", dimensions: [("platform", dataset.platform), ("action", group.effect.rawValue)])
                 .increment(by: outcome.rowsAffected)
             for id in group.requestIDs {

@@ -53,12 +53,18 @@ public struct HTTPAPIDependencies: Sendable {
     }
 }
 
-/// The HTTP API: `/healthz`, `/readyz`, `/metrics` (open), and behind `BearerAuthentication`: `POST /trigger`,
-/// `POST /verify`, `GET /runs`, `GET /runs/{run_id}`, `GET /runs/{run_id}/events`.
+/// The HTTP API (`OpenAPIDocument`): `/healthz`, `/readyz`, `/metrics`, `/openapi.json` (open), and behind
+/// `BearerAuthentication`: `POST /trigger`, `/verify`, `/plan`, `GET /runs`, `/runs/{run_id}`, `/runs/{run_id}/events`, and
+/// the erasure routes (`ErasureRoutes`).
 public enum HTTPAPI {
     public static func router(_ dependencies: HTTPAPIDependencies) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.get("/healthz") { _, _ in ["status": "ok"] }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         router.get("/readyz") { _, _ -> EditedResponse<Readiness> in
             let results = await dependencies.readiness.evaluate()
             let ready = results.values.allSatisfy { $0 }

@@ -38,7 +38,11 @@ extension PostgresWarehouse: SubjectEraser {
                     }
                 }
                 let remaining = try await count(table, match: request.match, values: request.values, connection)
-                return SubjectErasureOutcome(rowsAffected: affected, rowsByValue: byValue, remaining: remaining, indexed: indexed)
+                return SubjectErasureOutcome(
+                    rowsAffected: affected, rowsByValue: byValue, remaining: remaining, indexed: indexed,
+                    statementTrace:
+                        "The erasure's statements carried the person's values as bound parameters: PostgreSQL's server log holds them only "
+                        + "where statement logging with parameters is on (log_statement, log_min_duration_statement).")
             }
         }
     }

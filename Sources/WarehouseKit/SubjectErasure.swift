@@ -45,8 +45,11 @@ public struct SubjectErasureOutcome: Sendable, Equatable, Codable {
     public var remaining: Int
     /// Whether an index served the match (an estimate of the cost; a scan otherwise).
     public var indexed: Bool
+    /// Where the erasure's own statements leave the people's values (a query history, a server log), in words.
+    public var statementTrace: String?
 
-    public init(rowsAffected: Int, rowsByValue: [String: Int] = [:], remaining: Int, indexed: Bool) {
+    public init(rowsAffected: Int, rowsByValue: [String: Int] = [:], remaining: Int, indexed: Bool, statementTrace: String? = nil) {
+        self.statementTrace = statementTrace
         self.rowsAffected = rowsAffected
         self.rowsByValue = rowsByValue
         self.remaining = remaining
