@@ -11,5 +11,5 @@ trap 'scripts/stack.sh down' EXIT
 # shellcheck disable=SC1091
 source .stack/env
 mkdir -p .stack/faults
-.venv/bin/python e2e/faults.py --binary "${FAULT_BINARY:-$root/.build/debug/tokenize-action}" --log-dir "$root/.stack/faults" \
+.venv/bin/python e2e/faults.py --binary "${FAULT_BINARY:-${TOKENIZE_ACTION_BIN_DIR:-$root/.build/debug}/tokenize-action}" --log-dir "$root/.stack/faults" \
   --rows "${FAULT_ROWS:-200000}" ${ONLY:+--only "$ONLY"}

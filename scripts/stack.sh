@@ -6,6 +6,8 @@
 #   scripts/stack.sh status print what runs
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The executables the stack runs (mock broker; the service for key exports): TOKENIZE_ACTION_BIN_DIR, else the debug build.
+bin_dir=${TOKENIZE_ACTION_BIN_DIR:-$root/.build/debug}
 dir="$root/.stack"
 topic="${KAFKA_MCL_TOPIC:-MetadataChangeLog_Versioned_v1}"
 python="${PYTHON:-$root/.venv/bin/python}"
@@ -58,7 +60,7 @@ wait_for_file() {
 up() {
   [ -f "$dir/env" ] && { echo "stack already up ($dir/env); run: $0 down" >&2; exit 1; }
   mkdir -p "$dir"
-  [ -x "$root/.build/debug/mock-kafka-broker" ] || (cd "$root" && swift build --product mock-kafka-broker)
+  [ -x "$bin_dir/mock-kafka-broker" ] || (cd "$root" && swift build --product mock-kafka-broker)
   [ -x "$python" ] || { echo "missing $python: run 'make venv'" >&2; exit 1; }
 
   # PostgreSQL
@@ -88,7 +90,7 @@ up() {
 
   # Kafka-protocol broker
   # setsid: a Ctrl-C at the terminal reaches only the service, which drains before the stack goes down.
-  setsid "$root/.build/debug/mock-kafka-broker" --topic "$topic:1" --bootstrap-file "$dir/kafka.bootstrap" >"$dir/kafka.log" 2>&1 &
+  setsid "$bin_dir/mock-kafka-broker" --topic "$topic:1" --bootstrap-file "$dir/kafka.bootstrap" >"$dir/kafka.log" 2>&1 &
   echo $! >"$dir/kafka.pid"
   wait_for_file "$dir/kafka.bootstrap" "the mock Kafka broker"
   local bootstrap
@@ -123,18 +125,18 @@ up() {
   # A fresh random token key for this stack (TOKEN_KEYS_FILE format: KEY_ID=BASE64_SECRET).
   (umask 077 && printf 'local1=%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >"$dir/token-keys")
   # Its hmac pads in the Databricks stand-in's secret scope, as an operator stores them with the Databricks CLI.
-  if [ -x "$root/.build/debug/tokenize-action" ]; then
-    (umask 077 && TOKEN_KEYS_FILE="$dir/token-keys" "$root/.build/debug/tokenize-action" keys export-databricks --scope tokenize \
+  if [ -x "$bin_dir/tokenize-action" ]; then
+    (umask 077 && TOKEN_KEYS_FILE="$dir/token-keys" "$bin_dir/tokenize-action" keys export-databricks --scope tokenize \
       --format json >"$dir/dbx-secrets.json")
   else
-    echo "warning: .build/debug/tokenize-action is not built: the Databricks stand-in's secret scope stays empty" >&2
+    echo "warning: $bin_dir/tokenize-action is not built: the Databricks stand-in's secret scope stays empty" >&2
   fi
 
   # The Ed25519 key erasure receipts are signed with (32 random bytes, base64), and its public key for `receipt verify`.
   (umask 077 && head -c 32 /dev/urandom | base64 -w0 >"$dir/erasure-signing-key")
   local receipt_key=""
-  if [ -x "$root/.build/debug/tokenize-action" ]; then
-    receipt_key=$(ERASURE_SIGNING_KEY_FILE="$dir/erasure-signing-key" "$root/.build/debug/tokenize-action" receipt public-key)
+  if [ -x "$bin_dir/tokenize-action" ]; then
+    receipt_key=$(ERASURE_SIGNING_KEY_FILE="$dir/erasure-signing-key" "$bin_dir/tokenize-action" receipt public-key)
   fi
 
   # API callers (API_TOKENS_FILE format: NAME=TOKEN): `e2e` for the tests and `ops` for people.
