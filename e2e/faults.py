@@ -23,6 +23,7 @@ import types
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standins", "datahub"))
 import driver  # noqa: E402
+import erasure_faults  # noqa: E402
 import hostile_faults  # noqa: E402
 import oracle  # noqa: E402
 import progress_scenarios  # noqa: E402
@@ -460,6 +461,7 @@ SCENARIOS = [
     ("replay", "replay of the whole topic from offset 0", lambda f: f.replay_topic()),
     ("progress", "a long run shows its progress (API, CLI, log, DataHub) and its histograms", progress_scenarios.watch_progress),
     *hostile_faults.SCENARIOS,
+    *erasure_faults.SCENARIOS,
 ]
 
 

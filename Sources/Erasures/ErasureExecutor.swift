@@ -33,13 +33,24 @@ public struct ErasureExecutor: Sendable {
     /// One pass over `claimed`; every request's state is saved at the end, whatever happened to the others.
     public func work(_ claimed: [(record: ErasureRecord, sealed: String?)]) async {
         var open: [(record: ErasureRecord, subject: SealedSubject)] = []
+        // DataHub is asked once per pass for each set of identifier kinds: the requests of a pass mostly share theirs.
+        var resolved: [[IdentifierKind]: [ErasureDestination]] = [:]
         for (record, sealed) in claimed {
             var record = record
             record.attempts += 1
             do {
                 guard let sealed else { throw ErasureError(.keys, "the request's identifiers are not in the ledger") }
                 let subject = try SealedSubject.decode(try tokenizer.openSubject(sealed))
-                if record.plannedAt == nil { try await plan(&record) }
+                if record.plannedAt == nil {
+                    let destinations: [ErasureDestination]
+                    if let known = resolved[record.kinds] {
+                        destinations = known
+                    } else {
+                        destinations = try await resolver.resolve(record.kinds)
+                        resolved[record.kinds] = destinations
+                    }
+                    try await plan(&record, destinations)
+                }
                 open.append((record, subject))
             } catch {
                 record.lastError = "\(error)"
@@ -54,8 +65,8 @@ public struct ErasureExecutor: Sendable {
         for record in destinations.records { await settle(record) }
     }
 
-    private func plan(_ record: inout ErasureRecord) async throws {
-        record.destinations = try await resolver.resolve(record.kinds)
+    private func plan(_ record: inout ErasureRecord, _ destinations: [ErasureDestination]) async throws {
+        record.destinations = destinations
         record.plannedAt = Date()
         try await store.appendEvent(
             record.id, kind: "planned",

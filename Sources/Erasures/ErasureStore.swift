@@ -13,6 +13,9 @@ public protocol ErasureStore: Sendable {
     /// Open requests whose next attempt is due, soonest due date first, each leased to this process for `lease`
     /// (another replica skips them meanwhile), with their sealed identifiers.
     func claimDue(limit: Int, lease: Duration) async throws -> [(record: ErasureRecord, sealed: String?)]
+    /// Extends the lease of requests this process works on (a heartbeat: a process killed stops renewing, and its
+    /// requests are taken again once their lease ends).
+    func renew(_ ids: [String], lease: Duration) async throws
     /// Saves a request's state; the next attempt after `retryIn` (nil: not before its lease ends).
     func save(_ record: ErasureRecord, retryIn: Duration?) async throws
     /// Saves a closed request (COMPLETE or REJECTED) with its receipt, and deletes its sealed identifiers in the same

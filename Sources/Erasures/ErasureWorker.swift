@@ -6,15 +6,16 @@ import Synchronization
 
 /// The erasure queue's worker: takes due requests by due date, a batch at a time, and keeps the gauges the alerts
 /// read (open requests by status, time left of the most urgent, overdue requests). On SIGTERM it finishes the pass
-/// under way and stops; a request interrupted by a kill is taken again when its lease ends.
+/// under way and stops. The requests of a pass are leased to this process and the lease renewed while it works
+/// (`lease` / 3); a request of a process killed mid-pass is taken again, by any replica, once its lease ends.
 public final class ErasureWorker: Service {
     public struct Settings: Sendable {
         /// How often the queue is looked at when nothing nudges it.
         public var pollInterval: Duration = .seconds(5)
         /// Requests per pass; requests that share a destination are erased in one statement.
         public var batch = 100
-        /// How long a taken request is this process's before another replica may take it.
-        public var lease: Duration = .seconds(600)
+        /// How long a taken request stays this process's without a renewal before another replica may take it.
+        public var lease: Duration = .seconds(60)
 
         public init() {}
     }
@@ -51,13 +52,32 @@ public final class ErasureWorker: Service {
         do {
             var claimed = try await store.claimDue(limit: settings.batch, lease: settings.lease)
             while !claimed.isEmpty {
-                await executor.work(claimed)
+                await work(claimed)
                 guard claimed.count == settings.batch, !Task.isShuttingDownGracefully else { break }
                 claimed = try await store.claimDue(limit: settings.batch, lease: settings.lease)
             }
             publish(try await store.summary())
         } catch {
             logger.warning("cannot read the erasure queue; retrying", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// One pass, its lease renewed until it ends.
+    private func work(_ claimed: [(record: ErasureRecord, sealed: String?)]) async {
+        let ids = claimed.map(\.record.id)
+        let (store, settings, logger) = (self.store, self.settings, self.logger)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while (try? await Task.sleep(for: settings.lease / 3)) != nil {
+                    do {
+                        try await store.renew(ids, lease: settings.lease)
+                    } catch {
+                        logger.warning("erasure lease not renewed; another replica may take these requests", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+            await executor.work(claimed)
+            group.cancelAll()
         }
     }
 

@@ -21,6 +21,10 @@ enum ErasureLedgerSQL {
               ORDER BY due_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) due
         WHERE e.id = due.id RETURNING e.record::text, e.sealed
         """
+    static let renew = """
+        UPDATE tokenize_action.erasures SET next_attempt_at = now() + make_interval(secs => $2)
+        WHERE id = ANY($1::uuid[]) AND status = 'OPEN'
+        """
     /// `$4`: seconds to the next attempt; NULL keeps the lease.
     static let save = """
         UPDATE tokenize_action.erasures SET status = $2, record = $3::jsonb, updated_at = now(),

@@ -70,6 +70,13 @@ public struct PostgresErasureStore: ErasureStore {
         }
     }
 
+    public func renew(_ ids: [String], lease: Duration) async throws {
+        var binds = PostgresBindings()
+        binds.append(ids)
+        binds.append(Double(lease.components.seconds))
+        try await client.guardedRows(PostgresQuery(unsafeSQL: ErasureLedgerSQL.renew, binds: binds), logger: logger)
+    }
+
     public func save(_ record: ErasureRecord, retryIn: Duration?) async throws {
         var binds = PostgresBindings()
         binds.append(record.id)

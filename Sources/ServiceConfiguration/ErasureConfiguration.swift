@@ -19,6 +19,8 @@ public struct ErasureSettings: Sendable {
         settings.term = .seconds(try env.integer("ERASURE_DUE_DAYS", default: 30, range: 1...366) * 86_400)
         settings.lineageDepth = try env.integer("ERASURE_LINEAGE_DEPTH", default: settings.lineageDepth, range: 0...10)
         settings.worker.batch = try env.integer("ERASURE_BATCH", default: settings.worker.batch, range: 1...10_000)
+        let lease = Int(settings.worker.lease.components.seconds)
+        settings.worker.lease = .seconds(try env.integer("ERASURE_LEASE_SECONDS", default: lease, range: 3...3_600))
         if let path = env["ERASURE_SIGNING_KEY_FILE"] {
             do {
                 settings.signingKey = try ReceiptSigningKey.load(path: path)

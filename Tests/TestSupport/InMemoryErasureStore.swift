@@ -41,6 +41,12 @@ public final class InMemoryErasureStore: ErasureStore {
         }
     }
 
+    public func renew(_ ids: [String], lease: Duration) async throws {
+        rows.withLock { rows in
+            for id in ids where rows[id]?.record.status == .open { rows[id]?.due = Date().addingTimeInterval(TimeInterval(lease.components.seconds)) }
+        }
+    }
+
     public func save(_ record: ErasureRecord, retryIn: Duration?) async throws {
         rows.withLock { rows in
             rows[record.id]?.record = record
