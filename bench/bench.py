@@ -5,7 +5,8 @@ Not a test: it prints, and never fails on time. Each figure is min / median / ma
 (the reference and the service alternate, so a busy moment hurts both), with the service's CPU seconds and peak RSS.
 Sections (--only): tokenize (1M rows × 2 columns per scheme vs one in-database UPDATE; idempotent re-runs vs a
 scan), consumer (an MCL backlog vs a bare librdkafka consumer), latency (tag → SUCCESS on 1,000 rows), latency-backlog (the same behind a burst of --backlog MCLs), startup,
-tokens (CPU per token of each in-service scheme, and one batch's decisions on one core vs every core: token-bench).
+tokens (CPU per token of each in-service scheme, and one batch's decisions on one core vs every core: token-bench),
+erasure (--erasure-subjects people erased from five --rows tables through POST /erasures vs hand-written DELETEs).
 """
 import argparse
 import datetime
@@ -19,6 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standins", "datahub"))
 import consumer_bench  # noqa: E402
+import erasure_bench  # noqa: E402
 from measure import Measured, child, free_port_url, ready, spread  # noqa: E402
 from harness import Stack, http, wait_for  # noqa: E402
 import driver  # noqa: E402
@@ -310,7 +312,8 @@ def main():
     parser.add_argument("--bench-kafka", help="bootstrap of a broker holding the benchmark topic (scripts/bench.sh starts one)")
     parser.add_argument("--bench-topic", default="bench-mcl")
     parser.add_argument("--latency-rounds", type=int, default=9)
-    parser.add_argument("--only", default="tokenize,consumer,latency,latency-backlog,startup,tokens")
+    parser.add_argument("--only", default="tokenize,consumer,latency,latency-backlog,startup,tokens,erasure")
+    parser.add_argument("--erasure-subjects", type=int, default=1_000, help="people erased per round in the erasure section")
     parser.add_argument("--actions-python", help="python of a venv with acryl-datahub-actions (scripts/bench.sh makes .tools/actions-venv)")
     parser.add_argument("--token-bench", help="the token-bench executable (a release build); default: beside --binary")
     parser.add_argument("--write", help="write the figures into this file's marked section (docs/performance.md) after a full run")
@@ -324,6 +327,8 @@ def main():
     for section in args.only.split(","):
         if section == "consumer":
             consumer_bench.run(bench)
+        elif section == "erasure":
+            erasure_bench.run(bench)
         else:
             getattr(bench, section.replace("-", "_"))()
     lines = bench.table_lines() + bench.token_lines()

@@ -35,6 +35,8 @@ public struct ErasureExecutor: Sendable {
         var open: [(record: ErasureRecord, subject: SealedSubject)] = []
         // DataHub is asked once per pass for each set of identifier kinds: the requests of a pass mostly share theirs.
         var resolved: [[IdentifierKind]: [ErasureDestination]] = [:]
+        var planned: [ErasureEvent] = []
+        var unplanned: [(record: ErasureRecord, retryIn: Duration)] = []
         for (record, sealed) in claimed {
             var record = record
             record.attempts += 1
@@ -49,28 +51,38 @@ public struct ErasureExecutor: Sendable {
                         destinations = try await resolver.resolve(record.kinds)
                         resolved[record.kinds] = destinations
                     }
-                    try await plan(&record, destinations)
+                    planned.append(plan(&record, destinations))
                 }
                 open.append((record, subject))
             } catch {
                 record.lastError = "\(error)"
                 logger.warning("erasure request not planned; retrying", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
-                await save(record, retryIn: Self.backoff(record.attempts))
+                unplanned.append((record, Self.backoff(record.attempts)))
             }
+        }
+        await save(unplanned)
+        do {
+            try await store.appendEvents(planned)
+        } catch {
+            // Nothing is erased without its plan in the trail: the pass ends, the requests are taken again.
+            logger.warning("erasure plans not recorded; retrying", metadata: ["error": "\(error)"])
+            await save(open.map { ($0.record, Duration.seconds(30)) })
+            return
         }
         var destinations = ErasureBatches(open.map(\.record))
         for group in destinations.groups {
             await erase(group, in: &destinations, subjects: Dictionary(uniqueKeysWithValues: open.map { ($0.record.id, $0.subject) }))
         }
-        for record in destinations.records { await settle(record) }
+        await settle(destinations.records)
     }
 
-    private func plan(_ record: inout ErasureRecord, _ destinations: [ErasureDestination]) async throws {
+    /// The request planned: its destinations, and the event that records them.
+    private func plan(_ record: inout ErasureRecord, _ destinations: [ErasureDestination]) -> ErasureEvent {
         record.destinations = destinations
         record.plannedAt = Date()
-        try await store.appendEvent(
-            record.id, kind: "planned",
-            data: [
+        return ErasureEvent(
+            record.id, "planned",
+            [
                 "destinations": record.destinations.map { "\($0.dataset) [\($0.match.joined(separator: ","))] \($0.effect.rawValue)" }.joined(
                     separator: "; "),
                 "unreachable": record.destinations.filter { $0.state == .unreachable }.map(\.dataset.description).joined(separator: "; "),
@@ -109,13 +121,18 @@ public struct ErasureExecutor: Sendable {
             let residue = [cleaned, outcome.statementTrace].compactMap { $0 }.joined(separator: " ")
             Counter(label: "tokenize_erasure_rows_total", dimensions: [("platform", dataset.platform), ("action", group.effect.rawValue)])
                 .increment(by: outcome.rowsAffected)
-            for id in group.requestIDs {
-                try? await store.appendEvent(
-                    id, kind: outcome.remaining == 0 ? "erased" : "erase_incomplete",
-                    data: [
+            let events = group.requestIDs.map { id in
+                ErasureEvent(
+                    id, outcome.remaining == 0 ? "erased" : "erase_incomplete",
+                    [
                         "dataset": dataset.description, "action": group.effect.rawValue, "rows_affected": "\(rows[id] ?? 0)",
                         "remaining": "\(outcome.remaining)", "match": outcome.indexed ? "index" : "scan",
                     ])
+            }
+            do {
+                try await store.appendEvents(events)
+            } catch {
+                logger.warning("erasure events not recorded", metadata: ["dataset": "\(dataset)", "error": "\(error)"])
             }
             batches.update(group) { destination, id in
                 destination.estimate = outcome.indexed ? "index" : "scan"
@@ -140,42 +157,58 @@ public struct ErasureExecutor: Sendable {
         }
     }
 
-    /// Saves a request after the pass: closed with its receipt when every destination is done, else due again.
-    private func settle(_ record: ErasureRecord) async {
-        var record = record
-        guard record.allDone else {
-            let failing = record.destinations.contains { $0.state == .failed }
-            record.lastError = record.destinations.compactMap { $0.error.map { "\($0)" } }.first
-            await save(record, retryIn: failing ? Self.backoff(record.attempts) : .seconds(3_600))
-            return
-        }
-        record.status = .complete
-        record.completedAt = Date()
-        record.lastError = nil
-        do {
-            let completed = try await store.appendEvent(record.id, kind: "completed", data: ["destinations": "\(record.destinations.count)"])
-            let receipt = ErasureReceipt(record, chainHead: completed.hash, events: completed.sequence)
-            var document: Data?
-            if let signingKey {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                document = try encoder.encode(try SignedErasureReceipt(receipt, key: signingKey))
+    /// Saves the pass's requests: each closed with its receipt when every destination is done, else due again.
+    private func settle(_ records: [ErasureRecord]) async {
+        var pending: [(record: ErasureRecord, retryIn: Duration)] = []
+        var complete: [ErasureRecord] = []
+        for var record in records {
+            if record.allDone {
+                record.status = .complete
+                record.completedAt = Date()
+                record.lastError = nil
+                complete.append(record)
+            } else {
+                let failing = record.destinations.contains { $0.state == .failed }
+                record.lastError = record.destinations.compactMap(\.error).first
+                pending.append((record, failing ? Self.backoff(record.attempts) : .seconds(3_600)))
             }
-            try await store.close(record, receipt: document)
-            Counter(label: "tokenize_erasures_completed_total", dimensions: [("late", record.completedAt! > record.dueAt ? "true" : "false")])
-                .increment()
-            logger.info("erasure request complete", metadata: ["erasure_id": "\(record.id)", "destinations": "\(record.destinations.count)"])
+        }
+        // Every destination's outcome is saved first: a request whose closing fails keeps its row counts for the receipt.
+        await save(
+            pending
+                + complete.map { record in
+                    var open = record
+                    open.status = .open
+                    open.completedAt = nil
+                    return (open, Duration.seconds(30))
+                })
+        guard !complete.isEmpty else { return }
+        do {
+            let tails = try await store.appendEvents(complete.map { ErasureEvent($0.id, "completed", ["destinations": "\($0.destinations.count)"]) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var closed: [(record: ErasureRecord, receipt: Data?)] = []
+            for record in complete {
+                guard let tail = tails[record.id] else { continue }
+                let receipt = ErasureReceipt(record, chainHead: tail.hash, events: tail.sequence)
+                closed.append((record, try signingKey.map { try encoder.encode(try SignedErasureReceipt(receipt, key: $0)) }))
+            }
+            try await store.close(closed)
+            for (record, _) in closed {
+                let late = (record.completedAt ?? Date()) > record.dueAt
+                Counter(label: "tokenize_erasures_completed_total", dimensions: [("late", late ? "true" : "false")]).increment()
+            }
+            logger.info("erasure requests complete", metadata: ["count": "\(closed.count)"])
         } catch {
-            logger.warning("erasure request not closed; retrying", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
+            logger.warning("erasure requests not closed; retrying", metadata: ["count": "\(complete.count)", "error": "\(error)"])
         }
     }
 
-    private func save(_ record: ErasureRecord, retryIn: Duration) async {
+    private func save(_ records: [(record: ErasureRecord, retryIn: Duration)]) async {
         do {
-            try await store.save(record, retryIn: retryIn)
+            try await store.save(records)
         } catch {
-            logger.warning(
-                "erasure request not saved; its lease ends and it is taken again", metadata: ["erasure_id": "\(record.id)", "error": "\(error)"])
+            logger.warning("erasure requests not saved; their lease ends and they are taken again", metadata: ["error": "\(error)"])
         }
     }
 

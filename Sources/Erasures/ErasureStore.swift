@@ -18,17 +18,45 @@ public protocol ErasureStore: Sendable {
     func renew(_ ids: [String], lease: Duration) async throws
     /// Saves a request's state; the next attempt after `retryIn` (nil: not before its lease ends).
     func save(_ record: ErasureRecord, retryIn: Duration?) async throws
-    /// Saves a closed request (COMPLETE or REJECTED) with its receipt, and deletes its sealed identifiers in the same
-    /// transaction: from then on only their digests are kept.
-    func close(_ record: ErasureRecord, receipt: Data?) async throws
+    /// Saves many requests at once, each due again after its own delay.
+    func save(_ records: [(record: ErasureRecord, retryIn: Duration)]) async throws
+    /// Saves closed requests (COMPLETE or REJECTED) with their receipts, and deletes their sealed identifiers in the same
+    /// statement: from then on only their digests are kept.
+    func close(_ closed: [(record: ErasureRecord, receipt: Data?)]) async throws
     /// The signed receipt of a complete request.
     func receipt(_ id: String) async throws -> Data?
-    /// Appends to the request's hash-chained audit trail; returns the stored event (its hash).
+    /// Appends to the requests' hash-chained audit trails, in order, in one transaction; returns each request's new tail.
     @discardableResult
-    func appendEvent(_ id: String, kind: String, data: [String: String]) async throws -> StoredRunEvent
+    func appendEvents(_ events: [ErasureEvent]) async throws -> [String: StoredRunEvent]
     func events(_ id: String) async throws -> [StoredRunEvent]
     /// Open requests by status, and the due date of the most urgent one.
     func summary() async throws -> ErasureSummary
+}
+
+/// An event to append to a request's audit trail.
+public struct ErasureEvent: Sendable, Equatable {
+    public var id: String
+    public var kind: String
+    public var data: [String: String]
+
+    public init(_ id: String, _ kind: String, _ data: [String: String]) {
+        self.id = id
+        self.kind = kind
+        self.data = data
+    }
+}
+
+extension ErasureStore {
+    /// Appends one event to a request's audit trail; returns it as stored (its hash).
+    @discardableResult
+    public func appendEvent(_ id: String, kind: String, data: [String: String]) async throws -> StoredRunEvent {
+        guard let stored = try await appendEvents([ErasureEvent(id, kind, data)])[id] else {
+            throw ErasureError(.notFound, "no erasure request with id '\(id)'")
+        }
+        return stored
+    }
+
+    public func close(_ record: ErasureRecord, receipt: Data?) async throws { try await close([(record, receipt)]) }
 }
 
 /// The open requests, for the metrics and alerts.

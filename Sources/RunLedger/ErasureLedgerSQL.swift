@@ -31,19 +31,28 @@ enum ErasureLedgerSQL {
             next_attempt_at = CASE WHEN $4::float8 IS NULL THEN next_attempt_at ELSE now() + make_interval(secs => $4::float8) END
         WHERE id = $1::uuid
         """
-    /// A closed request keeps no sealed identifiers (the table's CHECK refuses them too).
+    /// Many requests at once: `$4` seconds to each one's next attempt.
+    static let saveMany = """
+        UPDATE tokenize_action.erasures e SET status = u.status, record = u.record::jsonb, updated_at = now(),
+            next_attempt_at = now() + make_interval(secs => u.retry)
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[]) AS u(id, status, record, retry) WHERE e.id = u.id
+        """
+    /// A closed request keeps no sealed identifiers (the table's CHECK refuses them too); `''` is no receipt.
     static let close = """
-        UPDATE tokenize_action.erasures SET status = $2, record = $3::jsonb, receipt = $4, sealed = NULL, updated_at = now()
-        WHERE id = $1::uuid
+        UPDATE tokenize_action.erasures e SET status = u.status, record = u.record::jsonb, receipt = NULLIF(u.receipt, ''), sealed = NULL,
+            updated_at = now()
+        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u(id, status, record, receipt) WHERE e.id = u.id
         """
     static let receipt = "SELECT receipt FROM tokenize_action.erasures WHERE id = $1::uuid"
-    static let lockForEvent = "SELECT 1 FROM tokenize_action.erasures WHERE id = $1::uuid FOR UPDATE"
-    static let lastEvent = """
-        SELECT erasure_id::text, seq, at, kind, data, prev_hash, hash FROM tokenize_action.erasure_events
-        WHERE erasure_id = $1::uuid ORDER BY seq DESC LIMIT 1
+    /// The requests' rows locked, in one order, so appends to the same trails serialise without deadlocks.
+    static let lockForEvents = "SELECT id::text FROM tokenize_action.erasures WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
+    static let lastEvents = """
+        SELECT DISTINCT ON (erasure_id) erasure_id::text, seq, at, kind, data, prev_hash, hash FROM tokenize_action.erasure_events
+        WHERE erasure_id = ANY($1::uuid[]) ORDER BY erasure_id, seq DESC
         """
-    static let appendEvent = """
-        INSERT INTO tokenize_action.erasure_events (erasure_id, seq, at, kind, data, prev_hash, hash) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7)
+    static let appendEvents = """
+        INSERT INTO tokenize_action.erasure_events (erasure_id, seq, at, kind, data, prev_hash, hash)
+        SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
         """
     static let events = """
         SELECT erasure_id::text, seq, at, kind, data, prev_hash, hash FROM tokenize_action.erasure_events WHERE erasure_id = $1::uuid ORDER BY seq

@@ -86,12 +86,23 @@ public struct PostgresErasureStore: ErasureStore {
         try await client.guardedRows(PostgresQuery(unsafeSQL: ErasureLedgerSQL.save, binds: binds), logger: logger)
     }
 
-    public func close(_ record: ErasureRecord, receipt: Data?) async throws {
+    public func save(_ records: [(record: ErasureRecord, retryIn: Duration)]) async throws {
+        guard !records.isEmpty else { return }
         var binds = PostgresBindings()
-        binds.append(record.id)
-        binds.append(record.status.rawValue)
-        binds.append(try ErasureLedgerSQL.json(record))
-        binds.append(receipt.map { String(decoding: $0, as: UTF8.self) })
+        binds.append(records.map(\.record.id))
+        binds.append(records.map(\.record.status.rawValue))
+        binds.append(try records.map { try ErasureLedgerSQL.json($0.record) })
+        binds.append(records.map { Double($0.retryIn.components.seconds) })
+        try await client.guardedRows(PostgresQuery(unsafeSQL: ErasureLedgerSQL.saveMany, binds: binds), logger: logger)
+    }
+
+    public func close(_ closed: [(record: ErasureRecord, receipt: Data?)]) async throws {
+        guard !closed.isEmpty else { return }
+        var binds = PostgresBindings()
+        binds.append(closed.map(\.record.id))
+        binds.append(closed.map(\.record.status.rawValue))
+        binds.append(try closed.map { try ErasureLedgerSQL.json($0.record) })
+        binds.append(closed.map { $0.receipt.map { String(decoding: $0, as: UTF8.self) } ?? "" })
         try await client.guardedRows(PostgresQuery(unsafeSQL: ErasureLedgerSQL.close, binds: binds), logger: logger)
     }
 
@@ -106,32 +117,43 @@ public struct PostgresErasureStore: ErasureStore {
     }
 
     @discardableResult
-    public func appendEvent(_ id: String, kind: String, data: [String: String]) async throws -> StoredRunEvent {
-        try await client.guardedTransaction(logger: logger) { connection in
+    public func appendEvents(_ events: [ErasureEvent]) async throws -> [String: StoredRunEvent] {
+        guard !events.isEmpty else { return [:] }
+        let ids = Array(Set(events.map(\.id))).sorted()
+        return try await client.guardedTransaction(logger: logger) { connection in
             var binds = PostgresBindings()
-            binds.append(id)
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ErasureLedgerSQL.lockForEvent, binds: binds), logger: logger)
-            var last: StoredRunEvent?
-            for try await row in try await connection.guardedQuery(PostgresQuery(unsafeSQL: ErasureLedgerSQL.lastEvent, binds: binds), logger: logger)
+            binds.append(ids)
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ErasureLedgerSQL.lockForEvents, binds: binds), logger: logger)
+            var tails: [String: StoredRunEvent] = [:]
+            for try await row in try await connection.guardedQuery(
+                PostgresQuery(unsafeSQL: ErasureLedgerSQL.lastEvents, binds: binds), logger: logger)
             {
-                last = try Self.event(row)
+                let event = try Self.event(row)
+                tails[event.runID] = event
             }
-            let payload = ErasureLedgerSQL.eventJSON(data)
-            let sequence = (last?.sequence ?? 0) + 1
             let at = ISO8601DateFormatter().string(from: Date())
-            let previous = last?.hash ?? AuditChain.genesis
-            let hash = AuditChain.hash(previous: previous, runID: id, sequence: sequence, at: at, kind: kind, data: payload)
-            let event = StoredRunEvent(runID: id, sequence: sequence, at: at, kind: kind, data: payload, previousHash: previous, hash: hash)
+            var stored: [StoredRunEvent] = []
+            for event in events {
+                let payload = ErasureLedgerSQL.eventJSON(event.data)
+                let last = tails[event.id]
+                let sequence = (last?.sequence ?? 0) + 1
+                let previous = last?.hash ?? AuditChain.genesis
+                let hash = AuditChain.hash(previous: previous, runID: event.id, sequence: sequence, at: at, kind: event.kind, data: payload)
+                let next = StoredRunEvent(
+                    runID: event.id, sequence: sequence, at: at, kind: event.kind, data: payload, previousHash: previous, hash: hash)
+                tails[event.id] = next
+                stored.append(next)
+            }
             var insert = PostgresBindings()
-            insert.append(id)
-            insert.append(sequence)
-            insert.append(at)
-            insert.append(kind)
-            insert.append(payload)
-            insert.append(previous)
-            insert.append(hash)
-            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ErasureLedgerSQL.appendEvent, binds: insert), logger: logger)
-            return event
+            insert.append(stored.map(\.runID))
+            insert.append(stored.map(\.sequence))
+            insert.append(stored.map(\.at))
+            insert.append(stored.map(\.kind))
+            insert.append(stored.map(\.data))
+            insert.append(stored.map(\.previousHash))
+            insert.append(stored.map(\.hash))
+            try await connection.guardedQuery(PostgresQuery(unsafeSQL: ErasureLedgerSQL.appendEvents, binds: insert), logger: logger)
+            return tails.filter { ids.contains($0.key) }
         }
     }
 

@@ -54,26 +54,37 @@ public final class InMemoryErasureStore: ErasureStore {
         }
     }
 
-    public func close(_ record: ErasureRecord, receipt: Data?) async throws {
+    public func save(_ records: [(record: ErasureRecord, retryIn: Duration)]) async throws {
+        for (record, retryIn) in records { try await save(record, retryIn: retryIn) }
+    }
+
+    public func close(_ closed: [(record: ErasureRecord, receipt: Data?)]) async throws {
         rows.withLock { rows in
-            rows[record.id]?.record = record
-            rows[record.id]?.sealed = nil
-            rows[record.id]?.receipt = receipt
+            for (record, receipt) in closed {
+                rows[record.id]?.record = record
+                rows[record.id]?.sealed = nil
+                rows[record.id]?.receipt = receipt
+            }
         }
     }
 
     public func receipt(_ id: String) async throws -> Data? { rows.withLock { $0[id]?.receipt } }
 
-    public func appendEvent(_ id: String, kind: String, data: [String: String]) async throws -> StoredRunEvent {
+    public func appendEvents(_ events: [ErasureEvent]) async throws -> [String: StoredRunEvent] {
         rows.withLock { rows in
-            let last = rows[id]?.events.last
-            let sequence = (last?.sequence ?? 0) + 1
-            let previous = last?.hash ?? AuditChain.genesis
-            let hash = AuditChain.hash(
-                previous: previous, runID: id, sequence: sequence, at: "t", kind: kind, data: "\(data.sorted { $0.key < $1.key })")
-            let event = StoredRunEvent(runID: id, sequence: sequence, at: "t", kind: kind, data: "", previousHash: previous, hash: hash)
-            rows[id]?.events.append(event)
-            return event
+            var tails: [String: StoredRunEvent] = [:]
+            for event in events where rows[event.id] != nil {
+                let last = rows[event.id]?.events.last
+                let sequence = (last?.sequence ?? 0) + 1
+                let previous = last?.hash ?? AuditChain.genesis
+                let data = "\(event.data.sorted { $0.key < $1.key })"
+                let hash = AuditChain.hash(previous: previous, runID: event.id, sequence: sequence, at: "t", kind: event.kind, data: data)
+                let stored = StoredRunEvent(
+                    runID: event.id, sequence: sequence, at: "t", kind: event.kind, data: data, previousHash: previous, hash: hash)
+                rows[event.id]?.events.append(stored)
+                tails[event.id] = stored
+            }
+            return tails
         }
     }
 
