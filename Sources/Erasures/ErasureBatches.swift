@@ -75,3 +75,24 @@ extension ErasureDestination {
         error = reason
     }
 }
+
+extension ErasureRecord {
+    /// Takes a fresh plan while some destination is unreachable: a done destination stays as it is; every other one is
+    /// replaced by what DataHub says now (a dataset named again is pending, and its next attempt says whether it is
+    /// reachable); one DataHub no longer names is dropped; a new one is added. Returns the datasets added and dropped.
+    mutating func replan(_ fresh: [ErasureDestination]) -> (added: [String], dropped: [String]) {
+        let done = destinations.filter { $0.state == .done }
+        let doneSets = Set(done.map(\.dataset))
+        let before = Set(destinations.map(\.dataset))
+        var next = done
+        for destination in fresh where !doneSets.contains(destination.dataset) {
+            var taken = destination
+            taken.attempts = destinations.first { $0.dataset == destination.dataset }?.attempts ?? 0
+            next.append(taken)
+        }
+        next.sort { $0.dataset < $1.dataset }
+        let after = Set(next.map(\.dataset))
+        destinations = next
+        return (after.subtracting(before).map(\.description).sorted(), before.subtracting(after).map(\.description).sorted())
+    }
+}

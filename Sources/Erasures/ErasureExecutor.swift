@@ -43,7 +43,8 @@ public struct ErasureExecutor: Sendable {
             do {
                 guard let sealed else { throw ErasureError(.keys, "the request's identifiers are not in the ledger") }
                 let subject = try SealedSubject.decode(try tokenizer.openSubject(sealed))
-                if record.plannedAt == nil {
+                // Planned once; asked again while a destination is unreachable (DataHub or a connection may have been fixed).
+                if record.plannedAt == nil || record.destinations.contains(where: { $0.state == .unreachable }) {
                     let destinations: [ErasureDestination]
                     if let known = resolved[record.kinds] {
                         destinations = known
@@ -51,7 +52,7 @@ public struct ErasureExecutor: Sendable {
                         destinations = try await resolver.resolve(record.kinds)
                         resolved[record.kinds] = destinations
                     }
-                    planned.append(plan(&record, destinations))
+                    planned.append(record.plannedAt == nil ? plan(&record, destinations) : replan(&record, destinations))
                 }
                 open.append((record, subject))
             } catch {
@@ -87,6 +88,13 @@ public struct ErasureExecutor: Sendable {
                     separator: "; "),
                 "unreachable": record.destinations.filter { $0.state == .unreachable }.map(\.dataset.description).joined(separator: "; "),
             ])
+    }
+
+    /// The request planned again: its done destinations kept, the others as DataHub names them now.
+    private func replan(_ record: inout ErasureRecord, _ destinations: [ErasureDestination]) -> ErasureEvent {
+        let change = record.replan(destinations)
+        return ErasureEvent(
+            record.id, "replanned", ["added": change.added.joined(separator: "; "), "dropped": change.dropped.joined(separator: "; ")])
     }
 
     /// One destination, for every request of the batch that has it.

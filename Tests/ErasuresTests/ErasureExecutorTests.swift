@@ -121,6 +121,28 @@ struct ErasureExecutorTests {
         #expect(legacy.error?.contains("mysql") == true)
     }
 
+    @Test("An unreachable destination is planned again on the next pass: once DataHub no longer names it, the request completes")
+    func replanned() async throws {
+        let legacy = Self.urn("legacy", platform: "mysql")
+        catalog.state.withLock { state in
+            state.datasets[legacy] = DatasetSnapshot(urn: legacy, fields: [.init(fieldPath: "email", editableTags: [Self.email])])
+        }
+        let eraser = FakeEraser(tables: ["customers": ["alice@example.com"], "orders": [], "copy": []])
+        let alice = try await submit("alice@example.com", id: "1")
+        await executor(eraser).work(try await store.claimDue(limit: 100, lease: .seconds(600)))
+        #expect(try await store.record(alice.id)?.status == .open)
+        // A steward removes the tag from the legacy system's field (its data was migrated away).
+        catalog.state.withLock { state in state.datasets[legacy] = DatasetSnapshot(urn: legacy, fields: [.init(fieldPath: "email")]) }
+        store.rows.withLock { $0[alice.id]?.due = .distantPast }
+        eraser.calls.withLock { $0 = [] }
+        await executor(eraser).work(try await store.claimDue(limit: 100, lease: .seconds(600)))
+        let record = try #require(try await store.record(alice.id))
+        #expect(record.status == .complete)
+        #expect(!record.destinations.contains { $0.dataset == legacy })
+        #expect(eraser.calls.withLock { $0.isEmpty }, "done destinations are not erased again")
+        #expect(try await store.events(alice.id).map(\.kind).contains("replanned"))
+    }
+
     @Test("The same request twice is recorded once")
     func duplicate() async throws {
         let body = ErasureSubmission(identifiers: [("email", "a@example.com")], reason: "GDPR", requester: "them", source: "crm", sourceID: "7")
