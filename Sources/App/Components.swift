@@ -89,7 +89,8 @@ struct Components: Sendable {
                 catalog: catalog, policy: runs.policy?.erasure ?? ErasurePolicy(), lineageDepth: erasure.lineageDepth,
                 tokenized: { dataset in await Self.tokenizedColumns(runStore, dataset) })
             let executor = ErasureExecutor(
-                store: erasureStore, resolver: resolver, warehouses: warehouses, tokenizer: tokenizer, signingKey: erasure.signingKey, logger: logger)
+                store: erasureStore, resolver: resolver, warehouses: warehouses, tokenizer: tokenizer, signingKey: erasure.signingKey,
+                backupRetentionDays: erasure.backupRetentionDays, logger: logger)
             let erasureWorker = ErasureWorker(store: erasureStore, executor: executor, settings: erasure.worker, logger: logger)
             self.erasureWorker = erasureWorker
             erasureIntake = ErasureIntake(

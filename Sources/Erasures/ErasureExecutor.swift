@@ -16,12 +16,15 @@ public struct ErasureExecutor: Sendable {
     let warehouses: [String: any Warehouse]
     let tokenizer: Tokenizer
     let signingKey: Curve25519.Signing.PrivateKey?
+    /// How long the deployment keeps backups, stated in every receipt (`ERASURE_BACKUP_RETENTION_DAYS`).
+    let backupRetentionDays: Int?
     let logger: Logger
 
     public init(
         store: any ErasureStore, resolver: DestinationResolver, warehouses: [String: any Warehouse], tokenizer: Tokenizer,
-        signingKey: Curve25519.Signing.PrivateKey?, logger: Logger
+        signingKey: Curve25519.Signing.PrivateKey?, backupRetentionDays: Int? = nil, logger: Logger
     ) {
+        self.backupRetentionDays = backupRetentionDays
         self.store = store
         self.resolver = resolver
         self.warehouses = warehouses
@@ -198,7 +201,7 @@ public struct ErasureExecutor: Sendable {
             var closed: [(record: ErasureRecord, receipt: Data?)] = []
             for record in complete {
                 guard let tail = tails[record.id] else { continue }
-                let receipt = ErasureReceipt(record, chainHead: tail.hash, events: tail.sequence)
+                let receipt = ErasureReceipt(record, chainHead: tail.hash, events: tail.sequence, backupRetentionDays: backupRetentionDays)
                 closed.append((record, try signingKey.map { try encoder.encode(try SignedErasureReceipt(receipt, key: $0)) }))
             }
             try await store.close(closed)

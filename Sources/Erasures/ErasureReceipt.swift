@@ -41,6 +41,8 @@ public struct ErasureReceipt: Sendable, Equatable, Codable {
     /// The hash of the last event of the request's audit trail when the receipt was made, and how many events it held.
     public var auditChainHead: String
     public var auditEvents: Int
+    /// Copies outside the destinations that still hold the erased values, and until when (backups).
+    public var copiesOutside: String
 
     enum CodingKeys: String, CodingKey {
         case version, reason, source, destinations
@@ -54,6 +56,7 @@ public struct ErasureReceipt: Sendable, Equatable, Codable {
         case approvedBy = "approved_by"
         case auditChainHead = "audit_chain_head"
         case auditEvents = "audit_events"
+        case copiesOutside = "copies_outside"
     }
 
     /// The bytes the signature covers: the receipt as JSON with sorted keys, no spaces.
@@ -64,7 +67,8 @@ public struct ErasureReceipt: Sendable, Equatable, Codable {
     }
 
     /// The receipt built from a completed request and the tail of its audit trail.
-    public init(_ record: ErasureRecord, chainHead: String, events: Int) {
+    /// `backupRetentionDays`: how long the deployment keeps backups (`ERASURE_BACKUP_RETENTION_DAYS`), when it says.
+    public init(_ record: ErasureRecord, chainHead: String, events: Int, backupRetentionDays: Int? = nil) {
         requestID = record.id
         subjectDigests = record.subjectDigests
         identifierKinds = record.kinds.map(\.rawValue)
@@ -84,6 +88,17 @@ public struct ErasureReceipt: Sendable, Equatable, Codable {
         }
         auditChainHead = chainHead
         auditEvents = events
+        let completed = record.completedAt ?? Date()
+        if let days = backupRetentionDays {
+            let until = completed.addingTimeInterval(TimeInterval(days * 86_400))
+            copiesOutside =
+                "Backups taken before \(Self.time(completed)) hold the erased values until they expire: \(days) days after they were taken, "
+                + "so at the latest \(Self.time(until)) (ERASURE_BACKUP_RETENTION_DAYS). Restoring one must replay this erasure."
+        } else {
+            copiesOutside =
+                "Backups taken before \(Self.time(completed)) hold the erased values for as long as they are kept; the deployment does not "
+                + "state their retention (ERASURE_BACKUP_RETENTION_DAYS). Restoring one must replay this erasure."
+        }
     }
 
     static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }

@@ -10,6 +10,8 @@ public struct ErasureSettings: Sendable {
     public var lineageDepth = 3
     /// `ERASURE_SIGNING_KEY_FILE`: the Ed25519 key receipts are signed with; nil: requests complete without a receipt.
     public var signingKey: Curve25519.Signing.PrivateKey?
+    /// `ERASURE_BACKUP_RETENTION_DAYS`: how long backups of the databases are kept, stated in every receipt; nil: unstated.
+    public var backupRetentionDays: Int?
     public var worker = ErasureWorker.Settings()
 
     public init() {}
@@ -21,6 +23,9 @@ public struct ErasureSettings: Sendable {
         settings.worker.batch = try env.integer("ERASURE_BATCH", default: settings.worker.batch, range: 1...10_000)
         let lease = Int(settings.worker.lease.components.seconds)
         settings.worker.lease = .seconds(try env.integer("ERASURE_LEASE_SECONDS", default: lease, range: 3...3_600))
+        if env["ERASURE_BACKUP_RETENTION_DAYS"] != nil {
+            settings.backupRetentionDays = try env.integer("ERASURE_BACKUP_RETENTION_DAYS", default: 0, range: 0...3_650)
+        }
         if let path = env["ERASURE_SIGNING_KEY_FILE"] {
             do {
                 settings.signingKey = try ReceiptSigningKey.load(path: path)

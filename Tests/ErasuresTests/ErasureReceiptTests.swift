@@ -62,6 +62,14 @@ struct ErasureReceiptTests {
         #expect(!json.contains("alice@"))
     }
 
+    @Test("The receipt says until when backups may hold the erased values, or that the retention is not stated")
+    func backups() {
+        let stated = ErasureReceipt(record(), chainHead: "h", events: 1, backupRetentionDays: 35)
+        #expect(stated.copiesOutside.contains("35 days") && stated.copiesOutside.contains("at the latest 2027-"))
+        let unstated = ErasureReceipt(record(), chainHead: "h", events: 1)
+        #expect(unstated.copiesOutside.contains("does not state their retention"))
+    }
+
     @Test("The signing key file: 32 bytes of base64, else one line saying how to make one")
     func keyFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("receipt-key-\(UUID().uuidString)").path
