@@ -11,6 +11,9 @@ public struct ErasurePolicy: Sendable, Equatable {
     /// What an erasure does to a dataset: the first rule whose datasets match, else `defaultEffect`.
     public var actions: [Rule]
     public var defaultEffect: ErasureEffect
+    /// Glossary terms (`urn:li:glossaryTerm:…`) that also mark the fields holding a kind of identifier, by kind
+    /// (`email: [urn:li:glossaryTerm:Email_Address]`), besides the `pii:<kind>` tags.
+    public var terms: [String: [String]]
 
     public struct Rule: Sendable, Equatable {
         public var datasets: [DatasetPattern]
@@ -22,7 +25,11 @@ public struct ErasurePolicy: Sendable, Equatable {
         }
     }
 
-    public init(requesters: PrincipalSet? = nil, approvers: PrincipalSet? = nil, actions: [Rule] = [], defaultEffect: ErasureEffect = .deleteRows) {
+    public init(
+        requesters: PrincipalSet? = nil, approvers: PrincipalSet? = nil, actions: [Rule] = [], defaultEffect: ErasureEffect = .deleteRows,
+        terms: [String: [String]] = [:]
+    ) {
+        self.terms = terms
         self.requesters = requesters
         self.approvers = approvers
         self.actions = actions
@@ -48,10 +55,21 @@ public struct ErasurePolicy: Sendable, Equatable {
     }
 
     static func parse(_ node: Node, _ reader: Reader) throws(AccessError) -> ErasurePolicy {
-        let fields = try reader.mapping(node, "erasure", keys: ["requesters", "approvers", "actions", "default_action"])
+        let fields = try reader.mapping(node, "erasure", keys: ["requesters", "approvers", "actions", "default_action", "terms"])
         var policy = ErasurePolicy()
         policy.requesters = try fields["requesters"].map { node throws(AccessError) in try reader.principals(node, "erasure.requesters") }
         policy.approvers = try fields["approvers"].map { node throws(AccessError) in try reader.principals(node, "erasure.approvers") }
+        if let node = fields["terms"] {
+            for (kind, list) in try reader.mapping(node, "erasure.terms", keys: nil) {
+                let urns = try reader.sequence(list, "erasure.terms.\(kind)").map { item throws(AccessError) in
+                    try reader.string(item, "erasure.terms.\(kind)")
+                }
+                for urn in urns where !urn.hasPrefix("urn:li:glossaryTerm:") {
+                    throw reader.error(list, "erasure.terms.\(kind): '\(urn)' is not a glossary term URN (urn:li:glossaryTerm:…)")
+                }
+                policy.terms[kind] = urns
+            }
+        }
         if let node = fields["default_action"] { policy.defaultEffect = try effect(node, "erasure.default_action", reader) }
         if let actions = fields["actions"] {
             for (index, item) in try reader.sequence(actions, "erasure.actions").enumerated() {

@@ -151,12 +151,15 @@ struct Reader {
         return AccessError(.policyFile, "\(source)\(line.map { " line \($0)" } ?? ""): \(message)", line: line)
     }
 
-    func mapping(_ node: Node, _ what: String, keys allowed: Set<String>) throws(AccessError) -> [String: Node] {
-        guard case .mapping(let mapping) = node else { throw error(node, "\(what) must be a mapping of \(allowed.sorted().joined(separator: ", "))") }
+    /// The mapping's entries by key; `allowed` nil takes any key (a mapping whose keys are data, such as kinds).
+    func mapping(_ node: Node, _ what: String, keys allowed: Set<String>?) throws(AccessError) -> [String: Node] {
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "\(what) must be a mapping" + (allowed.map { " of \($0.sorted().joined(separator: ", "))" } ?? ""))
+        }
         var result: [String: Node] = [:]
         for (key, value) in mapping {
             let name = try string(key, what)
-            guard allowed.contains(name) else {
+            if let allowed, !allowed.contains(name) {
                 throw error(key, "unknown key '\(name)' in \(what); allowed: \(allowed.sorted().joined(separator: ", "))")
             }
             guard result[name] == nil else { throw error(key, "'\(name)' appears twice in \(what)") }

@@ -8,6 +8,8 @@ public protocol DataHubCatalog: Sendable {
     func datasetForRun(_ urn: DatasetURN) async throws(DataHubError) -> DatasetSnapshot?
     /// Datasets carrying `tag` on the dataset or on a field, and the listed URNs the service cannot use.
     func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> TaggedDatasets
+    /// Datasets carrying one of the glossary terms (`urn:li:glossaryTerm:…`) on the dataset or on a field.
+    func datasets(withGlossaryTerms terms: [String]) async throws(DataHubError) -> TaggedDatasets
     /// The groups `user` (`urn:li:corpuser:…`) belongs to, native and external.
     func groups(of user: String) async throws(DataHubError) -> Set<String>
     /// Creates each tag that does not exist yet; an existing one (even one created meanwhile) is fine.

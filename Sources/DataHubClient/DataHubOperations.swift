@@ -199,8 +199,18 @@ public struct DataHubOperations: DataHubCatalog {
     /// Datasets carrying `tag` on the dataset, in a schema aspect's field, or on a field's own `schemaField`
     /// entity (found by searching SCHEMA_FIELD entities and mapped to their dataset).
     public func datasets(taggedWith tag: TagURN) async throws(DataHubError) -> TaggedDatasets {
+        try await datasets(where: ["tags", "fieldTags", "editedFieldTags"], holdAnyOf: [tag.urn])
+    }
+
+    public func datasets(withGlossaryTerms terms: [String]) async throws(DataHubError) -> TaggedDatasets {
+        guard !terms.isEmpty else { return TaggedDatasets(datasets: []) }
+        return try await datasets(where: ["glossaryTerms", "fieldGlossaryTerms", "editedFieldGlossaryTerms"], holdAnyOf: terms)
+    }
+
+    /// Datasets (and fields, as their datasets) whose search document holds one of `values` in one of `fields`.
+    private func datasets(where fields: [String], holdAnyOf values: [String]) async throws(DataHubError) -> TaggedDatasets {
         let filters: JSONValue = .array(
-            ["tags", "fieldTags", "editedFieldTags"].map { field in ["and": [["field": .string(field), "values": [.string(tag.urn)]]]] })
+            fields.map { field in ["and": [["field": .string(field), "values": .array(values.map { .string($0) })]]] })
         var urns: [String] = []
         var scrollID: JSONValue = .null
         for _ in 0..<1000 {

@@ -4,8 +4,9 @@ import Runs
 import WarehouseKit
 
 /// Where DataHub says a person's identifiers are: the datasets with a field tagged `pii:<kind>` for a kind the request
-/// names (tags put by stewards, or by plans from confirmed discovery findings), then their downstream copies from
-/// lineage, matched through column-level lineage or, without it, by the same column name.
+/// names (tags put by stewards, or by plans from confirmed discovery findings) or carrying one of the kind's glossary
+/// terms (policy `erasure.terms`), then their downstream copies from lineage, matched through column-level lineage or,
+/// without it, by the same column name.
 public struct DestinationResolver: Sendable {
     let catalog: any DataHubCatalog
     let policy: ErasurePolicy
@@ -28,10 +29,15 @@ public struct DestinationResolver: Sendable {
         var found: [DatasetURN: ErasureDestination] = [:]
         do {
             for kind in kinds {
-                let tagged = try await catalog.datasets(taggedWith: kind.tag)
-                for urn in tagged.datasets {
+                let terms = policy.terms[kind.rawValue] ?? []
+                // A field's terms are known by name (the URN's last part, or the term's display name).
+                let termNames = Set(terms.map { String($0.dropFirst("urn:li:glossaryTerm:".count)) })
+                let tagged = try await catalog.datasets(taggedWith: kind.tag).datasets
+                let termed = terms.isEmpty ? [] : try await catalog.datasets(withGlossaryTerms: terms).datasets
+                for urn in Set(tagged + termed).sorted() {
                     guard let snapshot = try await catalog.dataset(urn) else { continue }
-                    let match = snapshot.fields.filter { $0.tags.contains(kind.tag) }.map { ColumnResolver.columnName(fieldPath: $0.fieldPath) }
+                    let holds = snapshot.fields.filter { $0.tags.contains(kind.tag) || !$0.glossaryTerms.isDisjoint(with: termNames) }
+                    let match = holds.map { ColumnResolver.columnName(fieldPath: $0.fieldPath) }
                     let cells = snapshot.fields.filter { $0.tags.contains(where: ColumnResolver.isPIITag) }.map {
                         ColumnResolver.columnName(fieldPath: $0.fieldPath)
                     }
@@ -39,11 +45,15 @@ public struct DestinationResolver: Sendable {
                     if match.isEmpty {
                         destination.state = .unreachable
                         destination.error =
-                            "\(kind.tag.name) is on the dataset, not on the field that holds it: tag that field in DataHub so the person's rows can be found"
+                            "\(kind.tag.name) (or the kind's term) is on the dataset, not on the field that holds it: mark that field in DataHub "
+                            + "so the person's rows can be found"
                     }
+                    let byTag = holds.contains { $0.tags.contains(kind.tag) } || match.isEmpty
+                    let byTerm = holds.flatMap { $0.glossaryTerms.intersection(termNames) }
+                    let marks = (byTag ? ["tag \(kind.tag.name)"] : []) + Set(byTerm).sorted().map { "term \($0)" }
                     destination.add(
-                        kind: kind, match: match, cells: cells,
-                        via: "tag \(kind.tag.name) on \(match.isEmpty ? "the dataset" : match.joined(separator: ", "))")
+                        kind: kind, match: match, cells: cells + match,
+                        via: "\(marks.joined(separator: ", ")) on \(match.isEmpty ? "the dataset" : match.joined(separator: ", "))")
                     found[urn] = destination
                 }
             }

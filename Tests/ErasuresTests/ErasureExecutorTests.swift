@@ -143,6 +143,29 @@ struct ErasureExecutorTests {
         #expect(try await store.events(alice.id).map(\.kind).contains("replanned"))
     }
 
+    @Test("A field carrying the kind's glossary term (policy erasure.terms) is a destination too, matched on that column")
+    func glossaryTerms() async throws {
+        let crm = Self.urn("crm")
+        catalog.state.withLock { state in
+            state.datasets[crm] = DatasetSnapshot(
+                urn: crm, fields: [.init(fieldPath: "id"), .init(fieldPath: "mail", glossaryTerms: ["Email_Address"])])
+        }
+        let policy = try PolicyFile.parse(
+            """
+            erasure:
+              terms:
+                email: [urn:li:glossaryTerm:Email_Address]
+            """
+        ).erasure
+        let resolver = DestinationResolver(catalog: catalog, policy: policy, lineageDepth: 0) { _ in [:] }
+        let destinations = try await resolver.resolve([IdentifierKind(rawValue: "email")!])
+        let found = try #require(destinations.first { $0.dataset == crm })
+        #expect(found.match == ["mail"])
+        #expect(found.via.contains("Email_Address"))
+        #expect(Set(destinations.map(\.dataset)) == [crm, Self.urn("customers"), Self.urn("orders")])
+        #expect(throws: AccessError.self) { try PolicyFile.parse("erasure:\n  terms:\n    email: [Email_Address]\n") }
+    }
+
     @Test("The same request twice is recorded once")
     func duplicate() async throws {
         let body = ErasureSubmission(identifiers: [("email", "a@example.com")], reason: "GDPR", requester: "them", source: "crm", sourceID: "7")

@@ -76,6 +76,14 @@ public final class InMemoryCatalog: DataHubCatalog {
         }
     }
 
+    public func datasets(withGlossaryTerms terms: [String]) async throws(DataHubError) -> TaggedDatasets {
+        let names = Set(terms.map { $0.hasPrefix("urn:li:glossaryTerm:") ? String($0.dropFirst("urn:li:glossaryTerm:".count)) : $0 })
+        return try read { state in
+            TaggedDatasets(
+                datasets: state.datasets.values.filter { $0.fields.contains { !$0.glossaryTerms.isDisjoint(with: names) } }.map(\.urn).sorted())
+        }
+    }
+
     public func groups(of user: String) async throws(DataHubError) -> Set<String> {
         let result: Result<Set<String>, DataHubError> = state.withLock { state in
             if let failure = state.failure { return .failure(failure) }

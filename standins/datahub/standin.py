@@ -227,6 +227,11 @@ def tags_view(store, holder):
     return {"tags": [{"tag": tag_view(store, t["tag"]), "associatedUrn": ""} for t in holder.get("tags", [])]}
 
 
+def term_urns(holder):
+    """The term URNs of a GlossaryTerms aspect (Pegasus `{"terms": [{"urn": …}]}`)."""
+    return [t.get("urn") for t in ((holder or {}).get("terms") or []) if t.get("urn")]
+
+
 def terms_view(store, holder):
     """GlossaryTerms (Pegasus `{"terms": [{"urn": …}]}`) as GraphQL's GlossaryTerms."""
     if holder is None:
@@ -325,8 +330,9 @@ class Root:
         self.store = store
 
     def scrollAcrossEntities(self, info, input):
-        """Search by tag as GMS's index does: `tags` (dataset globalTags), `fieldTags` (schemaMetadata field tags)
-        and `editedFieldTags` (editableSchemaMetadata field tags); orFilters of andFilters; scrollId is an offset."""
+        """Search by tag and glossary term as GMS's index does: `tags` (dataset globalTags), `fieldTags` (schemaMetadata
+        field tags), `editedFieldTags` (editableSchemaMetadata field tags), and `glossaryTerms`, `fieldGlossaryTerms`,
+        `editedFieldGlossaryTerms` the same for terms; orFilters of andFilters; scrollId is an offset."""
         def field_values(urn, field):
             if field == "tags":
                 return set(self.store._tag_list(self.store.get(urn, "globalTags")))
@@ -336,6 +342,14 @@ class Root:
             if field == "editedFieldTags":
                 infos = (self.store.get(urn, "editableSchemaMetadata") or {}).get("editableSchemaFieldInfo", [])
                 return set().union(*[set(self.store._tag_list(i.get("globalTags"))) for i in infos])
+            if field == "glossaryTerms":
+                return set(term_urns(self.store.get(urn, "glossaryTerms")))
+            if field == "fieldGlossaryTerms":
+                fields = (self.store.get(urn, "schemaMetadata") or {}).get("fields", [])
+                return set().union(*[set(term_urns(f.get("glossaryTerms"))) for f in fields])
+            if field == "editedFieldGlossaryTerms":
+                infos = (self.store.get(urn, "editableSchemaMetadata") or {}).get("editableSchemaFieldInfo", [])
+                return set().union(*[set(term_urns(i.get("glossaryTerms"))) for i in infos])
             return set()
 
         def matches(urn):
