@@ -143,7 +143,9 @@ class Faults:
     def kill_loop(self, scheme, kills=10):
         """kill -9 at random points of a run, `kills` times: no plaintext left, no value tokenized twice, one
         ledger run, SUCCESS, DataHub flipped once."""
-        settings = {"POSTGRES_BATCH_SIZE": max(100, self.rows // 400), "LOG_LEVEL": "notice"}
+        # Small batches (50 rows in 200,000): a release build tokenizes a life's worth of them between two polls of the
+        # ledger, and each of the kills must still land inside the run.
+        settings = {"POSTGRES_BATCH_SIZE": max(50, self.rows // 4000), "LOG_LEVEL": "notice"}
         service = self.service(f"kill-{scheme}", **settings).start()
         table, urn = self.table(f"kill_{scheme}", scheme)
         self.trigger(urn)
