@@ -74,9 +74,9 @@ def kill_during_statement(f):
 
 
 def ten_thousand_open(f):
-    """10,000 requests filed while the service works, a kill -9 while many are open, a restart: every request ends
+    """--open-requests (10,000) requests filed while the service works, a kill -9 while many are open, a restart: every request ends
     COMPLETE with a receipt, each person's row is gone and the others are kept; requests share one statement per pass."""
-    people = max(1000, f.rows // 20)
+    people = f.args.open_requests
     kind = f"{f.prefix}many"
     source = f"{f.prefix}-many"
     table = people_table(f, "erasemany", people=people, others=1000, kind=kind)
@@ -137,6 +137,6 @@ def refusing_destination(f):
 
 SCENARIOS = [
     ("erasure-kill", "erasure: kill -9 during a destination's DELETE, taken again after the lease", kill_during_statement),
-    ("erasure-10k", "erasure: 10,000 open requests, kill -9, restart, all COMPLETE", ten_thousand_open),
+    ("erasure-10k", "erasure: --open-requests (10,000) open requests, kill -9, restart, all COMPLETE", ten_thousand_open),
     ("erasure-refused", "erasure: a destination refusing deletes waits, retried, completes once fixed", refusing_destination),
 ]

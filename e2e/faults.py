@@ -143,9 +143,9 @@ class Faults:
     def kill_loop(self, scheme, kills=10):
         """kill -9 at random points of a run, `kills` times: no plaintext left, no value tokenized twice, one
         ledger run, SUCCESS, DataHub flipped once."""
-        # Small batches (50 rows in 200,000): a release build tokenizes a life's worth of them between two polls of the
+        # Small batches (100 rows in 200,000): a release build tokenizes a life's worth of them between two polls of the
         # ledger, and each of the kills must still land inside the run.
-        settings = {"POSTGRES_BATCH_SIZE": max(50, self.rows // 4000), "LOG_LEVEL": "notice"}
+        settings = {"POSTGRES_BATCH_SIZE": max(50, self.rows // 2000), "LOG_LEVEL": "notice"}
         service = self.service(f"kill-{scheme}", **settings).start()
         table, urn = self.table(f"kill_{scheme}", scheme)
         self.trigger(urn)
@@ -491,6 +491,7 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000, help="rows of the big tables (kill loops, restarts)")
     parser.add_argument("--inflated", type=int, default=40_000, help="messages with inflated Avro lengths")
     parser.add_argument("--refuse-seconds", type=int, default=60)
+    parser.add_argument("--open-requests", type=int, default=10_000, help="erasure requests open at the restart (erasure-10k)")
     parser.add_argument("--only", help="comma-separated scenario keys: " + ", ".join(k for k, _, _ in SCENARIOS))
     parser.add_argument("--fail-fast", action="store_true")
     args = parser.parse_args()

@@ -58,7 +58,7 @@ if grep -q "hasn't been called yet" .stack/service.log; then echo "a PostgreSQL 
 faults_status=0
 mkdir -p .stack/faults
 .venv/bin/python e2e/faults.py --binary "$bin/tokenize-action" --log-dir "$root/.stack/faults" \
-  --rows "${FAULT_ROWS:-200000}" || faults_status=$?
+  --rows "${FAULT_ROWS:-200000}" --open-requests "${FAULT_OPEN_REQUESTS:-10000}" || faults_status=$?
 
 # The Docker path, as far as this machine can prove it: the compose file, and the real DataHub CLI on the
 # ingestion recipe (file sink) against this stack's PostgreSQL and stand-in.
